@@ -1,0 +1,218 @@
+//! pyframe's native core: binds libpython at run time, starts the interpreter, and installs the
+//! eval-frame function that lets TypeScript decide, once per code object, what each frame runs.
+//! Everything else lives in TypeScript (src/). The C ABI below is declared once on the TypeScript
+//! side, in src/ffi/symbols.ts.
+
+const std = @import("std");
+const cpython = @import("native/cpython.zig");
+const layouts = @import("native/layouts.zig");
+const cache = @import("native/cache.zig");
+const engine = @import("native/engine.zig");
+const probe = @import("native/probe.zig");
+
+const PyObject = cpython.PyObject;
+const Frame = cpython.Frame;
+const field = engine.field;
+
+/// Bumped whenever an exported signature or meaning changes; src/ffi checks it.
+const abi_version: u32 = 1;
+
+var api: cpython.Api = undefined;
+var layout: ?*const layouts.Layout = null;
+var eval_frame: cpython.EvalFrameFn = undefined;
+/// Our function is still somewhere in the eval-frame chain although no Dynamo is active: another
+/// tool installed its own on top of ours, so removing ours would cut that tool off.
+var dormant_in_chain = false;
+var config_storage: [2048]u8 align(16) = undefined;
+
+export fn pyframe_abi_version() u32 {
+    return abi_version;
+}
+
+/// Message of the last failed call, for error reports.
+export fn pyframe_error() [*:0]const u8 {
+    return &cpython.open_error_buffer;
+}
+
+/// Loads libpython (RTLD_GLOBAL) and starts the interpreter unless it runs already.
+/// `home` is the prefix of the libpython loaded; `executable` becomes sys.executable.
+/// Returns 0, or -1 with a message in `pyframe_error`.
+export fn pyframe_open(libpython: [*:0]const u8, home: ?[*:0]const u8, executable: ?[*:0]const u8) i32 {
+    if (layout != null) return 0;
+    api = cpython.open(libpython) catch return -1;
+    const version: u32 = @intCast(api.Py_Version.*);
+    const minor = (version >> 16) & 0xff;
+    const chosen = if (version >> 24 == 3) layouts.forMinor(minor) else null;
+    if (chosen == null) {
+        cpython.setOpenError("CPython {d}.{d} is not supported; pyframe supports 3.11, 3.12 and 3.13", .{ version >> 24, minor });
+        return -1;
+    }
+    if (api.Py_IsInitialized() == 0) {
+        initialize(chosen.?, home, executable) catch return -1;
+    }
+    if (!cache.init(&api)) {
+        cpython.setOpenError("CPython refused a co_extra index (too many PEP 523 users in one process)", .{});
+        return -1;
+    }
+    eval_frame = switch (chosen.?.minor) {
+        11 => engine.Engine(layouts.cpython_3_11).evalFrame,
+        12 => engine.Engine(layouts.cpython_3_12).evalFrame,
+        13 => engine.Engine(layouts.cpython_3_13).evalFrame,
+        else => unreachable,
+    };
+    engine.state = .{ .api = &api, .previous = api._PyEval_EvalFrameDefault };
+    layout = chosen;
+    return 0;
+}
+
+fn initialize(chosen: *const layouts.Layout, home: ?[*:0]const u8, executable: ?[*:0]const u8) error{InitFailed}!void {
+    std.debug.assert(chosen.config_size <= config_storage.len);
+    const config: *anyopaque = &config_storage;
+    api.PyConfig_InitPythonConfig(config);
+    defer api.PyConfig_Clear(config);
+    // The host (Deno, Bun) owns signals; Python's handlers would steal SIGINT from it.
+    field(c_int, config, chosen.config_install_signal_handlers).* = 0;
+    if (home) |value| try setConfigString(config, chosen.config_home, value);
+    if (executable) |value| {
+        try setConfigString(config, chosen.config_program_name, value);
+        try setConfigString(config, chosen.config_executable, value);
+    }
+    try check(api.Py_InitializeFromConfig(config), "starting CPython");
+}
+
+fn setConfigString(config: *anyopaque, offset: usize, value: [*:0]const u8) error{InitFailed}!void {
+    try check(api.PyConfig_SetBytesString(config, field(?*anyopaque, config, offset), value), "configuring CPython");
+}
+
+fn check(status: cpython.PyStatus, doing: []const u8) error{InitFailed}!void {
+    if (status.type == 0) return;
+    cpython.setOpenError("{s} failed: {s}{s}{s}", .{
+        doing,
+        status.err_msg orelse "unknown error",
+        if (status.func != null) " in " else "",
+        status.func orelse "",
+    });
+    return error.InitFailed;
+}
+
+/// PY_VERSION_HEX of the running interpreter, 0 before `pyframe_open`.
+export fn pyframe_python_version() u32 {
+    if (layout == null) return 0;
+    return @intCast(api.Py_Version.*);
+}
+
+/// Installs the eval-frame function for the calling (JS) thread, remembering the function that was
+/// installed before so it keeps running underneath. Returns 0, or -1 before `pyframe_open`.
+export fn pyframe_hook_install(callback: engine.Callback) i32 {
+    if (layout == null) return -1;
+    const s = &engine.state;
+    s.callback = callback;
+    s.js_tstate = api.PyThreadState_Get();
+    s.mode = .normal;
+    const interpreter = api.PyInterpreterState_Get();
+    const current = api._PyInterpreterState_GetEvalFrameFunc(interpreter);
+    if (current == eval_frame or dormant_in_chain) {
+        dormant_in_chain = false;
+        return 0;
+    }
+    s.previous = current;
+    api._PyInterpreterState_SetEvalFrameFunc(interpreter, eval_frame);
+    return 0;
+}
+
+/// Restores the eval-frame function found at install. If another tool installed its own on top of
+/// ours meanwhile, ours stays in its chain forwarding every frame; returns 1 in that case.
+export fn pyframe_hook_uninstall() i32 {
+    if (layout == null) return -1;
+    const s = &engine.state;
+    s.callback = null;
+    const interpreter = api.PyInterpreterState_Get();
+    if (api._PyInterpreterState_GetEvalFrameFunc(interpreter) == eval_frame) {
+        api._PyInterpreterState_SetEvalFrameFunc(interpreter, s.previous);
+        return 0;
+    }
+    s.mode = .passthrough;
+    dormant_in_chain = true;
+    return 1;
+}
+
+/// 1 when the interpreter's current eval-frame function is ours.
+export fn pyframe_hook_is_current() i32 {
+    if (layout == null) return 0;
+    return @intFromBool(api._PyInterpreterState_GetEvalFrameFunc(api.PyInterpreterState_Get()) == eval_frame);
+}
+
+/// 0 normal, 1 pass-through (no decisions, no JS), 2 run-only (no JS on a miss).
+export fn pyframe_hook_set_mode(mode: u8) i32 {
+    const chosen = std.meta.intToEnum(engine.Mode, mode) catch return -1;
+    if (dormant_in_chain) return -1;
+    engine.state.mode = chosen;
+    return 0;
+}
+
+/// Which Dynamo's decisions the cache serves; 0 serves none.
+export fn pyframe_set_layer(layer: u32) void {
+    engine.state.layer = layer;
+}
+
+/// Forgets the decisions of `layer` and releases their replacement code objects.
+export fn pyframe_clear_layer(layer: u32) void {
+    if (layout == null) return;
+    std.debug.assert(layer != 0);
+    cache.clearLayer(layer);
+}
+
+/// Hands over the replacement for the frame being decided (the callback then answers 1 or 5).
+/// Takes a new reference; a second call within one callback replaces the first.
+export fn pyframe_decide_replace(code: *PyObject) void {
+    const s = &engine.state;
+    std.debug.assert(s.in_callback);
+    api.Py_IncRef(code);
+    const previous = s.pending;
+    s.pending = code;
+    api.Py_DecRef(previous);
+}
+
+/// The frame's code object (borrowed).
+export fn pyframe_frame_code(frame: *Frame) *PyObject {
+    return field(*PyObject, frame, layout.?.frame_code).*;
+}
+
+/// The frame's function object (borrowed).
+export fn pyframe_frame_function(frame: *Frame) *PyObject {
+    return field(*PyObject, frame, layout.?.frame_func).*;
+}
+
+/// Local slot `index` of a fresh frame (borrowed, may be null): slots 0..n hold the arguments.
+export fn pyframe_frame_slot(frame: *Frame, index: u32) ?*PyObject {
+    const locals: [*]?*PyObject = @ptrFromInt(@intFromPtr(frame) + layout.?.frame_localsplus);
+    return locals[index];
+}
+
+/// Counters for tests and benchmarks: 0 JS calls, 1 frames run with replacement code,
+/// 2 code objects carrying a cache entry.
+export fn pyframe_stat(which: u32) u64 {
+    const s = &engine.state;
+    return switch (which) {
+        0 => s.js_calls,
+        1 => s.replaced_frames,
+        2 => cache.count(),
+        else => 0,
+    };
+}
+
+/// Another tool's eval-frame function, for tests of chaining: counts frames and forwards them.
+export fn pyframe_probe_install() i32 {
+    if (layout == null) return -1;
+    probe.install(&api);
+    return 0;
+}
+
+export fn pyframe_probe_uninstall() i32 {
+    if (layout == null) return -1;
+    return probe.uninstall(&api);
+}
+
+export fn pyframe_probe_frames() u64 {
+    return probe.frames;
+}

@@ -1,0 +1,111 @@
+//! The slice of libpython's C API the native library calls, bound at run time with dlsym so one
+//! build serves every supported CPython. Nothing here links against a specific libpython.
+
+const std = @import("std");
+
+pub const PyObject = opaque {};
+pub const PyThreadState = opaque {};
+pub const PyInterpreterState = opaque {};
+/// A `_PyInterpreterFrame`; its fields are reached through `layouts.Layout` offsets.
+pub const Frame = opaque {};
+
+pub const EvalFrameFn = *const fn (*PyThreadState, *Frame, c_int) callconv(.c) ?*PyObject;
+pub const FreeFn = *const fn (?*anyopaque) callconv(.c) void;
+
+/// `PyStatus`, returned by value from the initialisation functions (same layout 3.11-3.13).
+pub const PyStatus = extern struct {
+    type: c_int,
+    func: ?[*:0]const u8,
+    err_msg: ?[*:0]const u8,
+    exitcode: c_int,
+};
+
+extern "c" fn dlopen(path: ?[*:0]const u8, mode: c_int) ?*anyopaque;
+extern "c" fn dlsym(handle: ?*anyopaque, name: [*:0]const u8) ?*anyopaque;
+extern "c" fn dlerror() ?[*:0]const u8;
+
+const rtld_now: c_int = 0x2;
+/// RTLD_GLOBAL, so C extension modules loaded later resolve `PyFloat_Type` and friends.
+const rtld_global: c_int = 0x100;
+
+pub const Api = struct {
+    Py_IsInitialized: *const fn () callconv(.c) c_int,
+    PyConfig_InitPythonConfig: *const fn (*anyopaque) callconv(.c) void,
+    PyConfig_SetBytesString: *const fn (*anyopaque, *?*anyopaque, [*:0]const u8) callconv(.c) PyStatus,
+    PyConfig_Clear: *const fn (*anyopaque) callconv(.c) void,
+    Py_InitializeFromConfig: *const fn (*anyopaque) callconv(.c) PyStatus,
+    PyThreadState_Get: *const fn () callconv(.c) *PyThreadState,
+    PyInterpreterState_Get: *const fn () callconv(.c) *PyInterpreterState,
+    _PyInterpreterState_GetEvalFrameFunc: *const fn (*PyInterpreterState) callconv(.c) EvalFrameFn,
+    _PyInterpreterState_SetEvalFrameFunc: *const fn (*PyInterpreterState, EvalFrameFn) callconv(.c) void,
+    _PyEval_EvalFrameDefault: EvalFrameFn,
+    RequestCodeExtraIndex: *const fn (FreeFn) callconv(.c) isize,
+    Code_GetExtra: *const fn (*PyObject, isize, *?*anyopaque) callconv(.c) c_int,
+    Code_SetExtra: *const fn (*PyObject, isize, ?*anyopaque) callconv(.c) c_int,
+    Py_IncRef: *const fn (?*PyObject) callconv(.c) void,
+    Py_DecRef: *const fn (?*PyObject) callconv(.c) void,
+    PyErr_SetString: *const fn (*PyObject, [*:0]const u8) callconv(.c) void,
+    PyErr_Occurred: *const fn () callconv(.c) ?*PyObject,
+    PyObject_GetAttrString: *const fn (*PyObject, [*:0]const u8) callconv(.c) ?*PyObject,
+    PyFunction_NewWithQualName: *const fn (*PyObject, *PyObject, ?*PyObject) callconv(.c) ?*PyObject,
+    PyFunction_GetGlobals: *const fn (*PyObject) callconv(.c) *PyObject,
+    PyFunction_GetDefaults: *const fn (*PyObject) callconv(.c) ?*PyObject,
+    PyFunction_SetDefaults: *const fn (*PyObject, ?*PyObject) callconv(.c) c_int,
+    PyFunction_GetKwDefaults: *const fn (*PyObject) callconv(.c) ?*PyObject,
+    PyFunction_SetKwDefaults: *const fn (*PyObject, ?*PyObject) callconv(.c) c_int,
+    PyFunction_GetClosure: *const fn (*PyObject) callconv(.c) ?*PyObject,
+    PyFunction_SetClosure: *const fn (*PyObject, ?*PyObject) callconv(.c) c_int,
+    PyCode_Type: *PyObject,
+    PyExc_RuntimeError: **PyObject,
+    PyExc_TypeError: **PyObject,
+    /// `Py_Version`, the running interpreter's PY_VERSION_HEX (exported from 3.11).
+    Py_Version: *const c_ulong,
+};
+
+/// Names whose exported symbol changed between versions: (field, 3.11 name, 3.12+ name).
+const renamed = .{
+    .{ "RequestCodeExtraIndex", "_PyEval_RequestCodeExtraIndex", "PyUnstable_Eval_RequestCodeExtraIndex" },
+    .{ "Code_GetExtra", "_PyCode_GetExtra", "PyUnstable_Code_GetExtra" },
+    .{ "Code_SetExtra", "_PyCode_SetExtra", "PyUnstable_Code_SetExtra" },
+};
+
+pub const OpenError = error{ LibraryNotLoaded, SymbolMissing };
+
+/// Message for the last `OpenError`, valid until the next call.
+pub var open_error_buffer: [512:0]u8 = undefined;
+
+pub fn open(path: [*:0]const u8) OpenError!Api {
+    const handle = dlopen(path, rtld_now | rtld_global) orelse {
+        setOpenError("could not load libpython '{s}': {s}", .{ path, dlerror() orelse "unknown error" });
+        return error.LibraryNotLoaded;
+    };
+    var api: Api = undefined;
+    inline for (@typeInfo(Api).@"struct".fields) |field| {
+        const address = try lookup(handle, field.name);
+        @field(api, field.name) = @ptrCast(@alignCast(address));
+    }
+    return api;
+}
+
+fn lookup(handle: *anyopaque, comptime field: [:0]const u8) OpenError!*anyopaque {
+    inline for (renamed) |names| {
+        if (comptime std.mem.eql(u8, names[0], field)) {
+            if (dlsym(handle, names[2])) |address| return address;
+            return dlsym(handle, names[1]) orelse missing(names[1]);
+        }
+    }
+    return dlsym(handle, field.ptr) orelse missing(field);
+}
+
+fn missing(comptime name: []const u8) OpenError {
+    setOpenError("libpython has no symbol '{s}': is it CPython 3.11 or newer?", .{name});
+    return error.SymbolMissing;
+}
+
+pub fn setOpenError(comptime format: []const u8, args: anytype) void {
+    const written = std.fmt.bufPrintZ(&open_error_buffer, format, args) catch {
+        open_error_buffer[open_error_buffer.len - 1] = 0;
+        return;
+    };
+    std.debug.assert(written.len < open_error_buffer.len);
+}

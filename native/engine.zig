@@ -1,0 +1,289 @@
+//! The eval-frame function: decides natively when it can, asks JS once per code object otherwise,
+//! and runs replacement code in the frame CPython already pushed.
+//!
+//! Replacement strategy: a fresh frame has only its argument slots filled (cells are made by
+//! MAKE_CELL and free variables copied by COPY_FREE_VARS once the code starts). So the frame
+//! CPython pushed is rebuilt in place for the replacement: code (and, for generator-like code,
+//! function) swapped, the remaining local slots nulled, the instruction pointer reset, the frame
+//! grown on the data stack when the replacement needs more words. CPython then runs, clears and
+//! pops it exactly as it would the original, on every path, so no version-specific push/pop/clear
+//! helper (unexported on 3.11/3.12) has to be reimplemented.
+
+const std = @import("std");
+const cpython = @import("cpython.zig");
+const layouts = @import("layouts.zig");
+const cache = @import("cache.zig");
+
+const PyObject = cpython.PyObject;
+const PyThreadState = cpython.PyThreadState;
+const Frame = cpython.Frame;
+const Layout = layouts.Layout;
+
+pub const Mode = enum(u8) {
+    /// Cached decisions, JS on a miss.
+    normal = 0,
+    /// Forward every frame untouched: the cost floor of having any eval-frame function installed.
+    passthrough = 1,
+    /// Cached decisions only; a miss runs the original code without calling JS.
+    run_only = 2,
+};
+
+/// What JS answered (the callback's return value).
+pub const Answer = enum(i32) {
+    failed = -1,
+    original = 0,
+    replace = 1,
+    skip = 2,
+    skip_tree = 3,
+    ask_again = 4,
+    /// Ask again next time, and run the pending replacement this time.
+    replace_once = 5,
+    _,
+};
+
+pub const Callback = *const fn (*Frame) callconv(.c) i32;
+
+const co_generator: u32 = 0x20;
+const co_coroutine: u32 = 0x80;
+const co_iterable_coroutine: u32 = 0x100;
+const co_async_generator: u32 = 0x200;
+/// Code whose first run creates a generator object sized from the *function's* code.
+const co_generator_like = co_generator | co_coroutine | co_iterable_coroutine | co_async_generator;
+
+/// Everything the hook reads; owned by the JS thread.
+pub const State = struct {
+    api: *const cpython.Api,
+    /// The only thread allowed to call JS.
+    js_tstate: ?*PyThreadState = null,
+    callback: ?Callback = null,
+    previous: cpython.EvalFrameFn,
+    layer: u32 = 0,
+    mode: Mode = .normal,
+    in_callback: bool = false,
+    skip_depth: u32 = 0,
+    /// Replacement handed over by `pyframe_decide_replace` during the current callback.
+    pending: ?*PyObject = null,
+    js_calls: u64 = 0,
+    replaced_frames: u64 = 0,
+};
+
+pub var state: State = undefined;
+
+pub fn Engine(comptime layout: Layout) type {
+    return struct {
+        pub fn evalFrame(tstate: *PyThreadState, frame: *Frame, throwflag: c_int) callconv(.c) ?*PyObject {
+            const s = &state;
+            if (s.mode == .passthrough or tstate != s.js_tstate or throwflag != 0 or s.in_callback or
+                s.skip_depth != 0 or !isFresh(frame) or isTracing(tstate))
+            {
+                return s.previous(tstate, frame, throwflag);
+            }
+            const code = field(*PyObject, frame, layout.frame_code).*;
+            if (cache.find(code, s.layer)) |entry| {
+                switch (entry.kind) {
+                    .original, .skip => return s.previous(tstate, frame, 0),
+                    .replace => return runReplacement(tstate, frame, entry.replacement.?),
+                    .skip_tree => return runSkippingTree(tstate, frame),
+                    .ask_again => {},
+                }
+            }
+            if (s.mode == .run_only) return s.previous(tstate, frame, 0);
+            return decide(tstate, frame, code);
+        }
+
+        /// A frame CPython has just pushed and not started: owned by the thread, not a resumed
+        /// generator or coroutine, instruction pointer at the first code unit.
+        inline fn isFresh(frame: *Frame) bool {
+            if (field(u8, frame, layout.frame_owner).* != layouts.frame_owned_by_thread) return false;
+            const code = field(*PyObject, frame, layout.frame_code).*;
+            return field(usize, frame, layout.frame_instr).* == startInstr(code);
+        }
+
+        inline fn isTracing(tstate: *PyThreadState) bool {
+            return field(?*anyopaque, tstate, layout.tstate_c_tracefunc).* != null or
+                field(?*anyopaque, tstate, layout.tstate_c_profilefunc).* != null;
+        }
+
+        fn decide(tstate: *PyThreadState, frame: *Frame, code: *PyObject) ?*PyObject {
+            const s = &state;
+            std.debug.assert(s.pending == null);
+            s.in_callback = true;
+            s.js_calls += 1;
+            const answer: Answer = @enumFromInt(s.callback.?(frame));
+            s.in_callback = false;
+            const pending = s.pending;
+            s.pending = null;
+            switch (answer) {
+                .original, .skip, .skip_tree, .ask_again => {
+                    s.api.Py_DecRef(pending);
+                    const kind: cache.Kind = switch (answer) {
+                        .original => .original,
+                        .skip => .skip,
+                        .skip_tree => .skip_tree,
+                        else => .ask_again,
+                    };
+                    _ = cache.store(code, s.layer, kind, null);
+                    if (answer == .skip_tree) return runSkippingTree(tstate, frame);
+                    return s.previous(tstate, frame, 0);
+                },
+                .replace, .replace_once => {
+                    const replacement = pending orelse return fail(tstate, frame, "pyframe: the callback answered 'replace' without handing over a code object");
+                    if (answer == .replace_once) {
+                        _ = cache.store(code, s.layer, .ask_again, null);
+                        defer s.api.Py_DecRef(replacement);
+                        return runReplacement(tstate, frame, replacement);
+                    }
+                    // The frame in hand was pushed with the original size; grow the original code
+                    // so later frames have room for the replacement without moving anything.
+                    const pushed_words = frameWords(code);
+                    reserveWords(code, frameWords(replacement));
+                    if (!cache.store(code, s.layer, .replace, replacement)) {
+                        return fail(tstate, frame, "pyframe: out of memory while caching a decision");
+                    }
+                    return runReplacementSized(tstate, frame, replacement, pushed_words);
+                },
+                .failed => {
+                    s.api.Py_DecRef(pending);
+                    if (s.api.PyErr_Occurred() == null) {
+                        return fail(tstate, frame, "pyframe: the frame callback failed without setting an exception");
+                    }
+                    return unwind(tstate, frame);
+                },
+                _ => {
+                    s.api.Py_DecRef(pending);
+                    return fail(tstate, frame, "pyframe: the frame callback returned an unknown answer");
+                },
+            }
+        }
+
+        fn runSkippingTree(tstate: *PyThreadState, frame: *Frame) ?*PyObject {
+            const s = &state;
+            s.skip_depth += 1;
+            defer s.skip_depth -= 1;
+            return s.previous(tstate, frame, 0);
+        }
+
+        fn runReplacement(tstate: *PyThreadState, frame: *Frame, replacement: *PyObject) ?*PyObject {
+            const code = field(*PyObject, frame, layout.frame_code).*;
+            return runReplacementSized(tstate, frame, replacement, frameWords(code));
+        }
+
+        /// Rebuilds the fresh `frame` (pushed with `pushed_words` words) for `replacement`, whose
+        /// arguments and free variables the TypeScript side checked against the original's.
+        fn runReplacementSized(tstate: *PyThreadState, frame: *Frame, replacement: *PyObject, pushed_words: usize) ?*PyObject {
+            const s = &state;
+            const api = s.api;
+            std.debug.assert(field(?*anyopaque, frame, layout.frame_obj).* == null);
+            const original = field(*PyObject, frame, layout.frame_code).*;
+            const needed_words = frameWords(replacement);
+            if (needed_words > pushed_words and !grow(tstate, frame, pushed_words, needed_words)) {
+                return fail(tstate, frame, "pyframe: no room on the Python data stack to grow the frame for its replacement code; call the function again");
+            }
+            const function_slot = field(*PyObject, frame, layout.frame_func);
+            if (codeInt(u32, replacement, layout.code_flags) & co_generator_like != 0) {
+                const copy = functionWithCode(function_slot.*, replacement) orelse return unwind(tstate, frame);
+                api.Py_DecRef(function_slot.*);
+                function_slot.* = copy;
+            }
+            const locals = localsplus(frame);
+            const original_locals: usize = @intCast(codeInt(i32, original, layout.code_nlocalsplus));
+            const replacement_locals: usize = @intCast(codeInt(i32, replacement, layout.code_nlocalsplus));
+            var slot = original_locals;
+            while (slot < replacement_locals) : (slot += 1) locals[slot] = null;
+            api.Py_IncRef(replacement);
+            field(*PyObject, frame, layout.frame_code).* = replacement;
+            api.Py_DecRef(original); // The function still holds the original code.
+            field(usize, frame, layout.frame_instr).* = startInstr(replacement);
+            field(c_int, frame, layout.frame_stacktop).* = @intCast(replacement_locals);
+            s.replaced_frames += 1;
+            return s.previous(tstate, frame, 0);
+        }
+
+        /// Grows the frame at the top of the data stack; false when the current chunk is full or
+        /// the frame is not the topmost (nothing may move).
+        fn grow(tstate: *PyThreadState, frame: *Frame, pushed_words: usize, needed_words: usize) bool {
+            const top = field(usize, tstate, layout.tstate_datastack_top);
+            const limit = field(usize, tstate, layout.tstate_datastack_limit).*;
+            const frame_end = @intFromPtr(frame) + pushed_words * @sizeOf(usize);
+            const new_end = @intFromPtr(frame) + needed_words * @sizeOf(usize);
+            if (top.* != frame_end or new_end > limit) return false;
+            top.* = new_end;
+            return true;
+        }
+
+        /// Makes every later frame of `code` at least `words` long (co_stacksize, and
+        /// co_framesize from 3.12): a larger stack is never read beyond what the code pushes.
+        fn reserveWords(code: *PyObject, words: usize) void {
+            const have = frameWords(code);
+            if (words <= have) return;
+            const extra: i32 = @intCast(words - have);
+            field(i32, code, layout.code_stacksize).* += extra;
+            if (layout.code_framesize) |offset| field(i32, code, offset).* += extra;
+            std.debug.assert(frameWords(code) == words);
+        }
+
+        fn frameWords(code: *PyObject) usize {
+            if (layout.code_framesize) |offset| return @intCast(field(i32, code, offset).*);
+            const locals: usize = @intCast(codeInt(i32, code, layout.code_nlocalsplus));
+            const stack: usize = @intCast(codeInt(i32, code, layout.code_stacksize));
+            return locals + stack + layout.frame_specials_words;
+        }
+
+        inline fn startInstr(code: *PyObject) usize {
+            const first = @intFromPtr(code) + layout.code_adaptive;
+            return if (layout.frame_instr_is_previous) first - 2 else first;
+        }
+
+        inline fn localsplus(frame: *Frame) [*]?*PyObject {
+            return @ptrFromInt(@intFromPtr(frame) + layout.frame_localsplus);
+        }
+
+        inline fn codeInt(comptime T: type, code: *PyObject, offset: usize) T {
+            return field(T, code, offset).*;
+        }
+
+        /// Sets a RuntimeError and unwinds the frame.
+        fn fail(tstate: *PyThreadState, frame: *Frame, message: [*:0]const u8) ?*PyObject {
+            state.api.PyErr_SetString(state.api.PyExc_RuntimeError.*, message);
+            return unwind(tstate, frame);
+        }
+
+        /// Unwinds a fresh frame with the pending exception: CPython's evaluator, entered with the
+        /// throw flag, finds no handler before the first instruction, so it clears and pops the
+        /// frame exactly as each version expects and returns NULL.
+        fn unwind(tstate: *PyThreadState, frame: *Frame) ?*PyObject {
+            std.debug.assert(state.api.PyErr_Occurred() != null);
+            return state.api._PyEval_EvalFrameDefault(tstate, frame, 1);
+        }
+    };
+}
+
+/// A new function like `function` (globals, qualified name, defaults, closure) running `code`.
+fn functionWithCode(function: *PyObject, code: *PyObject) ?*PyObject {
+    const api = state.api;
+    const qualname = api.PyObject_GetAttrString(function, "__qualname__") orelse return null;
+    defer api.Py_DecRef(qualname);
+    const copy = api.PyFunction_NewWithQualName(code, api.PyFunction_GetGlobals(function), qualname) orelse return null;
+    // The setters reject NULL (3.11 dereferences it); a new function already has none.
+    const failed = blk: {
+        if (api.PyFunction_GetDefaults(function)) |defaults| {
+            if (api.PyFunction_SetDefaults(copy, defaults) != 0) break :blk true;
+        }
+        if (api.PyFunction_GetKwDefaults(function)) |kwdefaults| {
+            if (api.PyFunction_SetKwDefaults(copy, kwdefaults) != 0) break :blk true;
+        }
+        if (api.PyFunction_GetClosure(function)) |closure| {
+            if (api.PyFunction_SetClosure(copy, closure) != 0) break :blk true;
+        }
+        break :blk false;
+    };
+    if (failed) {
+        api.Py_DecRef(copy);
+        return null;
+    }
+    return copy;
+}
+
+pub inline fn field(comptime T: type, base: anytype, offset: usize) *T {
+    return @ptrFromInt(@intFromPtr(base) + offset);
+}

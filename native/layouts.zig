@@ -1,0 +1,147 @@
+//! Byte offsets into CPython's private structs, one declaration per supported minor version.
+//! Read off each version's own headers (`Include/internal/pycore_frame.h`, `cpython/code.h`,
+//! `cpython/pystate.h`, `cpython/initconfig.h`) with offsetof; the test suite checks them against
+//! the running interpreter. Adding a version means adding one value here and one line in
+//! `src/ffi/supported_pythons.json`.
+
+pub const Layout = struct {
+    minor: u32,
+
+    // _PyInterpreterFrame
+    frame_code: usize, // f_code (3.11, 3.12), f_executable (3.13)
+    frame_func: usize, // f_func (3.11), f_funcobj (3.12+)
+    frame_obj: usize,
+    frame_instr: usize, // prev_instr (<= 3.12), instr_ptr (3.13)
+    /// prev_instr points one code unit before the next instruction; instr_ptr points at it.
+    frame_instr_is_previous: bool,
+    frame_stacktop: usize,
+    frame_owner: usize,
+    frame_localsplus: usize,
+    frame_specials_words: usize,
+
+    // PyCodeObject
+    code_flags: usize,
+    code_argcount: usize,
+    code_posonlyargcount: usize,
+    code_kwonlyargcount: usize,
+    code_stacksize: usize,
+    code_nlocalsplus: usize,
+    /// co_framesize exists from 3.12 and is what CPython pushes; 3.11 derives the size.
+    code_framesize: ?usize,
+    code_adaptive: usize,
+
+    // PyThreadState
+    tstate_datastack_top: usize,
+    tstate_datastack_limit: usize,
+    tstate_c_profilefunc: usize,
+    tstate_c_tracefunc: usize,
+
+    // PyConfig
+    config_install_signal_handlers: usize,
+    config_program_name: usize,
+    config_home: usize,
+    config_executable: usize,
+    config_size: usize,
+};
+
+pub const frame_owned_by_thread: u8 = 0;
+pub const frame_owned_by_generator: u8 = 1;
+
+pub const cpython_3_11 = Layout{
+    .minor = 11,
+    .frame_code = 32,
+    .frame_func = 0,
+    .frame_obj = 40,
+    .frame_instr = 56,
+    .frame_instr_is_previous = true,
+    .frame_stacktop = 64,
+    .frame_owner = 69,
+    .frame_localsplus = 72,
+    .frame_specials_words = 9,
+    .code_flags = 48,
+    .code_argcount = 56,
+    .code_posonlyargcount = 60,
+    .code_kwonlyargcount = 64,
+    .code_stacksize = 68,
+    .code_nlocalsplus = 76,
+    .code_framesize = null,
+    .code_adaptive = 184,
+    .tstate_datastack_top = 304,
+    .tstate_datastack_limit = 312,
+    .tstate_c_profilefunc = 64,
+    .tstate_c_tracefunc = 72,
+    .config_install_signal_handlers = 16,
+    .config_program_name = 264,
+    .config_home = 280,
+    .config_executable = 328,
+    .config_size = 424,
+};
+
+pub const cpython_3_12 = Layout{
+    .minor = 12,
+    .frame_code = 0,
+    .frame_func = 16,
+    .frame_obj = 48,
+    .frame_instr = 56,
+    .frame_instr_is_previous = true,
+    .frame_stacktop = 64,
+    .frame_owner = 70,
+    .frame_localsplus = 72,
+    .frame_specials_words = 9,
+    .code_flags = 48,
+    .code_argcount = 52,
+    .code_posonlyargcount = 56,
+    .code_kwonlyargcount = 60,
+    .code_stacksize = 64,
+    .code_nlocalsplus = 72,
+    .code_framesize = 76,
+    .code_adaptive = 192,
+    .tstate_datastack_top = 240,
+    .tstate_datastack_limit = 248,
+    .tstate_c_profilefunc = 64,
+    .tstate_c_tracefunc = 72,
+    .config_install_signal_handlers = 16,
+    .config_program_name = 272,
+    .config_home = 288,
+    .config_executable = 336,
+    .config_size = 432,
+};
+
+pub const cpython_3_13 = Layout{
+    .minor = 13,
+    .frame_code = 0,
+    .frame_func = 16,
+    .frame_obj = 48,
+    .frame_instr = 56,
+    .frame_instr_is_previous = false,
+    .frame_stacktop = 64,
+    .frame_owner = 70,
+    .frame_localsplus = 72,
+    .frame_specials_words = 9,
+    .code_flags = 48,
+    .code_argcount = 52,
+    .code_posonlyargcount = 56,
+    .code_kwonlyargcount = 60,
+    .code_stacksize = 64,
+    .code_nlocalsplus = 72,
+    .code_framesize = 76,
+    .code_adaptive = 200,
+    .tstate_datastack_top = 240,
+    .tstate_datastack_limit = 248,
+    .tstate_c_profilefunc = 80,
+    .tstate_c_tracefunc = 88,
+    .config_install_signal_handlers = 16,
+    .config_program_name = 280,
+    .config_home = 296,
+    .config_executable = 344,
+    .config_size = 448,
+};
+
+pub const supported = [_]*const Layout{ &cpython_3_11, &cpython_3_12, &cpython_3_13 };
+
+pub fn forMinor(minor: u32) ?*const Layout {
+    for (supported) |layout| {
+        if (layout.minor == minor) return layout;
+    }
+    return null;
+}

@@ -1,0 +1,54 @@
+#!/usr/bin/env node
+// Runs every bench/*.ts under Deno and under Bun, for one Python:
+// PYFRAME_PYTHON if set, else python3 on PATH.
+//   node scripts/bench.mjs [bench/foo.ts ...]
+import { spawnSync } from "node:child_process";
+import { readdirSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { bootstrap, ROOT } from "./bootstrap.mjs";
+import { defaultPython } from "./pythons.mjs";
+
+let tools, python;
+try {
+  tools = bootstrap();
+  python = defaultPython();
+} catch (e) {
+  console.error(`[bench] ${e.message}`);
+  process.exit(1);
+}
+
+const args = process.argv.slice(2);
+let files;
+if (args.length) {
+  files = args.map((a) => relative(ROOT, resolve(process.cwd(), a)));
+} else {
+  try {
+    files = readdirSync(join(ROOT, "bench")).filter((f) => f.endsWith(".ts")).sort().map((f) => join("bench", f));
+  } catch {
+    files = [];
+  }
+}
+if (files.length === 0) {
+  console.error("[bench] no bench/*.ts files: nothing to run");
+  process.exit(1);
+}
+
+let failed = 0;
+for (const file of files) {
+  for (const [name, cmd, cmdArgs] of [
+    ["deno", tools.deno, ["run", "-A", file]],
+    ["bun", tools.bun, ["run", file]],
+  ]) {
+    console.log(`\n=== ${name}: ${file} (python ${python}) ===`);
+    const r = spawnSync(cmd, cmdArgs, {
+      cwd: ROOT,
+      stdio: "inherit",
+      env: { ...process.env, PYFRAME_PYTHON: python },
+    });
+    if (r.status !== 0) {
+      failed++;
+      console.error(`[bench] ${name} ${file} failed (${r.signal ? `signal ${r.signal}` : `exit ${r.status}`})`);
+    }
+  }
+}
+process.exit(failed ? 1 : 0);

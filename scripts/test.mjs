@@ -1,0 +1,154 @@
+#!/usr/bin/env node
+// Test matrix: every usable supported Python x {deno, bun} x every test/**/*_test.ts,
+// one process per test file (a crash fails only that file).
+//
+//   node scripts/test.mjs [test/foo_test.ts ...]
+//   env PYFRAME_TEST_PYTHONS=3.12,3.13   only these minors
+//       PYFRAME_TEST_RUNTIMES=deno        only these runtimes (deno,bun)
+//       PYFRAME_TEST_TIMEOUT=120          seconds per test file
+//       PYFRAME_TEST_VERBOSE=1            print output of passing files too
+import { spawnSync } from "node:child_process";
+import { readdirSync, statSync } from "node:fs";
+import { join, relative, resolve } from "node:path";
+import { bootstrap, ROOT } from "./bootstrap.mjs";
+import { findPythons, formatReport, pythonsByMinor } from "./pythons.mjs";
+
+const t0 = Date.now();
+const secs = (ms) => `${(ms / 1000).toFixed(1)}s`;
+
+function listTests(dir) {
+  let out = [];
+  let entries;
+  try {
+    entries = readdirSync(dir, { withFileTypes: true });
+  } catch {
+    return out;
+  }
+  for (const e of entries) {
+    const p = join(dir, e.name);
+    if (e.isDirectory()) out = out.concat(listTests(p));
+    else if (e.isFile() && e.name.endsWith("_test.ts")) out.push(p);
+  }
+  return out.sort();
+}
+
+function envList(name) {
+  const v = process.env[name];
+  return v ? v.split(",").map((s) => s.trim()).filter(Boolean) : null;
+}
+
+let tools;
+try {
+  tools = bootstrap();
+} catch (e) {
+  console.error(`[test] bootstrap failed: ${e.message}`);
+  process.exit(1);
+}
+
+const runtimes = {
+  deno: (file) => [tools.deno, ["run", "-A", file]],
+  bun: (file) => [tools.bun, ["run", file]],
+};
+const runtimeNames = envList("PYFRAME_TEST_RUNTIMES") ?? Object.keys(runtimes);
+for (const r of runtimeNames) {
+  if (!runtimes[r]) {
+    console.error(`[test] unknown runtime in PYFRAME_TEST_RUNTIMES: ${r} (known: deno, bun)`);
+    process.exit(1);
+  }
+}
+
+const args = process.argv.slice(2);
+const files = args.length
+  ? args.map((a) => resolve(process.cwd(), a))
+  : listTests(join(ROOT, "test"));
+for (const f of files) {
+  try {
+    statSync(f);
+  } catch {
+    console.error(`[test] no such test file: ${relative(ROOT, f)}`);
+    process.exit(1);
+  }
+}
+if (files.length === 0) {
+  console.error("[test] no test files found (test/**/*_test.ts)");
+  process.exit(1);
+}
+
+const found = findPythons();
+console.log(formatReport(found));
+const byMinor = pythonsByMinor(found);
+const wanted = envList("PYFRAME_TEST_PYTHONS") ?? found.supported;
+const missing = wanted.filter((m) => !byMinor.has(m));
+const pythons = wanted.filter((m) => byMinor.has(m)).map((m) => byMinor.get(m));
+if (pythons.length === 0) {
+  console.error(`[test] no usable Python for: ${wanted.join(", ")}`);
+  process.exit(1);
+}
+
+const timeoutMs = Number(process.env.PYFRAME_TEST_TIMEOUT ?? 120) * 1000;
+const verbose = !!process.env.PYFRAME_TEST_VERBOSE;
+const results = new Map(); // "3.11|deno" -> { pass: [], fail: [] }
+let passed = 0, failed = 0;
+
+for (const py of pythons) {
+  for (const rt of runtimeNames) {
+    const cell = { pass: [], fail: [] };
+    results.set(`${py.minorVersion}|${rt}`, cell);
+    console.log(`\n=== Python ${py.version} (${py.executable}) x ${rt} ===`);
+    for (const file of files) {
+      const rel = relative(ROOT, file);
+      const [cmd, cmdArgs] = runtimes[rt](rel);
+      const start = Date.now();
+      const r = spawnSync(cmd, cmdArgs, {
+        cwd: ROOT,
+        env: { ...process.env, PYFRAME_PYTHON: py.executable },
+        stdio: ["ignore", "pipe", "pipe"],
+        encoding: "utf8",
+        timeout: timeoutMs,
+        maxBuffer: 64 * 1024 * 1024,
+      });
+      const took = `${((Date.now() - start) / 1000).toFixed(2)}s`;
+      let why = null;
+      if (r.error?.code === "ETIMEDOUT") why = `timed out after ${timeoutMs / 1000}s`;
+      else if (r.error) why = r.error.message;
+      else if (r.signal) why = `killed by ${r.signal}`;
+      else if (r.status !== 0) why = `exit ${r.status}`;
+      const output = `${r.stdout ?? ""}${r.stderr ?? ""}`.trimEnd();
+      if (why) {
+        failed++;
+        cell.fail.push(rel);
+        console.log(`  FAIL ${rel} (${why}, ${took})`);
+        if (output) console.log(output.replace(/^/gm, "    | "));
+      } else {
+        passed++;
+        cell.pass.push(rel);
+        console.log(`  ok   ${rel} (${took})`);
+        if (verbose && output) console.log(output.replace(/^/gm, "    | "));
+      }
+    }
+  }
+}
+
+// Matrix
+const shortName = (f) => relative(join(ROOT, "test"), join(ROOT, f));
+const header = ["python", ...runtimeNames];
+const rows = pythons.map((py) => [
+  py.version,
+  ...runtimeNames.map((rt) => {
+    const c = results.get(`${py.minorVersion}|${rt}`);
+    return c.fail.length ? `FAIL: ${c.fail.map(shortName).join(", ")}` : `pass (${c.pass.length} files)`;
+  }),
+]);
+for (const m of missing) {
+  const why = found.supported.includes(m) ? "MISSING (not on this machine)" : "MISSING (not in supported_pythons.json)";
+  rows.push([m, ...runtimeNames.map(() => why)]);
+}
+const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => r[i].length)));
+const line = (r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
+console.log(`\n${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}`);
+for (const r of rows) console.log(line(r));
+console.log(`missing: ${missing.length ? missing.join(", ") : "none"}`);
+console.log(`total time: ${secs(Date.now() - t0)}`);
+console.log("(counted per test file, per Python x runtime)");
+console.log(`tests: ${passed} passed, ${failed} failed`);
+process.exit(failed ? 1 : 0);

@@ -1,0 +1,98 @@
+/**
+ * The one table of native symbols: pyframe's own C ABI (native.zig) and the part of libpython's C
+ * API the TypeScript side calls. Each runtime adapter translates these types to its own FFI.
+ *
+ * Types: `ptr` is an address as a number (0 is NULL), `buffer` a Uint8Array/typed array passed by
+ * address, `function` a callback made by the adapter.
+ *
+ * @module
+ */
+
+export type NativeType = "void" | "u8" | "i32" | "u32" | "i64" | "u64" | "f64" | "ptr" | "buffer" | "function";
+
+export interface SymbolSpec {
+  readonly parameters: readonly NativeType[];
+  readonly result: NativeType;
+}
+
+export type SymbolTable = Record<string, SymbolSpec>;
+
+const fn = <P extends readonly NativeType[], R extends NativeType>(parameters: P, result: R) => ({ parameters, result });
+
+/** pyframe's C ABI, exported by native.zig. */
+export const nativeSymbols = {
+  pyframe_abi_version: fn([], "u32"),
+  pyframe_error: fn([], "ptr"),
+  pyframe_open: fn(["buffer", "buffer", "buffer"], "i32"),
+  pyframe_python_version: fn([], "u32"),
+  pyframe_hook_install: fn(["function"], "i32"),
+  pyframe_hook_uninstall: fn([], "i32"),
+  pyframe_hook_is_current: fn([], "i32"),
+  pyframe_hook_set_mode: fn(["u8"], "i32"),
+  pyframe_set_layer: fn(["u32"], "void"),
+  pyframe_clear_layer: fn(["u32"], "void"),
+  pyframe_decide_replace: fn(["ptr"], "void"),
+  pyframe_frame_code: fn(["ptr"], "ptr"),
+  pyframe_frame_function: fn(["ptr"], "ptr"),
+  pyframe_frame_slot: fn(["ptr", "u32"], "ptr"),
+  pyframe_stat: fn(["u32"], "u64"),
+  pyframe_probe_install: fn([], "i32"),
+  pyframe_probe_uninstall: fn([], "i32"),
+  pyframe_probe_frames: fn([], "u64"),
+} as const satisfies SymbolTable;
+
+/** The ABI version native.zig must report (its `abi_version`). */
+export const NATIVE_ABI_VERSION = 1;
+
+/** The JS callback the eval-frame function calls: (frame address) → answer. */
+export const frameCallbackSpec = fn(["ptr"], "i32");
+
+/** libpython's C API as used by src/python (present in CPython 3.11, 3.12 and 3.13). */
+export const pythonSymbols = {
+  Py_IncRef: fn(["ptr"], "void"),
+  Py_DecRef: fn(["ptr"], "void"),
+  PyErr_Occurred: fn([], "ptr"),
+  PyErr_Fetch: fn(["buffer", "buffer", "buffer"], "void"),
+  PyErr_NormalizeException: fn(["buffer", "buffer", "buffer"], "void"),
+  PyErr_Restore: fn(["ptr", "ptr", "ptr"], "void"),
+  PyErr_SetString: fn(["ptr", "buffer"], "void"),
+  PyErr_SetObject: fn(["ptr", "ptr"], "void"),
+  PyErr_Clear: fn([], "void"),
+  PyImport_ImportModule: fn(["buffer"], "ptr"),
+  PyImport_AddModule: fn(["buffer"], "ptr"),
+  PyModule_GetDict: fn(["ptr"], "ptr"),
+  Py_CompileString: fn(["buffer", "buffer", "i32"], "ptr"),
+  PyEval_EvalCode: fn(["ptr", "ptr", "ptr"], "ptr"),
+  PyObject_GetAttrString: fn(["ptr", "buffer"], "ptr"),
+  PyObject_SetAttrString: fn(["ptr", "buffer", "ptr"], "i32"),
+  PyObject_HasAttrString: fn(["ptr", "buffer"], "i32"),
+  PyObject_GetItem: fn(["ptr", "ptr"], "ptr"),
+  PyObject_SetItem: fn(["ptr", "ptr", "ptr"], "i32"),
+  PyObject_Call: fn(["ptr", "ptr", "ptr"], "ptr"),
+  PyObject_Str: fn(["ptr"], "ptr"),
+  PyObject_Repr: fn(["ptr"], "ptr"),
+  PyObject_Type: fn(["ptr"], "ptr"),
+  PyObject_IsTrue: fn(["ptr"], "i32"),
+  PyObject_IsInstance: fn(["ptr", "ptr"], "i32"),
+  PyObject_RichCompareBool: fn(["ptr", "ptr", "i32"], "i32"),
+  PyObject_Length: fn(["ptr"], "i64"),
+  PyUnicode_FromStringAndSize: fn(["buffer", "i64"], "ptr"),
+  PyUnicode_AsUTF8AndSize: fn(["ptr", "buffer"], "ptr"),
+  PyLong_FromLongLong: fn(["i64"], "ptr"),
+  PyLong_FromString: fn(["buffer", "ptr", "i32"], "ptr"),
+  PyLong_AsLongLongAndOverflow: fn(["ptr", "buffer"], "i64"),
+  PyFloat_FromDouble: fn(["f64"], "ptr"),
+  PyFloat_AsDouble: fn(["ptr"], "f64"),
+  PyBool_FromLong: fn(["i64"], "ptr"),
+  PyTuple_New: fn(["i64"], "ptr"),
+  PyTuple_SetItem: fn(["ptr", "i64", "ptr"], "i32"),
+  PyTuple_Size: fn(["ptr"], "i64"),
+  PyTuple_GetItem: fn(["ptr", "i64"], "ptr"),
+  PyList_New: fn(["i64"], "ptr"),
+  PyList_SetItem: fn(["ptr", "i64", "ptr"], "i32"),
+  PyList_Size: fn(["ptr"], "i64"),
+  PyList_GetItem: fn(["ptr", "i64"], "ptr"),
+  PyDict_New: fn([], "ptr"),
+  PyDict_SetItem: fn(["ptr", "ptr", "ptr"], "i32"),
+  PyDict_Next: fn(["ptr", "buffer", "buffer", "buffer"], "i32"),
+} as const satisfies SymbolTable;

@@ -1,0 +1,72 @@
+/**
+ * Python code pyframe installs as the module `_pyframe` when the interpreter opens: the few jobs
+ * that are plain Python (source registration, traceback formatting, code comparison).
+ *
+ * @module
+ */
+
+export const helperSource = String.raw`
+import inspect, linecache, sys, textwrap, traceback, types
+
+_counter = 0
+
+def register_source(source, filename=None):
+    """Keeps source given from TypeScript in linecache so inspect.getsource finds it."""
+    global _counter
+    if filename is None:
+        _counter += 1
+        filename = "<pyframe-%d>" % _counter
+    lines = source.splitlines(True)
+    if lines and not lines[-1].endswith("\n"):
+        lines[-1] += "\n"
+    linecache.cache[filename] = (len(source), None, lines, filename)
+    return filename
+
+def run(source, mode, filename=None):
+    filename = register_source(source, filename)
+    code = compile(source, filename, mode)
+    namespace = sys.modules["__main__"].__dict__
+    return eval(code, namespace) if mode == "eval" else exec(code, namespace)
+
+def format_exception(kind, value, tb):
+    return "".join(traceback.format_exception(kind, value, tb))
+
+def function_source(function):
+    return textwrap.dedent(inspect.getsource(function))
+
+_SHAPE_FLAGS = (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS | inspect.CO_GENERATOR |
+                inspect.CO_COROUTINE | inspect.CO_ITERABLE_COROUTINE | inspect.CO_ASYNC_GENERATOR)
+
+def argument_count(code):
+    flags = code.co_flags
+    return (code.co_argcount + code.co_kwonlyargcount +
+            bool(flags & inspect.CO_VARARGS) + bool(flags & inspect.CO_VARKEYWORDS))
+
+def replacement_mismatch(original, replacement):
+    """Why 'replacement' cannot run in a frame of 'original', or None when it can."""
+    if not isinstance(replacement, types.CodeType):
+        return "expected a code object, got %s" % type(replacement).__name__
+    checks = (
+        ("co_argcount", "positional argument count"),
+        ("co_posonlyargcount", "positional-only argument count"),
+        ("co_kwonlyargcount", "keyword-only argument count"),
+    )
+    for attribute, what in checks:
+        a, b = getattr(original, attribute), getattr(replacement, attribute)
+        if a != b:
+            return "%s differs: the original has %d, the replacement %d" % (what, a, b)
+    a, b = original.co_flags & _SHAPE_FLAGS, replacement.co_flags & _SHAPE_FLAGS
+    if a != b:
+        names = lambda f: "|".join(n for n, bit in (("VARARGS", inspect.CO_VARARGS), ("VARKEYWORDS", inspect.CO_VARKEYWORDS),
+            ("GENERATOR", inspect.CO_GENERATOR), ("COROUTINE", inspect.CO_COROUTINE),
+            ("ITERABLE_COROUTINE", inspect.CO_ITERABLE_COROUTINE), ("ASYNC_GENERATOR", inspect.CO_ASYNC_GENERATOR)) if f & bit) or "none"
+        return "flags differ: the original has %s, the replacement %s" % (names(a), names(b))
+    count = argument_count(original)
+    if original.co_varnames[:count] != replacement.co_varnames[:count]:
+        return "argument names differ: the original has %r, the replacement %r" % (
+            original.co_varnames[:count], replacement.co_varnames[:count])
+    if original.co_freevars != replacement.co_freevars:
+        return "free variables differ: the original has %r, the replacement %r" % (
+            original.co_freevars, replacement.co_freevars)
+    return None
+`;
