@@ -74,6 +74,11 @@ function installHelper(c: Core): Ptr {
   return module;
 }
 
+/** A function of the `_pyframe` helper module. */
+export function helperFunction(name: string): PyObject {
+  return new PyObject(check(open().py.PyObject_GetAttrString(open().helper, cString(name))));
+}
+
 /** Returns `result`, or throws the pending Python exception when it is NULL (0). */
 export function check(result: Ptr): Ptr {
   if (!result) throw takeError();

@@ -5,13 +5,9 @@
  */
 
 import { cString } from "../ffi/mod.ts";
-import { check, open } from "./_core.ts";
+import { check, helperFunction as helper, open } from "./_core.ts";
 import { type JSValue, toJS, toPython } from "./convert.ts";
 import { PyObject } from "./object.ts";
-
-function helper(name: string): PyObject {
-  return new PyObject(check(open().py.PyObject_GetAttrString(open().helper, cString(name))));
-}
 
 /** Options for {@link python.exec} and {@link python.eval}. */
 export interface RunOptions {

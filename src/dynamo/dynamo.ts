@@ -1,0 +1,183 @@
+/**
+ * `Dynamo`: installs the eval-frame hook for a scope and routes each new code object to a
+ * TypeScript callback, PEP 523 style.
+ *
+ * @module
+ */
+
+import { frameCallbackSpec, load, type NativeCallback, type Ptr, runtime } from "../ffi/mod.ts";
+import { helperFunction, open, PyObject, PythonError, raise } from "../python/mod.ts";
+import { Decision } from "./decision.ts";
+import { Frame, invalidateFrame } from "./frame.ts";
+
+/**
+ * Called once per code object (per Dynamo) with the first frame of that code. Return `undefined`
+ * to run the original code, a code object to run instead, or a {@link Decision}.
+ */
+export type FrameCallback = (frame: Frame) => PyObject | Decision | undefined | void;
+
+/** Options for {@link Dynamo}. */
+export interface DynamoOptions {
+  /**
+   * `"normal"` (default) asks the callback about code it has not seen; `"run-only"` only applies
+   * decisions already cached by this Dynamo and runs unseen code unchanged.
+   */
+  mode?: "normal" | "run-only";
+}
+
+/** The native side's answers (engine.zig `Answer`). */
+const Answer = { failed: -1, original: 0, replace: 1, skip: 2, skipTree: 3, askAgain: 4, replaceOnce: 5 } as const;
+const nativeModes = { "normal": 0, "passthrough": 1, "run-only": 2 } as const;
+
+const layers: Dynamo[] = [];
+let nextLayerId = 1;
+let trampoline: NativeCallback | undefined;
+
+/**
+ * Intercepts every new Python frame while it is active; `using` scopes it. Nested Dynamos stack:
+ * the innermost decides, and disposing one restores exactly what was active before it.
+ *
+ * @example
+ * ```ts
+ * import { ast, Dynamo, python } from "@pyframe/dynamo";
+ * python.exec("def bob():\n    return 1 + 2\n");
+ * {
+ *   using _ = new Dynamo((frame) => {
+ *     if (frame.name !== "bob") return;
+ *     const tree = ast.parse(frame.source.replace("1 + 2", "10 + 20"));
+ *     return ast.compile(tree, frame);
+ *   });
+ *   python.eval("bob()"); // 30
+ * }
+ * python.eval("bob()"); // 3
+ * ```
+ */
+export class Dynamo implements Disposable {
+  readonly #layer = nextLayerId++;
+  readonly #callback: FrameCallback;
+  readonly #mode: "normal" | "run-only";
+  #active = true;
+
+  constructor(callback: FrameCallback, options: DynamoOptions = {}) {
+    if (typeof callback !== "function") {
+      throw new TypeError(`pyframe: new Dynamo(callback) needs a function, got ${typeof callback}`);
+    }
+    const mode = options.mode ?? "normal";
+    if (!(mode in nativeModes) || mode === "passthrough") {
+      throw new TypeError(`pyframe: Dynamo mode must be "normal" or "run-only", got ${JSON.stringify(mode)}`);
+    }
+    this.#callback = callback;
+    this.#mode = mode;
+    open();
+    layers.push(this);
+    activate(this);
+  }
+
+  /** Whether this Dynamo is installed (not yet disposed). */
+  get active(): boolean {
+    return this.#active;
+  }
+
+  /** @internal */
+  get layer(): number {
+    return this.#layer;
+  }
+
+  /** @internal */
+  get mode(): "normal" | "run-only" {
+    return this.#mode;
+  }
+
+  /** @internal */
+  get callback(): FrameCallback {
+    return this.#callback;
+  }
+
+  /** Removes this Dynamo; the one below it (or no hook at all) takes over. Safe to call twice. */
+  dispose(): void {
+    if (!this.#active) return;
+    this.#active = false;
+    layers.splice(layers.indexOf(this), 1);
+    const { native } = load();
+    native.pyframe_clear_layer(this.#layer);
+    const top = layers.at(-1);
+    if (top) activate(top);
+    else {
+      native.pyframe_set_layer(0);
+      native.pyframe_hook_uninstall();
+    }
+  }
+
+  [Symbol.dispose](): void {
+    this.dispose();
+  }
+}
+
+function activate(top: Dynamo): void {
+  const { native } = load();
+  trampoline ??= runtime.callback(frameCallbackSpec, onFrame);
+  native.pyframe_set_layer(top.layer);
+  native.pyframe_hook_install(trampoline);
+  native.pyframe_hook_set_mode(nativeModes[top.mode]);
+}
+
+/** Called by the native hook on a cache miss. Never throws: an error becomes a Python exception. */
+function onFrame(address: Ptr): number {
+  const top = layers.at(-1);
+  if (!top) return Answer.original;
+  const frame = new Frame(address);
+  try {
+    return answer(top.callback(frame), frame);
+  } catch (error) {
+    raiseFromJS(error);
+    return Answer.failed;
+  } finally {
+    invalidateFrame(frame);
+  }
+}
+
+function answer(result: unknown, frame: Frame): number {
+  if (result === undefined) return Answer.original;
+  if (result instanceof PyObject) return handOver(result, frame) ? Answer.replace : Answer.failed;
+  if (result instanceof Decision) {
+    if (result.kind === "skip") return Answer.skip;
+    if (result.kind === "skipTree") return Answer.skipTree;
+    if (!result.replacement) return Answer.askAgain;
+    return handOver(result.replacement, frame) ? Answer.replaceOnce : Answer.failed;
+  }
+  raise(
+    `pyframe: a Dynamo callback returns undefined (run the original), a code object (run it instead) ` +
+      `or a decision (skip(), askAgain()); it returned ${describe(result)} for ${frame.qualname}`,
+    open().typeErrorType,
+  );
+  return Answer.failed;
+}
+
+/** Checks that `replacement` fits the frame and gives it to the native side. */
+function handOver(replacement: PyObject, frame: Frame): boolean {
+  using mismatch = helperFunction("replacement_mismatch").call(frame.code, replacement);
+  const reason = mismatch.toJS();
+  if (reason !== null) {
+    raise(`pyframe: the replacement for ${frame.qualname} cannot run in its frame: ${reason}`, open().typeErrorType);
+    return false;
+  }
+  load().native.pyframe_decide_replace(replacement.pointer);
+  return true;
+}
+
+/** A PythonError keeps its Python exception; any other JS error becomes a RuntimeError. */
+function raiseFromJS(error: unknown): void {
+  if (error instanceof PythonError && error.value) {
+    using type = new PyObject(open().py.PyObject_Type(error.value.pointer));
+    open().py.PyErr_SetObject(type.pointer, error.value.pointer);
+    return;
+  }
+  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
+  raise(`pyframe: the Dynamo callback threw ${message}`);
+}
+
+function describe(value: unknown): string {
+  if (value === null) return "null";
+  if (typeof value === "object") return value.constructor?.name ?? "an object";
+  return typeof value;
+}

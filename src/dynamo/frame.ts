@@ -1,0 +1,126 @@
+/**
+ * `Frame`: what a Dynamo callback sees of a Python frame about to run. Fields are read from the
+ * frame only when asked, and only during the callback (the frame belongs to CPython).
+ *
+ * @module
+ */
+
+import { load, type Ptr } from "../ffi/mod.ts";
+import { helperFunction, type JSValue, PyObject, toJS } from "../python/mod.ts";
+
+const invalidate = Symbol("invalidate");
+
+/**
+ * A Python frame, passed to a {@link Dynamo} callback before its first instruction runs.
+ *
+ * @example
+ * ```ts
+ * import { Dynamo, python } from "@pyframe/dynamo";
+ * python.exec("def greet(name):\n    return 'hi ' + name\n");
+ * using _ = new Dynamo((frame) => {
+ *   if (frame.name === "greet") console.log(frame.qualname, frame.locals.get("name"));
+ * });
+ * python.eval("greet('ada')"); // logs: greet ada
+ * ```
+ */
+export class Frame {
+  #address: Ptr;
+  #code?: PyObject;
+  #function?: PyObject;
+  #locals?: Map<string, JSValue>;
+  #source?: string;
+  #attributes = new Map<string, JSValue>();
+
+  /** @internal Made by the Dynamo trampoline; `address` is a live `_PyInterpreterFrame`. */
+  constructor(address: Ptr) {
+    this.#address = address;
+  }
+
+  /** The code object about to run. */
+  get code(): PyObject {
+    return this.#code ??= PyObject.borrowed(load().native.pyframe_frame_code(this.#live("code")));
+  }
+
+  /** The function object being called. */
+  get function(): PyObject {
+    return this.#function ??= PyObject.borrowed(load().native.pyframe_frame_function(this.#live("function")));
+  }
+
+  /** `co_name`: the function's name. */
+  get name(): string {
+    return this.#codeAttribute("co_name") as string;
+  }
+
+  /** `co_qualname`: the dotted name, e.g. `Class.method` or `outer.<locals>.inner`. */
+  get qualname(): string {
+    return this.#codeAttribute("co_qualname") as string;
+  }
+
+  /** `co_filename`. */
+  get filename(): string {
+    return this.#codeAttribute("co_filename") as string;
+  }
+
+  /** `co_firstlineno`: the line of the `def` (or of its first decorator). */
+  get firstLineNo(): number {
+    return this.#codeAttribute("co_firstlineno") as number;
+  }
+
+  /**
+   * The function's source, dedented so it parses on its own (`inspect.getsource`). Throws
+   * PythonError (OSError) when Python has no source for it, e.g. code built at run time.
+   */
+  get source(): string {
+    if (this.#source === undefined) {
+      using functionSource = helperFunction("function_source");
+      this.#source = functionSource.call(this.function).toString();
+    }
+    return this.#source;
+  }
+
+  /** The arguments by name, converted to JS values when first read. */
+  get locals(): Map<string, JSValue> {
+    if (this.#locals) return this.#locals;
+    const address = this.#live("locals");
+    const names = this.#argumentNames();
+    const { native } = load();
+    this.#locals = new Map(names.map((name, slot) => [name, valueOf(native.pyframe_frame_slot(address, slot))]));
+    return this.#locals;
+  }
+
+  #argumentNames(): string[] {
+    const names = this.#codeAttribute("co_varnames") as string[];
+    const flags = this.#codeAttribute("co_flags") as number;
+    const count = (this.#codeAttribute("co_argcount") as number) + (this.#codeAttribute("co_kwonlyargcount") as number) +
+      (flags & 0x4 ? 1 : 0) + (flags & 0x8 ? 1 : 0);
+    return names.slice(0, count);
+  }
+
+  #codeAttribute(name: string): JSValue {
+    if (!this.#attributes.has(name)) this.#attributes.set(name, this.code.get(name).toJS());
+    return this.#attributes.get(name)!;
+  }
+
+  #live(what: string): Ptr {
+    if (!this.#address) {
+      throw new ReferenceError(
+        `pyframe: frame.${what} was first read after the Dynamo callback returned; ` +
+          "read it inside the callback (the frame belongs to CPython once the callback ends)",
+      );
+    }
+    return this.#address;
+  }
+
+  /** @internal Called by the trampoline when the callback returns. */
+  [invalidate](): void {
+    this.#address = 0;
+  }
+}
+
+/** @internal */
+export const invalidateFrame = (frame: Frame): void => frame[invalidate]();
+
+/** A slot is NULL only for an argument the frame has not bound (never for a fresh call). */
+function valueOf(slot: Ptr): JSValue {
+  return slot ? toJS(slot) : null;
+}

@@ -1,0 +1,9 @@
+/**
+ * Intercepting Python frames from TypeScript.
+ *
+ * @module
+ */
+
+export { Dynamo, type DynamoOptions, type FrameCallback } from "./dynamo.ts";
+export { Frame } from "./frame.ts";
+export { askAgain, Decision, skip, type SkipOptions } from "./decision.ts";
