@@ -6,7 +6,12 @@
  */
 
 export const helperSource = String.raw`
-import inspect, linecache, sys, textwrap, traceback, types
+import inspect, linecache, signal, sys, textwrap, traceback, types
+
+# Importing signal claims SIGINT for KeyboardInterrupt when the host left it at SIG_DFL, even with
+# install_signal_handlers off; give it back so Ctrl+C still stops the Deno or Bun process.
+if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
 
 _counter = 0
 

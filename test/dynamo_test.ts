@@ -1,0 +1,284 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { askAgain, Dynamo, type Frame, skip } from "../src/dynamo/mod.ts";
+import { type PyObject, python, PythonError } from "../src/python/mod.ts";
+import { load } from "../src/ffi/mod.ts";
+import { scaledCode } from "./_rewrite.ts";
+
+python.exec(`
+def bob():
+    return 1 + 2
+
+def twice(x):
+    return bob() * 2 + x
+
+class Greeter:
+    def greet(self, name, *, punctuation="!"):
+        return "hi " + name + punctuation
+`, { filename: "dynamo_test_module.py" });
+
+const scaleFunction = (name: string, factor = 10) => (frame: Frame) => frame.name === name ? scaledCode(frame, factor) : undefined;
+
+test("the seed's example: 3 outside, 30 inside, 3 after", () => {
+  assert.is(python.eval("bob()"), 3);
+  {
+    using _ = new Dynamo(scaleFunction("bob"));
+    assert.is(python.eval("bob()"), 30);
+    assert.is(python.eval("twice(1)"), 61);
+  }
+  assert.is(python.eval("bob()"), 3);
+  assert.is(load().native.pyframe_hook_is_current(), 0);
+});
+
+test("the callback runs once per code object, and again in a new Dynamo", () => {
+  const seen: string[] = [];
+  {
+    using _ = new Dynamo((frame) => {
+      seen.push(frame.qualname);
+      return frame.name === "bob" ? scaledCode(frame) : undefined;
+    });
+    for (let i = 0; i < 5; i++) assert.is(python.eval("twice(0)"), 60);
+  }
+  assert.is(seen.filter((name) => name === "bob").length, 1);
+  assert.is(seen.filter((name) => name === "twice").length, 1);
+  {
+    using _ = new Dynamo((frame) => void seen.push(frame.qualname));
+    python.eval("bob()");
+  }
+  assert.is(seen.filter((name) => name === "bob").length, 2);
+});
+
+test("the frame exposes name, qualname, filename, first line, source, code, function and arguments", () => {
+  let captured: Record<string, unknown> | undefined;
+  let frameAfter: Frame | undefined;
+  {
+    using _ = new Dynamo((frame) => {
+      if (frame.name !== "greet") return;
+      frameAfter = frame;
+      captured = {
+        name: frame.name,
+        qualname: frame.qualname,
+        filename: frame.filename,
+        firstLineNo: frame.firstLineNo,
+        source: frame.source,
+        codeType: frame.code.typeName,
+        functionName: frame.function.get("__name__").toJS(),
+        locals: frame.locals,
+      };
+    });
+    assert.is(python.eval("Greeter().greet('ada', punctuation='?')"), "hi ada?");
+  }
+  assert.ok(captured);
+  assert.is(captured.name, "greet");
+  assert.is(captured.qualname, "Greeter.greet");
+  assert.is(captured.filename, "dynamo_test_module.py");
+  assert.is(captured.firstLineNo, 9);
+  assert.is(captured.source, 'def greet(self, name, *, punctuation="!"):\n    return "hi " + name + punctuation\n');
+  assert.is(captured.codeType, "code");
+  assert.is(captured.functionName, "greet");
+  const locals = captured.locals as Map<string, unknown>;
+  assert.equal([...locals.keys()], ["self", "name", "punctuation"]);
+  assert.is(locals.get("name"), "ada");
+  assert.is(locals.get("punctuation"), "?");
+});
+
+test("frame fields first read after the callback returned throw a clear error", () => {
+  let kept: Frame | undefined;
+  {
+    using _ = new Dynamo((frame) => {
+      if (frame.name === "bob") kept = frame;
+    });
+    python.eval("bob()");
+  }
+  assert.ok(kept);
+  assert.throws(() => kept!.locals, /frame.locals was first read after the Dynamo callback returned/);
+  assert.throws(() => kept!.function, /frame.function was first read after/);
+  assert.is(kept!.name, "bob", "fields read during the callback stay readable");
+});
+
+test("a callback that throws raises a Python exception in that call, and later calls work", () => {
+  let calls = 0;
+  {
+    using _ = new Dynamo((frame) => {
+      if (frame.name !== "bob") return;
+      calls++;
+      if (calls === 1) throw new Error("boom from TypeScript");
+      return scaledCode(frame);
+    });
+    try {
+      python.eval("bob()");
+      assert.unreachable("bob() should raise");
+    } catch (error) {
+      assert.instance(error, PythonError);
+      assert.is((error as PythonError).type, "RuntimeError");
+      assert.match((error as PythonError).pythonMessage, /boom from TypeScript/);
+    }
+    python.exec("def catches():\n    try:\n        return bob()\n    except RuntimeError as e:\n        return 'caught: ' + str(e)\n");
+    assert.is(python.eval("bob()"), 30);
+  }
+  assert.is(calls, 2);
+});
+
+test("a Python exception raised inside the callback keeps its type", () => {
+  using _ = new Dynamo((frame) => {
+    if (frame.name === "bob") python.eval("int('not a number')");
+  });
+  assert.throws(() => python.eval("bob()"), (e: unknown) => e instanceof PythonError && e.type === "ValueError");
+});
+
+test("Python code can catch the exception a throwing callback raises", () => {
+  python.exec("def guarded():\n    try:\n        return bob()\n    except RuntimeError as e:\n        return 'caught ' + str(e)\n");
+  using _ = new Dynamo((frame) => {
+    if (frame.name === "bob") throw new TypeError("no bob today");
+  });
+  assert.match(python.eval("guarded()") as string, /^caught pyframe: the Dynamo callback threw TypeError: no bob today/);
+});
+
+test("a callback returning garbage gets a Python TypeError; nothing means the original", () => {
+  {
+    using _ = new Dynamo((frame) => (frame.name === "bob" ? (42 as unknown as PyObject) : undefined));
+    assert.throws(() => python.eval("bob()"), (e: unknown) => e instanceof PythonError && e.type === "TypeError" && /returned number/.test(e.message));
+  }
+  {
+    using _ = new Dynamo((frame) => (frame.name === "bob" ? python.toPython(7) : undefined));
+    assert.throws(() => python.eval("bob()"), (e: unknown) => e instanceof PythonError && e.type === "TypeError" && /expected a code object, got int/.test(e.message));
+  }
+  {
+    using _ = new Dynamo(() => {});
+    assert.is(python.eval("bob()"), 3);
+  }
+});
+
+test("a replacement whose arguments differ is refused with a TypeError naming the difference", () => {
+  python.exec("def one_arg(a):\n    return a\ndef two_args(a, b):\n    return a + b\n");
+  using _ = new Dynamo((frame) => (frame.name === "one_arg" ? python.eval("two_args.__code__") as PyObject : undefined));
+  assert.throws(
+    () => python.eval("one_arg(1)"),
+    (e: unknown) => e instanceof PythonError && e.type === "TypeError" && /positional argument count differs: the original has 1, the replacement 2/.test(e.message),
+  );
+});
+
+test("nested Dynamos: the innermost decides, disposing restores the outer one", () => {
+  using outer = new Dynamo(scaleFunction("bob", 10));
+  assert.is(python.eval("bob()"), 30);
+  {
+    using _inner = new Dynamo(scaleFunction("bob", 100));
+    assert.is(python.eval("bob()"), 300);
+  }
+  assert.is(python.eval("bob()"), 30);
+  outer.dispose();
+  assert.is(python.eval("bob()"), 3);
+});
+
+test("overlapping Dynamos: disposing the outer first keeps the inner active", () => {
+  const a = new Dynamo(scaleFunction("bob", 10));
+  const b = new Dynamo(scaleFunction("bob", 100));
+  assert.is(python.eval("bob()"), 300);
+  a.dispose();
+  assert.is(python.eval("bob()"), 300);
+  assert.ok(b.active && !a.active);
+  b.dispose();
+  assert.is(python.eval("bob()"), 3);
+  assert.is(load().native.pyframe_hook_is_current(), 0);
+});
+
+test("skip runs the original without asking again; askAgain asks on every frame", () => {
+  let asked = 0;
+  {
+    using _ = new Dynamo((frame) => {
+      if (frame.name !== "bob") return;
+      asked++;
+      return skip();
+    });
+    python.eval("[bob() for _ in range(4)]");
+  }
+  assert.is(asked, 1);
+  asked = 0;
+  {
+    using _ = new Dynamo((frame) => {
+      if (frame.name !== "bob") return;
+      asked++;
+      return askAgain(asked % 2 ? scaledCode(frame) : undefined);
+    });
+    assert.equal(python.eval("[bob() for _ in range(4)]"), [30, 3, 30, 3]);
+  }
+  assert.is(asked, 4);
+});
+
+test("skip({ calls: true }) also skips every frame started underneath", () => {
+  const seen: string[] = [];
+  using _ = new Dynamo((frame) => {
+    seen.push(frame.name);
+    if (frame.name === "twice") return skip({ calls: true });
+  });
+  assert.is(python.eval("twice(1)"), 7);
+  assert.ok(seen.includes("twice"));
+  assert.not.ok(seen.includes("bob"), `bob was asked about: ${seen}`);
+});
+
+test("run-only mode applies cached decisions and never calls JS for unseen code", () => {
+  let asked = 0;
+  using _ = new Dynamo(() => void asked++, { mode: "run-only" });
+  python.eval("twice(2)");
+  assert.is(asked, 0);
+});
+
+test("a Python thread started inside a Dynamo finishes and never reaches JS", () => {
+  python.exec(`
+import threading
+def thread_work(out):
+    out.append(sum(i * i for i in range(1000)))
+
+def run_thread():
+    out = []
+    worker = threading.Thread(target=thread_work, args=(out,))
+    worker.start()
+    worker.join(10)
+    return [worker.is_alive(), out]
+`);
+  const seen: string[] = [];
+  using _ = new Dynamo((frame) => void seen.push(frame.name));
+  assert.equal(python.eval("run_thread()"), [false, [332833500]]);
+  assert.ok(seen.includes("run_thread"));
+  assert.not.ok(seen.includes("thread_work"), "a frame of the Python thread reached JS");
+});
+
+test("another tool's eval-frame function is chained and restored", () => {
+  const { native } = load();
+  assert.is(native.pyframe_probe_install(), 0);
+  const before = Number(native.pyframe_probe_frames());
+  {
+    using _ = new Dynamo(scaleFunction("bob"));
+    assert.is(python.eval("bob()"), 30);
+    assert.ok(Number(native.pyframe_probe_frames()) > before, "the earlier hook stopped seeing frames");
+  }
+  assert.is(native.pyframe_hook_is_current(), 0);
+  const afterDynamo = Number(native.pyframe_probe_frames());
+  assert.is(python.eval("bob()"), 3);
+  assert.ok(Number(native.pyframe_probe_frames()) > afterDynamo, "the earlier hook was not restored");
+  assert.is(native.pyframe_probe_uninstall(), 0, "the earlier hook is no longer the current one");
+});
+
+test("a tool installed on top of a Dynamo keeps working after the Dynamo ends", () => {
+  const { native } = load();
+  const dynamo = new Dynamo(scaleFunction("bob"));
+  native.pyframe_probe_install();
+  assert.is(python.eval("bob()"), 30);
+  dynamo.dispose();
+  const frames = Number(native.pyframe_probe_frames());
+  assert.is(python.eval("bob()"), 3);
+  assert.ok(Number(native.pyframe_probe_frames()) > frames);
+  assert.is(native.pyframe_probe_uninstall(), 0);
+  {
+    using _ = new Dynamo(scaleFunction("bob"));
+    assert.is(python.eval("bob()"), 30);
+  }
+  assert.is(python.eval("bob()"), 3);
+});
+
+test("bad Dynamo arguments are clear errors", () => {
+  assert.throws(() => new Dynamo(42 as never), /needs a function, got number/);
+  assert.throws(() => new Dynamo(() => {}, { mode: "fast" as never }), /mode must be "normal" or "run-only"/);
+});
+
+test.run();
