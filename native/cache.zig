@@ -48,11 +48,20 @@ pub fn count() usize {
     return entries_count;
 }
 
-/// The entry of `code` for `layer`, or null on a miss. Hot path: one call into libpython.
-pub inline fn find(code: *PyObject, layer: u32) ?*Entry {
-    var extra: ?*anyopaque = null;
-    if (api.Code_GetExtra(code, extra_index, &extra) != 0) return null;
-    const entry: *Entry = @ptrCast(@alignCast(extra orelse return null));
+/// CPython's `_PyCodeObjectExtra` (identical in 3.11-3.13).
+const CodeExtra = extern struct {
+    size: isize,
+    extras: [1]?*anyopaque,
+};
+
+/// The entry of `code` for `layer`, or null on a miss. Hot path: reads co_extra (at byte
+/// `code_extra_offset` of the code object) directly; a missing block means no entry.
+pub inline fn find(code: *PyObject, layer: u32, comptime code_extra_offset: usize) ?*Entry {
+    const block_address: *const ?*const CodeExtra = @ptrFromInt(@intFromPtr(code) + code_extra_offset);
+    const block = block_address.* orelse return null;
+    if (extra_index >= block.size) return null;
+    const extras: [*]const ?*anyopaque = &block.extras;
+    const entry: *Entry = @ptrCast(@alignCast(extras[@intCast(extra_index)] orelse return null));
     if (entry.layer != layer) return null;
     return entry;
 }

@@ -13,6 +13,7 @@ const std = @import("std");
 const cpython = @import("cpython.zig");
 const layouts = @import("layouts.zig");
 const cache = @import("cache.zig");
+const refs = @import("refs.zig");
 
 const PyObject = cpython.PyObject;
 const PyThreadState = cpython.PyThreadState;
@@ -79,7 +80,7 @@ pub fn Engine(comptime layout: Layout) type {
                 return s.previous(tstate, frame, throwflag);
             }
             const code = field(*PyObject, frame, layout.frame_code).*;
-            if (cache.find(code, s.layer)) |entry| {
+            if (cache.find(code, s.layer, layout.code_extra)) |entry| {
                 switch (entry.kind) {
                     .original, .skip => return s.previous(tstate, frame, 0),
                     .replace => return runReplacement(tstate, frame, entry.replacement.?),
@@ -190,9 +191,9 @@ pub fn Engine(comptime layout: Layout) type {
             const replacement_locals: usize = @intCast(codeInt(i32, replacement, layout.code_nlocalsplus));
             var slot = original_locals;
             while (slot < replacement_locals) : (slot += 1) locals[slot] = null;
-            api.Py_IncRef(replacement);
+            refs.incref(replacement);
             field(*PyObject, frame, layout.frame_code).* = replacement;
-            api.Py_DecRef(original); // The function still holds the original code.
+            refs.decref(api, original); // The function still holds the original code.
             field(usize, frame, layout.frame_instr).* = startInstr(replacement);
             field(c_int, frame, layout.frame_stacktop).* = @intCast(replacement_locals);
             s.replaced_frames += 1;

@@ -29,6 +29,9 @@ pub const Layout = struct {
     /// co_framesize exists from 3.12 and is what CPython pushes; 3.11 derives the size.
     code_framesize: ?usize,
     code_adaptive: usize,
+    /// co_extra: a `_PyCodeObjectExtra` (size, then one pointer per index), read inline on the
+    /// hot path instead of calling PyUnstable_Code_GetExtra.
+    code_extra: usize,
 
     // PyThreadState
     tstate_datastack_top: usize,
@@ -66,6 +69,7 @@ pub const cpython_3_11 = Layout{
     .code_nlocalsplus = 76,
     .code_framesize = null,
     .code_adaptive = 184,
+    .code_extra = 176,
     .tstate_datastack_top = 304,
     .tstate_datastack_limit = 312,
     .tstate_c_profilefunc = 64,
@@ -96,6 +100,7 @@ pub const cpython_3_12 = Layout{
     .code_nlocalsplus = 72,
     .code_framesize = 76,
     .code_adaptive = 192,
+    .code_extra = 184,
     .tstate_datastack_top = 240,
     .tstate_datastack_limit = 248,
     .tstate_c_profilefunc = 64,
@@ -126,6 +131,7 @@ pub const cpython_3_13 = Layout{
     .code_nlocalsplus = 72,
     .code_framesize = 76,
     .code_adaptive = 200,
+    .code_extra = 192,
     .tstate_datastack_top = 240,
     .tstate_datastack_limit = 248,
     .tstate_c_profilefunc = 80,

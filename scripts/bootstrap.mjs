@@ -20,7 +20,7 @@ import {
   statSync,
   utimesSync,
 } from "node:fs";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { delimiter, dirname, join, relative, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 export const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -233,29 +233,32 @@ function newestMtime(paths) {
   return newest;
 }
 
-// (c) zig build -> zig-out/lib/libpyframe.so
-export function buildNative({ force = false } = {}) {
+// (c) zig build -> zig-out/lib/libpyframe.so (Debug: Zig's runtime safety on, what tests use).
+// Benchmarks ask for { optimize: "ReleaseFast", prefix: "zig-out/release" }.
+export function buildNative({ force = false, optimize = "Debug", prefix = "zig-out" } = {}) {
   if (!existsSync(join(ROOT, "build.zig"))) {
     log("native: build.zig not found yet, skipping zig build");
     return null;
   }
+  const library = join(ROOT, prefix, "lib", "libpyframe.so");
+  const label = relative(ROOT, library);
   const inputs = ["native.zig", "build.zig", "build.zig.zon", "native"].map((p) => join(ROOT, p));
-  const libTime = mtime(NATIVE_LIB);
+  const libTime = mtime(library);
   if (!force && libTime > 0 && libTime >= newestMtime(inputs)) {
-    log("native: zig-out/lib/libpyframe.so up to date");
-    return NATIVE_LIB;
+    log(`native: ${label} up to date`);
+    return library;
   }
   const zig = existsSync(ZIG_BIN) ? ZIG_BIN : ensureZig();
-  log("native: running zig build");
-  run(zig, ["build"], { cwd: ROOT });
-  if (!existsSync(NATIVE_LIB)) {
-    throw new Error("zig build succeeded but zig-out/lib/libpyframe.so was not produced");
+  log(`native: running zig build (${optimize})`);
+  run(zig, ["build", `-Doptimize=${optimize}`, "--prefix", prefix], { cwd: ROOT });
+  if (!existsSync(library)) {
+    throw new Error(`zig build succeeded but ${label} was not produced`);
   }
   // zig's install step keeps the cached artifact's mtime; stamp it so the
   // up-to-date check above holds after a no-op rebuild.
   const now = new Date();
-  utimesSync(NATIVE_LIB, now, now);
-  return NATIVE_LIB;
+  utimesSync(library, now, now);
+  return library;
 }
 
 /** Run all steps; returns toolPaths(). */

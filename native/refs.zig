@@ -1,0 +1,32 @@
+//! Inline reference counting for the replacement hot path (the exported Py_IncRef/Py_DecRef cost a
+//! call each). Valid for the default (GIL) builds of 3.11-3.13: `ob_refcnt` is the first word, and
+//! from 3.12 an object whose low 32 bits read negative is immortal and must not be touched. A 3.11
+//! object never reaches 2^31 references in practice, so the same test is safe there.
+
+const cpython = @import("cpython.zig");
+
+inline fn refcount(object: *cpython.PyObject) *isize {
+    return @ptrCast(@alignCast(object));
+}
+
+inline fn isImmortal(count: isize) bool {
+    const low: i32 = @truncate(count);
+    return low < 0;
+}
+
+pub inline fn incref(object: *cpython.PyObject) void {
+    const count = refcount(object);
+    if (isImmortal(count.*)) return;
+    count.* += 1;
+}
+
+/// Drops a reference; the last one goes through libpython so the object is deallocated properly.
+pub inline fn decref(api: *const cpython.Api, object: *cpython.PyObject) void {
+    const count = refcount(object);
+    if (isImmortal(count.*)) return;
+    if (count.* > 1) {
+        count.* -= 1;
+        return;
+    }
+    api.Py_DecRef(object);
+}
