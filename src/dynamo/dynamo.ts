@@ -63,7 +63,7 @@ export class Dynamo implements Disposable {
       throw new TypeError(`pyframe: new Dynamo(callback) needs a function, got ${typeof callback}`);
     }
     const mode = options.mode ?? "normal";
-    if (!(mode in nativeModes) || mode === "passthrough") {
+    if (mode !== "normal" && mode !== "run-only") {
       throw new TypeError(`pyframe: Dynamo mode must be "normal" or "run-only", got ${JSON.stringify(mode)}`);
     }
     this.#callback = callback;

@@ -159,12 +159,17 @@ export class PyObject {
     this.dispose();
   }
 
-  /** Shown by console.log in Deno and Bun. */
+  /** Shown by console.log in Deno. */
   [Symbol.for("Deno.customInspect")](): string {
-    return this.#pointer ? `PyObject(${this.repr()})` : "PyObject(<disposed>)";
+    return this.#inspect();
   }
 
+  /** Shown by console.log in Bun (and Node). */
   [Symbol.for("nodejs.util.inspect.custom")](): string {
-    return this[Symbol.for("Deno.customInspect")]();
+    return this.#inspect();
+  }
+
+  #inspect(): string {
+    return this.#pointer ? `PyObject(${this.repr()})` : "PyObject(<disposed>)";
   }
 }
