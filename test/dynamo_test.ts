@@ -281,4 +281,34 @@ test("bad Dynamo arguments are clear errors", () => {
   assert.throws(() => new Dynamo(() => {}, { mode: "fast" as never }), /mode must be "normal" or "run-only"/);
 });
 
+test("10,000 replaced calls leave the code object's and the function's reference counts unchanged", () => {
+  python.exec(`
+import sys
+def leaf(a, b=2, *rest, c=3, **more):
+    return a + b + c + 1
+
+def counted_gen(n):
+    yield from range(n)
+    yield 1
+
+def refcounts():
+    return [sys.getrefcount(leaf), sys.getrefcount(leaf.__code__), sys.getrefcount(counted_gen), sys.getrefcount(counted_gen.__code__)]
+
+def call_many(times):
+    total = 0
+    for i in range(times):
+        total += leaf(i, c=1) + sum(counted_gen(3))
+    return total
+`);
+  using _ = new Dynamo((frame) => (frame.name === "leaf" || frame.name === "counted_gen" ? scaledCode(frame) : undefined));
+  python.eval("call_many(10)"); // decisions made and cached
+  const before = python.eval("refcounts()");
+  const replacedBefore = Number(load().native.pyframe_stat(1));
+  // Scaled: leaf adds 10 instead of 1 (its default b=2 is the function's, unscaled); the
+  // generator yields 0, 1, 2 and then 10 instead of 1.
+  assert.is(python.eval("call_many(10000)"), (10000 * 9999) / 2 + 10000 * (2 + 1 + 10) + 10000 * (0 + 1 + 2 + 10));
+  assert.is(Number(load().native.pyframe_stat(1)) - replacedBefore, 20000, "every call ran replacement code");
+  assert.equal(python.eval("refcounts()"), before);
+});
+
 test.run();

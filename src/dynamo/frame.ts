@@ -72,8 +72,8 @@ export class Frame {
    */
   get source(): string {
     if (this.#source === undefined) {
-      using functionSource = helperFunction("function_source");
-      this.#source = functionSource.call(this.function).toString();
+      using codeSource = helperFunction("code_source");
+      this.#source = codeSource.call(this.code).toString();
     }
     return this.#source;
   }

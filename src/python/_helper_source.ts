@@ -36,8 +36,10 @@ def run(source, mode, filename=None):
 def format_exception(kind, value, tb):
     return "".join(traceback.format_exception(kind, value, tb))
 
-def function_source(function):
-    return textwrap.dedent(inspect.getsource(function))
+def code_source(code):
+    """The dedented source of a code object's definition. Asking with the code, not the function,
+    keeps inspect from following __wrapped__ to another function's source."""
+    return textwrap.dedent(inspect.getsource(code))
 
 _SHAPE_FLAGS = (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS | inspect.CO_GENERATOR |
                 inspect.CO_COROUTINE | inspect.CO_ITERABLE_COROUTINE | inspect.CO_ASYNC_GENERATOR)
