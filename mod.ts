@@ -30,6 +30,6 @@
  */
 
 export { type JSValue, kw, KeywordArguments, PyObject, python, PythonError, type RunOptions } from "./src/python/mod.ts";
-export { askAgain, Decision, Dynamo, type DynamoOptions, Frame, type FrameCallback, skip, type SkipOptions } from "./src/dynamo/mod.ts";
+export { askAgain, Decision, Dynamo, type DynamoOptions, Frame, type FrameCallback, skip, type SkipOptions, standardLibraryPaths } from "./src/dynamo/mod.ts";
 export * as ast from "./src/ast/mod.ts";
 export { LoadError } from "./src/ffi/mod.ts";

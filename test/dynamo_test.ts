@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { askAgain, Dynamo, type Frame, skip } from "../src/dynamo/mod.ts";
+import { askAgain, Dynamo, type Frame, skip, standardLibraryPaths } from "../src/dynamo/mod.ts";
 import { type PyObject, python, PythonError } from "../src/python/mod.ts";
 import { load } from "../src/ffi/mod.ts";
 import { scaledCode } from "./_rewrite.ts";
@@ -309,6 +309,23 @@ def call_many(times):
   assert.is(python.eval("call_many(10000)"), (10000 * 9999) / 2 + 10000 * (2 + 1 + 10) + 10000 * (0 + 1 + 2 + 10));
   assert.is(Number(load().native.pyframe_stat(1)) - replacedBefore, 20000, "every call ran replacement code");
   assert.equal(python.eval("refcounts()"), before);
+});
+
+test("skip rules keep the standard library and matching files away from the callback", () => {
+  const paths = standardLibraryPaths();
+  assert.ok(paths.some((path) => path.endsWith(`/lib/python${python.eval("'%d.%d' % __import__('sys').version_info[:2]")}/`)), String(paths));
+  const seen = new Set<string>();
+  {
+    using _ = new Dynamo((frame) => void seen.add(frame.filename), { skip: [...paths, /^dynamo_test_module\.py$/] });
+    python.eval("__import__('json').dumps({'a': [1, 2]})");
+    python.eval("twice(1)");
+    python.exec("def elsewhere():\n    return 1\n", { filename: "elsewhere.py" });
+    python.eval("elsewhere()");
+  }
+  assert.not.ok([...seen].some((file) => paths.some((path) => file.startsWith(path))), [...seen].join(", "));
+  assert.not.ok(seen.has("dynamo_test_module.py"));
+  assert.ok(seen.has("elsewhere.py"));
+  assert.throws(() => new Dynamo(() => {}, { skip: [42 as never] }), /skip rules are filename prefixes \(strings\) or RegExps, got number/);
 });
 
 test.run();

@@ -23,6 +23,12 @@ export interface DynamoOptions {
    * decisions already cached by this Dynamo and runs unseen code unchanged.
    */
   mode?: "normal" | "run-only";
+  /**
+   * Code whose filename starts with one of these strings, or matches one of these regular
+   * expressions, runs unchanged without calling the callback (checked once per code object, then
+   * cached natively). {@link standardLibraryPaths} lists the standard library and site-packages.
+   */
+  skip?: readonly (string | RegExp)[];
 }
 
 /** The native side's answers (engine.zig `Answer`). */
@@ -56,6 +62,7 @@ export class Dynamo implements Disposable {
   readonly #layer = nextLayerId++;
   readonly #callback: FrameCallback;
   readonly #mode: "normal" | "run-only";
+  readonly #skip: readonly (string | RegExp)[];
   #active = true;
 
   constructor(callback: FrameCallback, options: DynamoOptions = {}) {
@@ -66,8 +73,15 @@ export class Dynamo implements Disposable {
     if (mode !== "normal" && mode !== "run-only") {
       throw new TypeError(`pyframe: Dynamo mode must be "normal" or "run-only", got ${JSON.stringify(mode)}`);
     }
+    const skipRules = options.skip ?? [];
+    for (const rule of skipRules) {
+      if (typeof rule !== "string" && !(rule instanceof RegExp)) {
+        throw new TypeError(`pyframe: Dynamo skip rules are filename prefixes (strings) or RegExps, got ${describe(rule)}`);
+      }
+    }
     this.#callback = callback;
     this.#mode = mode;
+    this.#skip = skipRules;
     open();
     layers.push(this);
     activate(this);
@@ -91,6 +105,11 @@ export class Dynamo implements Disposable {
   /** @internal */
   get callback(): FrameCallback {
     return this.#callback;
+  }
+
+  /** @internal Whether the skip rules exclude code from `filename`. */
+  skips(filename: string): boolean {
+    return this.#skip.some((rule) => typeof rule === "string" ? filename.startsWith(rule) : rule.test(filename));
   }
 
   /** Removes this Dynamo; the one below it (or no hook at all) takes over. Safe to call twice. */
@@ -127,6 +146,7 @@ function onFrame(address: Ptr): number {
   if (!top) return Answer.original;
   const frame = new Frame(address);
   try {
+    if (top.skips(frame.filename)) return Answer.skip;
     return answer(top.callback(frame), frame);
   } catch (error) {
     raiseFromJS(error);
@@ -174,6 +194,21 @@ function raiseFromJS(error: unknown): void {
   }
   const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
   raise(`pyframe: the Dynamo callback threw ${message}`);
+}
+
+/**
+ * The directories of the running interpreter's standard library and site-packages, for
+ * {@link DynamoOptions.skip}.
+ *
+ * @example
+ * ```ts
+ * import { Dynamo, standardLibraryPaths } from "@pyframe/dynamo";
+ * using _ = new Dynamo((frame) => console.log(frame.qualname), { skip: standardLibraryPaths() });
+ * ```
+ */
+export function standardLibraryPaths(): string[] {
+  using paths = helperFunction("library_paths").call();
+  return paths.toJS() as string[];
 }
 
 function describe(value: unknown): string {

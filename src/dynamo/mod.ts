@@ -4,6 +4,6 @@
  * @module
  */
 
-export { Dynamo, type DynamoOptions, type FrameCallback } from "./dynamo.ts";
+export { Dynamo, type DynamoOptions, type FrameCallback, standardLibraryPaths } from "./dynamo.ts";
 export { Frame } from "./frame.ts";
 export { askAgain, Decision, skip, type SkipOptions } from "./decision.ts";

@@ -33,6 +33,13 @@ def run(source, mode, filename=None):
     namespace = sys.modules["__main__"].__dict__
     return eval(code, namespace) if mode == "eval" else exec(code, namespace)
 
+def library_paths():
+    """Directories of the standard library and of site-packages, each ending with a separator."""
+    import os, site, sysconfig
+    names = ("stdlib", "platstdlib", "purelib", "platlib")
+    found = {sysconfig.get_path(name) for name in names} | set(site.getsitepackages())
+    return sorted(os.path.join(path, "") for path in found if path)
+
 def format_exception(kind, value, tb):
     return "".join(traceback.format_exception(kind, value, tb))
 

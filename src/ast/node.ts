@@ -1,0 +1,124 @@
+/**
+ * `Node`, the base class of every Python AST node class (Python's `ast.AST`), and the shapes that
+ * describe a node class: its fields, their types, and the Python versions that have them.
+ *
+ * @module
+ */
+
+/** How many values a field holds, as in Python's ASDL: `expr`, `expr?`, `expr*`. */
+export type FieldQuantity = "one" | "optional" | "list";
+
+/**
+ * The declared type of one field of a node class, read from CPython's `ast` module.
+ *
+ * @example
+ * ```ts
+ * import { ast } from "@pyframe/dynamo";
+ * ast.FunctionDef.fieldTypes.type_params; // { type: "type_param", quantity: "list", versions: ["3.12", "3.13"] }
+ * ```
+ */
+export interface FieldType {
+  /** An ASDL type: a node class name (`expr`, `arguments`) or `identifier`, `string`, `int`, `constant`. */
+  readonly type: string;
+  readonly quantity: FieldQuantity;
+  /** The Python minor versions (`"3.12"`) whose `ast` has this field. */
+  readonly versions: readonly string[];
+}
+
+/**
+ * Source position attributes, on nodes whose Python class lists them in `_attributes`: 1-based
+ * lines, 0-based UTF-8 byte columns, as in Python.
+ *
+ * @example
+ * ```ts
+ * import { ast } from "@pyframe/dynamo";
+ * const where: ast.Location = { lineno: 1, col_offset: 0 };
+ * new ast.Pass(where).lineno; // 1
+ * ```
+ */
+export interface Location {
+  lineno?: number;
+  col_offset?: number;
+  end_lineno?: number | null;
+  end_col_offset?: number | null;
+}
+
+/**
+ * What a node class offers besides construction: its Python name and metadata. Every generated
+ * class (`ast.BinOp`, `ast.expr`, ...) satisfies it.
+ *
+ * @example
+ * ```ts
+ * import { ast } from "@pyframe/dynamo";
+ * const kind: ast.NodeClass = ast.BinOp;
+ * kind._fields; // ["left", "op", "right"]
+ * ```
+ */
+export interface NodeClass {
+  readonly prototype: Node;
+  readonly typeName: string;
+  readonly versions: readonly string[];
+  readonly _fields: readonly string[];
+  readonly _attributes: readonly string[];
+  readonly fieldTypes: Readonly<Record<string, FieldType>>;
+}
+
+/**
+ * A Python AST node (Python's `ast.AST`). Fields keep Python's names (`decorator_list`,
+ * `col_offset`) so they match `_fields` and `ast.dump`; TypeScript-only members are camelCase
+ * (`typeName`). The constructor takes an object of fields: omitted lists become `[]`, omitted
+ * optional fields `null`, as in Python 3.13.
+ *
+ * @example
+ * ```ts
+ * import { ast } from "@pyframe/dynamo";
+ * const sum = new ast.BinOp({ left: new ast.Constant({ value: 1 }), op: new ast.Add(), right: new ast.Constant({ value: 2 }) });
+ * sum.typeName; // "BinOp"
+ * sum instanceof ast.expr; // true
+ * ```
+ */
+export abstract class Node {
+  /** The Python class name, e.g. `"BinOp"`. */
+  static readonly typeName: string = "AST";
+  /** The Python minor versions whose `ast` has this class. */
+  static readonly versions: readonly string[] = [];
+  /** Python's `_fields`: the child field names, in Python's order. */
+  static readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
+  static readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
+  static readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+
+  constructor(fields: object = {}) {
+    const given = fields as Record<string, unknown>;
+    const self = this as unknown as Record<string, unknown>;
+    const kind = this.constructor as unknown as NodeClass;
+    for (const name of kind._fields) {
+      self[name] = given[name] !== undefined ? given[name] : defaultValue(kind.fieldTypes[name]);
+    }
+    for (const name of kind._attributes) {
+      if (given[name] !== undefined) self[name] = given[name];
+    }
+  }
+
+  /** The Python class name, e.g. `"BinOp"` (not the JS class name, which bundlers may rename). */
+  get typeName(): string {
+    return (this.constructor as unknown as NodeClass).typeName;
+  }
+
+  /** Python's `node._fields`. */
+  get _fields(): readonly string[] {
+    return (this.constructor as unknown as NodeClass)._fields;
+  }
+
+  /** Python's `node._attributes`. */
+  get _attributes(): readonly string[] {
+    return (this.constructor as unknown as NodeClass)._attributes;
+  }
+}
+
+function defaultValue(field: FieldType | undefined): unknown {
+  if (field?.quantity === "list") return [];
+  if (field?.quantity === "optional") return null;
+  return undefined; // A required field left out: toPython reports it by name.
+}
