@@ -100,9 +100,15 @@ pub fn Engine(comptime layout: Layout) type {
             return field(usize, frame, layout.frame_instr).* == startInstr(code);
         }
 
+        /// sys.settrace / sys.setprofile on this thread, or (3.12+) any sys.monitoring tool.
         inline fn isTracing(tstate: *PyThreadState) bool {
-            return field(?*anyopaque, tstate, layout.tstate_c_tracefunc).* != null or
-                field(?*anyopaque, tstate, layout.tstate_c_profilefunc).* != null;
+            if (field(?*anyopaque, tstate, layout.tstate_c_tracefunc).* != null or
+                field(?*anyopaque, tstate, layout.tstate_c_profilefunc).* != null) return true;
+            const monitors_offset = layout.interp_monitors orelse return false;
+            const interpreter = field(*anyopaque, tstate, layout.tstate_interp).*;
+            // 15 bytes, one per event: read as two words, ignoring the byte after them.
+            const tools = field([2]u64, interpreter, monitors_offset).*;
+            return tools[0] != 0 or (tools[1] & 0x00ff_ffff_ffff_ffff) != 0;
         }
 
         fn decide(tstate: *PyThreadState, frame: *Frame, code: *PyObject) ?*PyObject {

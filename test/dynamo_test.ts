@@ -328,4 +328,44 @@ test("skip rules keep the standard library and matching files away from the call
   assert.throws(() => new Dynamo(() => {}, { skip: [42 as never] }), /skip rules are filename prefixes \(strings\) or RegExps, got number/);
 });
 
+test("frames run under sys.settrace, sys.setprofile or sys.monitoring take the default path", () => {
+  python.exec(`
+import sys
+def traced_a(): return 1
+def traced_b(): return 2
+def traced_c(): return 3
+def profiled(): return 4
+def with_settrace():
+    sys.settrace(lambda *a: None)
+    try: return traced_a()
+    finally: sys.settrace(None)
+def with_setprofile():
+    sys.setprofile(lambda *a: None)
+    try: return profiled()
+    finally: sys.setprofile(None)
+def with_monitoring():
+    if not hasattr(sys, "monitoring"):
+        return "no sys.monitoring"
+    m = sys.monitoring
+    m.use_tool_id(3, "pyframe-test")
+    m.set_events(3, m.events.PY_START)
+    m.register_callback(3, m.events.PY_START, lambda code, offset: None)
+    try: return traced_b()
+    finally:
+        m.set_events(3, 0)
+        m.free_tool_id(3)
+`);
+  const seen: string[] = [];
+  using _ = new Dynamo((frame) => void seen.push(frame.name));
+  assert.is(python.eval("with_settrace()"), 1);
+  assert.is(python.eval("with_setprofile()"), 4);
+  const monitored = python.eval("with_monitoring()");
+  assert.is(python.eval("traced_c()"), 3);
+  assert.ok(seen.includes("with_settrace") && seen.includes("traced_c"), String(seen));
+  assert.not.ok(seen.includes("traced_a"), "a frame under sys.settrace reached JS");
+  assert.not.ok(seen.includes("profiled"), "a frame under sys.setprofile reached JS");
+  if (monitored !== "no sys.monitoring") assert.not.ok(seen.includes("traced_b"), "a frame under sys.monitoring reached JS");
+  assert.not.ok(seen.some((name) => name === "run" || name === "register_source"), `pyframe's own helpers were shown: ${seen}`);
+});
+
 test.run();

@@ -6,7 +6,7 @@
  */
 
 import { frameCallbackSpec, load, type NativeCallback, type Ptr, runtime } from "../ffi/mod.ts";
-import { helperFunction, open, PyObject, PythonError, raise } from "../python/mod.ts";
+import { HELPER_FILENAME, helperFunction, open, PyObject, PythonError, raise } from "../python/mod.ts";
 import { Decision } from "./decision.ts";
 import { Frame, invalidateFrame } from "./frame.ts";
 
@@ -146,7 +146,7 @@ function onFrame(address: Ptr): number {
   if (!top) return Answer.original;
   const frame = new Frame(address);
   try {
-    if (top.skips(frame.filename)) return Answer.skip;
+    if (frame.filename === HELPER_FILENAME || top.skips(frame.filename)) return Answer.skip;
     return answer(top.callback(frame), frame);
   } catch (error) {
     raiseFromJS(error);

@@ -32,6 +32,9 @@ export interface Core extends Loaded {
 
 let core: Core | undefined;
 
+/** The filename of pyframe's own Python helpers; a Dynamo never shows their frames. */
+export const HELPER_FILENAME = "<pyframe helper>";
+
 /** The interpreter, opened on first use. */
 export function open(): Core {
   if (core) return core;
@@ -65,7 +68,7 @@ export function open(): Core {
 
 function installHelper(c: Core): Ptr {
   const { py } = c;
-  const code = check(py.Py_CompileString(cString(helperSource), cString("<pyframe helper>"), 257 /* Py_file_input */));
+  const code = check(py.Py_CompileString(cString(helperSource), cString(HELPER_FILENAME), 257 /* Py_file_input */));
   const module = check(py.PyImport_AddModule(cString("_pyframe"))); // borrowed
   const namespace = py.PyModule_GetDict(module); // borrowed
   py.Py_DecRef(check(py.PyEval_EvalCode(code, namespace, namespace)));

@@ -1,0 +1,104 @@
+/**
+ * The values an `ast.Constant` holds, in TypeScript.
+ *
+ * | Python | TypeScript |
+ * |---|---|
+ * | `int` | `number` when it is a safe integer (within ±(2^53 − 1)), else `bigint` |
+ * | `float` | `number`; the Constant remembers it was a float in `isFloat` |
+ * | `bool` | `boolean` |
+ * | `None` | `null` |
+ * | `str` | `string` |
+ * | `bytes` | `Uint8Array` |
+ * | `complex` | {@link Complex} |
+ * | `...` | {@link Ellipsis} |
+ * | `tuple`, `frozenset` (made by constant folding, never by `parse`) | {@link ConstantTuple}, {@link ConstantFrozenSet} |
+ *
+ * Going back to Python, a `number` becomes a float when it is not an integer or when its Constant
+ * has `isFloat` set, and an int otherwise. So scaling `1` by ten gives the int `10` and scaling
+ * `2.5` gives the float `25.0`; set `isFloat` to turn an int constant into a float one.
+ *
+ * One corner is not exact: JavaScript strings cannot tell a Python string holding a high and a low
+ * surrogate as two code points from the one astral character they spell; both arrive as the
+ * astral character. Lone surrogates survive.
+ *
+ * @module
+ */
+
+import type { Constant } from "./_nodes.ts";
+
+/**
+ * Python's `complex`: `1j` is `new Complex(0, 1)`.
+ *
+ * @example
+ * ```ts
+ * import { ast } from "@pyframe/dynamo";
+ * const j = new ast.Constant({ value: new ast.Complex(0, 1) });
+ * ast.unparse(j); // "1j"
+ * ```
+ */
+export class Complex {
+  constructor(readonly real: number, readonly imag: number) {}
+}
+
+/**
+ * Python's `Ellipsis` (`...`), as a Constant's value.
+ *
+ * @example
+ * ```ts
+ * import { ast } from "@pyframe/dynamo";
+ * const body = ast.parse("...").body[0] as ast.Expr;
+ * (body.value as ast.Constant).value === ast.Ellipsis; // true
+ * ```
+ */
+export const Ellipsis: unique symbol = Symbol("Ellipsis");
+
+/**
+ * A tuple constant, as produced by Python's constant folding (`(1, 2.0)`); each element is a
+ * Constant so ints and floats stay apart.
+ *
+ * @example
+ * ```ts
+ * import { ast } from "@pyframe/dynamo";
+ * const pair = new ast.ConstantTuple([new ast.Constant({ value: 1 }), new ast.Constant({ value: 2, isFloat: true })]);
+ * ast.unparse(new ast.Constant({ value: pair })); // "(1, 2.0)"
+ * ```
+ */
+export class ConstantTuple {
+  constructor(readonly elements: Constant[]) {}
+}
+
+/**
+ * A frozenset constant, as produced by Python's constant folding (`x in {1, 2}`).
+ *
+ * @example
+ * ```ts
+ * import { ast } from "@pyframe/dynamo";
+ * const set = new ast.ConstantFrozenSet([new ast.Constant({ value: 1 })]);
+ * ast.unparse(new ast.Constant({ value: set })); // "frozenset({1})"
+ * ```
+ */
+export class ConstantFrozenSet {
+  constructor(readonly elements: Constant[]) {}
+}
+
+/**
+ * Any value an `ast.Constant` (or `ast.MatchSingleton`) holds; see the module documentation for
+ * how each Python type maps.
+ *
+ * @example
+ * ```ts
+ * import { ast } from "@pyframe/dynamo";
+ * const values: ast.ConstantValue[] = [1, 2n ** 100n, "é", null, true, new Uint8Array([0]), ast.Ellipsis];
+ * ```
+ */
+export type ConstantValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | Complex
+  | typeof Ellipsis
+  | ConstantTuple
+  | ConstantFrozenSet;
