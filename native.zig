@@ -15,7 +15,7 @@ const Frame = cpython.Frame;
 const field = engine.field;
 
 /// Bumped whenever an exported signature or meaning changes; src/ffi checks it.
-const abi_version: u32 = 1;
+const abi_version: u32 = 2;
 
 var api: cpython.Api = undefined;
 var layout: ?*const layouts.Layout = null;
@@ -160,6 +160,12 @@ export fn pyframe_clear_layer(layer: u32) void {
     if (layout == null) return;
     std.debug.assert(layer != 0);
     cache.clearLayer(layer);
+}
+
+/// Marks `code` as pyframe's own: every layer runs it unchanged without asking JS.
+export fn pyframe_code_ignore(code: *PyObject) i32 {
+    if (layout == null) return -1;
+    return if (cache.store(code, cache.every_layer, .skip, null)) 0 else -1;
 }
 
 /// Hands over the replacement for the frame being decided (the callback then answers 1 or 5).

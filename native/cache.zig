@@ -22,6 +22,9 @@ pub const Kind = enum(u8) {
     ask_again,
 };
 
+/// The layer of entries that hold in every layer: pyframe's own helper code, never shown to JS.
+pub const every_layer: u32 = std.math.maxInt(u32);
+
 pub const Entry = struct {
     layer: u32,
     kind: Kind,
@@ -62,7 +65,7 @@ pub inline fn find(code: *PyObject, layer: u32, comptime code_extra_offset: usiz
     if (extra_index >= block.size) return null;
     const extras: [*]const ?*anyopaque = &block.extras;
     const entry: *Entry = @ptrCast(@alignCast(extras[@intCast(extra_index)] orelse return null));
-    if (entry.layer != layer) return null;
+    if (entry.layer != layer and entry.layer != every_layer) return null;
     return entry;
 }
 
@@ -120,6 +123,7 @@ pub fn clearLayer(layer: u32) void {
     var cursor = entries_head;
     while (cursor) |entry| : (cursor = entry.next) {
         if (entry.layer != layer) continue;
+        std.debug.assert(layer != every_layer);
         entry.layer = 0;
         entry.kind = .original;
         if (entry.replacement) |replacement| {

@@ -6,7 +6,7 @@
  */
 
 import { frameCallbackSpec, load, type NativeCallback, type Ptr, runtime } from "../ffi/mod.ts";
-import { HELPER_FILENAME, helperFunction, open, PyObject, PythonError, raise } from "../python/mod.ts";
+import { helperFunction, open, PyObject, PythonError, raise } from "../python/mod.ts";
 import { Decision } from "./decision.ts";
 import { Frame, invalidateFrame } from "./frame.ts";
 
@@ -107,8 +107,10 @@ export class Dynamo implements Disposable {
     return this.#callback;
   }
 
-  /** @internal Whether the skip rules exclude code from `filename`. */
-  skips(filename: string): boolean {
+  /** @internal Whether the skip rules exclude the frame's code (reads the filename only if there are rules). */
+  skips(frame: Frame): boolean {
+    if (this.#skip.length === 0) return false;
+    const filename = frame.filename;
     return this.#skip.some((rule) => typeof rule === "string" ? filename.startsWith(rule) : rule.test(filename));
   }
 
@@ -146,7 +148,7 @@ function onFrame(address: Ptr): number {
   if (!top) return Answer.original;
   const frame = new Frame(address);
   try {
-    if (frame.filename === HELPER_FILENAME || top.skips(frame.filename)) return Answer.skip;
+    if (top.skips(frame)) return Answer.skip;
     return answer(top.callback(frame), frame);
   } catch (error) {
     raiseFromJS(error);

@@ -32,6 +32,7 @@ export const nativeSymbols = {
   pyframe_set_layer: fn(["u32"], "void"),
   pyframe_clear_layer: fn(["u32"], "void"),
   pyframe_decide_replace: fn(["ptr"], "void"),
+  pyframe_code_ignore: fn(["ptr"], "i32"),
   pyframe_frame_code: fn(["ptr"], "ptr"),
   pyframe_frame_function: fn(["ptr"], "ptr"),
   pyframe_frame_slot: fn(["ptr", "u32"], "ptr"),
@@ -42,7 +43,7 @@ export const nativeSymbols = {
 } as const satisfies SymbolTable;
 
 /** The ABI version native.zig must report (its `abi_version`). */
-export const NATIVE_ABI_VERSION = 1;
+export const NATIVE_ABI_VERSION = 2;
 
 /** The JS callback the eval-frame function calls: (frame address) → answer. */
 export const frameCallbackSpec = fn(["ptr"], "i32");

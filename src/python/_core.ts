@@ -32,9 +32,6 @@ export interface Core extends Loaded {
 
 let core: Core | undefined;
 
-/** The filename of pyframe's own Python helpers; a Dynamo never shows their frames. */
-export const HELPER_FILENAME = "<pyframe helper>";
-
 /** The interpreter, opened on first use. */
 export function open(): Core {
   if (core) return core;
@@ -62,13 +59,14 @@ export function open(): Core {
   py.Py_DecRef(builtins);
   core = { ...partial, types: partial.types as Core["types"], helper: 0 };
   core.helper = installHelper(core);
+  hideHelperFrames(core);
   core.types.code = check(py.PyObject_GetAttrString(check(py.PyImport_ImportModule(cString("types"))), cString("CodeType")));
   return core;
 }
 
 function installHelper(c: Core): Ptr {
   const { py } = c;
-  const code = check(py.Py_CompileString(cString(helperSource), cString(HELPER_FILENAME), 257 /* Py_file_input */));
+  const code = check(py.Py_CompileString(cString(helperSource), cString("<pyframe helper>"), 257 /* Py_file_input */));
   const module = check(py.PyImport_AddModule(cString("_pyframe"))); // borrowed
   const namespace = py.PyModule_GetDict(module); // borrowed
   py.Py_DecRef(check(py.PyEval_EvalCode(code, namespace, namespace)));
@@ -80,6 +78,16 @@ function installHelper(c: Core): Ptr {
 /** A function of the `_pyframe` helper module. */
 export function helperFunction(name: string): PyObject {
   return new PyObject(check(open().py.PyObject_GetAttrString(open().helper, cString(name))));
+}
+
+/** Pyframe's own Python never shows up in a Dynamo callback. */
+function hideHelperFrames(c: Core): void {
+  using codes = helperFunction("own_code_objects").call();
+  const count = Number(c.py.PyObject_Length(codes.pointer));
+  for (let i = 0; i < count; i++) {
+    using code = codes.item(i);
+    if (c.native.pyframe_code_ignore(code.pointer) !== 0) throw new Error("pyframe: could not mark the helper's code objects");
+  }
 }
 
 /** Returns `result`, or throws the pending Python exception when it is NULL (0). */

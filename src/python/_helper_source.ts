@@ -40,6 +40,15 @@ def library_paths():
     found = {sysconfig.get_path(name) for name in names} | set(site.getsitepackages())
     return sorted(os.path.join(path, "") for path in found if path)
 
+def own_code_objects():
+    """Every code object of this module, nested ones included."""
+    found, pending = [], [f.__code__ for f in globals().values() if isinstance(f, types.FunctionType)]
+    while pending:
+        code = pending.pop()
+        found.append(code)
+        pending.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
+    return found
+
 def format_exception(kind, value, tb):
     return "".join(traceback.format_exception(kind, value, tb))
 

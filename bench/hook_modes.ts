@@ -1,0 +1,99 @@
+/**
+ * The cost of each hook mode on two workloads, interleaved round by round in one process so the
+ * ratios share the machine's noise: recursive fib(25) (242,785 frames of one code object) and
+ * 2,000 distinct small functions called in turn (many code objects, many cache entries).
+ *
+ *   deno run -A bench/hook_modes.ts      bun run bench/hook_modes.ts
+ */
+import process from "node:process";
+import { askAgain, Dynamo } from "../src/dynamo/mod.ts";
+import { load } from "../src/ffi/mod.ts";
+import { type PyObject, python } from "../src/python/mod.ts";
+
+const rounds = Number(process.env.PYFRAME_BENCH_ROUNDS ?? 15);
+
+python.exec(`
+import ast, inspect, textwrap
+
+def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+_many_source = "".join("def small_%d(x):\\n    return x + %d\\n" % (i, i) for i in range(2000))
+exec(compile(_many_source, "<many>", "exec"))
+_many = [globals()["small_%d" % i] for i in range(2000)]
+
+def run_many(rounds):
+    total = 0
+    for _ in range(rounds):
+        for f in _many:
+            total += f(1)
+    return total
+
+def identity_code(function):
+    source = textwrap.dedent(inspect.getsource(function)) if function is fib else "def %s(x):\\n    return x + %s\\n" % (
+        function.__name__, function.__name__.split("_")[1])
+    module = compile(ast.parse(source), function.__code__.co_filename, "exec")
+    return next(c for c in module.co_consts if getattr(c, "co_name", None) == function.__name__)
+`);
+const identityCode = python.import("__main__").get("identity_code");
+
+interface Workload {
+  name: string;
+  warm: string;
+  run: string;
+  expected: number;
+  frames: number;
+}
+const workloads: Workload[] = [
+  { name: "fib(25)", warm: "fib(12)", run: "fib(25)", expected: 75025, frames: 242785 },
+  { name: "2,000 small functions x 60", warm: "run_many(1)", run: "run_many(60)", expected: 60 * (2000 + 1999 * 2000 / 2), frames: 120001 },
+];
+
+type Mode = { name: string; enter: () => Disposable | undefined };
+const replaceAll = () => new Dynamo((frame) => (frame.name === "fib" || frame.name.startsWith("small_") ? identityCode.call(frame.function) as PyObject : undefined));
+const modes: Mode[] = [
+  { name: "no hook", enter: () => undefined },
+  {
+    name: "native pass-through",
+    enter: () => {
+      const dynamo = new Dynamo(() => {});
+      load().native.pyframe_hook_set_mode(1);
+      return dynamo;
+    },
+  },
+  { name: "cached: original", enter: () => new Dynamo(() => {}) },
+  { name: "cached: replacement", enter: replaceAll },
+  { name: "JS on every frame", enter: () => new Dynamo(() => askAgain()) },
+];
+
+function timeOnce(workload: Workload, mode: Mode): number {
+  const scope = mode.enter();
+  try {
+    python.eval(workload.warm); // decisions made, specialisations settled
+    const start = performance.now();
+    const result = python.eval(workload.run);
+    const elapsed = performance.now() - start;
+    if (result !== workload.expected) throw new Error(`${workload.run} gave ${result} under ${mode.name}`);
+    return elapsed;
+  } finally {
+    scope?.[Symbol.dispose]();
+  }
+}
+
+const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+const runtime = "Bun" in globalThis ? "bun" : "deno";
+
+for (const workload of workloads) {
+  const samples = new Map(modes.map((mode) => [mode.name, [] as number[]]));
+  for (let round = 0; round < rounds; round++) {
+    for (const mode of modes) samples.get(mode.name)!.push(timeOnce(workload, mode));
+  }
+  const base = median(samples.get("no hook")!);
+  const passthrough = median(samples.get("native pass-through")!);
+  console.log(`${workload.name} (~${workload.frames.toLocaleString("en")} frames), CPython ${python.version}, ${runtime}, median of ${rounds} interleaved rounds`);
+  for (const mode of modes) {
+    const ms = median(samples.get(mode.name)!);
+    const vsPassthrough = mode.name.startsWith("cached") ? `   ${((ms / passthrough - 1) * 100).toFixed(1).padStart(5)}% vs pass-through` : "";
+    console.log(`  ${mode.name.padEnd(22)} ${ms.toFixed(1).padStart(8)} ms  ${(ms / base).toFixed(2).padStart(6)}x${vsPassthrough}`);
+  }
+}

@@ -1,0 +1,30 @@
+/**
+ * Reading and writing a node's fields by name. Private to src/ast.
+ *
+ * @module
+ */
+
+import type { Node } from "./node.ts";
+
+/** The value of field or attribute `name` of `node` (`undefined` when unset). */
+export function fieldValue(node: Node, name: string): unknown {
+  return (node as unknown as Record<string, unknown>)[name];
+}
+
+/** Sets field or attribute `name` of `node`. */
+export function setFieldValue(node: Node, name: string, value: unknown): void {
+  (node as unknown as Record<string, unknown>)[name] = value;
+}
+
+/** A short description of a value for error messages: `number 1`, `an array`, `ast.Name`. */
+export function describe(value: unknown): string {
+  if (value === undefined) return "undefined";
+  if (value === null) return "null";
+  if (Array.isArray(value)) return `an array of ${value.length}`;
+  if (typeof value === "object") {
+    const typeName = (value as { typeName?: unknown }).typeName;
+    return typeof typeName === "string" ? `ast.${typeName}` : `a ${value.constructor?.name ?? "object"}`;
+  }
+  if (typeof value === "string") return `string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
+  return `${typeof value} ${String(value)}`;
+}
