@@ -47,6 +47,7 @@ pub const Api = struct {
     PyErr_SetString: *const fn (*PyObject, [*:0]const u8) callconv(.c) void,
     PyErr_Occurred: *const fn () callconv(.c) ?*PyObject,
     PyObject_GetAttrString: *const fn (*PyObject, [*:0]const u8) callconv(.c) ?*PyObject,
+    PyObject_SetAttrString: *const fn (*PyObject, [*:0]const u8, ?*PyObject) callconv(.c) c_int,
     PyFunction_NewWithQualName: *const fn (*PyObject, *PyObject, ?*PyObject) callconv(.c) ?*PyObject,
     PyFunction_GetGlobals: *const fn (*PyObject) callconv(.c) *PyObject,
     PyFunction_GetDefaults: *const fn (*PyObject) callconv(.c) ?*PyObject,

@@ -265,12 +265,19 @@ pub fn Engine(comptime layout: Layout) type {
     };
 }
 
-/// A new function like `function` (globals, qualified name, defaults, closure) running `code`.
+/// A new function like `function` (globals, names, defaults, closure) running `code`. Generator
+/// objects take their size, code and names from the function that creates them.
 fn functionWithCode(function: *PyObject, code: *PyObject) ?*PyObject {
     const api = state.api;
     const qualname = api.PyObject_GetAttrString(function, "__qualname__") orelse return null;
     defer api.Py_DecRef(qualname);
+    const name = api.PyObject_GetAttrString(function, "__name__") orelse return null;
+    defer api.Py_DecRef(name);
     const copy = api.PyFunction_NewWithQualName(code, api.PyFunction_GetGlobals(function), qualname) orelse return null;
+    if (api.PyObject_SetAttrString(copy, "__name__", name) != 0) {
+        api.Py_DecRef(copy);
+        return null;
+    }
     // The setters reject NULL (3.11 dereferences it); a new function already has none.
     const failed = blk: {
         if (api.PyFunction_GetDefaults(function)) |defaults| {

@@ -17,7 +17,10 @@ const BRIDGE_MODULE = "_pyframe_ast";
 let bridge: PyObject | undefined;
 const bridgeFunctions = new Map<string, PyObject>();
 
-/** Function `name` of the Python module `_pyframe_ast`, installing the module on first use. */
+/**
+ * Function `name` of the Python module `_pyframe_ast`, installing the module on first use. The
+ * PyObject is cached: do not dispose it.
+ */
 export function bridgeFunction(name: string): PyObject {
   let found = bridgeFunctions.get(name);
   if (!found) {
@@ -47,7 +50,7 @@ function installBridge(): PyObject {
 
 // Abstract categories included: field types name them (`expr`) and values are checked against them.
 const nodeClasses = new Map<string, NodeClass>(
-  Object.values(nodes)
+  (Object.values(nodes) as unknown[])
     .filter((value): value is NodeClass => typeof value === "function" && value.prototype instanceof Node)
     .map((kind) => [kind.typeName, kind]),
 );
@@ -56,7 +59,17 @@ let runningMinor: string | undefined;
 
 /** The running Python's minor version, e.g. `"3.12"`. */
 export function pythonMinor(): string {
-  return runningMinor ??= python.version.split(".").slice(0, 2).join(".");
+  if (runningMinor === undefined) {
+    using sys = python.import("sys"); // Not python.version: that imports `platform`.
+    using versionInfo = sys.get("version_info");
+    runningMinor = `${versionInfo.item(0).toJS()}.${versionInfo.item(1).toJS()}`;
+  }
+  return runningMinor;
+}
+
+/** Whether the running Python is `minor` (`"3.13"`) or newer. */
+export function pythonAtLeast(minor: string): boolean {
+  return !isNewer(minor, pythonMinor());
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -145,7 +158,7 @@ export function encodeTree(tree: Node): string {
 
 function encodeNode(node: Node, minor: string): Record<string, unknown> {
   const kind = node.constructor as unknown as NodeClass;
-  requireVersion(`ast.${kind.typeName}`, kind.versions, minor, "build another node");
+  requireVersion(`ast.${kind.typeName}`, kind.versions, minor, `build a node Python ${minor} has`);
   const encoded: Record<string, unknown> = { _type: kind.typeName };
   for (const name of kind._fields) {
     const field = kind.fieldTypes[name];
@@ -153,7 +166,7 @@ function encodeNode(node: Node, minor: string): Record<string, unknown> {
     const where = `ast.${kind.typeName}.${name}`;
     if (!isAvailable(field.versions, minor)) {
       if (isEmpty(value)) continue;
-      requireVersion(where, field.versions, minor, "leave it empty");
+      requireVersion(where, field.versions, minor, "leave it empty (null or [])");
     }
     encoded[name] = encodeField(node, where, field, value, minor);
   }
@@ -161,7 +174,7 @@ function encodeNode(node: Node, minor: string): Record<string, unknown> {
     const value = fieldValue(node, name);
     if (value === undefined) continue;
     if (value !== null && !Number.isInteger(value)) {
-      throw new TypeError(`pyframe: ${`ast.${kind.typeName}.${name}`} must be an integer or null, found ${describe(value)}`);
+      throw new TypeError(`pyframe: ast.${kind.typeName}.${name} must be an integer or null, found ${describe(value)}`);
     }
     encoded[name] = value;
   }

@@ -97,15 +97,60 @@ def parse(source, filename, mode, type_comments, feature_version):
     return to_json(tree)
 
 
-def compile_module(tree, filename, mode):
+def compile_module(tree, filename, mode, optimize=-1):
     ast.fix_missing_locations(tree)
-    return compile(tree, filename, mode, dont_inherit=True)
+    return compile(tree, filename, mode, dont_inherit=True, optimize=optimize)
 
 
 def compile_function(function, original, qualname, filename, first_lineno):
     """The code object of 'function' (an ast.FunctionDef whose tree's line 1 is 'first_lineno')
     made to fit a frame of the code object 'original': same file, lines, free variables, qualname."""
     _place(function, filename, first_lineno)
+    return _compile_placed(function, original, qualname, filename)
+
+
+def compile_lambda(candidates, original, qualname, filename, first_lineno):
+    """Like compile_function for a lambda's frame. A line may hold several lambdas: the one whose
+    body sits where the original code's body does; else (3.12 gives a constant-returning lambda no
+    column) the one compiling to the original's bytecode; else the first with the original's
+    argument names; else the first."""
+    for candidate in candidates:
+        _place(candidate, filename, first_lineno)
+    positions = set(original.co_positions())
+    placed = [c for c in candidates if _span(c.body) in positions]
+    if len(placed) == 1:
+        return _compile_placed(placed[0], original, qualname, filename)
+    names = original.co_varnames[:_argument_count(original)]
+    named = [c for c in (placed or candidates) if _lambda_argument_names(c) == names] or candidates
+    compiled, errors = [], []
+    for candidate in named:
+        try:
+            compiled.append(_compile_placed(candidate, original, qualname, filename))
+        except ValueError as error:  # e.g. another lambda of the line has other free variables
+            errors.append(error)
+    if not compiled:
+        raise errors[0]
+    same = [code for code in compiled if (code.co_code, code.co_consts) == (original.co_code, original.co_consts)]
+    return (same or compiled)[0]
+
+
+def _span(node):
+    return (node.lineno, node.end_lineno, node.col_offset, node.end_col_offset)
+
+
+def _argument_count(code):
+    return (code.co_argcount + code.co_kwonlyargcount +
+            bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08))
+
+
+def _lambda_argument_names(lambda_node):
+    arguments = lambda_node.args
+    ordered = arguments.posonlyargs + arguments.args + arguments.kwonlyargs
+    ordered += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+    return tuple(a.arg for a in ordered)
+
+
+def _compile_placed(function, original, qualname, filename):
     freevars = original.co_freevars
     code = _compile_enclosed(function, freevars, qualname, filename)
     unused = [name for name in freevars if name not in code.co_freevars]
@@ -123,18 +168,18 @@ def compile_function(function, original, qualname, filename, first_lineno):
 def _place(function, filename, first_lineno):
     ast.fix_missing_locations(function)
     ast.increment_lineno(function, first_lineno - 1)
-    if function.decorator_list:
+    if getattr(function, "decorator_list", None):
         # CPython gives a decorated function the first decorator's line as co_firstlineno.
         function.lineno = function.decorator_list[0].lineno
         function.decorator_list = []
-    _shift_columns(function, _column_shift(function, filename))
+    _shift_columns(function, _column_shift(first_lineno, filename))
 
 
-def _column_shift(function, filename):
-    # The source was dedented: put columns back where they are in the file, for traceback carets.
-    line = linecache.getline(filename, function.lineno)
-    indent = len(line) - len(line.lstrip(" \t"))
-    return max(indent - function.col_offset, 0) if line.strip() else 0
+def _column_shift(first_lineno, filename):
+    # The source was dedented (its first line starts at column 0): put columns back where they are
+    # in the file, for traceback carets and for matching a lambda by position.
+    line = linecache.getline(filename, first_lineno)
+    return len(line) - len(line.lstrip(" \t")) if line.strip() else 0
 
 
 def _shift_columns(function, shift):
@@ -150,6 +195,10 @@ def _declare_nonlocal(function, names, code):
     # A free variable the new body no longer uses must stay one, so the code fits the frame's
     # closure cells slot by slot; a nonlocal declaration keeps it and emits no bytecode.
     assigned = [name for name in names if name in code.co_varnames or name in code.co_cellvars]
+    if isinstance(function, ast.Lambda):
+        raise ValueError(
+            "the lambda no longer uses the free variable(s) %s of its frame; a lambda cannot declare "
+            "them nonlocal, so keep using them" % ", ".join(names))
     if assigned:
         raise ValueError(
             "the function now assigns %s locally, but the frame has it as a free variable; "
@@ -161,26 +210,48 @@ def _declare_nonlocal(function, names, code):
 
 def _compile_enclosed(function, freevars, qualname, filename):
     module, expected_qualname = _enclose(function, freevars, qualname)
-    code = _find_code(compile(module, filename, "exec", dont_inherit=True), expected_qualname)
+    code = _find_code(compile(module, filename, "exec", dont_inherit=True), expected_qualname, function)
     if code is None:
         raise ValueError("no code object %r in the compiled module" % expected_qualname)
     return code
 
 
+def _scopes(qualname):
+    """The enclosing scopes named by a qualname, outermost first: ("def", name) for a part
+    followed by <locals>, ("class", name) otherwise; None when a part cannot be rebuilt (a
+    lambda or comprehension scope)."""
+    parts, scopes, i = qualname.split(".")[:-1], [], 0
+    while i < len(parts):
+        name = parts[i]
+        if not name.isidentifier():
+            return None
+        if i + 1 < len(parts) and parts[i + 1] == "<locals>":
+            scopes.append(("def", name))
+            i += 2
+        else:
+            scopes.append(("class", name))
+            i += 1
+    return scopes
+
+
 def _enclose(function, freevars, qualname):
-    """A module holding 'function' inside a class named like the original's (private names are
-    mangled with it) inside a function binding exactly 'freevars'. Returns it and the qualname the
-    compiler gives the function there."""
-    parts = qualname.split(".")
-    class_name = parts[-2] if len(parts) > 1 and parts[-2] != "<locals>" else None
-    lines, depth = [], 0
-    if freevars:
-        lines += ["def %s():" % _ENCLOSING, "    %s = None" % " = ".join(freevars)]
-        depth += 1
-    if class_name:
-        lines.append("    " * depth + "class %s:" % class_name)
-        depth += 1
-    lines.append("    " * depth + "pass")
+    """A module holding 'function' inside the scopes its qualname names (classes and functions of
+    the same names), so private names are mangled alike, zero-argument super() finds __class__ and
+    nested functions get the original qualnames; the frame's free variables are bound in the
+    innermost enclosing function (a synthetic one when the path has none). Returns the module and
+    the qualname the compiler gives the function there."""
+    scopes = _scopes(qualname)
+    if scopes is None:
+        scopes = []
+    if freevars and not any(kind == "def" for kind, _ in scopes):
+        scopes.insert(0, ("def", _ENCLOSING))
+    innermost_def = max((i for i, (kind, _) in enumerate(scopes) if kind == "def"), default=-1)
+    lines = []
+    for depth, (kind, name) in enumerate(scopes):
+        lines.append("    " * depth + ("def %s():" % name if kind == "def" else "class %s:" % name))
+        if depth == innermost_def and freevars:
+            lines.append("    " * (depth + 1) + "%s = None" % " = ".join(freevars))
+    lines.append("    " * len(scopes) + "pass")
     module = ast.parse("\n".join(lines) + "\n")
     for node in ast.walk(module):
         if "lineno" in node._attributes:
@@ -188,17 +259,24 @@ def _enclose(function, freevars, qualname):
     holder = module
     while not isinstance(holder.body[-1], ast.Pass):
         holder = holder.body[-1]
-    holder.body[-1] = function
-    prefix = ("%s.<locals>." % _ENCLOSING if freevars else "") + ("%s." % class_name if class_name else "")
-    return module, prefix + function.name
+    holder.body[-1] = ast.Expr(value=function) if isinstance(function, ast.Lambda) else function
+    ast.copy_location(holder.body[-1], function)
+    prefix = "".join(name + (".<locals>." if kind == "def" else ".") for kind, name in scopes)
+    return module, prefix + ("<lambda>" if isinstance(function, ast.Lambda) else function.name)
 
 
-def _find_code(code, qualname):
-    pending = [code]
+def _find_code(code, qualname, node):
+    """The code object compiled from 'node': several may share its qualname (lambdas in one
+    scope), so its first line and, for a lambda, its body's position decide."""
+    found, pending = [], [code]
     while pending:
         current = pending.pop(0)
         if current.co_qualname == qualname:
-            return current
+            found.append(current)
         pending += [c for c in current.co_consts if hasattr(c, "co_qualname")]
-    return None
+    if len(found) > 1:
+        found = [c for c in found if c.co_firstlineno == node.lineno] or found
+    if len(found) > 1 and isinstance(node, ast.Lambda):
+        found = [c for c in found if _span(node.body) in set(c.co_positions())] or found
+    return found[0] if found else None
 `;

@@ -380,7 +380,7 @@ export class TypeAlias extends stmt {
   declare type_params: type_param[];
   /** Python 3.12+ only. */
   declare value: expr;
-  constructor(fields: { name: expr; type_params?: type_param[]; value: expr } & Location = {}) {
+  constructor(fields: { name: expr; type_params?: type_param[]; value: expr } & Location) {
     super(fields);
   }
 }
@@ -2968,7 +2968,7 @@ export class TypeVar extends type_param {
   declare bound: expr | null;
   /** Python 3.13+ only. */
   declare default_value: expr | null;
-  constructor(fields: { name: string; bound?: expr | null; default_value?: expr | null } & Location = {}) {
+  constructor(fields: { name: string; bound?: expr | null; default_value?: expr | null } & Location) {
     super(fields);
   }
 }
@@ -2995,7 +2995,7 @@ export class ParamSpec extends type_param {
   declare name: string;
   /** Python 3.13+ only. */
   declare default_value: expr | null;
-  constructor(fields: { name: string; default_value?: expr | null } & Location = {}) {
+  constructor(fields: { name: string; default_value?: expr | null } & Location) {
     super(fields);
   }
 }
@@ -3022,7 +3022,7 @@ export class TypeVarTuple extends type_param {
   declare name: string;
   /** Python 3.13+ only. */
   declare default_value: expr | null;
-  constructor(fields: { name: string; default_value?: expr | null } & Location = {}) {
+  constructor(fields: { name: string; default_value?: expr | null } & Location) {
     super(fields);
   }
 }

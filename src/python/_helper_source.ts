@@ -55,7 +55,14 @@ def format_exception(kind, value, tb):
 def code_source(code):
     """The dedented source of a code object's definition. Asking with the code, not the function,
     keeps inspect from following __wrapped__ to another function's source."""
-    return textwrap.dedent(inspect.getsource(code))
+    source = inspect.getsource(code)
+    dedented = textwrap.dedent(source)
+    indent = dedented[:len(dedented) - len(dedented.lstrip(" \t"))]
+    if not indent:
+        return dedented
+    # A multi-line string at column 0 stops dedent: strip the first line's indentation from the
+    # lines that have it (string lines without it stay exact).
+    return "".join(line[len(indent):] if line.startswith(indent) else line for line in dedented.splitlines(True))
 
 _SHAPE_FLAGS = (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS | inspect.CO_GENERATOR |
                 inspect.CO_COROUTINE | inspect.CO_ITERABLE_COROUTINE | inspect.CO_ASYNC_GENERATOR)

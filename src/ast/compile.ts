@@ -1,0 +1,134 @@
+/**
+ * `compile`: a tree to a Python code object, either a whole module or the replacement code for
+ * one frame's function.
+ *
+ * @module
+ */
+
+import { kw, type PyObject, python } from "../python/mod.ts";
+import { describe } from "./_access.ts";
+import { bridgeFunction } from "./_bridge.ts";
+import { AsyncFunctionDef, Expression, FunctionDef, Interactive, Lambda, Module } from "./_nodes.ts";
+import { toPython } from "./convert.ts";
+import { Node } from "./node.ts";
+import { walk } from "./walk.ts";
+
+/** Options for compiling a whole tree, the meanings of Python's `compile` arguments. */
+export interface CompileOptions {
+  /** Shown in tracebacks; default `"<ast>"`. */
+  filename?: string;
+  /** `"exec"` for a Module, `"eval"` for an Expression, `"single"` for an Interactive; default: by the tree's class. */
+  mode?: "exec" | "eval" | "single";
+  /** Python's `optimize` level: -1 (the interpreter's, the default), 0, 1 or 2. */
+  optimize?: number;
+}
+
+/**
+ * What {@link compile} needs to know of the frame a function's new code will run in; a Dynamo
+ * `Frame` is one.
+ */
+export interface FrameTarget {
+  /** `co_name` of the frame's code: the function to take from the tree. */
+  readonly name: string;
+  /** `co_qualname` to give the new code. */
+  readonly qualname: string;
+  /** `co_filename` to give the new code. */
+  readonly filename: string;
+  /** `co_firstlineno` of the frame's code: the file line that line 1 of the tree stands for. */
+  readonly firstLineNo: number;
+  /** The frame's original code object; the new code gets the same free variables, in order. */
+  readonly code: PyObject;
+}
+
+/**
+ * Compiles a tree to a Python code object.
+ *
+ * With options, compiles the whole tree like Python's `compile(tree, filename, mode)`.
+ *
+ * With a frame (a Dynamo `Frame`, or any {@link FrameTarget}), returns the code object for the
+ * frame's function instead, ready to run in that frame: the tree is a Module holding the
+ * function's `def`, parsed from the function's dedented source so that line 1 is the `def` or its
+ * first decorator. Decorators are dropped (the code must not depend on them), lines and columns
+ * are moved back to where they are in the file, the function is compiled inside a synthetic
+ * scope binding exactly the frame's free variables (and inside a class of the same name for a
+ * method, so private names are mangled alike), and `co_qualname` is the frame's.
+ *
+ * Either way, nodes without a location get their parent's, as {@link fixMissingLocations} does,
+ * on the Python copy: `tree` is not changed.
+ *
+ * @example
+ * ```ts
+ * import { ast, python } from "@pyframe/dynamo";
+ * using code = ast.compile(ast.parse("x = 6 * 7"), { filename: "<answer>" });
+ * using namespace = python.toPython({});
+ * python.builtins.get("exec").call(code, namespace);
+ * namespace.item("x").toJS(); // 42
+ * ```
+ */
+export function compile(tree: Node, options?: CompileOptions): PyObject;
+export function compile(tree: Node, frame: FrameTarget): PyObject;
+export function compile(tree: Node, target: CompileOptions | FrameTarget = {}): PyObject {
+  if (!(tree instanceof Node)) {
+    throw new TypeError(
+      `pyframe: ast.compile expects a tree (an ast.Node), found ${describe(tree)}; a NodeTransformer's ` +
+        `visit methods must return the root node`,
+    );
+  }
+  return isFrameTarget(target) ? compileFunction(tree, target) : compileModule(tree, target);
+}
+
+function isFrameTarget(target: CompileOptions | FrameTarget): target is FrameTarget {
+  return "code" in target && "name" in target;
+}
+
+function compileModule(tree: Node, options: CompileOptions): PyObject {
+  const { filename = "<ast>", mode = defaultMode(tree), optimize = -1 } = options;
+  using pyTree = toPython(tree);
+  return bridgeFunction("compile_module").call(pyTree, filename, mode, kw({ optimize }));
+}
+
+function defaultMode(tree: Node): string {
+  if (tree instanceof Expression) return "eval";
+  if (tree instanceof Interactive) return "single";
+  return "exec";
+}
+
+function compileFunction(tree: Node, frame: FrameTarget): PyObject {
+  if (!(tree instanceof Module)) {
+    throw new TypeError(
+      `pyframe: ast.compile(tree, frame) expects an ast.Module holding the function's def, found ` +
+        `${describe(tree)}; parse the frame's source with ast.parse(frame.source)`,
+    );
+  }
+  if (frame.name === "<lambda>") {
+    using candidates = python.toPython(findLambdas(tree).map((lambda) => toPython(lambda)));
+    return bridgeFunction("compile_lambda").call(candidates, frame.code, frame.qualname, frame.filename, frame.firstLineNo);
+  }
+  using pyFunction = toPython(findFunction(tree, frame.name));
+  return bridgeFunction("compile_function").call(pyFunction, frame.code, frame.qualname, frame.filename, frame.firstLineNo);
+}
+
+/** Every lambda in the tree: the bridge picks the one the frame runs (a line may hold several). */
+function findLambdas(tree: Module): Lambda[] {
+  const lambdas = [...walk(tree)].filter((node): node is Lambda => node instanceof Lambda);
+  if (lambdas.length) return lambdas;
+  throw new Error(
+    "pyframe: ast.compile expected a lambda in the tree (the frame runs a lambda), found none; " +
+      "parse the frame's source and keep the lambda when rewriting it",
+  );
+}
+
+/** The shallowest `def` or `async def` named `name` in the tree. */
+function findFunction(tree: Module, name: string): FunctionDef | AsyncFunctionDef {
+  const functions = [...walk(tree)].filter((node): node is FunctionDef | AsyncFunctionDef =>
+    node instanceof FunctionDef || node instanceof AsyncFunctionDef
+  );
+  const found = functions.find((node) => node.name === name);
+  if (found) return found;
+  const names = functions.map((node) => node.name);
+  throw new Error(
+    `pyframe: ast.compile expected a def named ${JSON.stringify(name)} in the tree (the frame's function), ` +
+      `found ${names.length ? `only ${names.map((n) => JSON.stringify(n)).join(", ")}` : "no def at all"}; ` +
+      `keep the function's name when rewriting it`,
+  );
+}

@@ -1,0 +1,40 @@
+/**
+ * Converting trees between TypeScript nodes and Python `ast` objects.
+ *
+ * @module
+ */
+
+import type { PyObject } from "../python/mod.ts";
+import { bridgeFunction, decodeTree, encodeTree } from "./_bridge.ts";
+import type { Node } from "./node.ts";
+
+/**
+ * The Python `ast` tree for `tree`, as a new PyObject. Throws TypeError when a node is missing a
+ * required field, holds a value of the wrong type, or needs a newer Python than the running one.
+ *
+ * @example
+ * ```ts
+ * import { ast } from "@pyframe/dynamo";
+ * using tree = ast.toPython(new ast.Constant({ value: 2.5 }));
+ * tree.repr(); // "<ast.Constant object at 0x...>"
+ * ```
+ */
+export function toPython(tree: Node): PyObject {
+  return bridgeFunction("from_json").call(encodeTree(tree));
+}
+
+/**
+ * The TypeScript tree for a Python `ast` object (a PyObject of any `ast.AST` node).
+ *
+ * @example
+ * ```ts
+ * import { ast, python } from "@pyframe/dynamo";
+ * using pyTree = python.import("ast").get("parse").call("x = 1");
+ * const tree = ast.fromPython(pyTree) as ast.Module;
+ * tree.body[0] instanceof ast.Assign; // true
+ * ```
+ */
+export function fromPython(tree: PyObject): Node {
+  using json = bridgeFunction("to_json").call(tree);
+  return decodeTree(json.toString());
+}

@@ -1,0 +1,116 @@
+/**
+ * `NodeVisitor` and `NodeTransformer`, with the meanings of Python's: `visit(node)` calls the
+ * method named after the node's class (`visitConstant` for Python's `visit_Constant`), else
+ * `genericVisit`.
+ *
+ * @module
+ */
+
+import { describe, fieldValue, setFieldValue } from "./_access.ts";
+import { Node } from "./node.ts";
+import { iterChildNodes } from "./walk.ts";
+
+type VisitMethod = (this: NodeVisitor, node: Node) => unknown;
+
+function visitMethod(visitor: NodeVisitor, node: Node): VisitMethod | undefined {
+  const method = (visitor as unknown as Record<string, unknown>)[`visit${node.typeName}`];
+  return typeof method === "function" ? method as VisitMethod : undefined;
+}
+
+/**
+ * Walks a tree and calls `visit<ClassName>(node)` for each node that has such a method; nodes
+ * without one are walked through by `genericVisit`. Call `this.genericVisit(node)` inside a visit
+ * method to keep walking below it.
+ *
+ * @example
+ * ```ts
+ * import { ast } from "@pyframe/dynamo";
+ * class Names extends ast.NodeVisitor {
+ *   seen: string[] = [];
+ *   visitName(node: ast.Name) {
+ *     this.seen.push(node.id);
+ *   }
+ * }
+ * const names = new Names();
+ * names.visit(ast.parse("a = b + c"));
+ * names.seen; // ["a", "b", "c"]
+ * ```
+ */
+export class NodeVisitor {
+  /** Calls `visit<ClassName>(node)` when defined, else {@link genericVisit}; returns its result. */
+  visit(node: Node): unknown {
+    const method = visitMethod(this, node);
+    return method ? method.call(this, node) : this.genericVisit(node);
+  }
+
+  /** Visits every child node. */
+  genericVisit(node: Node): unknown {
+    for (const child of iterChildNodes(node)) this.visit(child);
+    return undefined;
+  }
+}
+
+/**
+ * A {@link NodeVisitor} that rebuilds the tree from what the visit methods return: a node
+ * replaces the visited one, `undefined` (or `null`) removes it, and an array of nodes is spliced
+ * in its place when it sat in a list. Nodes without a visit method are kept and their children
+ * transformed. Lists are changed in place, as in Python.
+ *
+ * `visit(tree)` is typed as returning a node of the type it was given, which is what a root visit
+ * gives back in practice; a visit method that returns something else there makes later calls such
+ * as `compile` throw a clear error.
+ *
+ * @example
+ * ```ts
+ * import { ast } from "@pyframe/dynamo";
+ * class ScaleConstants extends ast.NodeTransformer {
+ *   visitConstant(node: ast.Constant) {
+ *     if (typeof node.value === "number") node.value *= 10;
+ *     return node;
+ *   }
+ * }
+ * ast.unparse(new ScaleConstants().visit(ast.parse("1 + 2"))); // "10 + 20"
+ * ```
+ */
+export class NodeTransformer extends NodeVisitor {
+  /** Transforms `node` by its `visit<ClassName>` method, else by {@link genericVisit}. */
+  override visit<T extends Node>(node: T): T {
+    return super.visit(node) as T;
+  }
+
+  /** Transforms every child of `node` in place and returns `node`. */
+  override genericVisit(node: Node): Node {
+    for (const name of node._fields) {
+      const value = fieldValue(node, name);
+      if (Array.isArray(value)) this.#transformList(value);
+      else if (value instanceof Node) setFieldValue(node, name, this.#transformSingle(node, name, value));
+    }
+    return node;
+  }
+
+  #transformList(items: unknown[]): void {
+    const transformed: unknown[] = [];
+    for (const item of items) {
+      if (!(item instanceof Node)) {
+        transformed.push(item); // None entries of Dict.keys and kw_defaults stay, as in Python.
+        continue;
+      }
+      const result: unknown = this.visit(item);
+      if (Array.isArray(result)) transformed.push(...result);
+      else if (result !== undefined && result !== null) transformed.push(result);
+    }
+    items.splice(0, items.length, ...transformed);
+  }
+
+  #transformSingle(parent: Node, name: string, child: Node): Node | null {
+    const result: unknown = this.visit(child);
+    if (result === undefined || result === null) return null;
+    if (!(result instanceof Node)) {
+      throw new TypeError(
+        `pyframe: a visit method returned ${describe(result)} for ast.${parent.typeName}.${name}, which holds ` +
+          `one node; return a node, or undefined to remove it`,
+      );
+    }
+    return result;
+  }
+}

@@ -1,0 +1,482 @@
+// src/ast: typed nodes, the Python bridge, visitors, location helpers and compile, checked against
+// Python's own `ast` on the running interpreter.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import * as ast from "../src/ast/mod.ts";
+import { kw, type PyObject, python, PythonError } from "../src/python/mod.ts";
+
+const pyAst = python.import("ast");
+const minor = Number(python.version.split(".")[1]);
+
+/** Python's `ast.dump(ast.parse(source), include_attributes=True)`. */
+function pythonDump(source: string): string {
+  using tree = pyAst.get("parse").call(source);
+  return pyAst.get("dump").call(tree, kw({ include_attributes: true })).toString();
+}
+
+/** The expression of a one-line source, as a TypeScript node. */
+function expression(source: string): ast.expr {
+  return ast.parse(source, { mode: "eval" }).body;
+}
+
+/** `repr()` of a Python object built from a TypeScript Constant. */
+function pythonRepr(node: ast.Constant): string {
+  using tree = ast.toPython(node);
+  return tree.get("value").repr();
+}
+
+class ScaleConstants extends ast.NodeTransformer {
+  visitConstant(node: ast.Constant) {
+    if (typeof node.value === "number") node.value *= 10;
+    return node;
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Constants cross the bridge exactly
+
+test("int and float stay apart: 1 vs 1.0", () => {
+  const one = expression("1") as ast.Constant, oneFloat = expression("1.0") as ast.Constant;
+  assert.is(one.value, 1);
+  assert.is(one.isFloat, false);
+  assert.is(oneFloat.value, 1);
+  assert.is(oneFloat.isFloat, true);
+  assert.is(pythonRepr(one), "1");
+  assert.is(pythonRepr(oneFloat), "1.0");
+});
+
+test("the seed's scaling gives int 10 for 1 and float 25.0 for 2.5", () => {
+  const tree = new ScaleConstants().visit(ast.parse("1\n2.5\n1.0\n"));
+  const reprs = tree.body.map((statement) => pythonRepr((statement as ast.Expr).value as ast.Constant));
+  assert.equal(reprs, ["10", "25.0", "10.0"]);
+});
+
+test("a non-integral number goes back as a float even when Python had an int", () => {
+  const node = expression("3") as ast.Constant;
+  node.value = (node.value as number) / 2;
+  assert.is(pythonRepr(node), "1.5");
+});
+
+test("ints beyond 2^53 are bigints, both ways, exact", () => {
+  const big = expression(String(2n ** 100n)) as ast.Constant;
+  assert.is(big.value, 2n ** 100n);
+  assert.is(pythonRepr(big), String(2n ** 100n));
+  const negative = new ast.Constant({ value: -(2n ** 70n) - 1n });
+  assert.is(pythonRepr(negative), String(-(2n ** 70n) - 1n));
+  assert.is(pythonRepr(new ast.Constant({ value: 2 ** 60 })), String(2n ** 60n), "an unsafe integral number goes back as an int");
+});
+
+test("ints too long for Python's decimal conversion limit still cross (hex on the wire)", () => {
+  const huge = 7n ** 20000n;
+  using tree = ast.toPython(new ast.Constant({ value: huge }));
+  const back = ast.fromPython(tree) as ast.Constant;
+  assert.is(back.value, huge);
+});
+
+test("complex, bytes, str, Ellipsis, None, True, False, kind", () => {
+  const tree = ast.parse(`1j\nb"\\x00\\xff"\n"é😀"\n...\nNone\nTrue\nFalse\nu"x"\n"y"\n2.5j\n`);
+  const values = tree.body.map((statement) => ((statement as ast.Expr).value as ast.Constant));
+  assert.equal(values[0].value, new ast.Complex(0, 1));
+  assert.equal(values[1].value, new Uint8Array([0, 255]));
+  assert.is(values[2].value, "é😀");
+  assert.is(values[3].value, ast.Ellipsis);
+  assert.is(values[4].value, null);
+  assert.is(values[5].value, true);
+  assert.is(values[6].value, false);
+  assert.is(values[7].kind, "u");
+  assert.is(values[8].kind, null);
+  assert.equal(values.map(pythonRepr), ["1j", "b'\\x00\\xff'", "'é😀'", "Ellipsis", "None", "True", "False", "'x'", "'y'", "2.5j"]);
+});
+
+test("f-strings keep their parts, conversions and format specs", () => {
+  const source = `f"a{x!r:>{width}.{2}f}b{y=}{z!s}"\n`;
+  const joined = (ast.parse(source).body[0] as ast.Expr).value as ast.JoinedStr;
+  assert.instance(joined, ast.JoinedStr);
+  const formatted = joined.values.filter((value) => value instanceof ast.FormattedValue) as ast.FormattedValue[];
+  assert.equal(formatted.map((value) => value.conversion), [114, 114, 115]);
+  assert.is(ast.dump(ast.parse(source), { includeAttributes: true }), pythonDump(source));
+  assert.is(ast.unparse(ast.parse(source)), python.eval(`__import__("ast").unparse(__import__("ast").parse(${JSON.stringify(source)}))`));
+});
+
+test("inf, nan and -0.0 floats survive", () => {
+  const values = [Infinity, -Infinity, NaN, -0].map((value) => pythonRepr(new ast.Constant({ value, isFloat: true })));
+  assert.equal(values, ["inf", "-inf", "nan", "-0.0"]);
+  const parsed = expression("1e999") as ast.Constant;
+  assert.is(parsed.value, Infinity);
+});
+
+test("lone surrogates survive a round trip", () => {
+  const node = expression(`"a\\ud800b"`) as ast.Constant;
+  assert.is(node.value, "a\ud800b");
+  assert.is(pythonRepr(node), "'a\\ud800b'");
+});
+
+test("tuple and frozenset constants (from constant folding) round trip", () => {
+  python.exec("import ast as _t_ast\n_t_constant = _t_ast.Constant((1, 2.0, frozenset({3}), ...))\n");
+  using pyTree = python.import("__main__").get("_t_constant");
+  const node = ast.fromPython(pyTree) as ast.Constant;
+  assert.instance(node.value, ast.ConstantTuple);
+  const elements = (node.value as ast.ConstantTuple).elements;
+  assert.equal(elements.map((e) => [e.value instanceof ast.ConstantFrozenSet ? "set" : e.value, e.isFloat]), [
+    [1, false],
+    [2, true],
+    ["set", false],
+    [ast.Ellipsis, false],
+  ]);
+  assert.is(pythonRepr(node), "(1, 2.0, frozenset({3}), Ellipsis)");
+});
+
+// ---------------------------------------------------------------------------------------------
+// Trees: dump, unparse, parse options
+
+const sources = [
+  "x = 1 + 2.0 * y\n",
+  `@decorator(1)\nasync def f(a, /, b: int = 2, *args, c, d=None, **kw) -> "r":\n    """doc"""\n    async with x as (y, z):\n        await g(*args, **kw)\n    return [i async for i in y if i] or {**kw, 'k': 1}\n`,
+  "class C(B, metaclass=M):\n    def m(self):\n        return super().m(), lambda q=1: q, (w := 3), f'{w!r:>{10}} é'\n",
+  "try:\n    pass\nexcept* (ValueError, TypeError) as e:\n    raise\nelse:\n    del a[1:2, ::3]\nfinally:\n    global g\n",
+  "match p:\n    case [1, *rest] | {'k': 2, **kw} if rest:\n        pass\n    case Point(x=0, y=_) as pt:\n        pass\n    case None:\n        pass\n",
+  "import a.b as c\nfrom . import d\nfor i, j in zip(x, y):\n    continue\nelse:\n    assert i, 'msg'\nwhile not x < y <= z is not w:\n    break\n",
+];
+if (minor >= 12) sources.push("type Alias[T: int] = list[T]\ndef g[**P, *Ts](x: T) -> T:\n    return x\n");
+
+test("dump matches Python's ast.dump(include_attributes=True)", () => {
+  for (const source of sources) {
+    assert.is(ast.dump(ast.parse(source), { includeAttributes: true }), pythonDump(source), source);
+  }
+});
+
+test("dump options: annotateFields, indent", () => {
+  const tree = ast.parse("x", { mode: "eval" });
+  assert.is(ast.dump(tree, { annotateFields: false }), "Expression(Name('x', Load()))");
+  assert.is(ast.dump(tree, { indent: 2 }), "Expression(\n  body=Name(id='x', ctx=Load()))");
+});
+
+test("dump showEmpty needs Python 3.13", () => {
+  const tree = ast.parse("pass");
+  if (minor >= 13) assert.match(ast.dump(tree, { showEmpty: true }), "type_ignores=[]");
+  else assert.throws(() => ast.dump(tree, { showEmpty: true }), /showEmpty needs Python 3\.13 or newer, found 3\.1\d/);
+});
+
+test("unparse goes through Python's ast.unparse", () => {
+  assert.is(ast.unparse(ast.parse("x  =  (1 +2)")), "x = 1 + 2");
+});
+
+test("parse modes and options", () => {
+  assert.instance(ast.parse("x", { mode: "eval" }), ast.Expression);
+  assert.instance(ast.parse("x = 1", { mode: "single" }), ast.Interactive);
+  const signature = ast.parse("(int, str) -> bool", { mode: "func_type" });
+  assert.instance(signature, ast.FunctionType);
+  assert.is(signature.argtypes.length, 2);
+  const typed = ast.parse("x = []  # type: list[int]\n", { typeComments: true });
+  assert.is((typed.body[0] as ast.Assign).type_comment, "list[int]");
+  assert.throws(() => ast.parse("match = 1\nmatch x:\n    case 1: pass\n", { featureVersion: [3, 9] }), (error: unknown) => error instanceof PythonError);
+});
+
+test("a syntax error surfaces as PythonError with its line", () => {
+  try {
+    ast.parse("x = 1\ny = (\n", { filename: "broken.py" });
+    assert.unreachable("parse should throw");
+  } catch (error) {
+    assert.instance(error, PythonError);
+    const syntaxError = error as PythonError;
+    assert.is(syntaxError.type, "SyntaxError");
+    assert.is(syntaxError.value?.get("lineno").toJS(), 2);
+    assert.is(syntaxError.value?.get("filename").toJS(), "broken.py");
+  }
+});
+
+test("fromPython reads a user's subclass of a Python node as its ast class", () => {
+  python.exec("import ast as _t_ast\nclass _TName(_t_ast.Name): pass\n_t_node = _TName(id='v', ctx=_t_ast.Load())\n");
+  const node = ast.fromPython(python.import("__main__").get("_t_node"));
+  assert.instance(node, ast.Name);
+  assert.is((node as ast.Name).id, "v");
+});
+
+// ---------------------------------------------------------------------------------------------
+// Building nodes
+
+test("new nodes: defaults, typeName, _fields, categories", () => {
+  const call = new ast.Call({ func: new ast.Name({ id: "f", ctx: new ast.Load() }) });
+  assert.equal(call.args, []);
+  assert.equal(call.keywords, []);
+  assert.is(call.typeName, "Call");
+  assert.equal(call._fields, ["func", "args", "keywords"]);
+  assert.instance(call, ast.expr);
+  assert.instance(call, ast.Node);
+  assert.is(new ast.Return({}).value, null);
+  assert.instance(new ast.arguments({}), ast.arguments);
+  assert.is(ast.unparse(ast.fixMissingLocations(new ast.Module({ body: [new ast.Expr({ value: call })] }))), "f()");
+});
+
+test("a missing required field or a wrong value type is a clear TypeError", () => {
+  const broken = new ast.BinOp({ op: new ast.Add(), right: new ast.Constant({ value: 1 }) } as never);
+  assert.throws(() => ast.toPython(broken), /ast\.BinOp\.left is required: expected an ast\.expr node, found undefined/);
+  const wrong = new ast.BinOp({ left: 1 as never, op: new ast.Add(), right: new ast.Constant({ value: 1 }) });
+  assert.throws(() => ast.toPython(wrong), /ast\.BinOp\.left must be an ast\.expr node, found number 1; wrap plain values/);
+});
+
+test("a node or field the running Python lacks is a clear error; empty new fields are fine", () => {
+  const target = new ast.Name({ id: "X", ctx: new ast.Store() });
+  const alias = new ast.TypeAlias({ name: target, value: new ast.Name({ id: "int", ctx: new ast.Load() }) });
+  const withDefault = new ast.TypeVar({ name: "T", default_value: new ast.Name({ id: "int", ctx: new ast.Load() }) });
+  if (minor < 12) {
+    assert.throws(() => ast.toPython(alias), /ast\.TypeAlias needs Python 3\.12 or newer, but the running Python is 3\.11/);
+  } else if (minor < 13) {
+    assert.throws(() => ast.toPython(withDefault), /ast\.TypeVar\.default_value needs Python 3\.13 or newer, but the running Python is 3\.12; leave it empty/);
+  } else {
+    assert.is(ast.unparse(new ast.TypeAlias({ name: target, type_params: [withDefault], value: target })), "type X[T = int] = X");
+  }
+  const plain = new ast.FunctionDef({ name: "f", args: new ast.arguments({}), body: [new ast.Pass()] });
+  assert.is(ast.unparse(ast.fixMissingLocations(plain)), "def f():\n    pass");
+});
+
+// ---------------------------------------------------------------------------------------------
+// Visitors
+
+test("NodeTransformer scaling constants: 1 + 2 becomes 30", () => {
+  const tree = new ScaleConstants().visit(ast.parse("1 + 2", { mode: "eval" }));
+  using code = ast.compile(tree, { filename: "<scaled>" });
+  using result = python.builtins.get("eval").call(code, new Map());
+  assert.is(result.toJS(), 30);
+});
+
+test("NodeTransformer removes list items when a visit method returns undefined", () => {
+  class DropPrints extends ast.NodeTransformer {
+    visitExpr(node: ast.Expr) {
+      const call = node.value;
+      if (call instanceof ast.Call && call.func instanceof ast.Name && call.func.id === "print") return undefined;
+      return node;
+    }
+  }
+  const tree = ast.parse("a = 1\nprint(a)\nb = 2\nprint(b)\n");
+  const body = tree.body;
+  new DropPrints().visit(tree);
+  assert.is(ast.unparse(tree), "a = 1\nb = 2");
+  assert.is(tree.body, body, "the list is changed in place, as in Python");
+});
+
+test("NodeTransformer splices an array returned for a list item", () => {
+  class Twice extends ast.NodeTransformer {
+    visitAssign(node: ast.Assign) {
+      const copy = new ast.Assign({ targets: [new ast.Name({ id: "copy", ctx: new ast.Store() })], value: node.value });
+      return [node, ast.copyLocation(copy, node)];
+    }
+  }
+  const tree = new Twice().visit(ast.parse("x = 1\ny = 2\n"));
+  assert.is(ast.unparse(tree), "x = 1\ncopy = 1\ny = 2\ncopy = 2");
+});
+
+test("NodeTransformer: removing a single-node field sets it to null; an array there is an error", () => {
+  class DropReturnValue extends ast.NodeTransformer {
+    visitReturn(node: ast.Return) {
+      return this.genericVisit(node);
+    }
+    visitName() {
+      return undefined;
+    }
+  }
+  const tree = new DropReturnValue().visit(ast.parse("def f():\n    return x\n"));
+  assert.is(ast.unparse(tree), "def f():\n    return");
+  class Bad extends ast.NodeTransformer {
+    visitConstant(node: ast.Constant) {
+      return [node, node];
+    }
+  }
+  assert.throws(() => new Bad().visit(ast.parse("return 1")), /returned an array of 2 for ast\.Return\.value, which holds one node/);
+});
+
+test("NodeVisitor dispatches to visit<ClassName> and walks the rest", () => {
+  class Names extends ast.NodeVisitor {
+    seen: string[] = [];
+    visitName(node: ast.Name) {
+      this.seen.push(node.id);
+    }
+  }
+  const names = new Names();
+  names.visit(ast.parse("a = b + c(d)"));
+  assert.equal(names.seen, ["a", "b", "c", "d"]);
+});
+
+test("walk visits as many nodes as Python's ast.walk, in the same order", () => {
+  const source = sources[1];
+  using tree = pyAst.get("parse").call(source);
+  python.exec("import ast as _t_ast\ndef _t_walk_names(t):\n    return [type(n).__name__ for n in _t_ast.walk(t)]\n");
+  const pythonNames = python.import("__main__").get("_t_walk_names").call(tree).toJS() as string[];
+  const names = [...ast.walk(ast.parse(source))].map((node) => node.typeName);
+  assert.is(names.length, pythonNames.length);
+  assert.equal(names, pythonNames);
+});
+
+test("iterFields and iterChildNodes", () => {
+  const sum = expression("a + 1") as ast.BinOp;
+  assert.equal([...ast.iterFields(sum)].map(([name]) => name), ["left", "op", "right"]);
+  assert.equal([...ast.iterChildNodes(sum)].map((node) => node.typeName), ["Name", "Add", "Constant"]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Locations
+
+test("incrementLineno and fixMissingLocations match Python's", () => {
+  const source = "def f(x):\n    return x + 1\n";
+  python.exec(
+    "import ast as _t_ast\n_t_tree = _t_ast.parse(" + JSON.stringify(source) + ")\n" +
+      "_t_ast.increment_lineno(_t_tree, 4)\n_t_tree.body[0].body.append(_t_ast.Pass())\n_t_ast.fix_missing_locations(_t_tree)\n",
+  );
+  const expected = python.eval("_t_ast.dump(_t_tree, include_attributes=True)");
+  const tree = ast.incrementLineno(ast.parse(source), 4);
+  (tree.body[0] as ast.FunctionDef).body.push(new ast.Pass());
+  ast.fixMissingLocations(tree);
+  assert.is(ast.dump(tree, { includeAttributes: true }), expected);
+});
+
+test("copyLocation copies positions the new node can hold", () => {
+  const old = (expression("\n\nf(  x)") as ast.Call).args[0];
+  const copy = ast.copyLocation(new ast.Pass(), old);
+  assert.equal([copy.lineno, copy.col_offset, copy.end_lineno, copy.end_col_offset], [3, 4, 3, 5]);
+  assert.is((ast.copyLocation(new ast.Add(), old) as unknown as { lineno?: number }).lineno, undefined);
+});
+
+// ---------------------------------------------------------------------------------------------
+// compile(tree, frame)
+
+python.exec(`
+import inspect as _t_inspect, textwrap as _t_textwrap
+
+def _t_tag(function):
+    return function
+
+def make_adder(a, b):
+    def adder(x):
+        return x + a + b + 1
+    return adder
+
+class Base:
+    def value(self):
+        return 1
+
+class Child(Base):
+    @_t_tag
+    @_t_tag
+    def value(self):
+        total = super().value() + 1
+        return total
+
+class Vault:
+    def __init__(self):
+        self.__secret = 4
+    def peek(self):
+        return self.__secret * 2
+
+adder = make_adder(2, 3)
+`);
+
+interface FrameLike extends ast.FrameTarget {
+  function: PyObject;
+  source: string;
+}
+
+/** What a Dynamo Frame gives, built from a Python function (given by a Python expression). */
+function frameOf(expression: string): FrameLike {
+  const fn = python.eval(expression) as PyObject;
+  const code = fn.get("__code__");
+  const getsource = python.import("inspect").get("getsource");
+  const dedent = python.import("textwrap").get("dedent");
+  return {
+    function: fn,
+    code,
+    name: code.get("co_name").toString(),
+    qualname: fn.get("__qualname__").toString(),
+    filename: code.get("co_filename").toString(),
+    firstLineNo: code.get("co_firstlineno").toJS() as number,
+    source: dedent.call(getsource.call(fn)).toString(),
+  };
+}
+
+/** Calls new code as the frame's function would run it: same globals and closure cells. */
+function callWith(code: PyObject, frame: FrameLike, ...args: unknown[]): unknown {
+  using functionType = python.import("types").get("FunctionType");
+  using globals = frame.function.get("__globals__");
+  using closure = frame.function.get("__closure__");
+  using replacement = functionType.call(code, globals, null, null, closure);
+  return replacement.call(...args).toJS();
+}
+
+function codeAttribute(code: PyObject, name: string): unknown {
+  using value = code.get(name);
+  return value.toJS();
+}
+
+/** The code's (line, column) positions, as Python reports them. */
+function positions(code: PyObject): string {
+  python.exec("def _t_positions(c):\n    return repr(list(c.co_positions()))\n");
+  return python.import("__main__").get("_t_positions").call(code).toString();
+}
+
+test("compile(tree, frame): a closure keeps its free variables, qualname, file and lines", () => {
+  const frame = frameOf("adder");
+  const tree = new ScaleConstants().visit(ast.parse(frame.source));
+  using code = ast.compile(tree, frame);
+  for (const name of ["co_freevars", "co_qualname", "co_filename", "co_firstlineno", "co_name", "co_argcount"]) {
+    assert.equal(codeAttribute(code, name), codeAttribute(frame.code, name), name);
+  }
+  assert.equal(codeAttribute(code, "co_freevars"), ["a", "b"]);
+  assert.is(callWith(code, frame, 5), 5 + 2 + 3 + 10);
+});
+
+test("compile(tree, frame): unchanged source gives the same lines and columns as the original", () => {
+  for (const expression of ["adder", "Child.value", "Vault.peek"]) {
+    const frame = frameOf(expression);
+    using code = ast.compile(ast.parse(frame.source), frame);
+    assert.is(positions(code), positions(frame.code), expression);
+    assert.is(codeAttribute(code, "co_flags"), codeAttribute(frame.code, "co_flags"), expression);
+  }
+});
+
+test("compile(tree, frame): a free variable the new body no longer uses is kept", () => {
+  class ForgetB extends ast.NodeTransformer {
+    visitName(node: ast.Name) {
+      return node.id === "b" ? ast.copyLocation(new ast.Constant({ value: 100 }), node) : node;
+    }
+  }
+  const frame = frameOf("adder");
+  using code = ast.compile(new ForgetB().visit(ast.parse(frame.source)), frame);
+  assert.equal(codeAttribute(code, "co_freevars"), ["a", "b"]);
+  assert.is(callWith(code, frame, 5), 5 + 2 + 100 + 1);
+});
+
+test("compile(tree, frame): a decorated method using super() keeps __class__ and its first line", () => {
+  const frame = frameOf("Child.value");
+  assert.equal(codeAttribute(frame.code, "co_freevars"), ["__class__"]);
+  const tree = new ScaleConstants().visit(ast.parse(frame.source));
+  using code = ast.compile(tree, frame);
+  assert.equal(codeAttribute(code, "co_freevars"), ["__class__"]);
+  assert.is(codeAttribute(code, "co_qualname"), "Child.value");
+  assert.is(codeAttribute(code, "co_firstlineno"), frame.firstLineNo);
+  using child = python.import("__main__").get("Child").call();
+  assert.is(callWith(code, frame, child), 1 + 10, "Base.value() still gives 1, the scaled + 10 gives 10");
+  assert.is(python.eval("Child().value()"), 2, "the original is untouched");
+});
+
+test("compile(tree, frame): private names are mangled with the method's class", () => {
+  const frame = frameOf("Vault.peek");
+  const tree = new ScaleConstants().visit(ast.parse(frame.source));
+  using code = ast.compile(tree, frame);
+  using vault = python.import("__main__").get("Vault").call();
+  assert.is(callWith(code, frame, vault), 4 * 20);
+});
+
+test("compile(tree, frame) without a def of the frame's name is a clear error", () => {
+  const frame = frameOf("adder");
+  const tree = ast.parse(frame.source.replace("def adder", "def renamed"));
+  assert.throws(() => ast.compile(tree, frame), /expected a def named "adder" in the tree \(the frame's function\), found only "renamed"/);
+  assert.throws(() => ast.compile(undefined as never, frame), /expects a tree \(an ast\.Node\), found undefined/);
+  assert.throws(() => ast.compile(ast.parse("x", { mode: "eval" }), frame), /expects an ast\.Module holding the function's def, found ast\.Expression/);
+});
+
+test("compile(tree, frame) refuses a body that turns a free variable into a local", () => {
+  const frame = frameOf("adder");
+  const tree = ast.parse(frame.source.replace("return x + a + b + 1", "b = 0\n    return x + a + b"));
+  assert.throws(() => ast.compile(tree, frame), /assigns b locally, but the frame has it as a free variable/);
+});
+
+test.run();

@@ -1,0 +1,238 @@
+// Every shape of Python function runs rewritten code correctly: each case is evaluated without a
+// Dynamo, under an identity rewrite of every function in the module (same result), and under a
+// visible rewrite that multiplies integer constants by ten (the expected rewritten result).
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { ast, Dynamo, type Frame, python, PythonError } from "../mod.ts";
+
+const FILENAME = "shapes_module.py";
+
+python.exec(`
+import asyncio, contextlib, functools
+
+def posonly(a, b, /, c=1):
+    return [a, b, c, 1]
+
+def keywords(a, *, b, c=2, **rest):
+    return [a, b, c, sorted(rest.items()), 2]
+
+def varargs(*args, **kwargs):
+    return [list(args), sorted(kwargs.items()), 3]
+
+def make_counter(start):
+    count = start
+    def increment(step=1):
+        nonlocal count
+        count += step * 1
+        return count
+    return increment
+
+def captured_argument(x):
+    def read():
+        return x + 1
+    return read()
+
+class Base:
+    def describe(self):
+        return ["base", 1]
+
+class Child(Base):
+    factor = 1
+    def __init__(self, value):
+        self.value = value
+    def describe(self):
+        return super().describe() + ["child", self.value + 1]
+    @classmethod
+    def build(cls, value):
+        return cls(value + 1)
+    @staticmethod
+    def helper(x):
+        return x + 1
+    @property
+    def doubled(self):
+        return self.value * 2 + 1
+
+square = lambda x: x * x + 1
+
+def outer_function(x):
+    def inner(y):
+        return x + y + 1
+    return inner(1)
+
+def trace_calls(function):
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        return ["wrapped", function(*args, **kwargs), 1]
+    return wrapper
+
+@trace_calls
+def decorated(x):
+    return x + 1
+
+def factorial(n):
+    return 1 if n <= 1 else n * factorial(n - 1)
+
+def numbers(limit):
+    received = []
+    try:
+        for i in range(limit):
+            got = yield i + 1
+            if got is not None:
+                received.append(got)
+    finally:
+        received.append("closed")
+    return received
+
+def drive_generator():
+    gen = numbers(3)
+    out = [next(gen), gen.send(5), next(gen)]
+    try:
+        gen.throw(ValueError("stop"))
+    except ValueError as error:
+        out.append(str(error))
+    gen.close()
+    return out
+
+def closing_generator():
+    gen = numbers(5)
+    first = next(gen)
+    gen.close()
+    return [first, gen.gi_frame is None]
+
+async def slow_add(a, b):
+    await asyncio.sleep(0)
+    return a + b + 1
+
+async def gather_adds():
+    return list(await asyncio.gather(slow_add(1, 2), slow_add(3, 4)))
+
+def run_coroutines():
+    return asyncio.run(gather_adds())
+
+async def countdown(n):
+    while n > 0:
+        yield n
+        n -= 1
+
+async def collect_countdown():
+    return [i async for i in countdown(3)]
+
+def run_async_generator():
+    return asyncio.run(collect_countdown())
+
+def comprehensions(n):
+    squares = [i * i + 1 for i in range(n)]
+    evens = {i: i % 2 for i in range(n)}
+    total = sum(i + 1 for i in range(n))
+    return [squares, sorted(evens.items()), total]
+
+def raises(x):
+    if x > 1:
+        raise ValueError("too big: %d" % x)
+    return x
+
+exit_log = []
+
+class Tracked:
+    def __enter__(self):
+        exit_log.append("enter")
+        return self
+    def __exit__(self, *exc):
+        exit_log.append("exit")
+        return False
+
+def with_and_finally(fail):
+    del exit_log[:]
+    try:
+        with Tracked():
+            if fail:
+                raise KeyError(1)
+            exit_log.append("body")
+    finally:
+        exit_log.append("finally")
+    return list(exit_log)
+
+def with_and_finally_failing():
+    try:
+        with_and_finally(True)
+    except KeyError:
+        pass
+    return list(exit_log)
+`, { filename: FILENAME });
+
+/** Multiplies integer constants (not booleans, not floats) by ten. */
+class ScaleIntegers extends ast.NodeTransformer {
+  visitConstant(node: ast.Constant) {
+    if (typeof node.value === "number" && Number.isInteger(node.value)) node.value *= 10;
+    return node;
+  }
+}
+
+/** Functions and lambdas of the shapes module; comprehension frames (3.11) run unchanged. */
+function rewriter(transform: (tree: ast.Module) => ast.Module, replaced: Set<string>) {
+  return (frame: Frame) => {
+    if (frame.filename !== FILENAME || (frame.name.startsWith("<") && frame.name !== "<lambda>")) return;
+    replaced.add(frame.qualname);
+    return ast.compile(transform(ast.parse(frame.source)), frame);
+  };
+}
+
+const identity = (tree: ast.Module) => tree;
+const scale = (tree: ast.Module) => new ScaleIntegers().visit(tree) as ast.Module;
+
+const cases: [expression: string, outside: unknown, scaled: unknown][] = [
+  ["posonly(1, 2)", [1, 2, 1, 1], [1, 2, 1, 10]],
+  ["keywords(1, b=2, z=3)", [1, 2, 2, [["z", 3]], 2], [1, 2, 2, [["z", 3]], 20]],
+  ["varargs(1, 2, k=3)", [[1, 2], [["k", 3]], 3], [[1, 2], [["k", 3]], 30]],
+  ["[make_counter(5)(), make_counter(5)(2)]", [6, 7], [105, 25]], // the default step=1 is rewritten too
+  ["captured_argument(4)", 5, 14],
+  ["Child(3).describe()", ["base", 1, "child", 4], ["base", 10, "child", 13]],
+  ["[Child.build(1).value, Child.helper(1), Child(4).doubled]", [2, 2, 9], [11, 11, 90]],
+  ["square(3)", 10, 19],
+  ["outer_function(2)", 4, 22],
+  ["decorated(1)", ["wrapped", 2, 1], ["wrapped", 11, 10]],
+  ["factorial(5)", 120, 10], // 10 if n <= 10
+  ["drive_generator()", [1, 2, 3, "stop"], [10, 11, 12, "stop"]],
+  ["closing_generator()", [1, true], [10, true]],
+  ["run_coroutines()", [4, 8], [40, 80]],
+  ["run_async_generator()", [3, 2, 1], [30, 20, 10]],
+  ["comprehensions(3)", [[1, 2, 5], [[0, 0], [1, 1], [2, 0]], 6], [[10, 11, 14], [[0, 0], [1, 1], [2, 2]], 33]],
+  ["with_and_finally(False)", ["enter", "body", "exit", "finally"], ["enter", "body", "exit", "finally"]],
+  ["with_and_finally_failing()", ["enter", "exit", "finally"], ["enter", "exit", "finally"]],
+];
+
+for (const [expression, outside, scaled] of cases) {
+  test(`${expression}: same under identity, rewritten under scaling`, () => {
+    assert.equal(python.eval(expression), outside, "without a Dynamo");
+    const replaced = new Set<string>();
+    {
+      using _ = new Dynamo(rewriter(identity, replaced));
+      assert.equal(python.eval(expression), outside, "identity rewrite");
+      assert.equal(python.eval(expression), outside, "identity rewrite, cached");
+    }
+    assert.ok(replaced.size > 0, "no frame was replaced");
+    {
+      using _ = new Dynamo(rewriter(scale, new Set()));
+      assert.equal(python.eval(expression), scaled, "scaled rewrite");
+    }
+    assert.equal(python.eval(expression), outside, "after the Dynamo");
+  });
+}
+
+test("an exception through a replaced frame names the original file and the rewritten code's lines", () => {
+  using _ = new Dynamo(rewriter(scale, new Set()));
+  try {
+    python.eval("raises(20)"); // rewritten: raises when x > 10
+    assert.unreachable("raises(20) should raise");
+  } catch (error) {
+    assert.instance(error, PythonError);
+    const e = error as PythonError;
+    assert.is(e.pythonMessage, "too big: 20");
+    const line = python.eval("raises.__code__.co_firstlineno + 2");
+    assert.match(e.traceback, new RegExp(`File "${FILENAME}", line ${line}, in raises`));
+  }
+  // The original raises for 5; the rewritten comparison is x > 10.
+  assert.is(python.eval("raises(5)"), 5);
+});
+
+test.run();
