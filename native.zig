@@ -15,7 +15,7 @@ const Frame = cpython.Frame;
 const field = engine.field;
 
 /// Bumped whenever an exported signature or meaning changes; src/ffi checks it.
-const abi_version: u32 = 2;
+const abi_version: u32 = 3;
 
 var api: cpython.Api = undefined;
 var layout: ?*const layouts.Layout = null;
@@ -162,10 +162,12 @@ export fn pyframe_clear_layer(layer: u32) void {
     cache.clearLayer(layer);
 }
 
-/// Marks `code` as pyframe's own: every layer runs it unchanged without asking JS.
-export fn pyframe_code_ignore(code: *PyObject) i32 {
+/// Marks `code` as pyframe's own: every layer runs it unchanged without asking JS, and with
+/// `with_calls` set, every frame it starts too.
+export fn pyframe_code_ignore(code: *PyObject, with_calls: u8) i32 {
     if (layout == null) return -1;
-    return if (cache.store(code, cache.every_layer, .skip, null)) 0 else -1;
+    const kind: cache.Kind = if (with_calls != 0) .skip_tree else .skip;
+    return if (cache.store(code, cache.every_layer, kind, null)) 0 else -1;
 }
 
 /// Hands over the replacement for the frame being decided (the callback then answers 1 or 5).

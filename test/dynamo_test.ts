@@ -2,6 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { askAgain, Dynamo, type Frame, skip, standardLibraryPaths } from "../src/dynamo/mod.ts";
 import { type PyObject, python, PythonError } from "../src/python/mod.ts";
+import * as ast from "../src/ast/mod.ts";
 import { load } from "../src/ffi/mod.ts";
 import { scaledCode } from "./_rewrite.ts";
 
@@ -366,6 +367,15 @@ def with_monitoring():
   assert.not.ok(seen.includes("profiled"), "a frame under sys.setprofile reached JS");
   if (monitored !== "no sys.monitoring") assert.not.ok(seen.includes("traced_b"), "a frame under sys.monitoring reached JS");
   assert.not.ok(seen.some((name) => name === "run" || name === "register_source"), `pyframe's own helpers were shown: ${seen}`);
+});
+
+test("pyframe's AST bridge, used while a Dynamo is active, never shows its frames", () => {
+  const seen = new Set<string>();
+  using _ = new Dynamo((frame) => void seen.add(frame.filename));
+  const tree = ast.parse("def f(x):\n    return x + 1\n");
+  assert.match(ast.dump(tree), /^Module\(/);
+  ast.compile(tree, { filename: "<bridge check>" }).dispose();
+  assert.is(seen.size, 0, `frames shown: ${[...seen].join(", ")}`);
 });
 
 test.run();

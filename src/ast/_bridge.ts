@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type PyObject, python } from "../python/mod.ts";
+import { hideFramesOf, type PyObject, python } from "../python/mod.ts";
 import { describe, fieldValue } from "./_access.ts";
 import { bridgeSource } from "./_bridge_source.ts";
 import * as nodes from "./_nodes.ts";
@@ -39,12 +39,14 @@ function installBridge(): PyObject {
   using namespace = module.get("__dict__");
   using compile = builtins.get("compile");
   using code = compile.call(bridgeSource, `<${BRIDGE_MODULE}>`, "exec");
+  hideFramesOf(code); // Its module body runs now, maybe under a Dynamo: hide it before it does.
   using exec = builtins.get("exec");
   exec.call(code, namespace).dispose();
   using sys = python.import("sys");
   using modules = sys.get("modules");
   using setItem = modules.get("__setitem__");
   setItem.call(BRIDGE_MODULE, module).dispose(); // So Python code and tracebacks can find it by name.
+  hideFramesOf(module); // Nor may a Dynamo see the bridge's functions, or what they call.
   return module;
 }
 

@@ -32,7 +32,7 @@ export const nativeSymbols = {
   pyframe_set_layer: fn(["u32"], "void"),
   pyframe_clear_layer: fn(["u32"], "void"),
   pyframe_decide_replace: fn(["ptr"], "void"),
-  pyframe_code_ignore: fn(["ptr"], "i32"),
+  pyframe_code_ignore: fn(["ptr", "u8"], "i32"),
   pyframe_frame_code: fn(["ptr"], "ptr"),
   pyframe_frame_function: fn(["ptr"], "ptr"),
   pyframe_frame_slot: fn(["ptr", "u32"], "ptr"),
@@ -43,7 +43,7 @@ export const nativeSymbols = {
 } as const satisfies SymbolTable;
 
 /** The ABI version native.zig must report (its `abi_version`). */
-export const NATIVE_ABI_VERSION = 2;
+export const NATIVE_ABI_VERSION = 3;
 
 /** The JS callback the eval-frame function calls: (frame address) → answer. */
 export const frameCallbackSpec = fn(["ptr"], "i32");

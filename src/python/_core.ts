@@ -80,13 +80,35 @@ export function helperFunction(name: string): PyObject {
   return new PyObject(check(open().py.PyObject_GetAttrString(open().helper, cString(name))));
 }
 
-/** Pyframe's own Python never shows up in a Dynamo callback. */
+/** Pyframe's own Python never shows up in a Dynamo callback; `run` executes the user's code,
+ * so what it calls stays visible. */
 function hideHelperFrames(c: Core): void {
-  using codes = helperFunction("own_code_objects").call();
+  using helper = PyObject.borrowed(c.helper);
+  hideFramesOf(helper, { callsUserCode: ["run"] });
+}
+
+/** Options for {@link hideFramesOf}. */
+export interface HideOptions {
+  /** Names of functions that call user code: hidden themselves, but not what they call. */
+  callsUserCode?: readonly string[];
+}
+
+/**
+ * Marks pyframe-internal Python (a module's functions, or a code object and its nested code) so
+ * no Dynamo ever shows its frames, nor those it starts: they run unchanged without calling JS.
+ */
+export function hideFramesOf(target: PyObject, options: HideOptions = {}): void {
+  const c = open();
+  const visible = new Set(options.callsUserCode ?? []);
+  using codes = helperFunction("own_code_objects").call(target);
   const count = Number(c.py.PyObject_Length(codes.pointer));
   for (let i = 0; i < count; i++) {
     using code = codes.item(i);
-    if (c.native.pyframe_code_ignore(code.pointer) !== 0) throw new Error("pyframe: could not mark the helper's code objects");
+    using name = code.get("co_name");
+    const withCalls = visible.has(String(name.toJS())) ? 0 : 1;
+    if (c.native.pyframe_code_ignore(code.pointer, withCalls) !== 0) {
+      throw new Error("pyframe: could not mark pyframe's own code objects");
+    }
   }
 }
 

@@ -40,9 +40,17 @@ def library_paths():
     found = {sysconfig.get_path(name) for name in names} | set(site.getsitepackages())
     return sorted(os.path.join(path, "") for path in found if path)
 
-def own_code_objects():
-    """Every code object of this module, nested ones included."""
-    found, pending = [], [f.__code__ for f in globals().values() if isinstance(f, types.FunctionType)]
+def own_code_objects(target=None):
+    """Every code object of 'target' (a module: its functions and classes' methods; or a code
+    object), nested ones included; default: this module."""
+    if isinstance(target, types.CodeType):
+        pending = [target]
+    else:
+        namespace = vars(target) if target is not None else globals()
+        values = list(namespace.values())
+        values += [v for cls in values if isinstance(cls, type) for v in vars(cls).values()]
+        pending = [f.__code__ for f in values if isinstance(f, types.FunctionType)]
+    found = []
     while pending:
         code = pending.pop()
         found.append(code)

@@ -8,4 +8,4 @@ export { python, type RunOptions } from "./interpreter.ts";
 export { kw, KeywordArguments, PyObject } from "./object.ts";
 export { type JSValue, toJS, toPython } from "./convert.ts";
 export { PythonError } from "./error.ts";
-export { check, helperFunction, open, raise, takeError } from "./_core.ts";
+export { check, helperFunction, type HideOptions, hideFramesOf, open, raise, takeError } from "./_core.ts";
