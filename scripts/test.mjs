@@ -74,6 +74,24 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+// Static checks first, once: lint and type-check for Deno (deno.json) and for Bun (tsconfig.json).
+const checks = [
+  ["deno lint", tools.deno, ["lint", "--quiet"]],
+  ["deno check", tools.deno, ["check", "--quiet", "mod.ts", "test/", "bench/", "examples/", "scripts/generate_ast.ts"]],
+  ["tsc (bun-types)", join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"]],
+];
+let checksFailed = 0;
+for (const [label, cmd, cmdArgs] of checks) {
+  const r = spawnSync(cmd, cmdArgs, { cwd: ROOT, encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+  if (r.status === 0) {
+    console.log(`check ok   ${label}`);
+  } else {
+    checksFailed++;
+    console.log(`check FAIL ${label}`);
+    console.log(`${r.stdout ?? ""}${r.stderr ?? ""}`.trimEnd().replace(/^/gm, "    | "));
+  }
+}
+
 const found = findPythons();
 console.log(formatReport(found));
 const byMinor = pythonsByMinor(found);
@@ -150,5 +168,6 @@ for (const r of rows) console.log(line(r));
 console.log(`missing: ${missing.length ? missing.join(", ") : "none"}`);
 console.log(`total time: ${secs(Date.now() - t0)}`);
 console.log("(counted per test file, per Python x runtime)");
+console.log(`static checks: ${checksFailed ? `${checksFailed} failed` : "ok"}`);
 console.log(`tests: ${passed} passed, ${failed} failed`);
-process.exit(failed ? 1 : 0);
+process.exit(failed || checksFailed ? 1 : 0);

@@ -51,11 +51,9 @@ test("the callback runs once per code object, and again in a new Dynamo", () => 
 
 test("the frame exposes name, qualname, filename, first line, source, code, function and arguments", () => {
   let captured: Record<string, unknown> | undefined;
-  let frameAfter: Frame | undefined;
   {
     using _ = new Dynamo((frame) => {
       if (frame.name !== "greet") return;
-      frameAfter = frame;
       captured = {
         name: frame.name,
         qualname: frame.qualname,

@@ -90,6 +90,10 @@ def from_json(text):
     return json.loads(text, object_hook=_decode_object)
 
 
+def call_ast(name, tree, **keywords):
+    return getattr(ast, name)(tree, **keywords)
+
+
 def parse(source, filename, mode, type_comments, feature_version):
     if isinstance(feature_version, list):
         feature_version = tuple(feature_version)

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { kw, python } from "../python/mod.ts";
+import { kw } from "../python/mod.ts";
 import { bridgeFunction, decodeTree, pythonAtLeast, pythonMinor } from "./_bridge.ts";
 import type { Expression, FunctionType, Interactive, Module } from "./_nodes.ts";
 import { toPython } from "./convert.ts";
@@ -99,10 +99,9 @@ export function unparse(tree: Node): string {
   return callPythonAst("unparse", tree, {});
 }
 
+/** Python's `ast.<name>(tree, **keywords)`, through the bridge so no Dynamo sees its frames. */
 function callPythonAst(name: string, tree: Node, keywords: Record<string, unknown>): string {
   using pyTree = toPython(tree);
-  using module = python.import("ast");
-  using fn = module.get(name);
-  using result = fn.call(pyTree, kw(keywords));
+  using result = bridgeFunction("call_ast").call(name, pyTree, kw(keywords));
   return result.toString();
 }

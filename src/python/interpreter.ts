@@ -6,13 +6,24 @@
 
 import { cString } from "../ffi/mod.ts";
 import { check, helperFunction as helper, open } from "./_core.ts";
-import { type JSValue, toJS, toPython } from "./convert.ts";
+import { type JSValue, toPython } from "./convert.ts";
 import { PyObject } from "./object.ts";
 
 /** Options for {@link python.exec} and {@link python.eval}. */
 export interface RunOptions {
   /** The filename shown in tracebacks and used by `inspect`; default `<pyframe-N>`. */
   filename?: string;
+}
+
+/** The interface of {@link python}. */
+export interface Python {
+  exec(source: string, options?: RunOptions): void;
+  eval(expression: string, options?: RunOptions): JSValue;
+  import(name: string): PyObject;
+  readonly builtins: PyObject;
+  toPython(value: unknown): PyObject;
+  readonly version: string;
+  open(): void;
 }
 
 /**
@@ -26,7 +37,7 @@ export interface RunOptions {
  * python.eval("add(1, 2)"); // 3
  * ```
  */
-export const python = {
+export const python: Python = {
   /** Runs statements in `__main__`. */
   exec(source: string, options: RunOptions = {}): void {
     using run = helper("run");

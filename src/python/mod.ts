@@ -4,7 +4,7 @@
  * @module
  */
 
-export { python, type RunOptions } from "./interpreter.ts";
+export { type Python, python, type RunOptions } from "./interpreter.ts";
 export { kw, KeywordArguments, PyObject } from "./object.ts";
 export { type JSValue, toJS, toPython } from "./convert.ts";
 export { PythonError } from "./error.ts";
