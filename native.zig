@@ -209,6 +209,11 @@ export fn pyframe_stat(which: u32) u64 {
     };
 }
 
+/// Tests only: run every replacement through the call fallback used when a frame cannot grow.
+export fn pyframe_test_force_call_fallback(enabled: u8) void {
+    engine.state.force_call_fallback = enabled != 0;
+}
+
 /// Another tool's eval-frame function, for tests of chaining: counts frames and forwards them.
 export fn pyframe_probe_install() i32 {
     if (layout == null) return -1;

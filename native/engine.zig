@@ -44,6 +44,8 @@ pub const Answer = enum(i32) {
 
 pub const Callback = *const fn (*Frame) callconv(.c) i32;
 
+const co_varargs: u32 = 0x04;
+const co_varkeywords: u32 = 0x08;
 const co_generator: u32 = 0x20;
 const co_coroutine: u32 = 0x80;
 const co_iterable_coroutine: u32 = 0x100;
@@ -66,6 +68,10 @@ pub const State = struct {
     pending: ?*PyObject = null,
     js_calls: u64 = 0,
     replaced_frames: u64 = 0,
+    /// Run the next frame unchanged (the copy called by `runByCall`).
+    bypass_next: bool = false,
+    /// Tests only: take the call fallback for every replacement.
+    force_call_fallback: bool = false,
 };
 
 pub var state: State = undefined;
@@ -75,8 +81,9 @@ pub fn Engine(comptime layout: Layout) type {
         pub fn evalFrame(tstate: *PyThreadState, frame: *Frame, throwflag: c_int) callconv(.c) ?*PyObject {
             const s = &state;
             if (s.mode == .passthrough or tstate != s.js_tstate or throwflag != 0 or s.in_callback or
-                s.skip_depth != 0 or !isFresh(frame) or isTracing(tstate))
+                s.skip_depth != 0 or s.bypass_next or !isFresh(frame) or isTracing(tstate))
             {
+                s.bypass_next = false;
                 return s.previous(tstate, frame, throwflag);
             }
             const code = field(*PyObject, frame, layout.frame_code).*;
@@ -114,6 +121,10 @@ pub fn Engine(comptime layout: Layout) type {
         fn decide(tstate: *PyThreadState, frame: *Frame, code: *PyObject) ?*PyObject {
             const s = &state;
             std.debug.assert(s.pending == null);
+            // The callback may open or close Dynamos: its answer belongs to the layer it was asked in.
+            const layer = s.layer;
+            // The frame in hand was pushed before any decision; measure it before the code grows.
+            const pushed_words = frameWords(code);
             s.in_callback = true;
             s.js_calls += 1;
             const answer: Answer = @enumFromInt(s.callback.?(frame));
@@ -129,22 +140,21 @@ pub fn Engine(comptime layout: Layout) type {
                         .skip_tree => .skip_tree,
                         else => .ask_again,
                     };
-                    _ = cache.store(code, s.layer, kind, null);
+                    _ = cache.store(code, layer, kind, null);
                     if (answer == .skip_tree) return runSkippingTree(tstate, frame);
                     return s.previous(tstate, frame, 0);
                 },
                 .replace, .replace_once => {
                     const replacement = pending orelse return fail(tstate, frame, "pyframe: the callback answered 'replace' without handing over a code object");
-                    if (answer == .replace_once) {
-                        _ = cache.store(code, s.layer, .ask_again, null);
-                        defer s.api.Py_DecRef(replacement);
-                        return runReplacement(tstate, frame, replacement);
-                    }
-                    // The frame in hand was pushed with the original size; grow the original code
-                    // so later frames have room for the replacement without moving anything.
-                    const pushed_words = frameWords(code);
+                    // Later frames of this code are pushed large enough for the replacement, so
+                    // they never need to grow on the data stack.
                     reserveWords(code, frameWords(replacement));
-                    if (!cache.store(code, s.layer, .replace, replacement)) {
+                    if (answer == .replace_once) {
+                        _ = cache.store(code, layer, .ask_again, null);
+                        defer s.api.Py_DecRef(replacement);
+                        return runReplacementSized(tstate, frame, replacement, pushed_words);
+                    }
+                    if (!cache.store(code, layer, .replace, replacement)) {
                         return fail(tstate, frame, "pyframe: out of memory while caching a decision");
                     }
                     return runReplacementSized(tstate, frame, replacement, pushed_words);
@@ -183,8 +193,8 @@ pub fn Engine(comptime layout: Layout) type {
             std.debug.assert(field(?*anyopaque, frame, layout.frame_obj).* == null);
             const original = field(*PyObject, frame, layout.frame_code).*;
             const needed_words = frameWords(replacement);
-            if (needed_words > pushed_words and !grow(tstate, frame, pushed_words, needed_words)) {
-                return fail(tstate, frame, "pyframe: no room on the Python data stack to grow the frame for its replacement code; call the function again");
+            if (s.force_call_fallback or (needed_words > pushed_words and !grow(tstate, frame, pushed_words, needed_words))) {
+                return runByCall(tstate, frame, replacement);
             }
             const function_slot = field(*PyObject, frame, layout.frame_func);
             if (codeInt(u32, replacement, layout.code_flags) & co_generator_like != 0) {
@@ -204,6 +214,78 @@ pub fn Engine(comptime layout: Layout) type {
             field(c_int, frame, layout.frame_stacktop).* = @intCast(replacement_locals);
             s.replaced_frames += 1;
             return s.previous(tstate, frame, 0);
+        }
+
+        /// The rare path for a frame that cannot grow in place (its data-stack chunk is full):
+        /// call a copy of the function running `replacement` with the arguments read back from
+        /// the frame's slots (positional-only and positional first, then keyword-only by name,
+        /// then *args and **kwargs, which binds every slot as before), and discard the frame
+        /// unrun. Also used by tests, through `force_call_fallback`.
+        fn runByCall(tstate: *PyThreadState, frame: *Frame, replacement: *PyObject) ?*PyObject {
+            const s = &state;
+            const api = s.api;
+            const function = field(*PyObject, frame, layout.frame_func).*;
+            const copy = functionWithCode(function, replacement) orelse return unwind(tstate, frame);
+            defer api.Py_DecRef(copy);
+            const arguments = argumentsFromSlots(frame) orelse return unwind(tstate, frame);
+            defer api.Py_DecRef(arguments.positional);
+            defer api.Py_DecRef(arguments.keywords);
+            // The copy's frame is the next one the hook sees: run it as it is, without asking JS.
+            s.bypass_next = true;
+            const result = api.PyObject_Call(copy, arguments.positional, arguments.keywords);
+            s.bypass_next = false;
+            s.replaced_frames += 1;
+            if (result == null) return unwind(tstate, frame);
+            // Discard the unrun frame through CPython's own unwinding, then drop that exception.
+            api.PyErr_SetString(api.PyExc_RuntimeError.*, "pyframe: discarding a frame whose replacement ran by call");
+            std.debug.assert(unwind(tstate, frame) == null);
+            api.PyErr_Clear();
+            return result;
+        }
+
+        const Arguments = struct { positional: *PyObject, keywords: *PyObject };
+
+        fn argumentsFromSlots(frame: *Frame) ?Arguments {
+            const api = state.api;
+            const code = field(*PyObject, frame, layout.frame_code).*;
+            const locals = localsplus(frame);
+            const names = field(*PyObject, code, layout.code_localsplusnames).*;
+            const flags = codeInt(u32, code, layout.code_flags);
+            const positional_count: usize = @intCast(codeInt(i32, code, layout.code_argcount));
+            const keyword_count: usize = @intCast(codeInt(i32, code, layout.code_kwonlyargcount));
+            var next_slot = positional_count + keyword_count;
+            const varargs: ?*PyObject = if (flags & co_varargs != 0) blk: {
+                next_slot += 1;
+                break :blk locals[next_slot - 1];
+            } else null;
+            const varkeywords: ?*PyObject = if (flags & co_varkeywords != 0) locals[next_slot] else null;
+            const extra_count: usize = if (varargs) |tuple| @intCast(api.PyTuple_Size(tuple)) else 0;
+            const positional = api.PyTuple_New(@intCast(positional_count + extra_count)) orelse return null;
+            const keywords = api.PyDict_New() orelse {
+                api.Py_DecRef(positional);
+                return null;
+            };
+            const arguments = Arguments{ .positional = positional, .keywords = keywords };
+            for (0..positional_count) |slot| setTupleItem(positional, slot, locals[slot].?);
+            for (0..extra_count) |index| setTupleItem(positional, positional_count + index, api.PyTuple_GetItem(varargs.?, @intCast(index)).?);
+            for (positional_count..positional_count + keyword_count) |slot| {
+                if (api.PyDict_SetItem(keywords, api.PyTuple_GetItem(names, @intCast(slot)).?, locals[slot].?) != 0) return drop(arguments);
+            }
+            if (varkeywords) |dict| {
+                if (api.PyDict_Update(keywords, dict) != 0) return drop(arguments);
+            }
+            return arguments;
+        }
+
+        fn setTupleItem(tuple: *PyObject, index: usize, item: *PyObject) void {
+            state.api.Py_IncRef(item); // PyTuple_SetItem steals a reference.
+            std.debug.assert(state.api.PyTuple_SetItem(tuple, @intCast(index), item) == 0);
+        }
+
+        fn drop(arguments: Arguments) ?Arguments {
+            state.api.Py_DecRef(arguments.positional);
+            state.api.Py_DecRef(arguments.keywords);
+            return null;
         }
 
         /// Grows the frame at the top of the data stack; false when the current chunk is full or

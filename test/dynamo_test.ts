@@ -376,4 +376,25 @@ test("pyframe's AST bridge, used while a Dynamo is active, never shows its frame
   assert.is(seen.size, 0, `frames shown: ${[...seen].join(", ")}`);
 });
 
+test("a replacement needing a larger frame than the original runs at every recursion depth", () => {
+  const locals = Array.from({ length: 80 }, (_, i) => `v${i}`);
+  python.exec(`
+def small(n):
+    return n
+
+def dive(n):
+    return small(n) if n == 0 else dive(n - 1) + small(n)
+
+def large(n):
+    ${locals.map((name, i) => `${name} = n + ${i}`).join("\n    ")}
+    return (${locals.join(" + ")}) - 80 * n - ${(79 * 80) / 2} + n + 1
+`);
+  const large = python.eval("large.__code__") as PyObject;
+  using _ = new Dynamo((frame) => (frame.name === "small" ? large : undefined));
+  // small(n) now returns n + 1: dive(n) sums 1..n plus n + 1 ones.
+  for (const depth of [0, 1, 50, 400, 900]) {
+    assert.is(python.eval(`dive(${depth})`), (depth * (depth + 1)) / 2 + depth + 1, `depth ${depth}`);
+  }
+});
+
 test.run();

@@ -4,6 +4,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ast, Dynamo, type Frame, python, PythonError } from "../mod.ts";
+import { load } from "../src/ffi/mod.ts";
 
 const FILENAME = "shapes_module.py";
 
@@ -201,22 +202,35 @@ const cases: [expression: string, outside: unknown, scaled: unknown][] = [
   ["with_and_finally_failing()", ["enter", "exit", "finally"], ["enter", "exit", "finally"]],
 ];
 
-for (const [expression, outside, scaled] of cases) {
-  test(`${expression}: same under identity, rewritten under scaling`, () => {
-    assert.equal(python.eval(expression), outside, "without a Dynamo");
-    const replaced = new Set<string>();
-    {
-      using _ = new Dynamo(rewriter(identity, replaced));
-      assert.equal(python.eval(expression), outside, "identity rewrite");
-      assert.equal(python.eval(expression), outside, "identity rewrite, cached");
-    }
-    assert.ok(replaced.size > 0, "no frame was replaced");
-    {
-      using _ = new Dynamo(rewriter(scale, new Set()));
-      assert.equal(python.eval(expression), scaled, "scaled rewrite");
-    }
-    assert.equal(python.eval(expression), outside, "after the Dynamo");
-  });
+/**
+ * Replacement code normally runs in the frame CPython pushed; when that frame cannot grow on the
+ * data stack, pyframe calls a copy of the function instead. Both ways must give the same results.
+ */
+const ways = [["in place", 0], ["by call (the fallback for a full data stack)", 1]] as const;
+
+for (const [way, forceCall] of ways) {
+  for (const [expression, outside, scaled] of cases) {
+    test(`${expression}, ${way}: same under identity, rewritten under scaling`, () => {
+      assert.equal(python.eval(expression), outside, "without a Dynamo");
+      load().native.pyframe_test_force_call_fallback(forceCall);
+      try {
+        const replaced = new Set<string>();
+        {
+          using _ = new Dynamo(rewriter(identity, replaced));
+          assert.equal(python.eval(expression), outside, "identity rewrite");
+          assert.equal(python.eval(expression), outside, "identity rewrite, cached");
+        }
+        assert.ok(replaced.size > 0, "no frame was replaced");
+        {
+          using _ = new Dynamo(rewriter(scale, new Set()));
+          assert.equal(python.eval(expression), scaled, "scaled rewrite");
+        }
+      } finally {
+        load().native.pyframe_test_force_call_fallback(0);
+      }
+      assert.equal(python.eval(expression), outside, "after the Dynamo");
+    });
+  }
 }
 
 test("an exception through a replaced frame names the original file and the rewritten code's lines", () => {

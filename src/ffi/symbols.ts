@@ -37,6 +37,7 @@ export const nativeSymbols = {
   pyframe_frame_function: fn(["ptr"], "ptr"),
   pyframe_frame_slot: fn(["ptr", "u32"], "ptr"),
   pyframe_stat: fn(["u32"], "u64"),
+  pyframe_test_force_call_fallback: fn(["u8"], "void"),
   pyframe_probe_install: fn([], "i32"),
   pyframe_probe_uninstall: fn([], "i32"),
   pyframe_probe_frames: fn([], "u64"),
