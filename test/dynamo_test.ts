@@ -391,8 +391,9 @@ def large(n):
 `);
   const large = python.eval("large.__code__") as PyObject;
   using _ = new Dynamo((frame) => (frame.name === "small" ? large : undefined));
-  // small(n) now returns n + 1: dive(n) sums 1..n plus n + 1 ones.
-  for (const depth of [0, 1, 50, 400, 900]) {
+  // small(n) now returns n + 1: dive(n) sums 1..n plus n + 1 ones. (Any eval-frame function on
+  // CPython 3.12 makes every Python call a C call, which its C recursion limit stops near 800.)
+  for (const depth of [0, 1, 50, 400, 700]) {
     assert.is(python.eval(`dive(${depth})`), (depth * (depth + 1)) / 2 + depth + 1, `depth ${depth}`);
   }
 });
