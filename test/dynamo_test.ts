@@ -398,4 +398,52 @@ def large(n):
   }
 });
 
+test("endless recursion through replaced frames raises RecursionError, and the hook survives it", () => {
+  python.exec("def endless(n):\n    return endless(n + 1) + 1\n");
+  using _ = new Dynamo(scaleFunction("endless"));
+  assert.throws(() => python.eval("endless(0)"), (e: unknown) => e instanceof PythonError && e.type === "RecursionError");
+  assert.is(python.eval("twice(1)"), 7);
+});
+
+test("frames refused by the callback release their arguments (no leak on the error path)", () => {
+  python.exec(`
+import sys
+class Token:
+    pass
+token = Token()
+def refused(value, *rest, key=None, **more):
+    return value
+def call_refused(times):
+    failures = 0
+    for _ in range(times):
+        try:
+            refused(token, token, key=token, other=token)
+        except TypeError:
+            failures += 1
+    return failures
+`);
+  const before = python.eval("sys.getrefcount(token)");
+  {
+    // A replacement with other arguments is refused every time (askAgain: asked on every frame).
+    using _ = new Dynamo((frame) => (frame.name === "refused" ? askAgain(python.eval("bob.__code__") as PyObject) : undefined));
+    assert.is(python.eval("call_refused(500)"), 500);
+  }
+  {
+    using _ = new Dynamo((frame) => {
+      if (frame.name === "refused") throw new Error("refused by TypeScript");
+    });
+    for (let i = 0; i < 50; i++) {
+      try {
+        python.eval("refused(token, key=token)");
+        assert.unreachable("the callback refuses");
+      } catch (error) {
+        assert.match(String(error), /refused by TypeScript/);
+        // The exception's traceback (3.13 lists the refused frame) holds its arguments: let go.
+        (error as PythonError).value?.dispose();
+      }
+    }
+  }
+  assert.is(python.eval("sys.getrefcount(token)"), before);
+});
+
 test.run();
