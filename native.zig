@@ -167,7 +167,7 @@ export fn pyframe_clear_layer(layer: u32) void {
 export fn pyframe_code_ignore(code: *PyObject, with_calls: u8) i32 {
     if (layout == null) return -1;
     const kind: cache.Kind = if (with_calls != 0) .skip_tree else .skip;
-    return if (cache.store(code, cache.every_layer, kind, null)) 0 else -1;
+    return if (cache.store(code, cache.every_layer, kind, null) != null) 0 else -1;
 }
 
 /// Hands over the replacement for the frame being decided (the callback then answers 1 or 5).

@@ -25,11 +25,19 @@ pub const Kind = enum(u8) {
 /// The layer of entries that hold in every layer: pyframe's own helper code, never shown to JS.
 pub const every_layer: u32 = std.math.maxInt(u32);
 
+/// How to swap a replacement into a frame without further checks: the local slots to null.
+pub const Swap = struct {
+    clear_from: u32,
+    clear_to: u32,
+};
+
 pub const Entry = struct {
     layer: u32,
     kind: Kind,
     /// Strong reference while `kind == .replace`.
     replacement: ?*PyObject,
+    /// Set by the engine when the replacement can be swapped in directly (the hot path).
+    swap: ?Swap = null,
     previous: ?*Entry,
     next: ?*Entry,
 };
@@ -70,18 +78,18 @@ pub inline fn find(code: *PyObject, layer: u32, comptime code_extra_offset: usiz
 }
 
 /// Records a decision; takes ownership of `replacement` (a strong reference, or null).
-/// Returns false, with the replacement released, when the entry could not be stored.
-pub fn store(code: *PyObject, layer: u32, kind: Kind, replacement: ?*PyObject) bool {
+/// Returns null, with the replacement released, when the entry could not be stored.
+pub fn store(code: *PyObject, layer: u32, kind: Kind, replacement: ?*PyObject) ?*Entry {
     std.debug.assert((kind == .replace) == (replacement != null));
     const entry = attached(code) orelse create(code) orelse {
         api.Py_DecRef(replacement);
-        return false;
+        return null;
     };
     const old_replacement = entry.replacement;
     entry.* = .{ .layer = layer, .kind = kind, .replacement = replacement, .previous = entry.previous, .next = entry.next };
     // Released last: dropping the old replacement can run arbitrary Python.
     api.Py_DecRef(old_replacement);
-    return true;
+    return entry;
 }
 
 fn attached(code: *PyObject) ?*Entry {
@@ -126,6 +134,7 @@ pub fn clearLayer(layer: u32) void {
         std.debug.assert(layer != every_layer);
         entry.layer = 0;
         entry.kind = .original;
+        entry.swap = null;
         if (entry.replacement) |replacement| {
             entry.replacement = null;
             released.append(std.heap.c_allocator, replacement) catch {

@@ -90,7 +90,11 @@ pub fn Engine(comptime layout: Layout) type {
             if (cache.find(code, s.layer, layout.code_extra)) |entry| {
                 switch (entry.kind) {
                     .original, .skip => return s.previous(tstate, frame, 0),
-                    .replace => return runReplacement(tstate, frame, entry.replacement.?),
+                    .replace => {
+                        const replacement = entry.replacement.?;
+                        if (entry.swap) |swap| return swapCode(tstate, frame, replacement, swap);
+                        return runReplacement(tstate, frame, replacement);
+                    },
                     .skip_tree => return runSkippingTree(tstate, frame),
                     .ask_again => {},
                 }
@@ -154,9 +158,10 @@ pub fn Engine(comptime layout: Layout) type {
                         defer s.api.Py_DecRef(replacement);
                         return runReplacementSized(tstate, frame, replacement, pushed_words);
                     }
-                    if (!cache.store(code, layer, .replace, replacement)) {
+                    const entry = cache.store(code, layer, .replace, replacement) orelse {
                         return fail(tstate, frame, "pyframe: out of memory while caching a decision");
-                    }
+                    };
+                    entry.swap = plainSwap(code, replacement);
                     return runReplacementSized(tstate, frame, replacement, pushed_words);
                 },
                 .failed => {
@@ -171,6 +176,37 @@ pub fn Engine(comptime layout: Layout) type {
                     return fail(tstate, frame, "pyframe: the frame callback returned an unknown answer");
                 },
             }
+        }
+
+        /// The hot path's recipe, when later frames of `code` can take `replacement` by a plain
+        /// swap: not generator-like (no function copy) and not forced through the fallback.
+        fn plainSwap(code: *PyObject, replacement: *PyObject) ?cache.Swap {
+            if (state.force_call_fallback) return null;
+            if (codeInt(u32, replacement, layout.code_flags) & co_generator_like != 0) return null;
+            std.debug.assert(frameWords(code) >= frameWords(replacement));
+            return .{
+                .clear_from = @intCast(codeInt(i32, code, layout.code_nlocalsplus)),
+                .clear_to = @intCast(codeInt(i32, replacement, layout.code_nlocalsplus)),
+            };
+        }
+
+        /// Swaps `replacement` into a fresh frame of the code it replaces, which was pushed large
+        /// enough (`reserveWords` ran when the decision was made).
+        inline fn swapCode(tstate: *PyThreadState, frame: *Frame, replacement: *PyObject, swap: cache.Swap) ?*PyObject {
+            const s = &state;
+            const code_slot = field(*PyObject, frame, layout.frame_code);
+            const original = code_slot.*;
+            std.debug.assert(frameWords(original) >= frameWords(replacement));
+            const locals = localsplus(frame);
+            var slot = swap.clear_from;
+            while (slot < swap.clear_to) : (slot += 1) locals[slot] = null;
+            refs.incref(replacement);
+            code_slot.* = replacement;
+            refs.decref(s.api, original); // The function still holds the original code.
+            field(usize, frame, layout.frame_instr).* = startInstr(replacement);
+            field(c_int, frame, layout.frame_stacktop).* = @intCast(swap.clear_to);
+            s.replaced_frames += 1;
+            return s.previous(tstate, frame, 0);
         }
 
         fn runSkippingTree(tstate: *PyThreadState, frame: *Frame) ?*PyObject {
