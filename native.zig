@@ -50,7 +50,7 @@ export fn pyframe_open(libpython: [*:0]const u8, home: ?[*:0]const u8, executabl
     if (api.Py_IsInitialized() == 0) {
         initialize(chosen.?, home, executable) catch return -1;
     }
-    if (!cache.init(&api)) {
+    if (!cache.init(&api, chosen.?.code_extra)) {
         cpython.setOpenError("CPython refused a co_extra index (too many PEP 523 users in one process)", .{});
         return -1;
     }
@@ -167,7 +167,7 @@ export fn pyframe_clear_layer(layer: u32) void {
 export fn pyframe_code_ignore(code: *PyObject, with_calls: u8) i32 {
     if (layout == null) return -1;
     const kind: cache.Kind = if (with_calls != 0) .skip_tree else .skip;
-    return if (cache.store(code, cache.every_layer, kind, null) != null) 0 else -1;
+    return if (cache.storeDecision(code, cache.every_layer, kind)) 0 else -1;
 }
 
 /// Hands over the replacement for the frame being decided (the callback then answers 1 or 5).
@@ -198,7 +198,7 @@ export fn pyframe_frame_slot(frame: *Frame, index: u32) ?*PyObject {
 }
 
 /// Counters for tests and benchmarks: 0 JS calls, 1 frames run with replacement code,
-/// 2 code objects carrying a cache entry.
+/// 2 replacement entries alive (decisions without a replacement are immediates, not counted).
 export fn pyframe_stat(which: u32) u64 {
     const s = &engine.state;
     return switch (which) {

@@ -1,15 +1,20 @@
 //! Per-code-object decisions, stored in the code object's co_extra slot.
 //!
-//! An entry belongs to one Dynamo layer; an entry of another layer reads as a miss and is
-//! overwritten. Entries stay attached to their code object until CPython frees the code (it calls
-//! `freeEntry`): clearing a layer only releases what its entries hold, so nothing ever calls
-//! SetExtra(NULL) while CPython might still free the old value itself.
+//! A slot holds either an immediate decision (low bit set: layer in the high 32 bits, kind above
+//! the tag bit) for the decisions that hold no reference, or a pointer to an `Entry` for a
+//! replacement. The hot path then reads one word for "run the original", and dereferences an entry
+//! only to run a replacement. A decision of another layer reads as a miss and is overwritten.
+//!
+//! Entries stay attached to their code object until CPython frees the code (it calls `freeSlot`),
+//! or until a later decision for that code overwrites them; clearing a layer only releases what its
+//! entries hold. Once a code object has its co_extra block, slots are written in place, so the
+//! value a slot held is always released by this file and never also by CPython.
 
 const std = @import("std");
 const cpython = @import("cpython.zig");
 const PyObject = cpython.PyObject;
 
-pub const Kind = enum(u8) {
+pub const Kind = enum(u7) {
     /// Run the original code.
     original,
     /// Run `replacement` instead.
@@ -22,7 +27,7 @@ pub const Kind = enum(u8) {
     ask_again,
 };
 
-/// The layer of entries that hold in every layer: pyframe's own helper code, never shown to JS.
+/// The layer of decisions that hold in every layer: pyframe's own helper code, never shown to JS.
 pub const every_layer: u32 = std.math.maxInt(u32);
 
 /// How to swap a replacement into a frame without further checks: the local slots to null.
@@ -33,13 +38,19 @@ pub const Swap = struct {
 
 pub const Entry = struct {
     layer: u32,
-    kind: Kind,
-    /// Strong reference while `kind == .replace`.
+    /// Strong reference to the replacement code; null once its layer was cleared.
     replacement: ?*PyObject,
     /// Set by the engine when the replacement can be swapped in directly (the hot path).
     swap: ?Swap = null,
-    previous: ?*Entry,
-    next: ?*Entry,
+    previous: ?*Entry = null,
+    next: ?*Entry = null,
+};
+
+/// What a slot says for the current layer.
+pub const Lookup = union(enum) {
+    miss,
+    decided: Kind,
+    replace: *Entry,
 };
 
 /// Every live entry, so a layer can be cleared without walking the heap.
@@ -47,11 +58,14 @@ var entries_head: ?*Entry = null;
 var entries_count: usize = 0;
 var api: *const cpython.Api = undefined;
 var extra_index: isize = -1;
+/// Byte offset of co_extra in the running version's code objects.
+var code_extra_offset: usize = 0;
 
-pub fn init(bound_api: *const cpython.Api) bool {
+pub fn init(bound_api: *const cpython.Api, extra_offset: usize) bool {
     api = bound_api;
+    code_extra_offset = extra_offset;
     if (extra_index >= 0) return true;
-    extra_index = api.RequestCodeExtraIndex(freeEntry);
+    extra_index = api.RequestCodeExtraIndex(freeSlot);
     return extra_index >= 0;
 }
 
@@ -62,58 +76,92 @@ pub fn count() usize {
 /// CPython's `_PyCodeObjectExtra` (identical in 3.11-3.13).
 const CodeExtra = extern struct {
     size: isize,
-    extras: [1]?*anyopaque,
+    extras: [1]usize,
 };
 
-/// The entry of `code` for `layer`, or null on a miss. Hot path: reads co_extra (at byte
-/// `code_extra_offset` of the code object) directly; a missing block means no entry.
-pub inline fn find(code: *PyObject, layer: u32, comptime code_extra_offset: usize) ?*Entry {
-    const block_address: *const ?*const CodeExtra = @ptrFromInt(@intFromPtr(code) + code_extra_offset);
-    const block = block_address.* orelse return null;
-    if (extra_index >= block.size) return null;
-    const extras: [*]const ?*anyopaque = &block.extras;
-    const entry: *Entry = @ptrCast(@alignCast(extras[@intCast(extra_index)] orelse return null));
-    if (entry.layer != layer and entry.layer != every_layer) return null;
-    return entry;
+const immediate_tag: usize = 1;
+
+inline fn immediate(layer: u32, kind: Kind) usize {
+    return (@as(usize, layer) << 32) | (@as(usize, @intFromEnum(kind)) << 1) | immediate_tag;
 }
 
-/// Records a decision; takes ownership of `replacement` (a strong reference, or null).
-/// Returns null, with the replacement released, when the entry could not be stored.
-pub fn store(code: *PyObject, layer: u32, kind: Kind, replacement: ?*PyObject) ?*Entry {
-    std.debug.assert((kind == .replace) == (replacement != null));
-    const entry = attached(code) orelse create(code) orelse {
+inline fn immediateLayer(value: usize) u32 {
+    return @truncate(value >> 32);
+}
+
+inline fn immediateKind(value: usize) Kind {
+    return @enumFromInt(@as(u7, @truncate(value >> 1)));
+}
+
+/// The slot of `code`, or null when the code has no co_extra block (or one too short) yet.
+inline fn slotOf(code: *PyObject, offset: usize) ?*usize {
+    const block_address: *const ?*CodeExtra = @ptrFromInt(@intFromPtr(code) + offset);
+    const block = block_address.* orelse return null;
+    if (extra_index >= block.size) return null;
+    const extras: [*]usize = &block.extras;
+    return &extras[@intCast(extra_index)];
+}
+
+/// The decision for `code` in `layer`. Hot path: reads co_extra (at byte `offset` of the code
+/// object, a per-version constant) directly.
+pub inline fn find(code: *PyObject, layer: u32, comptime offset: usize) Lookup {
+    const value = (slotOf(code, offset) orelse return .miss).*;
+    if (value & immediate_tag != 0) {
+        const owner = immediateLayer(value);
+        if (owner != layer and owner != every_layer) return .miss;
+        return .{ .decided = immediateKind(value) };
+    }
+    if (value == 0) return .miss;
+    const entry: *Entry = @ptrFromInt(value);
+    if (entry.layer != layer) return .miss;
+    return .{ .replace = entry };
+}
+
+/// Records a decision that holds no reference. Returns false when CPython refused a co_extra block.
+pub fn storeDecision(code: *PyObject, layer: u32, kind: Kind) bool {
+    std.debug.assert(kind != .replace);
+    return put(code, immediate(layer, kind));
+}
+
+/// Records a replacement, taking ownership of the strong reference `replacement`. Returns the
+/// entry, or null (with the replacement released) when it could not be stored.
+pub fn storeReplacement(code: *PyObject, layer: u32, replacement: *PyObject) ?*Entry {
+    const entry = std.heap.c_allocator.create(Entry) catch {
         api.Py_DecRef(replacement);
         return null;
     };
-    const old_replacement = entry.replacement;
-    entry.* = .{ .layer = layer, .kind = kind, .replacement = replacement, .previous = entry.previous, .next = entry.next };
-    // Released last: dropping the old replacement can run arbitrary Python.
-    api.Py_DecRef(old_replacement);
-    return entry;
-}
-
-fn attached(code: *PyObject) ?*Entry {
-    var extra: ?*anyopaque = null;
-    if (api.Code_GetExtra(code, extra_index, &extra) != 0) return null;
-    return @ptrCast(@alignCast(extra orelse return null));
-}
-
-fn create(code: *PyObject) ?*Entry {
-    const entry = std.heap.c_allocator.create(Entry) catch return null;
-    entry.* = .{ .layer = 0, .kind = .original, .replacement = null, .previous = null, .next = entries_head };
-    if (api.Code_SetExtra(code, extra_index, entry) != 0) {
+    entry.* = .{ .layer = layer, .replacement = replacement };
+    if (!put(code, @intFromPtr(entry))) {
         std.heap.c_allocator.destroy(entry);
+        api.Py_DecRef(replacement);
         return null;
     }
+    // Linked only now: `put` may have unlinked (and freed) the entry the slot held.
+    entry.next = entries_head;
     if (entries_head) |head| head.previous = entry;
     entries_head = entry;
     entries_count += 1;
     return entry;
 }
 
-/// Called by CPython when a code object carrying an entry is freed.
-fn freeEntry(extra: ?*anyopaque) callconv(.c) void {
-    const entry: *Entry = @ptrCast(@alignCast(extra orelse return));
+/// Writes `value` into the slot of `code`, releasing what the slot held.
+fn put(code: *PyObject, value: usize) bool {
+    if (slotOf(code, code_extra_offset)) |slot| {
+        const old = slot.*;
+        slot.* = value;
+        // Released last: dropping an old replacement can run arbitrary Python.
+        freeSlot(@ptrFromInt(old));
+        return true;
+    }
+    // First decision for this code: CPython allocates the block (the slot was empty).
+    return api.Code_SetExtra(code, extra_index, @ptrFromInt(value)) == 0;
+}
+
+/// Releases what a slot held; CPython calls it when a code object carrying a slot is freed.
+fn freeSlot(extra: ?*anyopaque) callconv(.c) void {
+    const value = @intFromPtr(extra);
+    if (value == 0 or value & immediate_tag != 0) return;
+    const entry: *Entry = @ptrFromInt(value);
     if (entry.previous) |previous| previous.next = entry.next else entries_head = entry.next;
     if (entry.next) |next| next.previous = entry.previous;
     std.debug.assert(entries_count > 0);
@@ -123,25 +171,21 @@ fn freeEntry(extra: ?*anyopaque) callconv(.c) void {
     api.Py_DecRef(replacement);
 }
 
-/// Forgets every decision of `layer` and releases the replacements they hold.
+/// Forgets the replacements decided in `layer` and releases their code objects. (Immediate
+/// decisions of the layer hold nothing; they never match a later layer.)
 pub fn clearLayer(layer: u32) void {
+    std.debug.assert(layer != every_layer);
     // Collect first: releasing a replacement can free other code objects, which unlinks entries.
     var released: std.ArrayListUnmanaged(*PyObject) = .empty;
     defer released.deinit(std.heap.c_allocator);
     var cursor = entries_head;
     while (cursor) |entry| : (cursor = entry.next) {
         if (entry.layer != layer) continue;
-        std.debug.assert(layer != every_layer);
-        entry.layer = 0;
-        entry.kind = .original;
+        const replacement = entry.replacement orelse continue;
+        released.append(std.heap.c_allocator, replacement) catch break; // Out of memory: keep the rest.
+        entry.layer = 0; // Layer 0 is never current: the entry reads as a miss from now on.
         entry.swap = null;
-        if (entry.replacement) |replacement| {
-            entry.replacement = null;
-            released.append(std.heap.c_allocator, replacement) catch {
-                api.Py_DecRef(replacement); // Out of memory: release now and stop walking.
-                break;
-            };
-        }
+        entry.replacement = null;
     }
     for (released.items) |replacement| api.Py_DecRef(replacement);
 }

@@ -87,17 +87,19 @@ pub fn Engine(comptime layout: Layout) type {
                 return s.previous(tstate, frame, throwflag);
             }
             const code = field(*PyObject, frame, layout.frame_code).*;
-            if (cache.find(code, s.layer, layout.code_extra)) |entry| {
-                switch (entry.kind) {
+            switch (cache.find(code, s.layer, layout.code_extra)) {
+                .miss => {},
+                .decided => |kind| switch (kind) {
                     .original, .skip => return s.previous(tstate, frame, 0),
-                    .replace => {
-                        const replacement = entry.replacement.?;
-                        if (entry.swap) |swap| return swapCode(tstate, frame, replacement, swap);
-                        return runReplacement(tstate, frame, replacement);
-                    },
                     .skip_tree => return runSkippingTree(tstate, frame),
                     .ask_again => {},
-                }
+                    .replace => unreachable, // Replacements are entries.
+                },
+                .replace => |entry| {
+                    const replacement = entry.replacement.?;
+                    if (entry.swap) |swap| return swapCode(tstate, frame, replacement, swap);
+                    return runReplacement(tstate, frame, replacement);
+                },
             }
             if (s.mode == .run_only) return s.previous(tstate, frame, 0);
             return decide(tstate, frame, code);
@@ -144,7 +146,7 @@ pub fn Engine(comptime layout: Layout) type {
                         .skip_tree => .skip_tree,
                         else => .ask_again,
                     };
-                    _ = cache.store(code, layer, kind, null);
+                    _ = cache.storeDecision(code, layer, kind);
                     if (answer == .skip_tree) return runSkippingTree(tstate, frame);
                     return s.previous(tstate, frame, 0);
                 },
@@ -154,11 +156,11 @@ pub fn Engine(comptime layout: Layout) type {
                     // they never need to grow on the data stack.
                     reserveWords(code, frameWords(replacement));
                     if (answer == .replace_once) {
-                        _ = cache.store(code, layer, .ask_again, null);
+                        _ = cache.storeDecision(code, layer, .ask_again);
                         defer s.api.Py_DecRef(replacement);
                         return runReplacementSized(tstate, frame, replacement, pushed_words);
                     }
-                    const entry = cache.store(code, layer, .replace, replacement) orelse {
+                    const entry = cache.storeReplacement(code, layer, replacement) orelse {
                         return fail(tstate, frame, "pyframe: out of memory while caching a decision");
                     };
                     entry.swap = plainSwap(code, replacement);
