@@ -19,9 +19,12 @@ function expression(source: string): ast.expr {
   return ast.parse(source, { mode: "eval" }).body;
 }
 
-/** `repr()` of a Python object built from a TypeScript Constant. */
+/**
+ * `repr()` of the value Python gets for a Constant built anew from this one's fields (a parsed
+ * node would otherwise be handed back as Python's own original, untouched).
+ */
 function pythonRepr(node: ast.Constant): string {
-  using tree = ast.toPython(node);
+  using tree = ast.toPython(new ast.Constant({ value: node.value, kind: node.kind, isFloat: node.isFloat }));
   return tree.get("value").repr();
 }
 
@@ -111,6 +114,15 @@ test("lone surrogates survive a round trip", () => {
   assert.is(pythonRepr(node), "'a\\ud800b'");
 });
 
+test("a str with a surrogate pair as two code points stays apart from the astral character", () => {
+  const pair = expression(`"<\\ud800\\udc00>"`) as ast.Constant, astral = expression(`"<\\U00010000>"`) as ast.Constant;
+  assert.instance(pair.value, ast.CodePoints);
+  assert.equal((pair.value as ast.CodePoints).points, [0x3c, 0xd800, 0xdc00, 0x3e]);
+  assert.is(astral.value, "<\u{10000}>");
+  assert.is(pythonRepr(pair), "'<\\ud800\\udc00>'");
+  assert.is(pythonRepr(astral), "'<\u{10000}>'");
+});
+
 test("tuple and frozenset constants (from constant folding) round trip", () => {
   python.exec("import ast as _t_ast\n_t_constant = _t_ast.Constant((1, 2.0, frozenset({3}), ...))\n");
   using pyTree = python.import("__main__").get("_t_constant");
@@ -190,6 +202,99 @@ test("fromPython reads a user's subclass of a Python node as its ast class", () 
   const node = ast.fromPython(python.import("__main__").get("_t_node"));
   assert.instance(node, ast.Name);
   assert.is((node as ast.Name).id, "v");
+});
+
+test("fromPython reads a subclass defined in a function, and ignores attributes added in Python", () => {
+  python.exec(
+    "import ast as _t_ast\ndef _t_local():\n    class Local(_t_ast.Name): pass\n    node = Local(id='w', ctx=_t_ast.Load())\n" +
+      "    node.parent = None\n    node.callback = lambda: 1\n    return node\n",
+  );
+  const node = ast.fromPython(python.eval("_t_local()") as PyObject) as ast.Name;
+  assert.instance(node, ast.Name);
+  assert.is(node.id, "w");
+  assert.is((node as unknown as Record<string, unknown>).parent, undefined);
+});
+
+// ---------------------------------------------------------------------------------------------
+// Parsed trees: sending one back patches the tree Python already has
+
+/** Python's dump of `tree`, as Python receives it. */
+function dumped(tree: ast.Node): string {
+  return ast.dump(tree, { includeAttributes: true });
+}
+
+/** The same source read twice: by `parse` (patched when sent back) and from a Python tree (built anew). */
+function twoWays(source: string): [ast.Module, ast.Module] {
+  using pyTree = pyAst.get("parse").call(source);
+  return [ast.parse(source), ast.fromPython(pyTree) as ast.Module];
+}
+
+const EDITED = "def f(a, b=2.5):\n    x = a + 1\n    print(x, 'é')\n    return [a, b, 7]\n\ny = f(1)\n";
+
+/** Edits of every kind: values, floats, lists, moved, shared and new nodes, attributes. */
+function edit(tree: ast.Module): void {
+  new ScaleConstants().visit(tree);
+  const f = tree.body[0] as ast.FunctionDef;
+  const [assign, call, ret] = f.body as [ast.Assign, ast.Expr, ast.Return];
+  f.name = "g";
+  ((ret.value as ast.List).elts[2] as ast.Constant).isFloat = true; // 70 → 70.0
+  f.body.splice(1, 1); // print(...) removed
+  const sum = assign.value as ast.BinOp;
+  (ret.value as ast.List).elts.push(sum.left, sum.left); // moved nowhere, shared twice
+  sum.left = ast.copyLocation(new ast.Call({ func: new ast.Name({ id: "abs", ctx: new ast.Load() }), args: [sum.left] }), sum.left);
+  f.body.push(ast.copyLocation(new ast.Expr({ value: (call.value as ast.Call).args[1] }), call)); // child of a removed node
+  assign.lineno = 42;
+  delete (sum.right as { col_offset?: number }).col_offset;
+  ret.end_lineno = null;
+  tree.body.reverse();
+}
+
+test("unchanged parsed trees and trees built anew reach Python identical", () => {
+  for (const source of sources) {
+    const [parsed, built] = twoWays(source);
+    assert.is(dumped(parsed), pythonDump(source), source);
+    assert.is(dumped(built), pythonDump(source), source);
+  }
+});
+
+test("edits to a parsed tree reach Python exactly as the same edits to a tree built anew", () => {
+  const [parsed, built] = twoWays(EDITED);
+  edit(parsed);
+  edit(built);
+  assert.is(dumped(parsed), dumped(built));
+  assert.match(dumped(parsed), "Constant(value=70.0");
+  assert.not.match(dumped(parsed), "print");
+});
+
+test("a parsed tree sent twice, with edits in between, gets both rounds of edits", () => {
+  const [parsed, built] = twoWays(EDITED);
+  for (const tree of [parsed, built]) {
+    new ScaleConstants().visit(tree);
+    dumped(tree);
+    new ScaleConstants().visit(tree);
+  }
+  assert.is(dumped(parsed), dumped(built));
+  assert.match(dumped(parsed), "Constant(value=100,");
+});
+
+test("a subtree of a parsed tree, and parsed nodes put in a new tree, reach Python as they are", () => {
+  const [parsed, built] = twoWays(EDITED);
+  const [fromParsed, fromBuilt] = [parsed, built].map((tree) => {
+    new ScaleConstants().visit(tree);
+    const f = tree.body[0] as ast.FunctionDef;
+    return new ast.Module({ body: [f.body[2], new ast.Pass(), f.body[0]] });
+  });
+  assert.is(dumped(fromParsed), dumped(fromBuilt));
+  assert.is(dumped((parsed.body[0] as ast.FunctionDef).body[0]), dumped((built.body[0] as ast.FunctionDef).body[0]));
+});
+
+test("a node copied with Object.assign is a node of its own, not the parsed original", () => {
+  const tree = ast.parse("x = 1\n");
+  const original = tree.body[0] as ast.Assign;
+  const copy = Object.assign(Object.create(Object.getPrototypeOf(original)), original) as ast.Assign;
+  copy.value = new ast.Constant({ value: 2 });
+  tree.body.push(copy);
+  assert.is(ast.unparse(ast.fixMissingLocations(tree)), "x = 1\nx = 2");
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -1,93 +1,82 @@
 /**
  * Python code run once, as the module `_pyframe_ast`, the first time src/ast needs Python: the
- * JSON codec for trees and the jobs that need Python's own `ast` and `compile`.
+ * two ends of the tree codec, and the jobs that need Python's own `ast` and `compile`.
  *
- * JSON shape: a node is `{"_type": "BinOp", <fields>, <attributes>}`; lists are arrays; values
- * JSON cannot carry exactly are tagged: `{"_int": hex}` beyond 2^53, `{"_float": repr}` for every
- * float (so `1.0` stays a float and `inf`/`nan` travel), `{"_complex": [repr, repr]}`,
- * `{"_bytes": hex}`, `{"_ellipsis": true}`, `{"_tuple": [...]}`, `{"_frozenset": [...]}`.
- * Strings travel as JSON strings with `ensure_ascii`, so lone surrogates survive.
+ * Trees travel as pickle streams (protocol 4) decoded as latin-1 text: CPython's C pickler and
+ * unpickler walk and build the nodes, so no Python code runs per node. `dumps` writes a tree for
+ * src/ast/_decode.ts; `load` reads what src/ast/_encode.ts writes: `(patches, tree)`, where a
+ * persistent id is the path of a node of the tree being patched, and each patch is
+ * `(node, {field: value}[, deleted names])`, applied once every reference is resolved.
  *
  * @module
  */
 
 export const bridgeSource = String.raw`
-import _ast, ast, json, linecache
+import _ast, ast, builtins, functools, io, linecache, pickle, sys
 
-_MAX_SAFE_INT = 2**53 - 1
 _CO_NESTED = 0x10
 _ENCLOSING = "__pyframe_enclosing__"
+_BUILTINS = {"complex": complex, "Ellipsis": Ellipsis}
 
 
-def _class_name(node):
+def _node_class(cls):
     # A subclass of a node class (a user's, or ast.py's deprecated Num) travels as its _ast class.
-    for cls in type(node).__mro__:
-        if getattr(_ast, cls.__name__, None) is cls:
-            return cls.__name__
-    raise TypeError("%s is not an ast node class" % type(node).__name__)
+    for base in cls.__mro__:
+        if getattr(_ast, base.__name__, None) is base:
+            return base
+    raise TypeError("%s is not an ast node class" % cls.__name__)
 
 
-def _encode(value):
+def node_class_name(module, qualname):
+    return _node_class(functools.reduce(getattr, qualname.split("."), sys.modules[module])).__name__
+
+
+def dumps(tree):
+    try:
+        return pickle.dumps(tree, 4).decode("latin-1")
+    except (pickle.PicklingError, AttributeError, TypeError):
+        # A class pickle cannot name (defined in a function), or an unpicklable extra attribute.
+        return pickle.dumps(_plain_copy(tree), 4).decode("latin-1")
+
+
+def _plain_copy(value):
     if isinstance(value, ast.AST):
-        encoded = {"_type": _class_name(value)}
+        copy = _node_class(type(value))()
         for name in value._fields + value._attributes:
             if hasattr(value, name):
-                encoded[name] = _encode(getattr(value, name))
-        return encoded
+                setattr(copy, name, _plain_copy(getattr(value, name)))
+        return copy
     if isinstance(value, list):
-        return [_encode(item) for item in value]
-    return _encode_constant(value)
+        return [_plain_copy(item) for item in value]
+    return value
 
 
-def _encode_constant(value):
-    if value is None or isinstance(value, (bool, str)):
-        return value
-    if isinstance(value, int):
-        return int(value) if abs(value) <= _MAX_SAFE_INT else {"_int": format(int(value), "x")}
-    if isinstance(value, float):
-        return {"_float": float.__repr__(value)}
-    if isinstance(value, complex):
-        return {"_complex": [float.__repr__(value.real), float.__repr__(value.imag)]}
-    if isinstance(value, bytes):
-        return {"_bytes": value.hex()}
-    if value is Ellipsis:
-        return {"_ellipsis": True}
-    if isinstance(value, tuple):
-        return {"_tuple": [_encode_constant(item) for item in value]}
-    if isinstance(value, frozenset):
-        return {"_frozenset": [_encode_constant(item) for item in value]}
-    raise TypeError(
-        "pyframe.ast cannot carry a constant of type %s to TypeScript; expected None, bool, int, float, "
-        "complex, str, bytes, Ellipsis, tuple or frozenset" % type(value).__name__)
+class _Loader(pickle.Unpickler):
+    def __init__(self, data, root):
+        super().__init__(io.BytesIO(data.encode("latin-1")))
+        self.root = root
+
+    def find_class(self, module, name):
+        found = getattr(_ast, name, None) if module == "ast" else _BUILTINS.get(name) if module == "builtins" else None
+        if found is None or (module == "ast" and not (isinstance(found, type) and issubclass(found, _ast.AST))):
+            raise pickle.UnpicklingError("pyframe.ast streams name only ast node classes, not %s.%s" % (module, name))
+        return found
+
+    def persistent_load(self, path):
+        node = self.root
+        for step in path:
+            node = node[step] if step.__class__ is int else getattr(node, step)
+        return node
 
 
-def _decode_object(obj):
-    if "_type" in obj:
-        return getattr(_ast, obj.pop("_type"))(**obj)
-    if "_int" in obj:
-        return int(obj["_int"], 16)
-    if "_float" in obj:
-        return float(obj["_float"])
-    if "_complex" in obj:
-        real, imag = obj["_complex"]
-        return complex(float(real), float(imag))
-    if "_bytes" in obj:
-        return bytes.fromhex(obj["_bytes"])
-    if "_ellipsis" in obj:
-        return ...
-    if "_tuple" in obj:
-        return tuple(obj["_tuple"])
-    if "_frozenset" in obj:
-        return frozenset(obj["_frozenset"])
-    raise ValueError("unknown tagged value %r" % (obj,))
-
-
-def to_json(tree):
-    return json.dumps(_encode(tree), ensure_ascii=True, allow_nan=False)
-
-
-def from_json(text):
-    return json.loads(text, object_hook=_decode_object)
+def load(data, root):
+    patches, tree = _Loader(data, root).load()
+    for patch in patches:
+        state = patch[0].__dict__
+        state.update(patch[1])
+        for name in patch[2] if len(patch) > 2 else ():
+            state.pop(name, None)
+    return tree
 
 
 def call_ast(name, tree, **keywords):
@@ -97,12 +86,10 @@ def call_ast(name, tree, **keywords):
 def parse(source, filename, mode, type_comments, feature_version):
     if isinstance(feature_version, list):
         feature_version = tuple(feature_version)
-    tree = ast.parse(source, filename, mode, type_comments=type_comments, feature_version=feature_version)
-    return to_json(tree)
+    return ast.parse(source, filename, mode, type_comments=type_comments, feature_version=feature_version)
 
 
 def compile_module(tree, filename, mode, optimize=-1):
-    ast.fix_missing_locations(tree)
     return compile(tree, filename, mode, dont_inherit=True, optimize=optimize)
 
 
@@ -170,7 +157,6 @@ def _compile_placed(function, original, qualname, filename):
 
 
 def _place(function, filename, first_lineno):
-    ast.fix_missing_locations(function)
     ast.increment_lineno(function, first_lineno - 1)
     if getattr(function, "decorator_list", None):
         # CPython gives a decorated function the first decorator's line as co_firstlineno.

@@ -7,9 +7,8 @@
 
 import { kw, type PyObject, python } from "../python/mod.ts";
 import { describe } from "./_access.ts";
-import { bridgeFunction } from "./_bridge.ts";
+import { bridgeFunction, pythonTree } from "./_bridge.ts";
 import { AsyncFunctionDef, Expression, FunctionDef, Interactive, Lambda, Module } from "./_nodes.ts";
-import { toPython } from "./convert.ts";
 import { Node } from "./node.ts";
 import { walk } from "./walk.ts";
 
@@ -83,7 +82,7 @@ function isFrameTarget(target: CompileOptions | FrameTarget): target is FrameTar
 
 function compileModule(tree: Node, options: CompileOptions): PyObject {
   const { filename = "<ast>", mode = defaultMode(tree), optimize = -1 } = options;
-  using pyTree = toPython(tree);
+  using pyTree = pythonTree(tree, { fixLocations: true });
   return bridgeFunction("compile_module").call(pyTree, filename, mode, kw({ optimize }));
 }
 
@@ -101,10 +100,12 @@ function compileFunction(tree: Node, frame: FrameTarget): PyObject {
     );
   }
   if (frame.name === "<lambda>") {
-    using candidates = python.toPython(findLambdas(tree).map((lambda) => toPython(lambda)));
+    const lambdas = findLambdas(tree).map((lambda) => pythonTree(lambda, { fixLocations: true }));
+    using candidates = python.toPython(lambdas);
+    lambdas.forEach((lambda) => lambda.dispose());
     return bridgeFunction("compile_lambda").call(candidates, frame.code, frame.qualname, frame.filename, frame.firstLineNo);
   }
-  using pyFunction = toPython(findFunction(tree, frame.name));
+  using pyFunction = pythonTree(findFunction(tree, frame.name), { fixLocations: true });
   return bridgeFunction("compile_function").call(pyFunction, frame.code, frame.qualname, frame.filename, frame.firstLineNo);
 }
 

@@ -7,7 +7,7 @@
  * | `float` | `number`; the Constant remembers it was a float in `isFloat` |
  * | `bool` | `boolean` |
  * | `None` | `null` |
- * | `str` | `string` |
+ * | `str` | `string`; {@link CodePoints} for the rare str a JS string cannot hold (see below) |
  * | `bytes` | `Uint8Array` |
  * | `complex` | {@link Complex} |
  * | `...` | {@link Ellipsis} |
@@ -17,9 +17,9 @@
  * has `isFloat` set, and an int otherwise. So scaling `1` by ten gives the int `10` and scaling
  * `2.5` gives the float `25.0`; set `isFloat` to turn an int constant into a float one.
  *
- * One corner is not exact: JavaScript strings cannot tell a Python string holding a high and a low
- * surrogate as two code points from the one astral character they spell; both arrive as the
- * astral character. Lone surrogates survive.
+ * A JavaScript string cannot tell a Python str holding a high and a low surrogate as two code
+ * points (`"\ud800\udc00"`) from the one astral character they spell (`"\U00010000"`): such a
+ * str arrives as {@link CodePoints}, so both stay exact. Lone surrogates are plain strings.
  *
  * @module
  */
@@ -51,6 +51,25 @@ export class Complex {
  * ```
  */
 export const Ellipsis: unique symbol = Symbol("Ellipsis");
+
+/**
+ * A Python str that a JavaScript string cannot hold exactly: one with a high surrogate followed by
+ * a low surrogate as two code points. `toString()` gives the nearest JavaScript string.
+ *
+ * @example
+ * ```ts
+ * import { ast } from "@pyframe/dynamo";
+ * const value = (ast.parse('"\\ud800\\udc00"').body[0] as ast.Expr).value as ast.Constant;
+ * (value.value as ast.CodePoints).points; // [0xd800, 0xdc00]
+ * ```
+ */
+export class CodePoints {
+  constructor(readonly points: readonly number[]) {}
+
+  toString(): string {
+    return String.fromCodePoint(...this.points);
+  }
+}
 
 /**
  * A tuple constant, as produced by Python's constant folding (`(1, 2.0)`); each element is a
@@ -97,6 +116,7 @@ export type ConstantValue =
   | number
   | bigint
   | string
+  | CodePoints
   | Uint8Array
   | Complex
   | typeof Ellipsis

@@ -5,7 +5,7 @@
  */
 
 import type { PyObject } from "../python/mod.ts";
-import { bridgeFunction, decodeTree, encodeTree } from "./_bridge.ts";
+import { pythonTree, typeScriptTree } from "./_bridge.ts";
 import type { Node } from "./node.ts";
 
 /**
@@ -20,7 +20,7 @@ import type { Node } from "./node.ts";
  * ```
  */
 export function toPython(tree: Node): PyObject {
-  return bridgeFunction("from_json").call(encodeTree(tree));
+  return pythonTree(tree);
 }
 
 /**
@@ -35,6 +35,5 @@ export function toPython(tree: Node): PyObject {
  * ```
  */
 export function fromPython(tree: PyObject): Node {
-  using json = bridgeFunction("to_json").call(tree);
-  return decodeTree(json.toString());
+  return typeScriptTree(tree);
 }

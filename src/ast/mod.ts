@@ -26,7 +26,7 @@
 
 export * from "./_nodes.ts";
 export { type FieldQuantity, type FieldType, type Location, Node, type NodeClass } from "./node.ts";
-export { Complex, ConstantFrozenSet, ConstantTuple, type ConstantValue, Ellipsis } from "./constant.ts";
+export { CodePoints, Complex, ConstantFrozenSet, ConstantTuple, type ConstantValue, Ellipsis } from "./constant.ts";
 export { dump, type DumpOptions, parse, type ParseOptions, unparse } from "./parse.ts";
 export { fromPython, toPython } from "./convert.ts";
 export { NodeTransformer, NodeVisitor } from "./visitor.ts";

@@ -5,9 +5,9 @@
  */
 
 import { kw } from "../python/mod.ts";
-import { bridgeFunction, decodeTree, pythonAtLeast, pythonMinor } from "./_bridge.ts";
+import { bridgeFunction, pythonTree, typeScriptTree } from "./_bridge.ts";
+import { pythonAtLeast, pythonMinor } from "./_classes.ts";
 import type { Expression, FunctionType, Interactive, Module } from "./_nodes.ts";
-import { toPython } from "./convert.ts";
 import type { Node } from "./node.ts";
 
 /** Options for {@link parse}; the meanings of Python's `ast.parse` arguments. */
@@ -43,8 +43,9 @@ export function parse(source: string, options: ParseOptions = {}): Node {
     throw new TypeError(`pyframe: ast.parse expects Python source as a string, found ${typeof source}`);
   }
   const { filename = "<unknown>", mode = "exec", typeComments = false, featureVersion = null } = options;
-  using json = bridgeFunction("parse").call(source, filename, mode, typeComments, featureVersion);
-  return decodeTree(json.toString());
+  // The Python tree stays with the TypeScript one, so compile can patch it (src/ast/_session.ts).
+  const tree = bridgeFunction("parse").call(source, filename, mode, typeComments, featureVersion);
+  return typeScriptTree(tree, true);
 }
 
 /** Options for {@link dump}; the meanings of Python's `ast.dump` arguments. */
@@ -101,7 +102,7 @@ export function unparse(tree: Node): string {
 
 /** Python's `ast.<name>(tree, **keywords)`, through the bridge so no Dynamo sees its frames. */
 function callPythonAst(name: string, tree: Node, keywords: Record<string, unknown>): string {
-  using pyTree = toPython(tree);
+  using pyTree = pythonTree(tree);
   using result = bridgeFunction("call_ast").call(name, pyTree, kw(keywords));
   return result.toString();
 }
