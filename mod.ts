@@ -29,7 +29,23 @@
  * @module
  */
 
-export { type JSValue, kw, KeywordArguments, PyObject, python, PythonError, type RunOptions } from "./src/python/mod.ts";
+export {
+  type CallableOptions,
+  type ComparisonOperator,
+  type ConvertOptions,
+  type ImportFileOptions,
+  type JSValue,
+  KeyboardInterrupt,
+  kw,
+  KeywordArguments,
+  PyObject,
+  python,
+  PythonError,
+  type RunOptions,
+  SystemExit,
+  toJS,
+  toPython,
+} from "./src/python/mod.ts";
 export { askAgain, Decision, Dynamo, type DynamoOptions, Frame, type FrameCallback, skip, type SkipOptions, standardLibraryPaths } from "./src/dynamo/mod.ts";
 export * as ast from "./src/ast/mod.ts";
 export { LoadError } from "./src/ffi/mod.ts";

@@ -1,7 +1,11 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import process from "node:process";
-import { findNativeLibrary, findPython, LoadError, SUPPORTED_MINORS } from "../src/ffi/loader.ts";
+import { execFileSync } from "node:child_process";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { homedir, tmpdir } from "node:os";
+import { join } from "node:path";
+import { findNativeLibrary, findPython, LoadError, sharedLibraryOf, SUPPORTED_MINORS } from "../src/ffi/loader.ts";
 import { load } from "../src/ffi/mod.ts";
 
 function withEnv<T>(name: string, value: string | undefined, body: () => T): T {
@@ -65,6 +69,65 @@ test("the running interpreter is one of the supported versions, and the native s
   assert.ok(SUPPORTED_MINORS.includes(minor));
   const hex = native.pyframe_python_version();
   assert.is(`${hex >>> 24}.${(hex >>> 16) & 0xff}`, minor);
+});
+
+function withEnvs<T>(values: Record<string, string | undefined>, body: () => T): T {
+  const entries = Object.entries(values);
+  const run = (i: number): T => i === entries.length ? body() : withEnv(entries[i][0], entries[i][1], () => run(i + 1));
+  return run(0);
+}
+
+test("an active venv (VIRTUAL_ENV) is chosen before PATH, as its own python, so sys.prefix becomes the venv", () => {
+  const { install } = load();
+  const venv = join(mkdtempSync(join(tmpdir(), "pyframe-venv-")), "env");
+  execFileSync(install.executable, ["-m", "venv", "--without-pip", venv]);
+  const found = withEnvs({ PYFRAME_PYTHON: undefined, VIRTUAL_ENV: venv }, () => findPython());
+  assert.ok(found.executable.startsWith(venv), found.executable);
+  assert.is(found.home, install.home, "home stays the base installation (its standard library)");
+  assert.is(found.libpython, install.libpython);
+});
+
+test("a libpython3.X.so.1.0 without the development symlink is found, in LIBDIR or its multiarch folder", () => {
+  const prefix = mkdtempSync(join(tmpdir(), "pyframe-lib-"));
+  mkdirSync(join(prefix, "lib", "x86_64-linux-gnu"), { recursive: true });
+  writeFileSync(join(prefix, "lib", "x86_64-linux-gnu", "libpython3.12.so.1.0"), "");
+  const description = {
+    version: "3.12.3",
+    libdirs: [join(prefix, "lib")],
+    multiarch: "x86_64-linux-gnu",
+    names: ["libpython3.12.so"],
+    abiflags: "",
+    home: prefix,
+    executable: join(prefix, "bin", "python3"),
+  };
+  assert.is(sharedLibraryOf(description), join(prefix, "lib", "x86_64-linux-gnu", "libpython3.12.so.1.0"));
+  assert.is(sharedLibraryOf({ ...description, multiarch: "" }), undefined);
+});
+
+test("PYFRAME_PYTHON naming a libpython finds the prefix holding its standard library (Debian's layout too)", () => {
+  const prefix = mkdtempSync(join(tmpdir(), "pyframe-debian-"));
+  const library = join(prefix, "lib", "x86_64-linux-gnu", "libpython3.11.so.1.0");
+  mkdirSync(join(prefix, "lib", "x86_64-linux-gnu"), { recursive: true });
+  mkdirSync(join(prefix, "lib", "python3.11"), { recursive: true });
+  writeFileSync(library, "");
+  writeFileSync(join(prefix, "lib", "python3.11", "os.py"), "");
+  const found = withEnv("PYFRAME_PYTHON", library, () => findPython());
+  assert.is(found.home, prefix);
+  assert.is(found.libpython, library);
+  const orphan = join(mkdtempSync(join(tmpdir(), "pyframe-orphan-")), "libpython3.11.so.1.0");
+  writeFileSync(orphan, "");
+  assert.throws(() => withEnv("PYFRAME_PYTHON", orphan, () => findPython()), /no standard library \(lib\/python3\.11\/os\.py\) in any folder above it/);
+});
+
+test("with no python on PATH and no venv, pyenv's installed versions are used, newest first", () => {
+  const root = process.env.PYENV_ROOT || join(homedir(), ".pyenv");
+  const versions = existsSync(join(root, "versions")) ? readdirSync(join(root, "versions")) : [];
+  if (!versions.some((name) => SUPPORTED_MINORS.some((minor) => name.startsWith(`${minor}.`)))) {
+    return console.log(`SKIPPED pyenv test: no supported CPython under ${root}/versions`);
+  }
+  const emptyPath = mkdtempSync(join(tmpdir(), "pyframe-no-python-")); // "" would let Bun fall back to /usr/bin
+  const found = withEnvs({ PYFRAME_PYTHON: undefined, VIRTUAL_ENV: undefined, PATH: emptyPath }, () => findPython());
+  assert.ok(found.executable.startsWith(join(root, "versions")), found.executable);
 });
 
 test.run();

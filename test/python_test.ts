@@ -1,6 +1,11 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { kw, PyObject, python, PythonError } from "../src/python/mod.ts";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import { KeyboardInterrupt, kw, PyObject, python, PythonError, SystemExit } from "../src/python/mod.ts";
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 test("exec defines functions in __main__ and eval calls them", () => {
   python.exec("def add(a, b):\n    return a + b\n");
@@ -100,6 +105,183 @@ test("a disposed PyObject refuses further use", () => {
   value.dispose();
   value.dispose();
   assert.throws(() => value.toJS(), /disposed/);
+});
+
+test("PyObject attributes: get, set, has, delete", () => {
+  using ns = python.import("types").get("SimpleNamespace").call();
+  ns.set("answer", 42);
+  assert.ok(ns.has("answer"));
+  assert.is(ns.get("answer").toJS(), 42);
+  ns.delete("answer");
+  assert.not.ok(ns.has("answer"));
+  assert.throws(() => ns.get("answer"), (e: unknown) => e instanceof PythonError && e.type === "AttributeError");
+  assert.throws(() => ns.delete("answer"), (e: unknown) => e instanceof PythonError && e.type === "AttributeError");
+});
+
+test("PyObject items: item, setItem, deleteItem, contains, len", () => {
+  using dict = python.toPython({ a: 1 });
+  dict.setItem("b", [2]);
+  dict.setItem(3, "three");
+  assert.equal(dict.item("b").toJS(), [2]);
+  assert.is(dict.item(3).toJS(), "three");
+  assert.ok(dict.contains("a"));
+  assert.is(dict.len(), 3);
+  dict.deleteItem("a");
+  assert.not.ok(dict.contains("a"));
+  assert.throws(() => dict.item("a"), (e: unknown) => e instanceof PythonError && e.type === "KeyError");
+  using list = python.toPython([10, 20, 30]);
+  assert.is(list.item(-1).toJS(), 30);
+  list.deleteItem(0);
+  assert.equal(list.toJS(), [20, 30]);
+  assert.throws(() => python.toPython(5).len(), (e: unknown) => e instanceof PythonError && e.type === "TypeError");
+});
+
+test("calls: positional arguments, then kw({...}) for keyword arguments; callMethod", () => {
+  python.exec("def describe(a, b=0, *rest, c=None, **more):\n    return [a, b, list(rest), c, sorted(more.items())]\n");
+  using describe = python.import("__main__").get("describe");
+  assert.equal(describe.call(1).toJS(), [1, 0, [], null, []]);
+  assert.equal(describe.call(1, 2, 3, kw({ c: "x", z: 9 })).toJS(), [1, 2, [3], "x", [["z", 9]]]);
+  assert.equal(describe.call(kw({ a: 5 })).toJS(), [5, 0, [], null, []]);
+  using text = python.toPython("a,b");
+  assert.equal(text.callMethod("split", ",").toJS(), ["a", "b"]);
+  assert.equal(text.callMethod("split", kw({ sep: ",", maxsplit: 0 })).toJS(), ["a,b"]);
+});
+
+test("str, repr, type, typeName, isInstance", () => {
+  using value = python.toPython("é");
+  assert.is(value.toString(), "é");
+  assert.is(value.repr(), "'é'");
+  assert.is(value.typeName, "str");
+  using str = python.builtins.get("str");
+  using int = python.builtins.get("int");
+  assert.ok(value.isInstance(str));
+  assert.not.ok(value.isInstance(int));
+  using type = value.type;
+  assert.ok(type.is(str));
+  using both = python.toPython([str, int]).callMethod("__iter__");
+  using classes = python.builtins.get("tuple").call(both);
+  assert.ok(python.toPython(3).isInstance(classes), "a tuple of classes works as in Python");
+});
+
+test("comparison and hashing: equals, compare, hash, is", () => {
+  using three = python.toPython(3);
+  assert.ok(three.equals(3));
+  assert.ok(three.equals(3.0));
+  assert.not.ok(three.equals("3"));
+  assert.ok(three.compare("<", 4));
+  assert.ok(three.compare(">=", 3));
+  assert.not.ok(three.compare("!=", 3));
+  assert.is(three.hash(), 3);
+  assert.is(python.toPython("key").hash(), python.eval("hash('key')"));
+  assert.throws(() => python.toPython([1]).hash(), (e: unknown) => e instanceof PythonError && e.type === "TypeError");
+  assert.throws(() => three.compare("<", "x"), (e: unknown) => e instanceof PythonError && e.type === "TypeError");
+  assert.throws(() => three.compare("<>" as never, 1), /compare\(\) takes one of < <= == != > >=/);
+  using none = python.toPython(null);
+  using alsoNone = python.toPython(undefined);
+  assert.ok(none.is(alsoNone), "None is one object");
+  assert.not.ok(three.is(none));
+});
+
+test("iteration follows Python's protocol: lists, generators, dicts; errors surface", () => {
+  using list = python.toPython([1, "two", [3]]);
+  assert.equal([...list].map((item) => item.toJS()), [1, "two", [3]]);
+  python.exec("def countdown(n):\n    while n:\n        yield n\n        n -= 1\n");
+  using generator = python.import("__main__").get("countdown").call(3);
+  assert.equal(Array.from(generator, (item) => item.toJS()), [3, 2, 1]);
+  using dict = python.toPython(new Map([["k", 1], ["j", 2]]));
+  assert.equal(Array.from(dict, (key) => key.toJS()), ["k", "j"]);
+  python.exec("def broken():\n    yield 1\n    raise ValueError('midway')\n");
+  using failing = python.import("__main__").get("broken").call();
+  const seen: unknown[] = [];
+  assert.throws(() => {
+    for (const item of failing) seen.push(item.toJS());
+  }, (e: unknown) => e instanceof PythonError && e.type === "ValueError");
+  assert.equal(seen, [1]);
+  assert.throws(() => [...python.toPython(5)], (e: unknown) => e instanceof PythonError && e.type === "TypeError");
+});
+
+test("with() calls __exit__ on success, on a JS throw and on a Python error; a true __exit__ suppresses", async () => {
+  python.exec(`
+class Recorder:
+    def __init__(self, suppress=False):
+        self.log = []
+        self.suppress = suppress
+    def __enter__(self):
+        self.log.append("enter")
+        return "value"
+    def __exit__(self, kind, value, tb):
+        self.log.append(("exit", kind.__name__ if kind else None, str(value) if value else None))
+        return self.suppress
+`);
+  using Recorder = python.import("__main__").get("Recorder");
+  using ok = Recorder.call();
+  assert.is(ok.with((value) => value.toJS()), "value");
+  assert.equal(ok.get("log").toJS(), ["enter", ["exit", null, null]]);
+
+  using jsThrow = Recorder.call();
+  const thrown = new Error("boom");
+  assert.throws(() => jsThrow.with(() => { throw thrown; }), (e: unknown) => e === thrown);
+  assert.equal(jsThrow.get("log").toJS(), ["enter", ["exit", "JSError", "Error: boom"]]);
+
+  using pythonThrow = Recorder.call();
+  assert.throws(() => pythonThrow.with(() => python.eval("1 / 0")), (e: unknown) => e instanceof PythonError && e.type === "ZeroDivisionError");
+  assert.equal(pythonThrow.get("log").toJS(), ["enter", ["exit", "ZeroDivisionError", "division by zero"]]);
+
+  using suppressing = Recorder.call(true);
+  assert.is(suppressing.with(() => { throw new Error("hidden"); }), undefined);
+
+  using later = Recorder.call();
+  const result = await later.with(async (value) => {
+    await sleep(5);
+    assert.equal(later.get("log").toJS(), ["enter"], "__exit__ waits for the promise");
+    return value.toJS();
+  });
+  assert.is(result, "value");
+  assert.equal(later.get("log").toJS(), ["enter", ["exit", null, null]]);
+
+  using laterFailing = Recorder.call();
+  await laterFailing.with(async () => {
+    await sleep(1);
+    throw thrown;
+  }).then(() => assert.unreachable(), (e) => assert.is(e, thrown));
+  assert.equal(laterFailing.get("log").toJS(), ["enter", ["exit", "JSError", "Error: boom"]]);
+  assert.throws(() => python.toPython(1).with(() => 0), /with\(\) needs a context manager .* int is not one/);
+});
+
+test("python.importFile imports a module from a path and registers it", () => {
+  const directory = mkdtempSync(join(tmpdir(), "pyframe-import-"));
+  const path = join(directory, "helper_mod.py");
+  writeFileSync(path, "VALUE = 41\ndef bump(x):\n    return x + 1\n");
+  using module = python.importFile(path);
+  assert.is(module.get("bump").call(module.get("VALUE")).toJS(), 42);
+  assert.is(python.eval("__import__('sys').modules['helper_mod'].VALUE"), 41);
+  using renamed = python.importFile(path, { name: "renamed_mod" });
+  assert.is(renamed.get("__name__").toJS(), "renamed_mod");
+  assert.throws(() => python.importFile(join(directory, "missing.py")), (e: unknown) => e instanceof PythonError && e.type === "FileNotFoundError");
+});
+
+test("SystemExit and KeyboardInterrupt surface as themselves, and the process keeps running", () => {
+  try {
+    python.exec("import sys\nsys.exit(3)\n");
+    assert.unreachable("sys.exit should throw");
+  } catch (error) {
+    assert.instance(error, SystemExit);
+    assert.instance(error, PythonError);
+    assert.is((error as SystemExit).code, 3);
+  }
+  assert.throws(() => python.exec("import sys\nsys.exit('bye')\n"), (e: unknown) => e instanceof SystemExit && e.code === "bye");
+  assert.throws(() => python.exec("raise SystemExit"), (e: unknown) => e instanceof SystemExit && e.code === null);
+  assert.throws(() => python.exec("raise KeyboardInterrupt"), (e: unknown) => e instanceof KeyboardInterrupt && !(e instanceof SystemExit));
+  assert.throws(() => python.exec("raise ValueError"), (e: unknown) => e instanceof PythonError && !(e instanceof SystemExit));
+  python.exec("class Quit(SystemExit):\n    pass\n");
+  assert.throws(() => python.exec("raise Quit(5)"), (e: unknown) => e instanceof SystemExit && e.type === "Quit" && e.code === 5);
+  assert.is(python.eval("1 + 1"), 2, "still alive");
+});
+
+test("python.builtins is the builtins module", () => {
+  using builtins = python.builtins;
+  assert.is(builtins.get("__name__").toJS(), "builtins");
+  assert.is(builtins.get("len").call([1, 2]).toJS(), 2);
 });
 
 test.run();

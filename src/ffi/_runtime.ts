@@ -1,14 +1,18 @@
 /**
  * The small interface each runtime adapter implements: open a library against the symbol table,
- * make a C-callable callback, read native memory.
+ * make a C-callable callback, read and write native memory.
  *
  * @module
  */
 
 import type { NativeType, SymbolSpec, SymbolTable } from "./symbols.ts";
 
-/** An address as a number; 0 (or null from some runtimes) is NULL. */
-export type Ptr = number;
+/**
+ * An address, in the representation the running runtime's FFI passes fastest: a bigint in Deno,
+ * a number in Bun. Treat it as opaque: compare with `===`, test for NULL with `!address`, pass
+ * it back to native code, never do arithmetic on it. {@link Runtime.NULL} is NULL.
+ */
+export type Ptr = number | bigint;
 
 type JsType<T extends NativeType> = T extends "void" ? void
   : T extends "ptr" ? Ptr
@@ -27,15 +31,27 @@ export type Bound<T extends SymbolTable> = {
 /** A JS function callable from C; `close` frees it (never while native code may still call it). */
 export interface NativeCallback {
   readonly handle: unknown;
+  /** The C function pointer, e.g. to store in a `PyMethodDef`. */
+  readonly address: Ptr;
   close(): void;
 }
 
+/** What a callback receives: `ptr` parameters as {@link Ptr}, the others as numbers. */
+export type CallbackFunction = (...args: Ptr[]) => Ptr;
+
 export interface Runtime {
   readonly name: "deno" | "bun";
+  /** NULL in this runtime's pointer representation. */
+  readonly NULL: Ptr;
   open<T extends SymbolTable>(path: string, symbols: T): Bound<T>;
-  callback(spec: SymbolSpec, fn: (...args: number[]) => number): NativeCallback;
-  /** A view of `length` bytes at `address`, valid until that memory changes. */
+  /** `fn` must never throw: a JS exception must not unwind through native frames. */
+  callback(spec: SymbolSpec, fn: CallbackFunction): NativeCallback;
+  /** A view of `length` bytes at `address`, valid until that memory changes; writes go to it. */
   view(address: Ptr, length: number): Uint8Array;
   /** The NUL-terminated UTF-8 string at `address`. */
   cstring(address: Ptr): string;
+  /** A 64-bit word read from memory (an out-parameter) as an address. */
+  pointer(word: bigint): Ptr;
+  /** Runs a full garbage collection now (tests of lifetimes). Deno needs `--v8-flags=--expose-gc`. */
+  collectGarbage(): void;
 }

@@ -6,7 +6,8 @@
  */
 
 import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { existsSync, readdirSync } from "node:fs";
+import { homedir } from "node:os";
 import { arch, platform } from "node:process";
 import process from "node:process";
 import { dirname, join } from "node:path";
@@ -59,7 +60,17 @@ function prebuiltTriple(): string {
   return platform === "darwin" ? `${cpu}-macos` : `${cpu}-linux-gnu`;
 }
 
-/** `PYFRAME_PYTHON` (an interpreter or a libpython) → `python3` on PATH → a LoadError. */
+/**
+ * Finds the CPython to embed, in the order users install it: `PYFRAME_PYTHON` (an interpreter or a
+ * libpython file) → the active virtual environment (`VIRTUAL_ENV`) → `python3`/`python` on PATH →
+ * pyenv's versions, newest first → a LoadError listing what was tried.
+ *
+ * @example
+ * ```ts
+ * import { findPython } from "./loader.ts";
+ * const { libpython, version } = findPython();
+ * ```
+ */
 export function findPython(): PythonInstall {
   const tried: string[] = [];
   const explicit = process.env.PYFRAME_PYTHON;
@@ -68,16 +79,50 @@ export function findPython(): PythonInstall {
     if (found) return found;
     throw new LoadError(`PYFRAME_PYTHON='${explicit}' is not usable:\n  ${tried.join("\n  ")}\n${howToFix()}`);
   }
-  for (const name of ["python3", "python"]) {
-    const found = fromInterpreter(name, tried);
+  for (const executable of candidateInterpreters()) {
+    const found = fromInterpreter(executable, tried);
     if (found) return found;
   }
   throw new LoadError(`no usable CPython found; tried:\n  ${tried.join("\n  ")}\n${howToFix()}`);
 }
 
+/** Interpreters to ask, best first. A venv's python is asked as itself: run from there, CPython
+ * finds its pyvenv.cfg, so `sys.prefix` is the venv and its site-packages are on `sys.path`. */
+function candidateInterpreters(): string[] {
+  const candidates: string[] = [];
+  const venv = process.env.VIRTUAL_ENV;
+  if (venv) candidates.push(join(venv, "bin", "python3"), join(venv, "bin", "python"));
+  candidates.push("python3", "python");
+  candidates.push(...pyenvInterpreters());
+  return candidates;
+}
+
+/** `<pyenv root>/versions/<version>/bin/python3` for the supported minors, newest first. */
+function pyenvInterpreters(): string[] {
+  const root = process.env.PYENV_ROOT || join(homedir(), ".pyenv");
+  let names: string[];
+  try {
+    names = readdirSync(join(root, "versions"));
+  } catch {
+    return [];
+  }
+  const supportedName = (name: string) => SUPPORTED_MINORS.some((minor) => name === minor || name.startsWith(`${minor}.`));
+  return names.filter(supportedName).sort(byVersionDescending).map((name) => join(root, "versions", name, "bin", "python3"))
+    .filter((path) => existsSync(path));
+}
+
+function byVersionDescending(a: string, b: string): number {
+  const pa = a.split(/\D+/).map(Number), pb = b.split(/\D+/).map(Number);
+  for (let i = 0; i < Math.max(pa.length, pb.length); i++) {
+    const difference = (pb[i] ?? 0) - (pa[i] ?? 0);
+    if (difference) return difference;
+  }
+  return 0;
+}
+
 function howToFix(): string {
   return `pyframe needs CPython ${SUPPORTED_MINORS.join(", ")} built with a shared libpython ` +
-    "(pyenv: `env PYTHON_CONFIGURE_OPTS=--enable-shared pyenv install 3.12`); " +
+    "(pyenv: `env PYTHON_CONFIGURE_OPTS=--enable-shared pyenv install 3.12`; Debian/Ubuntu: `apt install libpython3.X`); " +
     "set PYFRAME_PYTHON to its python executable or to its libpython file";
 }
 
@@ -89,27 +134,57 @@ function isSharedLibrary(path: string): boolean {
 const describeInterpreter = `
 import json, os, sys, sysconfig
 v = sysconfig.get_config_var
-libdir = v("LIBDIR") or ""
-names = [v("LDLIBRARY"), v("INSTSONAME"), "libpython%d.%d.so.1.0" % sys.version_info[:2]]
 print(json.dumps({
   "version": "%d.%d.%d" % sys.version_info[:3],
-  "shared": bool(v("Py_ENABLE_SHARED") or v("PYTHONFRAMEWORK")),
-  "candidates": [os.path.join(libdir, n) for n in names if n],
+  "libdirs": [d for d in (v("LIBDIR"), v("LIBPL"), os.path.join(sys.base_prefix, "lib")) if d],
+  "multiarch": v("MULTIARCH") or "",
+  "names": [n for n in (v("LDLIBRARY"), v("INSTSONAME")) if n],
+  "abiflags": getattr(sys, "abiflags", ""),
   "home": sys.base_prefix,
   "executable": sys.executable,
 }))
 `;
 
-interface Description {
+/** What an interpreter says about itself (see `describeInterpreter`). */
+export interface InterpreterDescription {
   version: string;
-  shared: boolean;
-  candidates: string[];
+  libdirs: string[];
+  multiarch: string;
+  names: string[];
+  abiflags: string;
   home: string;
   executable: string;
 }
 
+/**
+ * The shared libpython an interpreter was built with, or undefined. Looks in LIBDIR, its
+ * multiarch subfolder (Debian), LIBPL and `<base prefix>/lib`, for the configured names and for
+ * `libpython3.X.so.1.0`, which installs without the development symlink still ship. A statically
+ * linked interpreter is fine when such a library sits beside it.
+ *
+ * @example
+ * ```ts
+ * import { sharedLibraryOf } from "./loader.ts";
+ * sharedLibraryOf({ version: "3.12.1", libdirs: ["/usr/lib"], multiarch: "", names: [], abiflags: "",
+ *   home: "/usr", executable: "/usr/bin/python3" }); // "/usr/lib/libpython3.12.so.1.0" if it exists
+ * ```
+ */
+export function sharedLibraryOf(description: InterpreterDescription): string | undefined {
+  const minor = description.version.split(".").slice(0, 2).join(".");
+  const base = `libpython${minor}${description.abiflags}`;
+  const names = [...description.names, `${base}.${sharedLibraryExtension}`, `${base}.so.1.0`].filter((name) => isSharedLibrary(name));
+  const directories = description.libdirs.flatMap((dir) => description.multiarch ? [dir, join(dir, description.multiarch)] : [dir]);
+  for (const directory of directories) {
+    for (const name of names) {
+      const candidate = join(directory, name);
+      if (existsSync(candidate)) return candidate;
+    }
+  }
+  return undefined;
+}
+
 function fromInterpreter(executable: string, tried: string[]): PythonInstall | undefined {
-  let description: Description;
+  let description: InterpreterDescription;
   try {
     const output = execFileSync(executable, ["-I", "-c", describeInterpreter], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
     description = JSON.parse(output);
@@ -122,9 +197,9 @@ function fromInterpreter(executable: string, tried: string[]): PythonInstall | u
     tried.push(`${executable}: CPython ${description.version} is not supported (supported: ${SUPPORTED_MINORS.join(", ")})`);
     return undefined;
   }
-  const libpython = description.candidates.find((candidate) => isSharedLibrary(candidate) && existsSync(candidate));
+  const libpython = sharedLibraryOf(description);
   if (!libpython) {
-    tried.push(`${executable}: CPython ${description.version} has no shared libpython (looked for ${description.candidates.join(", ")})`);
+    tried.push(`${executable}: CPython ${description.version} has no shared libpython (looked in ${description.libdirs.join(", ")})`);
     return undefined;
   }
   return { libpython, home: description.home, executable: description.executable, version: description.version };
@@ -135,11 +210,23 @@ function fromLibrary(libpython: string, tried: string[]): PythonInstall | undefi
     tried.push(`${libpython}: no such file`);
     return undefined;
   }
-  // <prefix>/lib/libpython3.X.so → <prefix>; the interpreter beside it names sys.executable.
-  const match = /libpython(3\.\d+)/.exec(libpython)!;
-  const home = dirname(dirname(libpython));
-  const executable = [join(home, "bin", `python${match[1]}`), join(home, "bin", "python3")].find(existsSync) ?? "";
-  return { libpython, home, executable, version: match[1] };
+  const minor = /libpython(3\.\d+)/.exec(libpython)![1];
+  const home = prefixOf(libpython, minor);
+  if (!home) {
+    tried.push(`${libpython}: no standard library (lib/python${minor}/os.py) in any folder above it`);
+    return undefined;
+  }
+  const executable = [join(home, "bin", `python${minor}`), join(home, "bin", "python3")].find((path) => existsSync(path)) ?? "";
+  return { libpython, home, executable, version: minor };
+}
+
+/** The prefix holding `lib/python3.X/os.py`, searched upwards from the library: `<prefix>/lib`
+ * for most installs, `<prefix>/lib/<multiarch>` for Debian's. */
+function prefixOf(libpython: string, minor: string): string | undefined {
+  for (let directory = dirname(libpython); directory !== dirname(directory); directory = dirname(directory)) {
+    if (existsSync(join(directory, "lib", `python${minor}`, "os.py"))) return directory;
+  }
+  return undefined;
 }
 
 function firstLine(error: unknown): string {

@@ -6,19 +6,26 @@
  */
 
 import { runtime } from "./_select.ts";
-import type { Bound, NativeCallback, Ptr, Runtime } from "./_runtime.ts";
+import type { Bound, CallbackFunction, NativeCallback, Ptr, Runtime } from "./_runtime.ts";
 import { findNativeLibrary, findPython, LoadError, type PythonInstall, SUPPORTED_MINORS } from "./loader.ts";
-import { frameCallbackSpec, NATIVE_ABI_VERSION, nativeSymbols, pythonSymbols } from "./symbols.ts";
+import { frameCallbackSpec, NATIVE_ABI_VERSION, nativeSymbols, pythonCallbackSpec, pythonSymbols, type SymbolTable } from "./symbols.ts";
+import { guarded, startReleasing } from "./gil.ts";
 
-export type { Bound, NativeCallback, Ptr, PythonInstall, Runtime };
-export { frameCallbackSpec, LoadError, runtime, SUPPORTED_MINORS };
+export type { Bound, CallbackFunction, NativeCallback, Ptr, PythonInstall, Runtime };
+export { frameCallbackSpec, LoadError, pythonCallbackSpec, runtime, SUPPORTED_MINORS };
+export { calledFromPython, enterPython, holdsPython, inPython, leavePython } from "./gil.ts";
 
 export type Native = Bound<typeof nativeSymbols>;
 export type Python = Bound<typeof pythonSymbols>;
 
 export interface Loaded {
+  /** pyframe's C ABI; each call takes the GIL when the caller does not hold it. */
   readonly native: Native;
+  /** libpython's C API; each call takes the GIL when the caller does not hold it. */
   readonly py: Python;
+  /** The same tables without the GIL check, for code that always runs inside a scope (src/python):
+   * a call from outside one is a crash. */
+  readonly unguarded: { readonly native: Native; readonly py: Python };
   readonly install: PythonInstall;
   readonly nativePath: string;
 }
@@ -32,7 +39,7 @@ export function cString(text: string): Uint8Array {
   return encoder.encode(text + "\0");
 }
 
-/** Loads the native library and libpython and starts the interpreter, once. */
+/** Loads the native library and libpython, starts the interpreter and releases the GIL, once. */
 export function load(): Loaded {
   if (loaded) return loaded;
   const nativePath = findNativeLibrary();
@@ -50,6 +57,21 @@ export function load(): Loaded {
     throw new LoadError(`could not start CPython from ${install.libpython}: ${runtime.cstring(native.pyframe_error())}`);
   }
   const py = runtime.open(install.libpython, pythonSymbols);
-  loaded = { native, py, install, nativePath };
+  // The interpreter belongs to the JS thread that started it; a Worker of the same process finds it
+  // running already, with no thread state of its own, and must not touch it.
+  if (!py.PyGILState_GetThisThreadState()) {
+    throw new LoadError(
+      "CPython already runs in this process on another JS thread (a Worker cannot use pyframe); " +
+        "use pyframe from the thread that loaded it first, and message that thread from Workers",
+    );
+  }
+  startReleasing(py, py.PyInterpreterState_Main());
+  loaded = { native: guardAll(native), py: guardAll(py), unguarded: { native, py }, install, nativePath };
   return loaded;
+}
+
+function guardAll<T extends SymbolTable>(table: Bound<T>): Bound<T> {
+  const result: Record<string, unknown> = {};
+  for (const [name, call] of Object.entries(table)) result[name] = guarded(call as (...args: never[]) => unknown);
+  return result as Bound<T>;
 }

@@ -97,4 +97,45 @@ export const pythonSymbols = {
   PyDict_New: fn([], "ptr"),
   PyDict_SetItem: fn(["ptr", "ptr", "ptr"], "i32"),
   PyDict_Next: fn(["ptr", "buffer", "buffer", "buffer"], "i32"),
+  // The GIL: the JS thread detaches its thread state whenever control returns to JS (src/ffi/gil.ts).
+  PyEval_SaveThread: fn([], "ptr"),
+  PyEval_RestoreThread: fn(["ptr"], "void"),
+  PyInterpreterState_Main: fn([], "ptr"),
+  PyGILState_GetThisThreadState: fn([], "ptr"),
+  PyInterpreterState_ThreadHead: fn(["ptr"], "ptr"),
+  PyThreadState_Next: fn(["ptr"], "ptr"),
+  // Objects.
+  PyObject_DelItem: fn(["ptr", "ptr"], "i32"),
+  PyObject_Hash: fn(["ptr"], "i64"),
+  PyObject_GetIter: fn(["ptr"], "ptr"),
+  PyIter_Next: fn(["ptr"], "ptr"),
+  PySequence_Contains: fn(["ptr", "ptr"], "i32"),
+  PyCallable_Check: fn(["ptr"], "i32"),
+  PyObject_CallObject: fn(["ptr", "ptr"], "ptr"),
+  PyErr_GivenExceptionMatches: fn(["ptr", "ptr"], "i32"),
+  // Exact conversions: ints beyond 2^53 travel as hexadecimal text (no digit limit in base 16),
+  // strings with lone surrogates as UTF-16 with surrogatepass.
+  PyLong_AsDouble: fn(["ptr"], "f64"),
+  PyLong_FromDouble: fn(["f64"], "ptr"),
+  PyLong_AsLongLong: fn(["ptr"], "i64"),
+  PyNumber_ToBase: fn(["ptr", "i32"], "ptr"),
+  PyUnicode_DecodeUTF16: fn(["buffer", "i64", "buffer", "buffer"], "ptr"),
+  PyUnicode_AsEncodedString: fn(["ptr", "buffer", "buffer"], "ptr"),
+  PyUnicode_GetLength: fn(["ptr"], "i64"),
+  PyUnicode_AsUCS4: fn(["ptr", "buffer", "i64", "i32"], "ptr"),
+  PyBytes_FromStringAndSize: fn(["buffer", "i64"], "ptr"),
+  PyBytes_FromObject: fn(["ptr"], "ptr"),
+  PyBytes_AsString: fn(["ptr"], "ptr"),
+  PyBytes_Size: fn(["ptr"], "i64"),
+  PyByteArray_AsString: fn(["ptr"], "ptr"),
+  PyByteArray_Size: fn(["ptr"], "i64"),
+  PySet_New: fn(["ptr"], "ptr"),
+  PySet_Add: fn(["ptr", "ptr"], "i32"),
+  // JS functions as Python callables: one PyMethodDef, allocated once, pointing at a JS callback.
+  PyMem_RawMalloc: fn(["u64"], "ptr"),
+  PyCFunction_NewEx: fn(["ptr", "ptr", "ptr"], "ptr"),
 } as const satisfies SymbolTable;
+
+/** The JS callback behind every JS function handed to Python: (self, args tuple) → new reference
+ * or NULL with an exception set (a METH_VARARGS `PyCFunction`). */
+export const pythonCallbackSpec = fn(["ptr", "ptr"], "ptr");

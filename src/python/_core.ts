@@ -1,42 +1,75 @@
 /**
- * The open interpreter: bound C API, well-known type addresses, and turning a NULL result into a
- * thrown PythonError. Private to src/python.
+ * The open interpreter: bound C API, well-known objects, and turning a NULL result into a thrown
+ * error. Private to src/python.
+ *
+ * Every function here expects the caller to hold the GIL (`enterPython` … `leavePython`, see
+ * src/ffi/gil.ts); the exported functions of src/python take it themselves.
  *
  * @module
  */
 
-import { cString, load, type Loaded, type Ptr, runtime } from "../ffi/mod.ts";
-import { PythonError } from "./error.ts";
+import { cString, enterPython, inPython, leavePython, load, type Loaded, type Native, type Ptr, type Python, runtime } from "../ffi/mod.ts";
+import { KeyboardInterrupt, PythonError, SystemExit } from "./error.ts";
 import { helperSource } from "./_helper_source.ts";
 import { PyObject } from "./object.ts";
+import { stringToJS } from "./_text.ts";
+import * as handles from "./_handles.ts";
+import { installCallbacks } from "./_callback.ts";
 
-export interface Core extends Loaded {
-  types: {
+export interface Core {
+  readonly loaded: Loaded;
+  /** The C API without the GIL check: callers hold the GIL. */
+  readonly py: Python;
+  readonly native: Native;
+  readonly types: {
     none: Ptr;
     bool: Ptr;
     int: Ptr;
     float: Ptr;
     str: Ptr;
+    bytes: Ptr;
+    bytearray: Ptr;
+    memoryview: Ptr;
     list: Ptr;
     tuple: Ptr;
     dict: Ptr;
+    set: Ptr;
+    frozenset: Ptr;
     code: Ptr;
+    jsFunction: Ptr;
   };
-  none: Ptr;
-  true: Ptr;
-  false: Ptr;
-  helper: Ptr;
-  runtimeErrorType: Ptr;
-  typeErrorType: Ptr;
+  readonly none: Ptr;
+  readonly true: Ptr;
+  readonly false: Ptr;
+  readonly builtins: Ptr;
+  readonly helper: Ptr;
+  readonly runtimeErrorType: Ptr;
+  readonly typeErrorType: Ptr;
+  readonly systemExitType: Ptr;
+  readonly keyboardInterruptType: Ptr;
+  readonly jsErrorType: Ptr;
 }
 
 let core: Core | undefined;
+let opening = false;
 
-/** The interpreter, opened on first use. */
+/** The interpreter, opened on first use (throws LoadError when no usable Python is found). */
 export function open(): Core {
   if (core) return core;
-  const loaded = load();
-  const { py } = loaded;
+  if (opening) throw new Error("pyframe: the interpreter is still starting (open() called while opening)");
+  opening = true;
+  try {
+    const loaded = load();
+    core = inPython(() => startCore(loaded));
+  } finally {
+    opening = false;
+  }
+  inPython(() => afterStart(core!));
+  return core;
+}
+
+function startCore(loaded: Loaded): Core {
+  const { py, native } = loaded.unguarded;
   const builtins = py.PyImport_ImportModule(cString("builtins"));
   if (!builtins) throw new Error("pyframe: CPython started but `import builtins` failed");
   const builtin = (name: string): Ptr => {
@@ -45,46 +78,75 @@ export function open(): Core {
     return value; // Kept for the life of the process.
   };
   const none = builtin("None");
-  const partial: Omit<Core, "helper" | "types"> & { types: Partial<Core["types"]> } = {
-    ...loaded,
-    types: {},
+  const typeNames = ["bool", "int", "float", "str", "bytes", "bytearray", "memoryview", "list", "tuple", "dict", "set", "frozenset"] as const;
+  const types = Object.fromEntries(typeNames.map((name) => [name, builtin(name)])) as Record<(typeof typeNames)[number], Ptr>;
+  const helper = installHelper(py);
+  const helperAttribute = (name: string): Ptr => {
+    const value = py.PyObject_GetAttrString(helper, cString(name));
+    if (!value) throw new Error(`pyframe: _pyframe.${name} is missing`);
+    return value;
+  };
+  const typesModule = py.PyImport_ImportModule(cString("types"));
+  const codeType = py.PyObject_GetAttrString(typesModule, cString("CodeType"));
+  py.Py_DecRef(typesModule);
+  return {
+    loaded,
+    py,
+    native,
+    types: { ...types, none: py.PyObject_Type(none), code: codeType, jsFunction: helperAttribute("JSFunction") },
     none,
     true: builtin("True"),
     false: builtin("False"),
+    builtins,
+    helper,
     runtimeErrorType: builtin("RuntimeError"),
     typeErrorType: builtin("TypeError"),
+    systemExitType: builtin("SystemExit"),
+    keyboardInterruptType: builtin("KeyboardInterrupt"),
+    jsErrorType: helperAttribute("JSError"),
   };
-  for (const name of ["bool", "int", "float", "str", "list", "tuple", "dict"] as const) partial.types[name] = builtin(name);
-  partial.types.none = py.PyObject_Type(none);
-  py.Py_DecRef(builtins);
-  core = { ...partial, types: partial.types as Core["types"], helper: 0 };
-  core.helper = installHelper(core);
-  hideHelperFrames(core);
-  core.types.code = check(py.PyObject_GetAttrString(check(py.PyImport_ImportModule(cString("types"))), cString("CodeType")));
-  return core;
 }
 
-function installHelper(c: Core): Ptr {
-  const { py } = c;
-  const code = check(py.Py_CompileString(cString(helperSource), cString("<pyframe helper>"), 257 /* Py_file_input */));
-  const module = check(py.PyImport_AddModule(cString("_pyframe"))); // borrowed
+function installHelper(py: Python): Ptr {
+  const code = py.Py_CompileString(cString(helperSource), cString("<pyframe helper>"), 257 /* Py_file_input */);
+  if (!code) throw new Error(`pyframe: the helper module does not compile: ${describePending(py)}`);
+  const module = py.PyImport_AddModule(cString("_pyframe")); // borrowed
   const namespace = py.PyModule_GetDict(module); // borrowed
-  py.Py_DecRef(check(py.PyEval_EvalCode(code, namespace, namespace)));
+  const result = py.PyEval_EvalCode(code, namespace, namespace);
   py.Py_DecRef(code);
+  if (!result) throw new Error(`pyframe: the helper module failed to run: ${describePending(py)}`);
+  py.Py_DecRef(result);
   py.Py_IncRef(module);
   return module;
 }
 
-/** A function of the `_pyframe` helper module. */
-export function helperFunction(name: string): PyObject {
-  return new PyObject(check(open().py.PyObject_GetAttrString(open().helper, cString(name))));
+/** The pending exception as text, during start-up (before `takeError` can run). */
+function describePending(py: Python): string {
+  py.PyErr_Fetch(kindOut, valueOut, tracebackOut);
+  const [k, v, t] = [kindOut[0], valueOut[0], tracebackOut[0]].map(runtime.pointer);
+  const text = v ? py.PyObject_Str(v) : runtime.NULL;
+  const message = text ? stringToJS(py, text) : undefined;
+  for (const object of [text, k, v, t]) if (object) py.Py_DecRef(object);
+  py.PyErr_Clear();
+  return message ?? "no message";
 }
 
-/** Pyframe's own Python never shows up in a Dynamo callback; `run` executes the user's code,
- * so what it calls stays visible. */
+function afterStart(c: Core): void {
+  installCallbacks(c);
+  hideHelperFrames(c);
+}
+
+/** A function of the `_pyframe` helper module. */
+export function helperFunction(name: string): PyObject {
+  const c = open();
+  return inPython(() => new PyObject(check(c.py.PyObject_GetAttrString(c.helper, cString(name)))));
+}
+
+/** Pyframe's own Python never shows up in a Dynamo callback; `run`, `import_file` and a JS
+ * function's `__call__` run the user's code, so what they call stays visible. */
 function hideHelperFrames(c: Core): void {
   using helper = PyObject.borrowed(c.helper);
-  hideFramesOf(helper, { callsUserCode: ["run"] });
+  hideFramesOf(helper, { callsUserCode: ["run", "import_file", "__call__"] });
 }
 
 /** Options for {@link hideFramesOf}. */
@@ -96,23 +158,29 @@ export interface HideOptions {
 /**
  * Marks pyframe-internal Python (a module's functions, or a code object and its nested code) so
  * no Dynamo ever shows its frames, nor those it starts: they run unchanged without calling JS.
+ *
+ * @example
+ * ```ts
+ * import { hideFramesOf, python } from "./mod.ts";
+ * using module = python.import("json");
+ * hideFramesOf(module, { callsUserCode: ["loads"] });
+ * ```
  */
 export function hideFramesOf(target: PyObject, options: HideOptions = {}): void {
   const c = open();
   const visible = new Set(options.callsUserCode ?? []);
   using codes = helperFunction("own_code_objects").call(target);
-  const count = Number(c.py.PyObject_Length(codes.pointer));
-  for (let i = 0; i < count; i++) {
-    using code = codes.item(i);
+  for (const code of codes) {
+    using _ = code;
     using name = code.get("co_name");
     const withCalls = visible.has(String(name.toJS())) ? 0 : 1;
-    if (c.native.pyframe_code_ignore(code.pointer, withCalls) !== 0) {
+    if (inPython(() => c.native.pyframe_code_ignore(code.pointer, withCalls)) !== 0) {
       throw new Error("pyframe: could not mark pyframe's own code objects");
     }
   }
 }
 
-/** Returns `result`, or throws the pending Python exception when it is NULL (0). */
+/** Returns `result`, or throws the pending Python exception when it is NULL. */
 export function check(result: Ptr): Ptr {
   if (!result) throw takeError();
   return result;
@@ -124,21 +192,56 @@ export function checkStatus(status: number): number {
   return status;
 }
 
-/** Clears the pending Python exception and returns it as a PythonError. */
-export function takeError(): Error {
+/**
+ * Clears the pending Python exception and returns what to throw in JS: a {@link PythonError}
+ * (a {@link SystemExit} or {@link KeyboardInterrupt} for those), or, for a JS error that crossed
+ * Python uncaught, the original JS value.
+ *
+ * @example
+ * ```ts
+ * import { takeError } from "./mod.ts";
+ * const error = takeError(); // an Error saying no exception was set, when none is pending
+ * ```
+ */
+export function takeError(): unknown {
+  return withPython(fetchError);
+}
+
+/** Runs `body` holding the GIL, with the open interpreter. */
+export function withPython<T>(body: (c: Core) => T): T {
   const c = open();
+  enterPython();
+  try {
+    return body(c);
+  } finally {
+    leavePython();
+  }
+}
+
+const kindOut = new BigUint64Array(1), valueOut = new BigUint64Array(1), tracebackOut = new BigUint64Array(1);
+
+function fetchError(c: Core): unknown {
   const { py } = c;
   if (!py.PyErr_Occurred()) return new Error("pyframe: a Python call failed without setting an exception");
-  const kind = new BigUint64Array(1), value = new BigUint64Array(1), traceback = new BigUint64Array(1);
-  py.PyErr_Fetch(kind, value, traceback);
-  py.PyErr_NormalizeException(kind, value, traceback);
-  const [k, v, t] = [Number(kind[0]), Number(value[0]), Number(traceback[0])];
+  py.PyErr_Fetch(kindOut, valueOut, tracebackOut);
+  py.PyErr_NormalizeException(kindOut, valueOut, tracebackOut);
+  const [k, v, t] = [kindOut[0], valueOut[0], tracebackOut[0]].map(runtime.pointer);
   try {
-    const typeName = attributeString(k, "__name__") ?? "Exception";
-    const message = stringOf(v) ?? "";
+    if (v && py.PyErr_GivenExceptionMatches(v, c.jsErrorType)) {
+      const original = originalJSError(c, v);
+      if (original.found) return original.value;
+    }
+    const typeName = attributeString(c, k, "__name__") ?? "Exception";
+    const message = stringOf(c, v) ?? "";
     const formatted = callHelperString(c, "format_exception", [k || c.none, v || c.none, t || c.none]) ?? "";
-    const error = new PythonError(typeName, message, formatted, v ? PyObject.borrowed(v) : undefined);
-    return error;
+    const value = v ? PyObject.borrowed(v) : undefined;
+    if (v && py.PyErr_GivenExceptionMatches(v, c.systemExitType)) {
+      return new SystemExit(typeName, message, formatted, value, exitCode(c, v));
+    }
+    if (v && py.PyErr_GivenExceptionMatches(v, c.keyboardInterruptType)) {
+      return new KeyboardInterrupt(typeName, message, formatted, value);
+    }
+    return new PythonError(typeName, message, formatted, value);
   } finally {
     py.Py_DecRef(k);
     py.Py_DecRef(v);
@@ -146,42 +249,86 @@ export function takeError(): Error {
   }
 }
 
-/** Sets a Python exception of `type` (default RuntimeError) with `message`. */
+/** The JS value a JSError carries, when its handle is still held. */
+function originalJSError(c: Core, exception: Ptr): { found: boolean; value?: unknown } {
+  const { py } = c;
+  const handle = py.PyObject_GetAttrString(exception, cString("_js_handle"));
+  if (!handle) {
+    py.PyErr_Clear();
+    return { found: false };
+  }
+  try {
+    if (handle === c.none) return { found: false };
+    return { found: true, value: handles.lookup(Number(py.PyLong_AsLongLong(handle))) };
+  } catch {
+    return { found: false };
+  } finally {
+    py.Py_DecRef(handle);
+  }
+}
+
+/** `SystemExit.code`: a number for an int, text for anything else, null for None. */
+function exitCode(c: Core, exception: Ptr): unknown {
+  const { py } = c;
+  const code = py.PyObject_GetAttrString(exception, cString("code"));
+  if (!code) {
+    py.PyErr_Clear();
+    return null;
+  }
+  try {
+    if (code === c.none) return null;
+    const type = py.PyObject_Type(code);
+    py.Py_DecRef(type); // Only the address is compared; int outlives this call.
+    if (type === c.types.int) return Number(stringOf(c, code));
+    return stringOf(c, code) ?? null;
+  } finally {
+    py.Py_DecRef(code);
+  }
+}
+
+/**
+ * Sets a Python exception of `type` (default RuntimeError) with `message`.
+ *
+ * @example
+ * ```ts
+ * import { raise } from "./mod.ts";
+ * raise("pyframe: the callback failed"); // the Python code that called JS sees a RuntimeError
+ * ```
+ */
 export function raise(message: string, type?: Ptr): void {
   const c = open();
-  c.py.PyErr_SetString(type ?? c.runtimeErrorType, cString(message));
+  inPython(() => c.py.PyErr_SetString(type ?? c.runtimeErrorType, cString(message)));
 }
 
 // The helpers below never throw: they run while an error is being reported.
 
-function attributeString(object: Ptr, name: string): string | undefined {
+function attributeString(c: Core, object: Ptr, name: string): string | undefined {
   if (!object) return undefined;
-  const { py } = open();
+  const { py } = c;
   const value = py.PyObject_GetAttrString(object, cString(name));
   if (!value) {
     py.PyErr_Clear();
     return undefined;
   }
   try {
-    return stringOf(value);
+    return stringOf(c, value);
   } finally {
     py.Py_DecRef(value);
   }
 }
 
-function stringOf(object: Ptr): string | undefined {
+function stringOf(c: Core, object: Ptr): string | undefined {
   if (!object) return undefined;
-  const { py } = open();
+  const { py } = c;
   const text = py.PyObject_Str(object);
   if (!text) {
     py.PyErr_Clear();
     return undefined;
   }
   try {
-    return readString(text);
-  } catch {
-    py.PyErr_Clear();
-    return undefined;
+    const result = stringToJS(py, text);
+    if (result === undefined) py.PyErr_Clear();
+    return result;
   } finally {
     py.Py_DecRef(text);
   }
@@ -196,23 +343,32 @@ function callHelperString(c: Core, name: string, args: Ptr[]): string | undefine
     py.Py_IncRef(arg);
     py.PyTuple_SetItem(tuple, i, arg);
   });
-  const result = py.PyObject_Call(fn, tuple, 0);
+  const result = py.PyObject_Call(fn, tuple, runtime.NULL);
   py.Py_DecRef(tuple);
   py.Py_DecRef(fn);
   if (!result) return void py.PyErr_Clear();
   try {
-    return stringOf(result);
+    return stringOf(c, result);
   } finally {
     py.Py_DecRef(result);
   }
 }
 
-const decoder = new TextDecoder();
-const sizeOut = new BigInt64Array(1);
-
-/** The text of a `str` object; throws PythonError when it cannot be encoded as UTF-8. */
+/**
+ * The text of a `str` object (borrowed), every code point kept, lone surrogates included.
+ *
+ * @example
+ * ```ts
+ * import { python, readString } from "./mod.ts";
+ * using text = python.toPython("é");
+ * readString(text.pointer); // "é"
+ * ```
+ */
 export function readString(object: Ptr): string {
-  const { py } = open();
-  const data = check(py.PyUnicode_AsUTF8AndSize(object, sizeOut));
-  return decoder.decode(runtime.view(data, Number(sizeOut[0])));
+  const c = open();
+  return inPython(() => {
+    const text = stringToJS(c.py, object);
+    if (text === undefined) throw takeError();
+    return text;
+  });
 }

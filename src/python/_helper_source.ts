@@ -33,6 +33,76 @@ def run(source, mode, filename=None):
     namespace = sys.modules["__main__"].__dict__
     return eval(code, namespace) if mode == "eval" else exec(code, namespace)
 
+def import_file(path, name=None):
+    """Imports the module at 'path' as 'name' (default: the file name without .py)."""
+    import importlib.util, os
+    path = os.path.abspath(path)
+    if name is None:
+        name = os.path.splitext(os.path.basename(path))[0]
+    spec = importlib.util.spec_from_file_location(name, path)
+    if spec is None:
+        raise ImportError("cannot import %r: not a Python source or extension module file" % path, path=path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module
+    try:
+        spec.loader.exec_module(module)
+    except BaseException:
+        sys.modules.pop(name, None)
+        raise
+    return module
+
+# JavaScript values held by Python objects. '_call_js' is a PyCFunction whose C function is a JS
+# callback (set by TypeScript right after this module runs); only the JS thread may call it.
+import _thread
+_js_thread = _thread.get_ident()
+_call_js = None
+_released = []  # handles dropped on other threads, released by the JS thread later
+_CALL, _RELEASE = 0, 1
+
+def _release(handle):
+    if _thread.get_ident() == _js_thread and _call_js is not None:
+        _call_js(_RELEASE, handle)
+    else:
+        _released.append(handle)
+
+def _take_released():
+    taken = _released[:]
+    del _released[:len(taken)]
+    return taken
+
+class JSFunction:
+    """A JavaScript function called from Python: positional arguments and keyword arguments (one
+    trailing plain object) are converted to JS, the result back to Python."""
+    def __init__(self, handle, name):
+        self._js_handle = handle
+        self.__name__ = self.__qualname__ = name or "<anonymous>"
+
+    def __call__(self, *args, **kwargs):
+        if _thread.get_ident() != _js_thread:
+            raise RuntimeError(
+                "JavaScript function %s called from a Python thread that is not the JavaScript "
+                "thread; only the thread running Deno or Bun may call JavaScript: hand the work to "
+                "the main thread (e.g. with a queue) instead" % self.__name__)
+        return _call_js(_CALL, self._js_handle, args, kwargs)
+
+    def __repr__(self):
+        return "<JavaScript function %s>" % self.__name__
+
+    def __del__(self):
+        _release(self._js_handle)
+
+class JSError(RuntimeError):
+    """A JavaScript exception thrown by a JS function called from Python. Uncaught, it reaches
+    TypeScript again as the original JS value."""
+
+    def __init__(self, message, handle=None):
+        super().__init__(message)
+        self._js_handle = handle
+
+    def __del__(self):
+        if self._js_handle is not None:
+            _release(self._js_handle)
+
 def library_paths():
     """Directories of the standard library and of site-packages, each ending with a separator."""
     import os, site, sysconfig

@@ -1,142 +1,374 @@
 /**
- * Conversions between Python objects and JS values.
+ * Conversions between Python objects and JS values, exact both ways.
  *
- * Python → JS: int → number (bigint beyond 2^53), float → number, str → string, bool → boolean,
- * None → null, list/tuple → Array, dict → Map, anything else → PyObject.
- * JS → Python: number → int when integral and safe, else float; bigint → int; string → str;
- * boolean → bool; null/undefined → None; Array → list; Map and plain objects → dict;
- * PyObject → itself.
+ * | Python | JS |
+ * |---|---|
+ * | `None` | `null` (and `undefined` → `None`) |
+ * | `bool` | `boolean` |
+ * | `int` | `number` when within ±(2^53 − 1), else `bigint` (a `bigint` always → `int`) |
+ * | `float` | `number` (a non-integral or unsafe `number`, and `-0`, → `float`) |
+ * | `str` | `string`, every code point kept, lone surrogates included |
+ * | `bytes`, `bytearray`, `memoryview` | `Uint8Array` (a copy; `Uint8Array`/`ArrayBuffer` → `bytes`) |
+ * | `list`, `tuple` | `Array` (→ `list`) |
+ * | `dict` | `Map` (a `Map` or a plain object → `dict`) |
+ * | `set`, `frozenset` | `Set` (→ `set`) |
+ * | a JS function given to Python | that same function (a JS function → a Python callable) |
+ * | anything else, instances of subclasses included | {@link PyObject} (→ the object itself) |
+ *
+ * Containers convert deeply, at most `depth` levels (default {@link DEFAULT_DEPTH}); deeper
+ * nesting throws a RangeError. A container met twice in one conversion becomes one object met
+ * twice, so shared references stay shared and cycles become the same cycles on the other side
+ * (`a = []; a.append(a)` becomes an Array that contains itself, and back).
  *
  * @module
  */
 
-import { cString, type Ptr } from "../ffi/mod.ts";
-import { check, checkStatus, open, readString } from "./_core.ts";
+import { cString, type Ptr, runtime } from "../ffi/mod.ts";
+import { check, checkStatus, type Core, takeError, withPython } from "./_core.ts";
 import { PyObject } from "./object.ts";
+import { byteArrayToJS, bytesToJS, bytesToPython, stringToJS, stringToPython } from "./_text.ts";
+import { functionOf, functionToPython } from "./_callback.ts";
 
 /** What {@link toJS} can return. */
-export type JSValue = null | boolean | number | bigint | string | JSValue[] | Map<JSValue, JSValue> | PyObject;
+export type JSValue =
+  | null
+  | boolean
+  | number
+  | bigint
+  | string
+  | Uint8Array
+  | JSValue[]
+  | Map<JSValue, JSValue>
+  | Set<JSValue>
+  | PyObject
+  | ((...args: never[]) => unknown);
 
-const overflowOut = new Int32Array(1);
-const encoder = new TextEncoder();
-
-/** Converts a Python object (borrowed) to a JS value. */
-export function toJS(object: Ptr): JSValue {
-  const c = open();
-  const { py, types } = c;
-  if (object === c.none) return null;
-  if (object === c.true) return true;
-  if (object === c.false) return false;
-  const type = check(py.PyObject_Type(object));
-  py.Py_DecRef(type); // Types of these objects outlive them; only the address is compared.
-  switch (type) {
-    case types.int:
-      return intToJS(object);
-    case types.float:
-      return py.PyFloat_AsDouble(object);
-    case types.str:
-      return readString(object);
-    case types.list:
-      return sequenceToJS(object, py.PyList_Size(object), py.PyList_GetItem);
-    case types.tuple:
-      return sequenceToJS(object, py.PyTuple_Size(object), py.PyTuple_GetItem);
-    case types.dict:
-      return dictToJS(object);
-    default:
-      return PyObject.borrowed(object);
-  }
+/** Options for conversions in either direction. */
+export interface ConvertOptions {
+  /** How many levels of containers to convert before throwing a RangeError; default 1000. */
+  depth?: number;
 }
 
-function intToJS(object: Ptr): number | bigint {
-  const { py } = open();
-  const value = py.PyLong_AsLongLongAndOverflow(object, overflowOut);
-  if (overflowOut[0] !== 0) return BigInt(new PyObject(check(py.PyObject_Str(object))).toString());
-  if (value === -1 && py.PyErr_Occurred()) check(0);
-  // Deno answers i64 with a bigint, Bun with a number when it fits: normalise to the documented rule.
-  const asNumber = Number(value);
-  if (Number.isSafeInteger(asNumber)) return asNumber;
-  return typeof value === "bigint" ? value : BigInt(new PyObject(check(py.PyObject_Str(object))).toString());
+/** Containers nested deeper than this are refused, like Python's default recursion limit. */
+export const DEFAULT_DEPTH = 1000;
+
+/**
+ * Converts a Python object (borrowed) to a JS value, deeply (see the table above).
+ *
+ * @example
+ * ```ts
+ * import { python, toJS } from "@pyframe/dynamo";
+ * using list = python.toPython([1, [2n ** 64n, "é"]]);
+ * toJS(list.pointer); // [1, [18446744073709551616n, "é"]]
+ * ```
+ */
+export function toJS(object: Ptr, options: ConvertOptions = {}): JSValue {
+  return withPython((c) => toJSValue(c, object, options));
 }
 
-function sequenceToJS(object: Ptr, size: number | bigint, item: (object: Ptr, index: number) => Ptr): JSValue[] {
-  const length = Number(size);
-  const result: JSValue[] = new Array(length);
-  for (let i = 0; i < length; i++) result[i] = toJS(check(item(object, i)));
-  return result;
+/**
+ * Converts a JS value to a new reference to a Python object, deeply (see the table above); the
+ * caller owns the reference (wrap it: `new PyObject(toPython(value))`).
+ *
+ * @example
+ * ```ts
+ * import { PyObject, toPython } from "@pyframe/dynamo";
+ * using dict = new PyObject(toPython({ a: [1, 2] }));
+ * dict.repr(); // "{'a': [1, 2]}"
+ * ```
+ */
+export function toPython(value: unknown, options: ConvertOptions = {}): Ptr {
+  return withPython((c) => toPythonValue(c, value, options));
 }
 
-function dictToJS(object: Ptr): Map<JSValue, JSValue> {
-  const { py } = open();
-  const position = new BigInt64Array(1), key = new BigUint64Array(1), value = new BigUint64Array(1);
-  const result = new Map<JSValue, JSValue>();
-  while (py.PyDict_Next(object, position, key, value)) result.set(toJS(Number(key[0])), toJS(Number(value[0])));
-  return result;
+/** {@link toJS} for callers holding the GIL. */
+export function toJSValue(c: Core, object: Ptr, options: ConvertOptions = {}): JSValue {
+  return new PythonToJS(c, depthLimit(options)).convert(object);
 }
 
-/** Converts a JS value to a new reference to a Python object. */
-export function toPython(value: unknown): Ptr {
-  const c = open();
+/** {@link toPython} for callers holding the GIL. */
+export function toPythonValue(c: Core, value: unknown, options: ConvertOptions = {}): Ptr {
+  return new JSToPython(c, depthLimit(options)).convert(value);
+}
+
+/** A new tuple of converted `values`. The caller holds the GIL. */
+export function tupleOf(c: Core, values: readonly unknown[]): Ptr {
   const { py } = c;
-  switch (typeof value) {
-    case "undefined":
-      py.Py_IncRef(c.none);
-      return c.none;
-    case "boolean":
-      return check(py.PyBool_FromLong(value ? 1 : 0));
-    case "number":
-      return check(Number.isSafeInteger(value) ? py.PyLong_FromLongLong(value) : py.PyFloat_FromDouble(value));
-    case "bigint":
-      return check(py.PyLong_FromString(cString(value.toString()), 0, 10));
-    case "string": {
-      const bytes = encoder.encode(value);
-      return check(py.PyUnicode_FromStringAndSize(bytes, bytes.length));
-    }
+  const tuple = check(py.PyTuple_New(values.length));
+  try {
+    const converter = new JSToPython(c, DEFAULT_DEPTH);
+    for (let i = 0; i < values.length; i++) py.PyTuple_SetItem(tuple, i, converter.convert(values[i]));
+  } catch (error) {
+    py.Py_DecRef(tuple);
+    throw error;
   }
-  if (value === null) {
-    py.Py_IncRef(c.none);
-    return c.none;
-  }
-  if (value instanceof PyObject) {
-    py.Py_IncRef(value.pointer);
-    return value.pointer;
-  }
-  if (Array.isArray(value)) return listToPython(value);
-  if (value instanceof Map) return dictToPython(value.entries());
-  if (Object.getPrototypeOf(value) === Object.prototype || Object.getPrototypeOf(value) === null) {
-    return dictToPython(Object.entries(value as Record<string, unknown>));
-  }
-  throw new TypeError(
-    `pyframe: cannot convert ${Object.prototype.toString.call(value)} to Python; ` +
-      "pass a number, bigint, string, boolean, null, Array, Map, plain object or PyObject",
+  return tuple;
+}
+
+function depthLimit(options: ConvertOptions): number {
+  const depth = options.depth ?? DEFAULT_DEPTH;
+  if (!(depth >= 0)) throw new RangeError(`pyframe: depth must be a number of levels (0 or more), got ${depth}`);
+  return depth;
+}
+
+function tooDeep(limit: number): RangeError {
+  return new RangeError(
+    `pyframe: the value nests containers more than ${limit} levels deep; ` +
+      "pass { depth } with a larger limit, or convert it in parts",
   );
 }
 
-function listToPython(values: unknown[]): Ptr {
-  const { py } = open();
-  const list = check(py.PyList_New(values.length));
-  try {
-    values.forEach((item, i) => py.PyList_SetItem(list, i, toPython(item)));
-  } catch (error) {
-    py.Py_DecRef(list);
-    throw error;
+const safeLimit = 2 ** 53;
+const keyOut = new BigUint64Array(1), valueOut = new BigUint64Array(1);
+
+class PythonToJS {
+  #memo?: Map<Ptr, JSValue>;
+  #level = 0;
+  constructor(readonly c: Core, readonly limit: number) {}
+
+  convert(object: Ptr): JSValue {
+    const { c } = this;
+    if (object === c.none) return null;
+    if (object === c.true) return true;
+    if (object === c.false) return false;
+    const { py, types } = c;
+    const type = py.PyObject_Type(object);
+    py.Py_DecRef(type); // Only the address is compared; these types outlive the object.
+    switch (type) {
+      case types.int:
+        return this.#int(object);
+      case types.float:
+        return py.PyFloat_AsDouble(object);
+      case types.str:
+        return stringToJS(py, object) ?? this.#fail();
+      case types.bytes:
+        return bytesToJS(py, object) ?? this.#fail();
+      case types.bytearray:
+        return byteArrayToJS(py, object);
+      case types.memoryview:
+        return this.#memoryview(object);
+      case types.jsFunction:
+        return functionOf(c, object) as JSValue;
+    }
+    const seen = this.#memo?.get(object);
+    if (seen !== undefined) return seen;
+    if (type !== types.list && type !== types.tuple && type !== types.dict && type !== types.set && type !== types.frozenset) {
+      return PyObject.borrowed(object);
+    }
+    // Counted here, not in a wrapper, to keep the JS stack small for deep values.
+    if (++this.#level > this.limit) throw tooDeep(this.limit);
+    try {
+      if (type === types.list) return this.#sequence(object, py.PyList_Size(object), py.PyList_GetItem);
+      if (type === types.tuple) return this.#sequence(object, py.PyTuple_Size(object), py.PyTuple_GetItem);
+      if (type === types.dict) return this.#dict(object);
+      return this.#set(object);
+    } finally {
+      this.#level--;
+    }
   }
-  return list;
+
+  #fail(): never {
+    throw takeError();
+  }
+
+  #int(object: Ptr): number | bigint {
+    const { py } = this.c;
+    // A double holds every integer below 2^53 exactly, and rounding never takes a larger integer
+    // below 2^53: so |value| < 2^53 means the double is the int.
+    const value = py.PyLong_AsDouble(object);
+    if (value === -1 && py.PyErr_Occurred()) py.PyErr_Clear(); // OverflowError: beyond a double.
+    else if (Math.abs(value) < safeLimit) return value;
+    const hex = check(py.PyNumber_ToBase(object, 16));
+    try {
+      const text = stringToJS(py, hex)!;
+      return text.startsWith("-") ? -BigInt(text.slice(1)) : BigInt(text);
+    } finally {
+      py.Py_DecRef(hex);
+    }
+  }
+
+  #memoryview(object: Ptr): Uint8Array {
+    const { py } = this.c;
+    const copy = check(py.PyBytes_FromObject(object));
+    try {
+      return bytesToJS(py, copy) ?? this.#fail();
+    } finally {
+      py.Py_DecRef(copy);
+    }
+  }
+
+  #remember<T extends JSValue>(object: Ptr, value: T): T {
+    (this.#memo ??= new Map()).set(object, value);
+    return value;
+  }
+
+  #sequence(object: Ptr, size: number | bigint, item: (object: Ptr, index: number) => Ptr): JSValue[] {
+    const length = Number(size);
+    const result = this.#remember(object, new Array<JSValue>(length));
+    for (let i = 0; i < length; i++) result[i] = this.convert(item(object, i));
+    return result;
+  }
+
+  #dict(object: Ptr): Map<JSValue, JSValue> {
+    const { py } = this.c;
+    const result = this.#remember(object, new Map<JSValue, JSValue>());
+    // PyDict_Next's position is ours: nested dicts each start from a fresh one.
+    const position = new BigInt64Array(1);
+    while (py.PyDict_Next(object, position, keyOut, valueOut)) {
+      const key = runtime.pointer(keyOut[0]), value = runtime.pointer(valueOut[0]);
+      result.set(this.convert(key), this.convert(value));
+    }
+    return result;
+  }
+
+  #set(object: Ptr): Set<JSValue> {
+    const { py } = this.c;
+    const result = this.#remember(object, new Set<JSValue>());
+    const iterator = check(py.PyObject_GetIter(object));
+    try {
+      for (let item = py.PyIter_Next(iterator); item; item = py.PyIter_Next(iterator)) {
+        try {
+          result.add(this.convert(item));
+        } finally {
+          py.Py_DecRef(item);
+        }
+      }
+      if (py.PyErr_Occurred()) this.#fail();
+    } finally {
+      py.Py_DecRef(iterator);
+    }
+    return result;
+  }
 }
 
-function dictToPython(entries: Iterable<[unknown, unknown]>): Ptr {
-  const { py } = open();
-  const dict = check(py.PyDict_New());
-  try {
-    for (const [key, item] of entries) {
-      const k = toPython(key), v = toPython(item);
-      const status = py.PyDict_SetItem(dict, k, v);
-      py.Py_DecRef(k);
-      py.Py_DecRef(v);
-      checkStatus(status);
+class JSToPython {
+  /** JS containers already converted in this conversion → their Python object (borrowed). */
+  #memo?: Map<object, Ptr>;
+  #level = 0;
+  constructor(readonly c: Core, readonly limit: number) {}
+
+  convert(value: unknown): Ptr {
+    const { c } = this;
+    const { py } = c;
+    switch (typeof value) {
+      case "undefined":
+        return this.#new(c.none);
+      case "boolean":
+        return this.#new(value ? c.true : c.false);
+      case "number":
+        return check(isExactInt(value) ? py.PyLong_FromDouble(value) : py.PyFloat_FromDouble(value));
+      case "bigint":
+        return check(py.PyLong_FromString(cString(value.toString(16)), runtime.NULL, 16));
+      case "string":
+        return check(stringToPython(py, value));
+      case "function":
+        return functionToPython(c, value as (...args: never[]) => unknown);
+      case "symbol":
+        throw cannotConvert(value);
     }
-  } catch (error) {
-    py.Py_DecRef(dict);
-    throw error;
+    if (value === null) return this.#new(c.none);
+    if (value instanceof PyObject) return this.#new(value.pointer);
+    const object = value as object;
+    const seen = this.#memo?.get(object);
+    if (seen !== undefined) return this.#new(seen);
+    if (object instanceof Uint8Array || object instanceof Uint8ClampedArray) return check(bytesToPython(py, object));
+    if (object instanceof ArrayBuffer) return check(bytesToPython(py, new Uint8Array(object)));
+    const container = Array.isArray(object) || object instanceof Map || object instanceof Set || isPlainObject(object);
+    if (!container) throw cannotConvert(object);
+    // Counted here, not in a wrapper, to keep the JS stack small for deep values.
+    if (++this.#level > this.limit) throw tooDeep(this.limit);
+    try {
+      if (Array.isArray(object)) return this.#list(object);
+      if (object instanceof Map) return this.#dict(object, object.entries());
+      if (object instanceof Set) return this.#set(object);
+      return this.#dict(object, Object.entries(object));
+    } finally {
+      this.#level--;
+    }
   }
-  return dict;
+
+  #new(object: Ptr): Ptr {
+    this.c.py.Py_IncRef(object);
+    return object;
+  }
+
+  /** Records `object` for `value` before its items convert, so a cycle finds it. */
+  #remember(value: object, object: Ptr): Ptr {
+    (this.#memo ??= new Map()).set(value, object);
+    return object;
+  }
+
+  #list(values: unknown[]): Ptr {
+    const { py } = this.c;
+    const list = this.#remember(values, check(py.PyList_New(values.length)));
+    try {
+      for (let i = 0; i < values.length; i++) py.PyList_SetItem(list, i, this.convert(values[i]));
+    } catch (error) {
+      py.Py_DecRef(list); // Unset items are NULL, which a list deallocates fine.
+      throw error;
+    }
+    return list;
+  }
+
+  #dict(value: object, entries: Iterable<[unknown, unknown]>): Ptr {
+    const { py } = this.c;
+    const dict = this.#remember(value, check(py.PyDict_New()));
+    try {
+      for (const [key, item] of entries) {
+        const k = this.convert(key);
+        let v: Ptr = 0;
+        try {
+          v = this.convert(item);
+          checkStatus(py.PyDict_SetItem(dict, k, v));
+        } finally {
+          py.Py_DecRef(k);
+          if (v) py.Py_DecRef(v);
+        }
+      }
+    } catch (error) {
+      py.Py_DecRef(dict);
+      throw error;
+    }
+    return dict;
+  }
+
+  #set(values: Set<unknown>): Ptr {
+    const { py } = this.c;
+    const set = this.#remember(values, check(py.PySet_New(runtime.NULL)));
+    try {
+      for (const item of values) {
+        const converted = this.convert(item);
+        try {
+          checkStatus(py.PySet_Add(set, converted));
+        } finally {
+          py.Py_DecRef(converted);
+        }
+      }
+    } catch (error) {
+      py.Py_DecRef(set);
+      throw error;
+    }
+    return set;
+  }
+}
+
+/** Integral, within ±(2^53 − 1), and not -0 (which only a float keeps). */
+function isExactInt(value: number): boolean {
+  return Number.isSafeInteger(value) && !Object.is(value, -0);
+}
+
+function isPlainObject(value: object): boolean {
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+function cannotConvert(value: unknown): TypeError {
+  if (value instanceof Promise) {
+    return new TypeError("pyframe: cannot convert a Promise to Python; await it in JavaScript and pass the result");
+  }
+  const what = typeof value === "symbol" ? "a symbol" : `a ${(value as object).constructor?.name ?? Object.prototype.toString.call(value)}`;
+  return new TypeError(
+    `pyframe: cannot convert ${what} to Python; pass a number, bigint, string, boolean, null, undefined, ` +
+      "Array, Map, Set, plain object, Uint8Array, function or PyObject",
+  );
 }

@@ -9,6 +9,8 @@ import type { PyObject } from "./object.ts";
 /**
  * A Python exception surfaced in TypeScript: `type` is the exception class name (`ValueError`),
  * `pythonMessage` its `str()`, `traceback` the formatted traceback, `value` the exception object.
+ * `SystemExit` and `KeyboardInterrupt` arrive as the subclasses {@link SystemExit} and
+ * {@link KeyboardInterrupt}, so code catching errors in general can still tell them apart.
  *
  * @example
  * ```ts
@@ -26,4 +28,42 @@ export class PythonError extends Error {
   ) {
     super(pythonMessage ? `${type}: ${pythonMessage}` : type);
   }
+}
+
+/**
+ * Python's `SystemExit` (`sys.exit()`), never acted on by pyframe: the host process keeps running
+ * and decides. `code` is the exit code or message given to `sys.exit` (`null` for none).
+ *
+ * @example
+ * ```ts
+ * import { python, SystemExit } from "@pyframe/dynamo";
+ * try { python.exec("import sys; sys.exit(3)"); } catch (e) { if (e instanceof SystemExit) console.log(e.code); } // 3
+ * ```
+ */
+export class SystemExit extends PythonError {
+  override name = "SystemExit";
+  constructor(
+    type: string,
+    pythonMessage: string,
+    traceback: string,
+    value: PyObject | undefined,
+    /** The argument of `sys.exit`, converted; `null` when none was given. */
+    readonly code: unknown,
+  ) {
+    super(type, pythonMessage, traceback, value);
+  }
+}
+
+/**
+ * Python's `KeyboardInterrupt` (raised by Python code or `_thread.interrupt_main()`; pyframe never
+ * installs Python's SIGINT handler, so Ctrl+C stays with the host).
+ *
+ * @example
+ * ```ts
+ * import { KeyboardInterrupt, python } from "@pyframe/dynamo";
+ * try { python.exec("raise KeyboardInterrupt"); } catch (e) { console.log(e instanceof KeyboardInterrupt); } // true
+ * ```
+ */
+export class KeyboardInterrupt extends PythonError {
+  override name = "KeyboardInterrupt";
 }

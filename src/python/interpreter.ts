@@ -4,10 +4,11 @@
  * @module
  */
 
-import { cString } from "../ffi/mod.ts";
+import { cString, inPython } from "../ffi/mod.ts";
 import { check, helperFunction as helper, open } from "./_core.ts";
-import { type JSValue, toPython } from "./convert.ts";
+import { type ConvertOptions, type JSValue, toPythonValue } from "./convert.ts";
 import { PyObject } from "./object.ts";
+import { type CallableOptions, functionToPython } from "./_callback.ts";
 
 /** Options for {@link python.exec} and {@link python.eval}. */
 export interface RunOptions {
@@ -15,13 +16,24 @@ export interface RunOptions {
   filename?: string;
 }
 
+/** Options for {@link python.importFile}. */
+export interface ImportFileOptions {
+  /** The module's name in `sys.modules`; default: the file name without its extension. */
+  name?: string;
+}
+
+export type { CallableOptions };
+
 /** The interface of {@link python}. */
 export interface Python {
   exec(source: string, options?: RunOptions): void;
   eval(expression: string, options?: RunOptions): JSValue;
   import(name: string): PyObject;
+  importFile(path: string, options?: ImportFileOptions): PyObject;
   readonly builtins: PyObject;
-  toPython(value: unknown): PyObject;
+  toPython(value: unknown, options?: ConvertOptions): PyObject;
+  callable(fn: (...args: never[]) => unknown, options?: CallableOptions): PyObject;
+  batch<T>(body: () => T): T;
   readonly version: string;
   open(): void;
 }
@@ -29,6 +41,9 @@ export interface Python {
 /**
  * The embedded CPython. Code runs in `__main__`; functions defined by `exec` keep their source, so
  * `inspect.getsource` (and a Dynamo's `frame.source`) works on them.
+ *
+ * Python runs on the JS thread and holds the GIL only while a call is in progress: between calls,
+ * and while JS awaits, Python threads run.
  *
  * @example
  * ```ts
@@ -51,24 +66,83 @@ export const python: Python = {
     return result.toJS();
   },
 
-  /** Imports a module by name. */
+  /** Imports a module by name (`import a.b` gives the module `a.b`). */
   import(name: string): PyObject {
-    return new PyObject(check(open().py.PyImport_ImportModule(cString(name))));
+    const c = open();
+    return inPython(() => new PyObject(check(c.py.PyImport_ImportModule(cString(name)))));
   },
 
-  /** The `builtins` module. */
+  /**
+   * Imports the Python file at `path` (a `.py` file, or a C extension module) and registers it in
+   * `sys.modules`, so its own imports of itself and pickling work.
+   *
+   * @example
+   * ```ts
+   * import { python } from "@pyframe/dynamo";
+   * using tools = python.importFile("./tools.py");
+   * tools.callMethod("main");
+   * ```
+   */
+  importFile(path: string, options: ImportFileOptions = {}): PyObject {
+    using importFile = helper("import_file");
+    return importFile.call(path, options.name ?? null);
+  },
+
+  /** The `builtins` module: `python.builtins.get("len")`. */
   get builtins(): PyObject {
-    return python.import("builtins");
+    return PyObject.borrowed(open().builtins);
   },
 
   /** Converts a JS value to a Python object (see {@link toPython}). */
-  toPython(value: unknown): PyObject {
-    return new PyObject(toPython(value));
+  toPython(value: unknown, options: ConvertOptions = {}): PyObject {
+    const c = open();
+    return inPython(() => new PyObject(toPythonValue(c, value, options)));
+  },
+
+  /**
+   * A Python callable running `fn` (any JS function passed to Python becomes one; this names it or
+   * asks for raw arguments). Python arguments arrive converted, keyword arguments as one trailing
+   * plain object; the result converts back. A JS exception becomes a Python `JSError`
+   * (a RuntimeError) and, uncaught in Python, reaches the TypeScript caller as itself. Called from
+   * a Python thread other than the JS thread, the callable raises RuntimeError instead of running.
+   *
+   * @example
+   * ```ts
+   * import { python } from "@pyframe/dynamo";
+   * using twice = python.callable((x: number) => 2 * x, { name: "twice" });
+   * using builtins = python.builtins;
+   * builtins.get("list").call(builtins.get("map").call(twice, [1, 2])).toJS(); // [2, 4]
+   * ```
+   */
+  callable(fn: (...args: never[]) => unknown, options: CallableOptions = {}): PyObject {
+    if (typeof fn !== "function") throw new TypeError(`pyframe: python.callable needs a function, got ${typeof fn}`);
+    const c = open();
+    return inPython(() => new PyObject(functionToPython(c, fn, options)));
+  },
+
+  /**
+   * Runs `body` holding the GIL throughout, so many small calls take it once instead of once each
+   * (faster, and no Python thread runs in between). Keep `body` synchronous: after an `await` the
+   * GIL is taken per call again.
+   *
+   * @example
+   * ```ts
+   * import { python } from "@pyframe/dynamo";
+   * python.exec("def add(a, b):\n    return a + b\n");
+   * using add = python.import("__main__").get("add");
+   * const sum = python.batch(() => [1, 2, 3].reduce((total, x) => add.call(total, x).toJS() as number, 0)); // 6
+   * ```
+   */
+  batch<T>(body: () => T): T {
+    open();
+    return inPython(body);
   },
 
   /** The running CPython's version, e.g. `"3.11.7"`. */
   get version(): string {
-    return String(python.import("platform").get("python_version").call().toJS());
+    using platform = python.import("platform");
+    using version = platform.callMethod("python_version");
+    return version.toString();
   },
 
   /** Opens the interpreter now rather than on first use; throws LoadError when it cannot. */

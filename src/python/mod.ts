@@ -4,8 +4,9 @@
  * @module
  */
 
-export { type Python, python, type RunOptions } from "./interpreter.ts";
-export { kw, KeywordArguments, PyObject } from "./object.ts";
-export { type JSValue, toJS, toPython } from "./convert.ts";
-export { PythonError } from "./error.ts";
-export { check, helperFunction, type HideOptions, hideFramesOf, open, raise, takeError } from "./_core.ts";
+export { type CallableOptions, type ImportFileOptions, type Python, python, type RunOptions } from "./interpreter.ts";
+export { type ComparisonOperator, kw, KeywordArguments, PyObject } from "./object.ts";
+export { type ConvertOptions, DEFAULT_DEPTH, type JSValue, toJS, toPython } from "./convert.ts";
+export { KeyboardInterrupt, PythonError, SystemExit } from "./error.ts";
+export { check, helperFunction, type HideOptions, hideFramesOf, open, raise, readString, takeError } from "./_core.ts";
+export { handleCount } from "./_handles.ts";

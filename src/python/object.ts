@@ -5,11 +5,31 @@
  * @module
  */
 
-import { cString, type Ptr } from "../ffi/mod.ts";
-import { check, checkStatus, open, readString } from "./_core.ts";
-import { toJS, toPython, type JSValue } from "./convert.ts";
+import { cString, enterPython, leavePython, type Ptr, runtime } from "../ffi/mod.ts";
+import { check, checkStatus, type Core, open, takeError, withPython } from "./_core.ts";
+import { type ConvertOptions, type JSValue, toJSValue, toPythonValue, tupleOf } from "./convert.ts";
+import { PythonError } from "./error.ts";
+import { raiseJSError } from "./_callback.ts";
+import { stringToJS } from "./_text.ts";
 
-const released = new FinalizationRegistry<Ptr>((pointer) => open().py.Py_DecRef(pointer));
+// References whose wrappers were garbage-collected: released together, under one GIL acquisition,
+// in a microtask after the finalizers ran (a finalizer runs outside any Python scope).
+const pendingReleases: Ptr[] = [];
+let releaseScheduled = false;
+
+function releaseCollected(): void {
+  releaseScheduled = false;
+  withPython((c) => {
+    while (pendingReleases.length) c.py.Py_DecRef(pendingReleases.pop()!);
+  });
+}
+
+const collected = new FinalizationRegistry<Ptr>((pointer) => {
+  pendingReleases.push(pointer);
+  if (releaseScheduled) return;
+  releaseScheduled = true;
+  queueMicrotask(releaseCollected);
+});
 
 /** Keyword arguments for {@link PyObject.call}: `f.call(1, kw({ sep: "-" }))`. */
 export class KeywordArguments {
@@ -22,20 +42,30 @@ export class KeywordArguments {
  * @example
  * ```ts
  * import { kw, python } from "@pyframe/dynamo";
- * python.import("builtins").get("print").call("a", "b", kw({ sep: "-" })); // prints a-b
+ * python.builtins.get("print").call("a", "b", kw({ sep: "-" })); // prints a-b
  * ```
  */
 export function kw(values: Record<string, unknown>): KeywordArguments {
   return new KeywordArguments(values);
 }
 
+/** Operators for {@link PyObject.compare}, in CPython's `Py_LT` … `Py_GE` order. */
+const comparisons = { "<": 0, "<=": 1, "==": 2, "!=": 3, ">": 4, ">=": 5 } as const;
+
+/** A comparison operator for {@link PyObject.compare}. */
+export type ComparisonOperator = keyof typeof comparisons;
+
 /**
- * A Python object held from TypeScript.
+ * A Python object held from TypeScript. Every method takes the GIL for its own duration.
+ *
+ * Calls take positional arguments, then optionally {@link kw} as the last argument for keyword
+ * arguments: `f.call(1, 2, kw({ key: "v" }))` is Python's `f(1, 2, key="v")`. Arguments convert
+ * with {@link toPython}; results stay PyObjects until `toJS()`.
  *
  * @example
  * ```ts
  * import { python } from "@pyframe/dynamo";
- * const math = python.import("math");
+ * using math = python.import("math");
  * math.get("sqrt").call(16).toJS(); // 4
  * ```
  */
@@ -46,113 +76,266 @@ export class PyObject {
   constructor(pointer: Ptr) {
     if (!pointer) throw new TypeError("pyframe: PyObject needs a non-NULL pointer");
     this.#pointer = pointer;
-    released.register(this, pointer, this);
+    collected.register(this, pointer, this);
   }
 
   /** Wraps a borrowed reference, taking a strong reference of its own. */
   static borrowed(pointer: Ptr): PyObject {
-    open().py.Py_IncRef(pointer);
+    withPython((c) => c.py.Py_IncRef(pointer));
     return new PyObject(pointer);
   }
 
   /** The object's address; throws once disposed. */
   get pointer(): Ptr {
-    if (!this.#pointer) throw new ReferenceError("pyframe: this PyObject was disposed");
+    if (!this.#pointer) throw new ReferenceError("pyframe: this PyObject was disposed; keep it (no `using`, no dispose()) while you use it");
     return this.#pointer;
   }
 
   /** Attribute `name`, as a PyObject. Throws PythonError (AttributeError) when missing. */
   get(name: string): PyObject {
-    return new PyObject(check(open().py.PyObject_GetAttrString(this.pointer, cString(name))));
+    return withPython((c) => new PyObject(check(c.py.PyObject_GetAttrString(this.pointer, cString(name)))));
   }
 
   /** Sets attribute `name` to `value` (converted). */
   set(name: string, value: unknown): void {
-    const converted = toPython(value);
-    try {
-      checkStatus(open().py.PyObject_SetAttrString(this.pointer, cString(name), converted));
-    } finally {
-      open().py.Py_DecRef(converted);
-    }
+    withPython((c) => {
+      const converted = toPythonValue(c, value);
+      try {
+        checkStatus(c.py.PyObject_SetAttrString(this.pointer, cString(name), converted));
+      } finally {
+        c.py.Py_DecRef(converted);
+      }
+    });
   }
 
-  /** Whether attribute `name` exists. */
+  /** Whether attribute `name` exists (`hasattr`). */
   has(name: string): boolean {
-    return open().py.PyObject_HasAttrString(this.pointer, cString(name)) === 1;
+    return withPython((c) => c.py.PyObject_HasAttrString(this.pointer, cString(name)) === 1);
+  }
+
+  /** Deletes attribute `name` (`del self.name`). Throws PythonError (AttributeError) when missing. */
+  delete(name: string): void {
+    withPython((c) => checkStatus(c.py.PyObject_SetAttrString(this.pointer, cString(name), runtime.NULL)));
   }
 
   /** `self[key]`, as a PyObject. */
   item(key: unknown): PyObject {
-    const converted = toPython(key);
-    try {
-      return new PyObject(check(open().py.PyObject_GetItem(this.pointer, converted)));
-    } finally {
-      open().py.Py_DecRef(converted);
-    }
+    return withPython((c) => this.#withConverted(c, key, (k) => new PyObject(check(c.py.PyObject_GetItem(this.pointer, k)))));
+  }
+
+  /** `self[key] = value`. */
+  setItem(key: unknown, value: unknown): void {
+    withPython((c) =>
+      this.#withConverted(c, key, (k) => this.#withConverted(c, value, (v) => checkStatus(c.py.PyObject_SetItem(this.pointer, k, v))))
+    );
+  }
+
+  /** `del self[key]`. */
+  deleteItem(key: unknown): void {
+    withPython((c) => this.#withConverted(c, key, (k) => checkStatus(c.py.PyObject_DelItem(this.pointer, k))));
+  }
+
+  /** `value in self`. */
+  contains(value: unknown): boolean {
+    return withPython((c) => this.#withConverted(c, value, (v) => checkStatus(c.py.PySequence_Contains(this.pointer, v)) === 1));
+  }
+
+  /** `len(self)`. */
+  len(): number {
+    return withPython((c) => Number(this.#checkSize(c, c.py.PyObject_Length(this.pointer))));
   }
 
   /** Calls the object; a trailing {@link kw} gives keyword arguments. Returns a PyObject. */
   call(...args: unknown[]): PyObject {
-    const { py } = open();
-    const last = args.at(-1);
-    const keywords = last instanceof KeywordArguments ? last : undefined;
-    const positional = keywords ? args.slice(0, -1) : args;
-    const tuple = check(py.PyTuple_New(positional.length));
-    let kwargs = 0;
+    const c = open();
+    enterPython();
     try {
-      positional.forEach((arg, i) => py.PyTuple_SetItem(tuple, i, toPython(arg)));
-      if (keywords) kwargs = toPython(new Map(Object.entries(keywords.values)));
-      return new PyObject(check(py.PyObject_Call(this.pointer, tuple, kwargs)));
+      return new PyObject(callObject(c, this.pointer, args));
     } finally {
-      py.Py_DecRef(tuple);
-      if (kwargs) py.Py_DecRef(kwargs);
+      leavePython();
     }
   }
 
+  /** Calls method `name` (`self.name(*args)`); a trailing {@link kw} gives keyword arguments. */
+  callMethod(name: string, ...args: unknown[]): PyObject {
+    return withPython((c) => {
+      const method = check(c.py.PyObject_GetAttrString(this.pointer, cString(name)));
+      try {
+        return new PyObject(callObject(c, method, args));
+      } finally {
+        c.py.Py_DecRef(method);
+      }
+    });
+  }
+
   /** Converts to a JS value (see {@link toJS}); objects without a JS equivalent stay PyObjects. */
-  toJS(): JSValue {
-    return toJS(this.pointer);
+  toJS(options: ConvertOptions = {}): JSValue {
+    const c = open();
+    enterPython();
+    try {
+      return toJSValue(c, this.pointer, options);
+    } finally {
+      leavePython();
+    }
   }
 
   /** Python's `str(self)`. */
   toString(): string {
-    const { py } = open();
-    const text = check(py.PyObject_Str(this.pointer));
-    try {
-      return readString(text);
-    } finally {
-      py.Py_DecRef(text);
-    }
+    return withPython((c) => textOf(c, c.py.PyObject_Str(this.pointer)));
   }
 
   /** Python's `repr(self)`. */
   repr(): string {
-    const { py } = open();
-    const text = check(py.PyObject_Repr(this.pointer));
-    try {
-      return readString(text);
-    } finally {
-      py.Py_DecRef(text);
-    }
+    return withPython((c) => textOf(c, c.py.PyObject_Repr(this.pointer)));
   }
 
-  /** Whether this is an instance of `type` (a PyObject naming a class). */
+  /** `isinstance(self, type)`; `type` may be a tuple of classes. */
   isInstance(type: PyObject): boolean {
-    return checkStatus(open().py.PyObject_IsInstance(this.pointer, type.pointer)) === 1;
+    return withPython((c) => checkStatus(c.py.PyObject_IsInstance(this.pointer, type.pointer)) === 1);
+  }
+
+  /** `type(self)`. */
+  get type(): PyObject {
+    return withPython((c) => new PyObject(check(c.py.PyObject_Type(this.pointer))));
   }
 
   /** The name of the object's type (`"int"`, `"function"`). */
   get typeName(): string {
-    using type = new PyObject(check(open().py.PyObject_Type(this.pointer)));
-    return type.get("__name__").toString();
+    using type = this.type;
+    using name = type.get("__name__");
+    return name.toString();
+  }
+
+  /** `self is other`: the same Python object. */
+  is(other: PyObject): boolean {
+    return this.pointer === other.pointer;
+  }
+
+  /** `self == other` (`other` converted), as Python decides it. */
+  equals(other: unknown): boolean {
+    return this.compare("==", other);
+  }
+
+  /** `self <op> other` (`other` converted), e.g. `compare("<", 3)`. */
+  compare(operator: ComparisonOperator, other: unknown): boolean {
+    const op = comparisons[operator];
+    if (op === undefined) {
+      throw new TypeError(`pyframe: compare() takes one of ${Object.keys(comparisons).join(" ")}, got ${JSON.stringify(operator)}`);
+    }
+    return withPython((c) => this.#withConverted(c, other, (o) => checkStatus(c.py.PyObject_RichCompareBool(this.pointer, o, op)) === 1));
+  }
+
+  /** `hash(self)`: a number, or a bigint when beyond 2^53. Throws PythonError (TypeError) when unhashable. */
+  hash(): number | bigint {
+    return withPython((c) => {
+      const value = this.#checkSize(c, c.py.PyObject_Hash(this.pointer));
+      const asNumber = Number(value);
+      return Number.isSafeInteger(asNumber) ? asNumber : BigInt(value);
+    });
+  }
+
+  /**
+   * Iterates like Python's `for`: each item is a new PyObject (dispose it, or let GC release it).
+   *
+   * @example
+   * ```ts
+   * import { python } from "@pyframe/dynamo";
+   * for (const item of python.toPython([1, 2])) console.log(item.toJS()); // 1, then 2
+   * ```
+   */
+  *[Symbol.iterator](): Iterator<PyObject> {
+    using iterator = withPython((c) => new PyObject(check(c.py.PyObject_GetIter(this.pointer))));
+    for (;;) {
+      const item = withPython((c) => {
+        const next = c.py.PyIter_Next(iterator.pointer);
+        if (next) return new PyObject(next);
+        if (c.py.PyErr_Occurred()) throw takeError();
+        return undefined;
+      });
+      if (!item) return;
+      yield item;
+    }
+  }
+
+  /**
+   * Python's `with self as value: body(value)`: calls `__enter__`, runs `body`, and always calls
+   * `__exit__`, with the exception when `body` throws (a JS error reaches Python as a
+   * `RuntimeError` subclass, `JSError`). If `__exit__` returns true the exception is suppressed
+   * and `with` returns undefined, as in Python. A `body` returning a Promise is awaited before
+   * `__exit__`.
+   *
+   * @example
+   * ```ts
+   * import { python } from "@pyframe/dynamo";
+   * using builtins = python.builtins;
+   * using file = builtins.get("open").call("/etc/hostname");
+   * const text = file.with((f) => f.callMethod("read").toJS());
+   * ```
+   */
+  with<T>(body: (value: PyObject) => Promise<T>): Promise<T | undefined>;
+  with<T>(body: (value: PyObject) => T): T | undefined;
+  with<T>(body: (value: PyObject) => T | Promise<T>): T | undefined | Promise<T | undefined> {
+    const [enter, exit] = this.#contextMethods();
+    let value: PyObject;
+    try {
+      value = enter.call(this);
+    } catch (error) {
+      exit.dispose();
+      throw error;
+    } finally {
+      enter.dispose();
+    }
+    const finish = (error: unknown, failed: boolean) => {
+      try {
+        if (!failed) return void this.#exit(exit, undefined);
+        if (this.#exit(exit, error)) return;
+        throw error;
+      } finally {
+        exit.dispose();
+        value.dispose();
+      }
+    };
+    let result: T | Promise<T>;
+    try {
+      result = body(value);
+    } catch (error) {
+      return finish(error, true);
+    }
+    if (result instanceof Promise) {
+      return result.then((settled) => (finish(undefined, false), settled), (error) => finish(error, true));
+    }
+    finish(undefined, false);
+    return result;
+  }
+
+  #contextMethods(): [PyObject, PyObject] {
+    using type = this.type;
+    if (!type.has("__enter__") || !type.has("__exit__")) {
+      throw new TypeError(`pyframe: with() needs a context manager (a type with __enter__ and __exit__); ${type.get("__name__")} is not one`);
+    }
+    return [type.get("__enter__"), type.get("__exit__")];
+  }
+
+  /** Calls `__exit__` for `error` (none when undefined); true when it suppresses the error. */
+  #exit(exit: PyObject, error: unknown): boolean {
+    if (error === undefined) {
+      exit.call(this, null, null, null).dispose();
+      return false;
+    }
+    using exception = pythonException(error);
+    using type = exception.type;
+    using traceback = exception.get("__traceback__");
+    using suppress = exit.call(this, type, exception, traceback);
+    return withPython((c) => checkStatus(c.py.PyObject_IsTrue(suppress.pointer)) === 1);
   }
 
   /** Releases the reference now; later use throws. Safe to call twice. */
   dispose(): void {
     if (!this.#pointer) return;
-    released.unregister(this);
-    open().py.Py_DecRef(this.#pointer);
+    collected.unregister(this);
+    const pointer = this.#pointer;
     this.#pointer = 0;
+    withPython((c) => c.py.Py_DecRef(pointer));
   }
 
   [Symbol.dispose](): void {
@@ -172,4 +355,69 @@ export class PyObject {
   #inspect(): string {
     return this.#pointer ? `PyObject(${this.repr()})` : "PyObject(<disposed>)";
   }
+
+  #withConverted<T>(c: Core, value: unknown, body: (converted: Ptr) => T): T {
+    const converted = toPythonValue(c, value);
+    try {
+      return body(converted);
+    } finally {
+      c.py.Py_DecRef(converted);
+    }
+  }
+
+  #checkSize(c: Core, size: number | bigint): number | bigint {
+    if (Number(size) === -1 && c.py.PyErr_Occurred()) throw takeError();
+    return size;
+  }
+}
+
+/** Calls `callable` with JS arguments (a trailing {@link kw} gives keywords); a new reference. */
+function callObject(c: Core, callable: Ptr, args: unknown[]): Ptr {
+  const { py } = c;
+  const last = args.at(-1);
+  const keywords = last instanceof KeywordArguments ? last : undefined;
+  const tuple = tupleOf(c, keywords ? args.slice(0, -1) : args);
+  let kwargs: Ptr = runtime.NULL;
+  try {
+    if (keywords) kwargs = toPythonValue(c, new Map(Object.entries(keywords.values)));
+    return check(py.PyObject_Call(callable, tuple, kwargs));
+  } finally {
+    py.Py_DecRef(tuple);
+    if (kwargs) py.Py_DecRef(kwargs);
+  }
+}
+
+/** The text of a new `str` reference (consumed), or the pending error thrown. */
+function textOf(c: Core, text: Ptr): string {
+  check(text);
+  try {
+    return stringToJS(c.py, text) ?? (() => {
+      throw takeError();
+    })();
+  } finally {
+    c.py.Py_DecRef(text);
+  }
+}
+
+/** The Python exception object for a JS error: a PythonError's own, or a new JSError. */
+function pythonException(error: unknown): PyObject {
+  if (error instanceof PythonError && error.value) return PyObject.borrowed(error.value.pointer);
+  return withPython((c) => {
+    raiseJSError(c, error);
+    const thrown = takeRaw(c);
+    return new PyObject(thrown);
+  });
+}
+
+const kindOut = new BigUint64Array(1), valueOut = new BigUint64Array(1), tracebackOut = new BigUint64Array(1);
+
+/** Clears the pending exception and returns a new reference to its (normalized) value. */
+function takeRaw(c: Core): Ptr {
+  const { py } = c;
+  py.PyErr_Fetch(kindOut, valueOut, tracebackOut);
+  py.PyErr_NormalizeException(kindOut, valueOut, tracebackOut);
+  const [k, v, t] = [kindOut[0], valueOut[0], tracebackOut[0]].map(runtime.pointer);
+  if (k) py.Py_DecRef(k);
+  if (t) py.Py_DecRef(t);
+  return check(v);
 }

@@ -1,0 +1,137 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { handleCount, kw, type PyObject, python, PythonError, SystemExit } from "../src/python/mod.ts";
+
+python.exec(`
+import gc
+
+def apply(f, *args, **kwargs):
+    return f(*args, **kwargs)
+
+def apply_many(f, times):
+    total = 0
+    for i in range(times):
+        total += f(i)
+    return total
+
+def catching(f):
+    try:
+        f()
+    except RuntimeError as e:
+        return [type(e).__name__, isinstance(e, RuntimeError), str(e)]
+
+def catching_value_error(f):
+    try:
+        f()
+    except ValueError as e:
+        return "caught " + str(e)
+
+kept = []
+def keep(f):
+    kept.append(f)
+
+def drop_all():
+    kept.clear()
+    gc.collect()
+`);
+const main = python.import("__main__");
+const apply = main.get("apply");
+
+test("a JS function passed to Python is a Python callable; arguments and results convert", () => {
+  assert.is(apply.call((a: number, b: number) => a + b, 2, 3).toJS(), 5);
+  assert.equal(apply.call((list: number[]) => list.map((x) => x * 2), [1, 2]).toJS(), [2, 4]);
+  using builtins = python.builtins;
+  using mapped = builtins.get("map").call((x: string) => x.toUpperCase(), ["a", "b"]);
+  assert.equal(builtins.get("list").call(mapped).toJS(), ["A", "B"]);
+  using sorted = builtins.get("sorted").call([3, 1, 2], kw({ key: (x: number) => -x }));
+  assert.equal(sorted.toJS(), [3, 2, 1]);
+  assert.is(apply.call(() => undefined).toJS(), null, "undefined comes back as None");
+  assert.is(apply.call(() => 2n ** 70n).toJS(), 2n ** 70n);
+});
+
+test("Python keyword arguments arrive as one trailing plain object", () => {
+  const seen: unknown[][] = [];
+  python.exec("def call_with_keywords(f):\n    return f(1, [2], key='v', flag=True)\n");
+  const result = main.get("call_with_keywords").call((...args: unknown[]) => {
+    seen.push(args);
+    return "done";
+  });
+  assert.is(result.toJS(), "done");
+  assert.equal(seen, [[1, [2], { key: "v", flag: true }]]);
+});
+
+test("a JS function comes back to JS as itself; its repr and name are Python's view of it", () => {
+  function namedHelper() {}
+  assert.is(apply.call((f: unknown) => f, namedHelper).toJS(), namedHelper);
+  python.exec("def identity(x):\n    return x\n");
+  assert.is(main.get("identity").call(namedHelper).toJS(), namedHelper);
+  using wrapped = python.toPython(namedHelper);
+  assert.is(wrapped.repr(), "<JavaScript function namedHelper>");
+  assert.is(wrapped.get("__name__").toJS(), "namedHelper");
+  using named = python.callable(() => 1, { name: "custom" });
+  assert.is(named.get("__name__").toJS(), "custom");
+});
+
+test("a JS exception becomes a catchable Python RuntimeError (JSError); uncaught it returns as the original", () => {
+  const thrown = new TypeError("bad input");
+  const fails = () => {
+    throw thrown;
+  };
+  assert.equal(main.get("catching").call(fails).toJS(), ["JSError", true, "TypeError: bad input"]);
+  assert.throws(() => apply.call(fails), (e: unknown) => e === thrown);
+  assert.throws(() => apply.call(() => {
+    throw "a string";
+  }), (e: unknown) => e === "a string");
+});
+
+test("a Python exception inside a JS callback is a PythonError there, and keeps its Python type on the way out", () => {
+  let inside: unknown;
+  const result = main.get("catching_value_error").call(() => {
+    try {
+      python.eval("int('x')");
+    } catch (error) {
+      inside = error;
+      throw error;
+    }
+  });
+  assert.instance(inside, PythonError);
+  assert.is((inside as PythonError).type, "ValueError");
+  assert.match(result.toJS() as string, /^caught invalid literal for int\(\) with base 10: 'x'$/);
+  assert.throws(() => apply.call(() => python.exec("import sys\nsys.exit(7)\n")), (e: unknown) => e instanceof SystemExit && e.code === 7);
+});
+
+test("callbacks nest: JS calls Python calls JS calls Python", () => {
+  const depthOf = (n: number): number => n === 0 ? 0 : 1 + (apply.call(depthOf, n - 1).toJS() as number);
+  assert.is(depthOf(20), 20);
+});
+
+test("rawArguments hands Python objects to JS unconverted (mutations are seen by Python)", () => {
+  using append = python.callable((list: PyObject) => void list.callMethod("append", 4), { rawArguments: true });
+  python.exec("numbers = [1, 2, 3]\n");
+  apply.call(append, main.get("numbers"));
+  assert.equal(python.eval("numbers"), [1, 2, 3, 4]);
+});
+
+test("a callable is released when Python drops it: no handle kept per call or per dropped callable", () => {
+  python.eval("drop_all()");
+  const before = handleCount();
+  const add = (x: number) => x + 1;
+  assert.is(main.get("apply_many").call(add, 10_000).toJS(), (10_000 * 9_999) / 2 + 10_000);
+  assert.is(handleCount(), before, "10,000 calls keep nothing");
+  for (let i = 0; i < 1_000; i++) main.get("keep").call(() => i).dispose();
+  assert.is(handleCount(), before + 1_000, "kept callables are held");
+  python.eval("drop_all()");
+  assert.is(handleCount(), before, "dropped callables are released");
+  main.get("catching").call(() => {
+    throw new Error("x");
+  }).dispose();
+  assert.is(handleCount(), before, "a caught JS error is released with its exception");
+});
+
+test("a PyObject returned from a callback goes to Python as itself", () => {
+  using object = python.eval("object()") as PyObject;
+  using back = apply.call(() => object);
+  assert.ok(back.is(object));
+});
+
+test.run();

@@ -1,0 +1,171 @@
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { type JSValue, PyObject, python, toJS } from "../src/python/mod.ts";
+
+python.exec(`
+def kind(x):
+    return type(x).__name__ + ":" + repr(x)
+
+def identity(x):
+    return x
+`);
+const main = python.import("__main__");
+const kind = main.get("kind");
+const identity = main.get("identity");
+
+/** JS → Python → JS. */
+function roundTrip(value: unknown): JSValue {
+  using result = identity.call(value);
+  return result.toJS();
+}
+
+function pythonKind(value: unknown): string {
+  using result = kind.call(value);
+  return result.toJS() as string;
+}
+
+test("integers are exact both ways: number within 2^53, bigint beyond, no digit limit", () => {
+  for (const value of [0, 1, -1, 2 ** 53 - 1, -(2 ** 53 - 1), 123456789]) {
+    assert.is(roundTrip(value), value);
+    assert.is(pythonKind(value), `int:${value}`);
+  }
+  assert.is(python.eval("2**53"), 2n ** 53n);
+  assert.is(python.eval("-(2**53)"), -(2n ** 53n));
+  assert.is(python.eval("2**53 + 1"), 2n ** 53n + 1n);
+  assert.is(python.eval("2**63"), 2n ** 63n);
+  assert.is(python.eval("-(2**64) - 1"), -(2n ** 64n) - 1n);
+  const huge = 7n ** 20000n; // 16,900 decimal digits: beyond Python's int/str digit limit
+  assert.is(roundTrip(huge), huge);
+  assert.is(roundTrip(-huge), -huge);
+  using isHuge = python.eval("lambda x: x == 7**20000") as PyObject;
+  assert.is(isHuge.call(huge).toJS(), true, "Python sees the same integer");
+  assert.is(pythonKind(5n), "int:5");
+  assert.is(roundTrip(5n), 5, "a small bigint comes back as a number");
+});
+
+test("floats stay floats: fractions, unsafe integers, -0, infinities and NaN", () => {
+  assert.is(pythonKind(0.1), "float:0.1");
+  assert.is(roundTrip(0.1), 0.1);
+  assert.is(pythonKind(2 ** 60), "float:1.152921504606847e+18");
+  assert.ok(Object.is(roundTrip(-0), -0));
+  assert.is(pythonKind(-0), "float:-0.0");
+  assert.is(roundTrip(Infinity), Infinity);
+  assert.is(roundTrip(-Infinity), -Infinity);
+  assert.ok(Number.isNaN(roundTrip(NaN)));
+  assert.is(python.eval("1e308 * 10"), Infinity);
+  assert.is(python.eval("2.0"), 2);
+});
+
+test("strings keep every code point: non-ASCII, emoji, NUL, lone surrogates", () => {
+  const samples = ["", "ascii", "é", "日本語", "😀 emoji", "a\0b", "\ud800", "x\udfffy", "\ud83d", "\ufeffbom first"];
+  for (const text of samples) {
+    assert.is(roundTrip(text), text, JSON.stringify(text));
+  }
+  assert.is(python.eval("len('😀')"), 1);
+  using length = python.builtins.get("len");
+  assert.is(length.call("😀").toJS(), 1, "an astral character is one code point in Python");
+  assert.is(length.call("\ud800x").toJS(), 2, "a lone surrogate is one code point in Python");
+  assert.is(python.eval("hex(ord('\\ud800'))"), "0xd800");
+  assert.is(python.eval("'\\udc80abc'"), "\udc80abc");
+  const long = "é😀".repeat(100_000);
+  assert.is(roundTrip(long), long);
+  const longSurrogates = "\ud800a".repeat(50_000);
+  assert.is(roundTrip(longSurrogates), longSurrogates);
+});
+
+test("bytes, bytearray and memoryview become Uint8Array; Uint8Array and ArrayBuffer become bytes", () => {
+  assert.equal(python.eval("b'\\x00\\xffab'"), new Uint8Array([0, 255, 97, 98]));
+  assert.equal(python.eval("bytearray(b'xy')"), new Uint8Array([120, 121]));
+  assert.equal(python.eval("memoryview(b'abcdef')[1:3]"), new Uint8Array([98, 99]));
+  assert.equal(python.eval("b''"), new Uint8Array(0));
+  assert.is(pythonKind(new Uint8Array([1, 2])), "bytes:b'\\x01\\x02'");
+  assert.is(pythonKind(new Uint8Array([1, 2, 3, 4]).subarray(1, 3)), "bytes:b'\\x02\\x03'");
+  assert.is(pythonKind(new Uint8Array([7]).buffer), "bytes:b'\\x07'");
+  assert.is(pythonKind(new Uint8Array(0)), "bytes:b''");
+  const large = new Uint8Array(1 << 20).map((_, i) => i % 251);
+  assert.equal(roundTrip(large), large);
+});
+
+test("containers: list/tuple ↔ Array, dict ↔ Map (and plain objects), set ↔ Set, None ↔ null", () => {
+  assert.equal(python.eval("[1, (2, 'b'), []]"), [1, [2, "b"], []]);
+  assert.equal(python.eval("{'a': 1, 2: [None]}"), new Map<JSValue, JSValue>([["a", 1], [2, [null]]]));
+  assert.equal(python.eval("{1, 2}"), new Set([1, 2]));
+  assert.equal(python.eval("frozenset({'x'})"), new Set(["x"]));
+  assert.is(pythonKind([1, "a"]), "list:[1, 'a']");
+  assert.is(pythonKind(new Map<unknown, unknown>([[1, "x"], ["k", null]])), "dict:{1: 'x', 'k': None}");
+  assert.is(pythonKind({ a: { b: [true, false] } }), "dict:{'a': {'b': [True, False]}}");
+  assert.is(pythonKind(Object.assign(Object.create(null), { bare: 1 })), "dict:{'bare': 1}");
+  assert.is(pythonKind(new Set([3])), "set:{3}");
+  assert.is(pythonKind(null), "NoneType:None");
+  assert.is(pythonKind(undefined), "NoneType:None");
+  assert.is(pythonKind(true), "bool:True");
+  assert.is(roundTrip(false), false);
+});
+
+test("instances of subclasses and other objects stay PyObjects, nothing lost", () => {
+  python.exec("import collections, enum\nclass Color(enum.IntEnum):\n    RED = 1\n");
+  for (const expression of ["Color.RED", "collections.OrderedDict(a=1)", "object()", "1j", "range(3)"]) {
+    const value = python.eval(expression);
+    assert.instance(value, PyObject, expression);
+    (value as PyObject).dispose();
+  }
+  using red = python.eval("Color.RED") as PyObject;
+  assert.is(red.typeName, "Color");
+  assert.is(pythonKind(red), "Color:<Color.RED: 1>");
+});
+
+test("cycles and shared references survive in both directions", () => {
+  const cyclic = python.eval("(lambda a: (a.append(a), a)[1])([1])") as JSValue[];
+  assert.is(cyclic.length, 2);
+  assert.is(cyclic[1], cyclic, "a list containing itself becomes an Array containing itself");
+  const shared = python.eval("(lambda x: [x, x])([0])") as JSValue[][];
+  assert.is(shared[0], shared[1], "the same list twice becomes the same Array twice");
+  const dict = python.eval("(lambda d: (d.__setitem__('me', d), d)[1])({})") as Map<JSValue, JSValue>;
+  assert.is(dict.get("me"), dict);
+
+  const array: unknown[] = [1];
+  array.push(array);
+  assert.is(python.toPython(array).repr(), "[1, [...]]");
+  python.exec("def is_cycle(a):\n    return a[1] is a\n");
+  assert.is(main.get("is_cycle").call(array).toJS(), true);
+  const object: Record<string, unknown> = {};
+  object.self = object;
+  assert.is(python.toPython(object).repr(), "{'self': {...}}");
+  const leaf = [1];
+  python.exec("def same(a):\n    return a[0] is a[1]\n");
+  assert.is(main.get("same").call([leaf, leaf]).toJS(), true);
+});
+
+test("deep nesting converts up to the depth limit and refuses beyond it with a RangeError", () => {
+  python.exec("def nested(n):\n    x = []\n    for _ in range(n):\n        x = [x]\n    return x\n");
+  using deep = main.get("nested").call(900);
+  let value = deep.toJS() as JSValue[];
+  for (let i = 0; i < 900; i++) value = value[0] as JSValue[];
+  assert.equal(value, []);
+  using tooDeep = main.get("nested").call(1500);
+  assert.throws(() => tooDeep.toJS(), (e: unknown) => e instanceof RangeError && /more than 1000 levels deep; pass \{ depth \}/.test(e.message));
+  assert.ok(Array.isArray(tooDeep.toJS({ depth: 2000 })));
+  assert.throws(() => deep.toJS({ depth: 10 }), RangeError);
+
+  let js: unknown[] = [];
+  for (let i = 0; i < 1500; i++) js = [js];
+  assert.throws(() => python.toPython(js), RangeError);
+  using converted = python.toPython(js, { depth: 2000 });
+  assert.is(converted.len(), 1);
+});
+
+test("values that have no Python equivalent are refused with a message saying what to pass", () => {
+  assert.throws(() => python.toPython(new Date()), /cannot convert a Date to Python; pass a number/);
+  assert.throws(() => python.toPython(Symbol("s")), /cannot convert a symbol/);
+  assert.throws(() => python.toPython(Promise.resolve(1)), /cannot convert a Promise to Python; await it/);
+  assert.throws(() => python.toPython(new Float64Array(2)), /cannot convert a Float64Array/);
+  class Point {}
+  assert.throws(() => python.toPython([1, new Point()]), /cannot convert a Point/);
+});
+
+test("toJS on a raw pointer converts a borrowed reference", () => {
+  using list = python.toPython([1, [2, 3]]);
+  assert.equal(toJS(list.pointer), [1, [2, 3]]);
+});
+
+test.run();
