@@ -1,0 +1,66 @@
+/**
+ * The bridge's costs, per runtime, in one process: a no-op JS loop against calling a Python
+ * `add(1, 2)` from TypeScript, and converting a 10,000-element list and a nested dict both ways.
+ *
+ *   deno run -A bench/bridge.ts      bun run bench/bridge.ts
+ */
+import { runtime } from "../src/ffi/mod.ts";
+import { python } from "../src/python/mod.ts";
+
+python.exec("def add(a, b):\n    return a + b\n");
+using add = python.import("__main__").get("add");
+
+/** Runs `body` `times` times after a warm-up; the mean time per run. */
+function measure(times: number, body: (i: number) => void): number {
+  for (let i = 0; i < Math.min(times, 10_000); i++) body(i);
+  const start = performance.now();
+  for (let i = 0; i < times; i++) body(i);
+  return (performance.now() - start) / times;
+}
+
+function format(ms: number): string {
+  if (ms < 0.001) return `${(ms * 1e6).toFixed(1)} ns`;
+  if (ms < 1) return `${(ms * 1e3).toFixed(2)} µs`;
+  return `${ms.toFixed(2)} ms`;
+}
+
+const rows: [string, number][] = [];
+let sink: unknown;
+const noop = (a: number, b: number) => a + b;
+
+rows.push(["no-op JS function call", measure(10_000_000, (i) => sink = noop(i, 2))]);
+rows.push(["add(1, 2): call + toJS, result left to GC", measure(300_000, () => sink = add.call(1, 2).toJS())]);
+rows.push(["add(1, 2): call + toJS + dispose", measure(300_000, () => {
+  using result = add.call(1, 2);
+  sink = result.toJS();
+})]);
+rows.push(["add(1, 2) inside python.batch (GIL taken once)", python.batch(() => measure(300_000, () => {
+  using result = add.call(1, 2);
+  sink = result.toJS();
+}))]);
+using mainModule = python.import("__main__");
+mainModule.set("js_square", (x: number) => x * x);
+rows.push(["JS function called from Python (per call)", measure(20, () => sink = python.eval("sum(map(js_square, range(10000)))")) / 10_000]);
+
+const list = Array.from({ length: 10_000 }, (_, i) => i);
+rows.push(["10,000-int Array → list", measure(200, () => python.toPython(list).dispose())]);
+using pyList = python.toPython(list);
+rows.push(["10,000-int list → Array", measure(200, () => sink = pyList.toJS())]);
+const strings = Array.from({ length: 10_000 }, (_, i) => `item ${i}`);
+rows.push(["10,000-str Array → list", measure(200, () => python.toPython(strings).dispose())]);
+using pyStrings = python.toPython(strings);
+rows.push(["10,000-str list → Array", measure(200, () => sink = pyStrings.toJS())]);
+
+/** 1,000 records of mixed values, three levels deep. */
+const nested = Object.fromEntries(Array.from({ length: 1_000 }, (_, i) => [
+  `key${i}`,
+  { id: i, name: `name ${i}`, score: i / 7, tags: ["a", "b"], inner: { ok: i % 2 === 0, big: 2n ** 64n + BigInt(i) } },
+]));
+rows.push(["nested dict (1,000 records, 9,000 values) → Python", measure(50, () => python.toPython(nested).dispose())]);
+using pyNested = python.toPython(nested);
+rows.push(["nested dict (1,000 records, 9,000 values) → JS", measure(50, () => sink = pyNested.toJS())]);
+void sink;
+
+const width = Math.max(...rows.map(([label]) => label.length));
+console.log(`bridge, ${runtime.name}, CPython ${python.version}`);
+for (const [label, ms] of rows) console.log(`  ${label.padEnd(width)}  ${format(ms).padStart(10)}`);
