@@ -181,21 +181,50 @@ test("parse modes and options", () => {
   assert.is(signature.argtypes.length, 2);
   const typed = ast.parse("x = []  # type: list[int]\n", { typeComments: true });
   assert.is((typed.body[0] as ast.Assign).type_comment, "list[int]");
-  assert.throws(() => ast.parse("match = 1\nmatch x:\n    case 1: pass\n", { featureVersion: [3, 9] }), (error: unknown) => error instanceof PythonError);
+  assert.throws(() => ast.parse("match = 1\nmatch x:\n    case 1: pass\n", { featureVersion: [3, 9] }), (error: unknown) => error instanceof ast.ParseError);
+  assert.instance(ast.parse("match = 1\nmatch x:\n    case 1: pass\n", { featureVersion: 10 }).body[1], ast.Match);
 });
 
-test("a syntax error surfaces as PythonError with its line", () => {
-  try {
-    ast.parse("x = 1\ny = (\n", { filename: "broken.py" });
-    assert.unreachable("parse should throw");
-  } catch (error) {
+/** What Python's own SyntaxError says for `source`: [type, filename, lineno, offset, end_lineno, end_offset, text]. */
+function pythonSyntaxError(source: string, options = ""): unknown[] {
+  python.exec(
+    "def _t_syntax_error(source, options):\n    try:\n        _t_ast.parse(source, 'broken.py', **options)\n" +
+      "    except SyntaxError as e:\n        return [type(e).__name__, e.filename, e.lineno, e.offset, e.end_lineno, e.end_offset, e.text]\n",
+  );
+  return python.eval(`_t_syntax_error(${JSON.stringify(source)}, dict(${options}))`) as unknown[];
+}
+
+test("a syntax error is a ParseError (a PythonError) saying where, as Python's SyntaxError does", () => {
+  const cases: [string, ast.ParseOptions, string][] = [
+    ["x = 1\ny = (\n", {}, ""],
+    ["def f():\nreturn 1\n", {}, ""],
+    ["x = 1 +* 2\n", {}, ""],
+    ["if x:\n\tpass\n        pass\n", {}, ""],
+    ["match x:\n    case 1: pass\n", { featureVersion: [3, 9] }, "feature_version=(3, 9)"],
+  ];
+  for (const [source, options, pythonOptions] of cases) {
+    const error = catchError(() => ast.parse(source, { filename: "broken.py", ...options }));
+    assert.instance(error, ast.ParseError);
     assert.instance(error, PythonError);
-    const syntaxError = error as PythonError;
-    assert.is(syntaxError.type, "SyntaxError");
-    assert.is(syntaxError.value?.get("lineno").toJS(), 2);
-    assert.is(syntaxError.value?.get("filename").toJS(), "broken.py");
+    const found = error as ast.ParseError;
+    assert.equal(
+      [found.type, found.filename, found.lineno, found.offset, found.endLineno, found.endOffset, found.text],
+      pythonSyntaxError(source, pythonOptions),
+      source,
+    );
   }
+  const unclosed = catchError(() => ast.parse("x = (1,\ny = 2\n")) as ast.ParseError;
+  assert.equal([unclosed.lineno, unclosed.offset, unclosed.pythonMessage], [1, 5, "'(' was never closed (<unknown>, line 1)"]);
 });
+
+function catchError(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  return assert.unreachable("expected an error");
+}
 
 test("fromPython reads a user's subclass of a Python node as its ast class", () => {
   python.exec("import ast as _t_ast\nclass _TName(_t_ast.Name): pass\n_t_node = _TName(id='v', ctx=_t_ast.Load())\n");
@@ -313,11 +342,40 @@ test("new nodes: defaults, typeName, _fields, categories", () => {
   assert.is(ast.unparse(ast.fixMissingLocations(new ast.Module({ body: [new ast.Expr({ value: call })] }))), "f()");
 });
 
-test("a missing required field or a wrong value type is a clear TypeError", () => {
+test("a missing required field is a clear TypeError when the tree goes to Python", () => {
   const broken = new ast.BinOp({ op: new ast.Add(), right: new ast.Constant({ value: 1 }) } as never);
   assert.throws(() => ast.toPython(broken), /ast\.BinOp\.left is required: expected an ast\.expr node, found undefined/);
-  const wrong = new ast.BinOp({ left: 1 as never, op: new ast.Add(), right: new ast.Constant({ value: 1 }) });
-  assert.throws(() => ast.toPython(wrong), /ast\.BinOp\.left must be an ast\.expr node, found number 1; wrap plain values/);
+});
+
+test("constructors check each field against its type", () => {
+  const one = new ast.Constant({ value: 1 }), load = new ast.Load();
+  const cases: [() => unknown, RegExp][] = [
+    [() => new ast.BinOp({ left: 1 as never, op: new ast.Add(), right: one }), /ast\.BinOp\.left must be an ast\.expr node, found number 1; wrap plain values in ast\.Constant/],
+    [() => new ast.BinOp({ left: one, op: new ast.Load() as never, right: one }), /ast\.BinOp\.op must be an ast\.operator node, found ast\.Load/],
+    [() => new ast.Call({ func: one, args: one as never }), /ast\.Call\.args must be an array of expr, found ast\.Constant; use \[\] for none/],
+    [() => new ast.Call({ func: one, args: [one, new ast.Pass() as never] }), /ast\.Call\.args must be an ast\.expr node, found ast\.Pass/],
+    [() => new ast.Name({ id: 7 as never, ctx: load }), /ast\.Name\.id must be an identifier string, found number 7/],
+    [() => new ast.Constant({ value: [1] as never }), /ast\.Constant\.value must be a constant value .*found an array of 1/],
+    [() => new ast.Constant({ value: 1, lineno: 1.5 }), /ast\.Constant\.lineno must be an integer or null, found number 1\.5/],
+    [() => new ast.ImportFrom({ module: "m", names: [], level: 0.5 }), /ast\.ImportFrom\.level must be an integer, found number 0\.5/],
+    [() => new ast.BinOp({ left: null as never, op: new ast.Add(), right: one }), /ast\.BinOp\.left is required: expected an ast\.expr node, found null/],
+  ];
+  for (const [build, message] of cases) assert.throws(build, message);
+  // What Python allows passes: None in Dict.keys, a subclass's node, None as a constant, optional nulls.
+  new ast.Dict({ keys: [null], values: [new ast.Name({ id: "d", ctx: load })] });
+  new ast.Return({ value: null });
+  new ast.Constant({ value: null, lineno: null as never });
+  class Marked extends ast.Name {}
+  new ast.Expr({ value: new Marked({ id: "x", ctx: load }) });
+});
+
+test("a field reassigned to a wrong value after construction is caught on the way to Python", () => {
+  const sum = new ast.BinOp({ left: new ast.Constant({ value: 1 }), op: new ast.Add(), right: new ast.Constant({ value: 2 }) });
+  sum.left = "x" as never;
+  assert.throws(() => ast.toPython(sum), /ast\.BinOp\.left must be an ast\.expr node, found string "x"; wrap plain values/);
+  const parsed = ast.parse("f(1)");
+  ((parsed.body[0] as ast.Expr).value as ast.Call).args.push(3 as never);
+  assert.throws(() => ast.unparse(parsed), /ast\.Call\.args must be an ast\.expr node, found number 3/);
 });
 
 test("a node or field the running Python lacks is a clear error; empty new fields are fine", () => {
@@ -416,6 +474,51 @@ test("iterFields and iterChildNodes", () => {
   const sum = expression("a + 1") as ast.BinOp;
   assert.equal([...ast.iterFields(sum)].map(([name]) => name), ["left", "op", "right"]);
   assert.equal([...ast.iterChildNodes(sum)].map((node) => node.typeName), ["Name", "Add", "Constant"]);
+});
+
+// ---------------------------------------------------------------------------------------------
+// literalEval
+
+test("literalEval gives Python's literal values as JS values", () => {
+  const cases: [string, unknown][] = [
+    ["1", 1],
+    ["  -1.5", -1.5],
+    ["+2", 2],
+    ["10**2", undefined],
+    ["1+2j", new ast.Complex(1, 2)],
+    ["-1-2j", new ast.Complex(-1, -2)],
+    ["3j", new ast.Complex(0, 3)],
+    ["(1, [2, 'a'], {3}, None, True, ...)", [1, [2, "a"], new Set([3]), null, true, ast.Ellipsis]],
+    ["{'a': 1, 'a': 2}", new Map([["a", 2]])],
+    ["{1: 'x', True: 'y', 1.0: 'z', (1, 2): 'p'}", new Map<unknown, unknown>([[1, "z"], [[1, 2], "p"]])],
+    ["{1, True, 1.0, 1+0j, 2}", new Set([1, 2])],
+    ["set()", new Set()],
+    ["b'\\x00\\xff'", new Uint8Array([0, 255])],
+    [String(2n ** 70n), 2n ** 70n],
+  ];
+  for (const [source, expected] of cases) {
+    if (expected === undefined) assert.throws(() => ast.literalEval(source), /malformed node or string on line 1: ast\.BinOp/);
+    else assert.equal(ast.literalEval(source), expected, source);
+  }
+  assert.ok(Object.is(ast.literalEval("-0"), 0), "an int has no negative zero");
+  assert.ok(Object.is(ast.literalEval("-0.0"), -0), "a float has");
+  assert.equal(ast.literalEval(new ast.Constant({ value: 5 })), 5);
+  assert.equal(ast.literalEval(ast.parse("[1, -2]", { mode: "eval" })), [1, -2]);
+});
+
+test("literalEval refuses what Python's literal_eval refuses", () => {
+  python.exec(
+    "def _t_refuses(source):\n    try:\n        _t_ast.literal_eval(source)\n        return None\n" +
+      "    except (ValueError, TypeError, SyntaxError) as e:\n        return type(e).__name__\n",
+  );
+  const sources = ["x", "f(1)", "1+1", "{[1]: 2}", "{{1}}", "{**a}", "[*a]", "1+2j+3", "-True", "(1, x)", "1 +", "2j+1", "-'a'"];
+  for (const source of sources) {
+    const pythonError = python.eval(`_t_refuses(${JSON.stringify(source)})`);
+    assert.ok(pythonError !== null, `Python accepts ${source}`);
+    const error = catchError(() => ast.literalEval(source));
+    assert.instance(error, pythonError === "SyntaxError" ? ast.ParseError : TypeError, source);
+  }
+  assert.throws(() => ast.literalEval("{[1]: 2}"), /unhashable list as a set item or dict key/);
 });
 
 // ---------------------------------------------------------------------------------------------

@@ -28,3 +28,14 @@ export function describe(value: unknown): string {
   if (typeof value === "string") return `string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
   return `${typeof value} ${String(value)}`;
 }
+
+/** How an error message names a value of ASDL type `type`: `an ast.expr node`, `a string`. */
+export function article(type: string): string {
+  const plain: Record<string, string> = {
+    identifier: "an identifier string",
+    string: "a string",
+    int: "an integer",
+    constant: "a constant value",
+  };
+  return plain[type] ?? `an ast.${type} node`;
+}

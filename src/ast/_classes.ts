@@ -60,9 +60,3 @@ export function requireVersion(what: string, versions: readonly string[], minor:
     : `exists only in Python ${versions.join(", ")}`;
   throw new TypeError(`pyframe: ${what} ${needs}, but the running Python is ${minor}; ${fix}`);
 }
-
-/** How an error message names a value of ASDL type `type`: `an ast.expr node`, `a string`. */
-export function article(type: string): string {
-  if (nodeClasses.has(type)) return `an ast.${type} node`;
-  return { identifier: "an identifier string", string: "a string", int: "an integer" }[type] ?? type;
-}

@@ -14,8 +14,9 @@
  * @module
  */
 
-import { describe } from "./_access.ts";
-import { article, isAvailable, nodeClass, pythonMinor, requireVersion } from "./_classes.ts";
+import { article, describe } from "./_access.ts";
+import { checkAttribute, checkField } from "./_check.ts";
+import { isAvailable, nodeClass, pythonMinor, requireVersion } from "./_classes.ts";
 import * as nodes from "./_nodes.ts";
 import {
   APPEND,
@@ -40,7 +41,7 @@ import {
   TUPLE2,
 } from "./_pickle_writer.ts";
 import { ORIGIN, type Origin, pathOf, type Session, type Traced } from "./_session.ts";
-import { CodePoints, Complex, ConstantFrozenSet, ConstantTuple, Ellipsis } from "./constant.ts";
+import { CodePoints, Complex, type ConstantFrozenSet, ConstantTuple, Ellipsis } from "./constant.ts";
 import { type FieldQuantity, type Location, Node, type NodeClass } from "./node.ts";
 
 /** How to encode a tree. */
@@ -281,58 +282,44 @@ class Encoder {
 
   #field(node: Node, plan: ClassPlan, field: FieldPlan, here: Place): void {
     const value = fieldOf(node, field.name), out = this.#out;
-    if (field.quantity === "list") {
-      if (!Array.isArray(value)) {
-        throw new TypeError(
-          `pyframe: ${where(plan, field.name)} must be an array of ${field.type}, found ${describe(value)}; use [] for none`,
-        );
-      }
-      out.op(EMPTY_LIST);
-      if (value.length === 0) return;
-      out.op(MARK);
-      // Python itself puts None in some lists (Dict.keys, arguments.kw_defaults).
-      for (const item of value) {
-        if (item === null) out.op(NONE);
-        else this.#item(plan, field, item, false, here);
-      }
-      out.op(APPENDS);
-      return;
-    }
-    if (value === undefined || (value === null && field.type !== "constant")) {
+    if (value === undefined && field.quantity !== "list") {
       if (field.quantity === "optional") return out.op(NONE);
       throw new TypeError(
-        `pyframe: ${where(plan, field.name)} is required: expected ${article(field.type)}, found ${describe(value)}; ` +
+        `pyframe: ${where(plan, field.name)} is required: expected ${article(field.type)}, found undefined; ` +
           "pass it to the constructor",
       );
     }
-    this.#item(plan, field, value, plan.isConstant && (node as nodes.Constant).isFloat, here);
+    checkField(plan.kind, field.name, value);
+    if (Array.isArray(value)) {
+      out.op(EMPTY_LIST);
+      if (value.length === 0) return;
+      out.op(MARK);
+      for (const item of value) {
+        if (item === null) out.op(NONE);
+        else this.#item(field, item, false, here);
+      }
+      return out.op(APPENDS);
+    }
+    if (value === null && field.type !== "constant") return out.op(NONE);
+    this.#item(field, value, plan.isConstant && (node as nodes.Constant).isFloat, here);
   }
 
-  #item(plan: ClassPlan, field: FieldPlan, value: unknown, isFloat: boolean, here: Place): void {
-    const itemClass = field.itemClass;
-    if (itemClass) {
-      if (value instanceof (itemClass as unknown as abstract new () => Node)) return this.#node(value as Node, here);
-      const hint = field.type === "expr" && !(value instanceof Node) ? "; wrap plain values in ast.Constant" : "";
-      throw new TypeError(`pyframe: ${where(plan, field.name)} must be ${article(field.type)}, found ${describe(value)}${hint}`);
-    }
-    if (field.type === "constant") return this.#constant(plan, field.name, value, isFloat);
-    if (field.type === "identifier" || field.type === "string") {
-      if (typeof value === "string") return this.#out.string(value);
-      if (value instanceof CodePoints) return this.#out.codePoints(value.points);
-    }
-    if (field.type === "int" && Number.isInteger(value)) return this.#out.int(value as number);
-    throw new TypeError(`pyframe: ${where(plan, field.name)} must be ${article(field.type)}, found ${describe(value)}`);
-  }
-
-  #attribute(plan: ClassPlan, name: string, value: unknown): void {
-    if (value === null) return this.#out.op(NONE);
-    if (!Number.isInteger(value)) {
-      throw new TypeError(`pyframe: ${where(plan, name)} must be an integer or null, found ${describe(value)}`);
-    }
+  /** Writes one value already checked against the field's type. */
+  #item(field: FieldPlan, value: unknown, isFloat: boolean, here: Place): void {
+    if (field.itemClass) return this.#node(value as Node, here);
+    if (field.type === "constant") return this.#constant(value, isFloat);
+    if (value instanceof CodePoints) return this.#out.codePoints(value.points);
+    if (typeof value === "string") return this.#out.string(value);
     this.#out.int(value as number);
   }
 
-  #constant(plan: ClassPlan, name: string, value: unknown, isFloat: boolean): void {
+  #attribute(plan: ClassPlan, name: string, value: unknown): void {
+    checkAttribute(plan.kind, name, value);
+    if (value === null) return this.#out.op(NONE);
+    this.#out.int(value as number);
+  }
+
+  #constant(value: unknown, isFloat: boolean): void {
     const out = this.#out;
     if (value === null) return out.op(NONE);
     if (typeof value === "boolean") return out.op(value ? NEWTRUE : NEWFALSE);
@@ -352,20 +339,10 @@ class Encoder {
       return out.op(REDUCE);
     }
     if (value === Ellipsis) return out.global("builtins", "Ellipsis");
-    if (value instanceof ConstantTuple || value instanceof ConstantFrozenSet) {
-      out.op(MARK);
-      for (const element of value.elements) {
-        if (!(element instanceof nodes.Constant)) {
-          throw new TypeError(`pyframe: the elements of ${where(plan, name)} must be ast.Constant nodes, found ${describe(element)}`);
-        }
-        this.#constant(plan, name, element.value, element.isFloat);
-      }
-      return out.op(value instanceof ConstantTuple ? TUPLE : FROZENSET);
-    }
-    throw new TypeError(
-      `pyframe: ${where(plan, name)} must be a constant value (number, bigint, string, boolean, null, Uint8Array, ` +
-        `ast.CodePoints, ast.Complex, ast.Ellipsis, ast.ConstantTuple or ast.ConstantFrozenSet), found ${describe(value)}`,
-    );
+    const collection = value as ConstantTuple | ConstantFrozenSet;
+    out.op(MARK);
+    for (const element of collection.elements) this.#constant(element.value, element.isFloat);
+    out.op(collection instanceof ConstantTuple ? TUPLE : FROZENSET);
   }
 }
 

@@ -27,7 +27,8 @@
 export * from "./_nodes.ts";
 export { type FieldQuantity, type FieldType, type Location, Node, type NodeClass } from "./node.ts";
 export { CodePoints, Complex, ConstantFrozenSet, ConstantTuple, type ConstantValue, Ellipsis } from "./constant.ts";
-export { dump, type DumpOptions, parse, type ParseOptions, unparse } from "./parse.ts";
+export { dump, type DumpOptions, parse, ParseError, type ParseOptions, unparse } from "./parse.ts";
+export { literalEval, type LiteralValue } from "./literal.ts";
 export { fromPython, toPython } from "./convert.ts";
 export { NodeTransformer, NodeVisitor } from "./visitor.ts";
 export { iterChildNodes, iterFields, walk } from "./walk.ts";

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { checkAttribute, checkField } from "./_check.ts";
+
 /** How many values a field holds, as in Python's ASDL: `expr`, `expr?`, `expr*`. */
 export type FieldQuantity = "one" | "optional" | "list";
 
@@ -67,7 +69,9 @@ export interface NodeClass {
  * A Python AST node (Python's `ast.AST`). Fields keep Python's names (`decorator_list`,
  * `col_offset`) so they match `_fields` and `ast.dump`; TypeScript-only members are camelCase
  * (`typeName`). The constructor takes an object of fields: omitted lists become `[]`, omitted
- * optional fields `null`, as in Python 3.13.
+ * optional fields `null`, as in Python 3.13. Each given field is checked against its declared
+ * type (a TypeError names the field); a required field left out is reported when the tree goes
+ * to Python, so trees can be built bottom-up or top-down.
  *
  * @example
  * ```ts
@@ -94,10 +98,15 @@ export abstract class Node {
     const self = this as unknown as Record<string, unknown>;
     const kind = this.constructor as unknown as NodeClass;
     for (const name of kind._fields) {
-      self[name] = given[name] !== undefined ? given[name] : defaultValue(kind.fieldTypes[name]);
+      const value = given[name];
+      if (value !== undefined) checkField(kind, name, value);
+      self[name] = value !== undefined ? value : defaultValue(kind.fieldTypes[name]);
     }
     for (const name of kind._attributes) {
-      if (given[name] !== undefined) self[name] = given[name];
+      const value = given[name];
+      if (value === undefined) continue;
+      checkAttribute(kind, name, value);
+      self[name] = value;
     }
   }
 

@@ -4,7 +4,7 @@
  * @module
  */
 
-import { kw } from "../python/mod.ts";
+import { kw, type PyObject, PythonError } from "../python/mod.ts";
 import { bridgeFunction, pythonTree, typeScriptTree } from "./_bridge.ts";
 import { pythonAtLeast, pythonMinor } from "./_classes.ts";
 import type { Expression, FunctionType, Interactive, Module } from "./_nodes.ts";
@@ -23,8 +23,53 @@ export interface ParseOptions {
 }
 
 /**
- * Parses Python source into a tree, like Python's `ast.parse`. A syntax error throws PythonError
- * whose `value` is the SyntaxError (with `lineno`, `offset`).
+ * The error {@link parse} throws for source Python cannot parse: a PythonError (`type` is
+ * `"SyntaxError"`, `"IndentationError"` or `"TabError"`) that also says where, with the meanings
+ * of Python's SyntaxError attributes: `lineno`, `endLineno` 1-based lines, `offset`, `endOffset`
+ * 1-based columns, `text` the line; each `null` where Python does not say.
+ *
+ * @example
+ * ```ts
+ * import { ast } from "@pyframe/dynamo";
+ * try {
+ *   ast.parse("x = (1,\ny = 2\n");
+ * } catch (error) {
+ *   if (error instanceof ast.ParseError) console.log(error.lineno, error.offset); // 1 5
+ * }
+ * ```
+ */
+export class ParseError extends PythonError {
+  override name = "ParseError";
+  readonly filename: string | null;
+  readonly lineno: number | null;
+  readonly offset: number | null;
+  readonly endLineno: number | null;
+  readonly endOffset: number | null;
+  readonly text: string | null;
+
+  constructor(error: PythonError & { value: PyObject }) {
+    super(error.type, error.pythonMessage, error.traceback, error.value);
+    const read = (name: string) => {
+      using value = error.value.get(name);
+      return value.typeName === "NoneType" ? null : value.toJS();
+    };
+    this.filename = read("filename") as string | null;
+    this.lineno = read("lineno") as number | null;
+    this.offset = read("offset") as number | null;
+    this.endLineno = read("end_lineno") as number | null;
+    this.endOffset = read("end_offset") as number | null;
+    this.text = read("text") as string | null;
+  }
+}
+
+const SYNTAX_ERRORS = ["SyntaxError", "IndentationError", "TabError"];
+
+/**
+ * Parses Python source into a tree, like Python's `ast.parse`. Source Python cannot parse throws
+ * a {@link ParseError}, which says where.
+ *
+ * The tree keeps the Python tree it was read from until the tree is first sent back to Python
+ * (by `compile`, `dump`, `unparse`, `toPython`), so that only what changed is sent.
  *
  * @example
  * ```ts
@@ -43,8 +88,16 @@ export function parse(source: string, options: ParseOptions = {}): Node {
     throw new TypeError(`pyframe: ast.parse expects Python source as a string, found ${typeof source}`);
   }
   const { filename = "<unknown>", mode = "exec", typeComments = false, featureVersion = null } = options;
+  let tree: PyObject;
+  try {
+    tree = bridgeFunction("parse").call(source, filename, mode, typeComments, featureVersion);
+  } catch (error) {
+    if (error instanceof PythonError && error.value && SYNTAX_ERRORS.includes(error.type)) {
+      throw new ParseError(error as PythonError & { value: PyObject });
+    }
+    throw error;
+  }
   // The Python tree stays with the TypeScript one, so compile can patch it (src/ast/_session.ts).
-  const tree = bridgeFunction("parse").call(source, filename, mode, typeComments, featureVersion);
   return typeScriptTree(tree, true);
 }
 
