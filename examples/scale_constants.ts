@@ -13,14 +13,26 @@ class ScaleConstants extends ast.NodeTransformer {
   }
 }
 
-python.exec("def bob():\n    return 1 + 2\n");
-console.log("before:", python.eval("bob()")); // 3
-{
-  using _ = new Dynamo((frame) => {
-    if (frame.name !== "bob") return; // undefined: run the original code
-    const tree = new ScaleConstants().visit(ast.parse(frame.source));
-    return ast.compile(tree, frame); // a code object: run this instead
-  });
-  console.log("inside:", python.eval("bob()")); // 30
+/** `bob()` before, inside and after a Dynamo that scales its constants. */
+export function scaleConstants(): { before: unknown; inside: unknown; after: unknown } {
+  python.exec("def bob():\n    return 1 + 2\n");
+  const before = python.eval("bob()"); // 3
+  let inside;
+  {
+    using _ = new Dynamo((frame) => {
+      if (frame.name !== "bob") return; // undefined: run the original code
+      const tree = new ScaleConstants().visit(ast.parse(frame.source));
+      return ast.compile(tree, frame); // a code object: run this instead
+    });
+    inside = python.eval("bob()"); // 30
+  }
+  const after = python.eval("bob()"); // 3 again
+  return { before, inside, after };
 }
-console.log("after: ", python.eval("bob()")); // 3 again
+
+if (import.meta.main) {
+  const { before, inside, after } = scaleConstants();
+  console.log("before:", before);
+  console.log("inside:", inside);
+  console.log("after: ", after);
+}
