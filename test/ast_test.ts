@@ -106,6 +106,10 @@ test("inf, nan and -0.0 floats survive", () => {
   assert.equal(values, ["inf", "-inf", "nan", "-0.0"]);
   const parsed = expression("1e999") as ast.Constant;
   assert.is(parsed.value, Infinity);
+  const tree = ast.parse("x = 0.0\ny = 5.0\n");
+  ((tree.body[0] as ast.Assign).value as ast.Constant).value = -0;
+  ((tree.body[1] as ast.Assign).value as ast.Constant).value = NaN;
+  assert.match(ast.dump(tree), /Constant\(value=-0\.0\).*Constant\(value=nan\)/, "changes of a parsed tree too");
 });
 
 test("lone surrogates survive a round trip", () => {

@@ -6,10 +6,12 @@
  * @module
  */
 
-import { hideFramesOf, type PyObject, python } from "../python/mod.ts";
-import { nodeClass } from "./_classes.ts";
+import { hideFramesOf, open, PyObject, python, takeError } from "../python/mod.ts";
+import { type ClassPlan, planOf } from "./_build.ts";
+import { allNodeClasses, nodeClass } from "./_classes.ts";
 import { bridgeSource } from "./_bridge_source.ts";
 import { decodeTree } from "./_decode.ts";
+import { decodeNative } from "./_decode_native.ts";
 import { type EncodeOptions, encodeTree } from "./_encode.ts";
 import { Session } from "./_session.ts";
 import type { Node, NodeClass } from "./node.ts";
@@ -53,22 +55,65 @@ function installBridge(): PyObject {
 }
 
 /**
- * The Python tree for `tree`, as a new reference. Nodes `parse` made are patched into the tree
- * Python already has, which is then handed over (see src/ast/_session.ts).
+ * Calls `_pyframe_ast.<name>(data, root, ...args)` with the stream that rebuilds `tree` in
+ * Python: nodes `parse` made are patched into the tree Python already has, which is then handed
+ * over (see src/ast/_session.ts).
  */
-export function pythonTree(tree: Node, options: EncodeOptions = {}): PyObject {
+export function callWithTree(name: string, tree: Node, options: EncodeOptions, ...args: unknown[]): PyObject {
   const { data, session } = encodeTree(tree, options);
   try {
-    return bridgeFunction("load").call(data, session?.root ?? null);
+    return bridgeFunction(name).call(data, session?.root ?? null, ...args);
   } finally {
     session?.root.dispose(); // Spent: this reference is not needed any more.
   }
 }
 
+/** The Python tree for `tree`, as a new reference (see {@link callWithTree}). */
+export function pythonTree(tree: Node, options: EncodeOptions = {}): PyObject {
+  return callWithTree("load", tree, options);
+}
+
 /** The TypeScript tree for a Python tree; with `trace`, its nodes stand for their originals. */
 export function typeScriptTree(tree: PyObject, trace = false): Node {
+  const session = trace ? new Session(tree) : undefined;
+  const codec = nativeCodec();
+  if (codec) return decodeNative(codec.dump(tree), codec.classes, session);
   using data = bridgeFunction("dumps").call(tree);
-  return decodeTree(data.toString(), foreignClass, trace ? new Session(tree) : undefined);
+  return decodeTree(data.toJS() as Uint8Array, foreignClass, session);
+}
+
+/** The entry points of native/ast_codec.zig, in a native library that has them. */
+interface NativeAst {
+  pyframe_ast_init(description: PyObject["pointer"]): number;
+  pyframe_ast_dump(tree: PyObject["pointer"]): PyObject["pointer"];
+}
+
+interface NativeCodec {
+  readonly classes: readonly ClassPlan[];
+  dump(tree: PyObject): Uint8Array;
+}
+
+let codec: NativeCodec | null | undefined;
+
+/** The native encoder (native/ast_codec.zig), told our class order once; null without one. */
+function nativeCodec(): NativeCodec | null {
+  if (codec !== undefined) return codec;
+  const native = open().native as unknown as Partial<NativeAst>;
+  const { pyframe_ast_init: init, pyframe_ast_dump: dump } = native;
+  if (!init || !dump) return codec = null;
+  const classes = allNodeClasses().map(planOf);
+  const names = classes.map((plan) => plan.kind.typeName), fields = classes.map((plan) => plan.names);
+  using description = bridgeFunction("codec_description").call(names, fields);
+  if (init(description.pointer) !== 0) throw takeError();
+  return codec = {
+    classes,
+    dump(tree: PyObject): Uint8Array {
+      const pointer = dump(tree.pointer);
+      if (!pointer) throw takeError();
+      using bytes = new PyObject(pointer);
+      return bytes.toJS() as Uint8Array;
+    },
+  };
 }
 
 const foreignClasses = new Map<string, NodeClass>();

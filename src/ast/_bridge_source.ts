@@ -2,9 +2,9 @@
  * Python code run once, as the module `_pyframe_ast`, the first time src/ast needs Python: the
  * two ends of the tree codec, and the jobs that need Python's own `ast` and `compile`.
  *
- * Trees travel as pickle streams (protocol 4) decoded as latin-1 text: CPython's C pickler and
+ * Trees travel as pickle streams (protocol 4): CPython's C pickler and
  * unpickler walk and build the nodes, so no Python code runs per node. `dumps` writes a tree for
- * src/ast/_decode.ts; `load` reads what src/ast/_encode.ts writes: `(patches, tree)`, where a
+ * src/ast/_decode.ts; `load` (and the functions taking `data, root`) reads what src/ast/_encode.ts writes: `(patches, tree)`, where a
  * persistent id is the path of a node of the tree being patched, and each patch is
  * `(node, {field: value}[, deleted names])`, applied once every reference is resolved.
  *
@@ -31,12 +31,24 @@ def node_class_name(module, qualname):
     return _node_class(functools.reduce(getattr, qualname.split("."), sys.modules[module])).__name__
 
 
+def codec_description(class_names, names):
+    """What native/ast_codec.zig compares and looks up: constants and builtin types, then per
+    class index the node class (None when this Python lacks it) and its interned names."""
+    constants = (None, True, False, Ellipsis, int, float, complex, str, bytes, list, tuple, frozenset)
+    classes = []
+    for class_name, fields in zip(class_names, names):
+        found = getattr(_ast, class_name, None)
+        node_class = found if isinstance(found, type) and issubclass(found, _ast.AST) else None
+        classes.append((node_class, tuple(sys.intern(name) for name in fields)))
+    return constants, tuple(classes)
+
+
 def dumps(tree):
     try:
-        return pickle.dumps(tree, 4).decode("latin-1")
+        return pickle.dumps(tree, 4)
     except (pickle.PicklingError, AttributeError, TypeError):
         # A class pickle cannot name (defined in a function), or an unpicklable extra attribute.
-        return pickle.dumps(_plain_copy(tree), 4).decode("latin-1")
+        return pickle.dumps(_plain_copy(tree), 4)
 
 
 def _plain_copy(value):
@@ -53,7 +65,7 @@ def _plain_copy(value):
 
 class _Loader(pickle.Unpickler):
     def __init__(self, data, root):
-        super().__init__(io.BytesIO(data.encode("latin-1")))
+        super().__init__(io.BytesIO(data))
         self.root = root
 
     def find_class(self, module, name):
@@ -79,8 +91,8 @@ def load(data, root):
     return tree
 
 
-def call_ast(name, tree, **keywords):
-    return getattr(ast, name)(tree, **keywords)
+def call_ast(data, root, name, keywords):
+    return getattr(ast, name)(load(data, root), **keywords)
 
 
 def parse(source, filename, mode, type_comments, feature_version):
@@ -89,13 +101,15 @@ def parse(source, filename, mode, type_comments, feature_version):
     return ast.parse(source, filename, mode, type_comments=type_comments, feature_version=feature_version)
 
 
-def compile_module(tree, filename, mode, optimize=-1):
-    return compile(tree, filename, mode, dont_inherit=True, optimize=optimize)
+def compile_module(data, root, filename, mode, optimize):
+    return compile(load(data, root), filename, mode, dont_inherit=True, optimize=optimize)
 
 
-def compile_function(function, original, qualname, filename, first_lineno):
-    """The code object of 'function' (an ast.FunctionDef whose tree's line 1 is 'first_lineno')
-    made to fit a frame of the code object 'original': same file, lines, free variables, qualname."""
+def compile_function(data, root, original, qualname, filename, first_lineno):
+    """The code object of the function the stream holds (an ast.FunctionDef whose tree's line 1 is
+    'first_lineno') made to fit a frame of the code object 'original': same file, lines, free
+    variables, qualname."""
+    function = load(data, root)
     _place(function, filename, first_lineno)
     return _compile_placed(function, original, qualname, filename)
 

@@ -16,6 +16,11 @@ const nodeClasses = new Map<string, NodeClass>(
     .map((kind) => [kind.typeName, kind]),
 );
 
+/** Every node class, abstract categories included, in the order of src/ast/_nodes.ts. */
+export function allNodeClasses(): NodeClass[] {
+  return [...nodeClasses.values()];
+}
+
 /** The node class named `name` in Python (`"BinOp"`, `"expr"`), if there is one. */
 export function nodeClass(name: string): NodeClass | undefined {
   return nodeClasses.get(name);

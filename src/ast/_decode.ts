@@ -4,12 +4,11 @@
  * is compact: each class, field name and identifier is written once and referred to after.
  * Only the opcodes such a stream holds are read. Private to src/ast.
  *
- * The bytes arrive as a string of code points 0-255 (Python decodes them as latin-1).
- *
  * @module
  */
 
 import { describe } from "./_access.ts";
+import { type ClassPlan, decodeUtf8, finishNode, planOf } from "./_build.ts";
 import { nodeClass } from "./_classes.ts";
 import * as nodes from "./_nodes.ts";
 import { ORIGIN, Origin, type Session, type Traced } from "./_session.ts";
@@ -50,39 +49,10 @@ export type ForeignClassResolver = (module: string, name: string) => NodeClass;
  * The tree a pickle stream holds. With a session, each node remembers its Python original
  * (see src/ast/_session.ts).
  */
-export function decodeTree(data: string, resolveForeign: ForeignClassResolver, session?: Session): Node {
+export function decodeTree(data: Uint8Array, resolveForeign: ForeignClassResolver, session?: Session): Node {
   const tree = new Decoder(data, resolveForeign, session).run();
   if (!(tree instanceof Node)) throw new TypeError(`pyframe: expected a Python ast node, found ${describe(tree)}`);
   return tree;
-}
-
-/** What reading a class's nodes needs, worked out once per class. */
-class ClassPlan {
-  /** `_fields` then `_attributes`: the order Python's parser sets them in. */
-  readonly names: readonly string[];
-  /** For each name: its position in `names`. */
-  readonly slots: ReadonlyMap<string, number>;
-  readonly fieldCount: number;
-  /** Per field: a list (default `[]`), optional (default `null`) or required. */
-  readonly quantities: readonly string[];
-  /** Per field: whether it holds a constant (Constant.value, MatchSingleton.value). */
-  readonly constants: readonly boolean[];
-
-  constructor(readonly kind: NodeClass) {
-    this.names = [...kind._fields, ...kind._attributes];
-    this.slots = new Map(this.names.map((name, i) => [name, i]));
-    this.fieldCount = kind._fields.length;
-    this.quantities = kind._fields.map((name) => kind.fieldTypes[name].quantity);
-    this.constants = kind._fields.map((name) => kind.fieldTypes[name].type === "constant");
-  }
-}
-
-const plans = new Map<NodeClass, ClassPlan>();
-
-function planOf(kind: NodeClass): ClassPlan {
-  let plan = plans.get(kind);
-  if (!plan) plans.set(kind, plan = new ClassPlan(kind));
-  return plan;
 }
 
 class Decoder {
@@ -92,7 +62,7 @@ class Decoder {
   readonly #memo: unknown[] = [];
 
   constructor(
-    readonly data: string,
+    readonly data: Uint8Array,
     readonly resolveForeign: ForeignClassResolver,
     readonly session: Session | undefined,
   ) {}
@@ -100,7 +70,7 @@ class Decoder {
   run(): unknown {
     const stack = this.#stack, data = this.data;
     for (;;) {
-      const op = data.charCodeAt(this.#position++);
+      const op = data[this.#position++];
       switch (op) {
         case BINGET:
           stack.push(this.#memo[this.#byte()]);
@@ -236,7 +206,7 @@ class Decoder {
   }
 
   #byte(): number {
-    return this.data.charCodeAt(this.#position++);
+    return this.data[this.#position++];
   }
 
   #uint32(): number {
@@ -254,22 +224,20 @@ class Decoder {
     const start = this.#position, end = start + length;
     this.#position = end;
     for (let i = start; i < end; i++) {
-      if (this.data.charCodeAt(i) >= 0x80) return decodeUtf8(this.data, start, end);
+      if (this.data[i] >= 0x80) return decodeUtf8((at) => this.data[at], start, end);
     }
-    return this.data.slice(start, end);
+    return String.fromCharCode.apply(null, this.data.subarray(start, end) as unknown as number[]);
   }
 
   #bytes(length: number): Uint8Array {
-    const bytes = new Uint8Array(length);
-    for (let i = 0; i < length; i++) bytes[i] = this.#byte();
-    return bytes;
+    return this.data.slice(this.#position, this.#position += length);
   }
 
   /** A little-endian two's complement integer of `length` bytes: a number when safe, else a bigint. */
   #long(length: number): number | bigint {
     let value = 0n;
-    for (let i = length - 1; i >= 0; i--) value = (value << 8n) | BigInt(this.data.charCodeAt(this.#position + i));
-    if (length > 0 && this.data.charCodeAt(this.#position + length - 1) >= 0x80) value -= 1n << BigInt(8 * length);
+    for (let i = length - 1; i >= 0; i--) value = (value << 8n) | BigInt(this.data[this.#position + i]);
+    if (length > 0 && this.data[this.#position + length - 1] >= 0x80) value -= 1n << BigInt(8 * length);
     this.#position += length;
     return value >= -MAX_SAFE && value <= MAX_SAFE ? Number(value) : value;
   }
@@ -308,8 +276,8 @@ class Decoder {
    * state, the node is finished twice, which is harmless.
    */
   #stateFollows(): boolean {
-    const next = this.data.charCodeAt(this.#position);
-    return (next === MEMOIZE ? this.data.charCodeAt(this.#position + 1) : next) === EMPTY_DICT;
+    const next = this.data[this.#position];
+    return (next === MEMOIZE ? this.data[this.#position + 1] : next) === EMPTY_DICT;
   }
 
   /** Sets the key/value pairs from `start` to the top of the stack on the state below them. */
@@ -382,86 +350,3 @@ function constantElement(raw: unknown, where: string): nodes.Constant {
   return new nodes.Constant({ value: constantValue(raw, where), isFloat: raw instanceof PyFloat });
 }
 
-/**
- * Completes a node read from Python: records what Python holds (when traced), gives fields
- * Python left unset the constructor's defaults, and tells each child its parent.
- */
-function finishNode(node: Traced, plan: ClassPlan): void {
-  const origin = node[ORIGIN];
-  const target = node as unknown as Record<string, unknown>;
-  if (origin) origin.values = snapshot(target, plan);
-  for (let i = 0; i < plan.fieldCount; i++) {
-    const name = plan.names[i];
-    const value = target[name];
-    if (value === undefined) {
-      const quantity = plan.quantities[i];
-      if (quantity !== "one") target[name] = quantity === "list" ? [] : null;
-    } else if (origin) {
-      adoptChildren(node, name, value);
-    }
-  }
-  if (plan.kind === nodes.Constant && (node as nodes.Constant).isFloat !== true) (node as nodes.Constant).isFloat = false;
-}
-
-function snapshot(target: Record<string, unknown>, plan: ClassPlan): unknown[] {
-  const names = plan.names;
-  const values = new Array<unknown>(names.length + (plan.kind === nodes.Constant ? 1 : 0));
-  for (let i = 0; i < names.length; i++) {
-    const value = target[names[i]];
-    values[i] = Array.isArray(value) ? value.slice() : value;
-  }
-  if (plan.kind === nodes.Constant) values[names.length] = target.isFloat === true;
-  return values;
-}
-
-/** Records `parent.name` (and the index in a list) as the way Python reaches each child. */
-function adoptChildren(parent: Node, name: string, value: unknown): void {
-  if (value instanceof Node) {
-    adopt(value as Traced, parent, name, -1);
-  } else if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (value[i] instanceof Node) adopt(value[i], parent, name, i);
-  }
-}
-
-function adopt(child: Traced, parent: Node, name: string, index: number): void {
-  const origin = child[ORIGIN];
-  // A shared child (Python's parser shares one Load()) keeps the first way to reach it.
-  if (!origin || origin.field !== "") return;
-  origin.parent = parent;
-  origin.field = name;
-  origin.index = index;
-}
-
-/**
- * UTF-8 from a byte string, surrogates included ("surrogatepass"). A high surrogate followed by
- * a low one stays two code points: a JS string would merge them, so that text is CodePoints.
- */
-function decodeUtf8(data: string, start: number, end: number): string | CodePoints {
-  const points: number[] = [];
-  let pairedSurrogates = false;
-  for (let i = start; i < end;) {
-    const b0 = data.charCodeAt(i);
-    let point: number;
-    if (b0 < 0x80) {
-      point = b0;
-      i += 1;
-    } else if (b0 < 0xe0) {
-      point = ((b0 & 0x1f) << 6) | (data.charCodeAt(i + 1) & 0x3f);
-      i += 2;
-    } else if (b0 < 0xf0) {
-      point = ((b0 & 0x0f) << 12) | ((data.charCodeAt(i + 1) & 0x3f) << 6) | (data.charCodeAt(i + 2) & 0x3f);
-      i += 3;
-    } else {
-      point = ((b0 & 0x07) << 18) | ((data.charCodeAt(i + 1) & 0x3f) << 12) | ((data.charCodeAt(i + 2) & 0x3f) << 6) |
-        (data.charCodeAt(i + 3) & 0x3f);
-      i += 4;
-    }
-    const previous = points[points.length - 1];
-    if (point >= 0xdc00 && point <= 0xdfff && previous >= 0xd800 && previous <= 0xdbff) pairedSurrogates = true;
-    points.push(point);
-  }
-  if (pairedSurrogates) return new CodePoints(points);
-  let text = "";
-  for (let i = 0; i < points.length; i += 0x2000) text += String.fromCodePoint(...points.slice(i, i + 0x2000));
-  return text;
-}

@@ -16,8 +16,9 @@
 
 import { article, describe } from "./_access.ts";
 import { checkAttribute, checkField } from "./_check.ts";
-import { isAvailable, nodeClass, pythonMinor, requireVersion } from "./_classes.ts";
-import * as nodes from "./_nodes.ts";
+import { type ClassPlan, type FieldPlan, planOf } from "./_build.ts";
+import { pythonMinor, requireVersion } from "./_classes.ts";
+import type * as nodes from "./_nodes.ts";
 import {
   APPEND,
   APPENDS,
@@ -42,7 +43,7 @@ import {
 } from "./_pickle_writer.ts";
 import { ORIGIN, type Origin, pathOf, type Session, type Traced } from "./_session.ts";
 import { CodePoints, Complex, type ConstantFrozenSet, ConstantTuple, Ellipsis } from "./constant.ts";
-import { type FieldQuantity, type Location, Node, type NodeClass } from "./node.ts";
+import { type Location, Node } from "./node.ts";
 
 /** How to encode a tree. */
 export interface EncodeOptions {
@@ -52,8 +53,8 @@ export interface EncodeOptions {
 
 /** A tree ready for `_pyframe_ast.load(data, root)`. */
 export interface Encoded {
-  /** The pickle stream, as a string of code points 0-255. */
-  data: string;
+  /** The pickle stream. */
+  data: Uint8Array;
   /** The Python tree the stream patches (pass its root), if any; it is spent now. */
   session: Session | undefined;
 }
@@ -69,7 +70,7 @@ export function encodeTree(tree: Node, options: EncodeOptions = {}): Encoded {
   return { data, session: encoder.session };
 }
 
-/** The location a node without one inherits, when fixing locations. */
+/** The location a node without one inherits, when fixing locations; a node with a whole location is one. */
 class Place {
   constructor(
     readonly lineno: unknown,
@@ -82,49 +83,6 @@ class Place {
 const START = new Place(1, 0, 1, 0);
 const PATCHES = 0;
 
-/** One field as the running Python has it. */
-interface FieldPlan {
-  readonly name: string;
-  readonly type: string;
-  readonly quantity: FieldQuantity;
-  /** The node class its values must be instances of, for node-typed fields. */
-  readonly itemClass: NodeClass | undefined;
-  /** Whether the running Python has the field (else it must be left empty). */
-  readonly available: boolean;
-  readonly versions: readonly string[];
-}
-
-/** What writing a class's nodes for the running Python needs, worked out once per class. */
-class ClassPlan {
-  readonly available: boolean;
-  readonly fields: readonly FieldPlan[];
-  readonly attributes: readonly string[];
-  readonly isConstant: boolean;
-  /** A node's location: whether it has lineno, col_offset, end_lineno, end_col_offset. */
-  readonly locations: readonly boolean[];
-
-  constructor(readonly kind: NodeClass, minor: string) {
-    this.available = isAvailable(kind.versions, minor);
-    this.fields = kind._fields.map((name) => {
-      const { type, quantity, versions } = kind.fieldTypes[name];
-      return { name, type, quantity, itemClass: nodeClass(type), available: isAvailable(versions, minor), versions };
-    });
-    this.attributes = kind._attributes;
-    this.isConstant = kind === nodes.Constant;
-    this.locations = LOCATION_NAMES.map((name) => kind._attributes.includes(name));
-  }
-}
-
-const LOCATION_NAMES = ["lineno", "col_offset", "end_lineno", "end_col_offset"] as const;
-const plans = new Map<NodeClass, ClassPlan>();
-
-function planOf(node: Node, minor: string): ClassPlan {
-  const kind = node.constructor as unknown as NodeClass;
-  let plan = plans.get(kind);
-  if (!plan || plan.available !== isAvailable(kind.versions, minor)) plans.set(kind, plan = new ClassPlan(kind, minor));
-  return plan;
-}
-
 class Encoder {
   readonly #out = new PickleWriter();
   #session: Session | undefined;
@@ -135,14 +93,14 @@ class Encoder {
     return this.#session;
   }
 
-  run(tree: Node): string {
+  run(tree: Node): Uint8Array {
     const out = this.#out;
     out.op(EMPTY_LIST);
     out.memoize(); // PATCHES
     this.#node(tree, START);
     out.op(TUPLE2);
     out.op(STOP);
-    return out.toLatin1();
+    return out.toBytes();
   }
 
   /** Writes the Python node for `node`: its original (patched) when it has one, else a new one. */
@@ -176,7 +134,7 @@ class Encoder {
   }
 
   #build(node: Node, place: Place): void {
-    const out = this.#out, plan = planOf(node, this.minor);
+    const out = this.#out, plan = planOf(node.constructor);
     if (!plan.available) {
       requireVersion(`ast.${plan.kind.typeName}`, plan.kind.versions, this.minor, `build a node Python ${this.minor} has`);
     }
@@ -206,20 +164,48 @@ class Encoder {
    * looks for changes below the unchanged ones.
    */
   #patch(node: Node, origin: Origin, place: Place): void {
-    const plan = planOf(node, this.minor), values = origin.values, fields = plan.fields;
-    const here = this.fix ? placeOf(node, plan, place) : place;
+    const plan = planOf(node.constructor), values = origin.values, fields = plan.fields, n = fields.length;
     let changed: string[] | undefined;
-    for (let i = 0; i < fields.length; i++) {
-      if (!this.#isWritten(node, plan, fields[i])) continue;
-      const value = fieldOf(node, fields[i].name);
-      if (isUnchanged(value, values[i])) this.#patchChildren(value, here);
-      else (changed ??= []).push(fields[i].name);
+    let here = place;
+    if (plan.hasLocation) {
+      // Each location attribute is read once: this runs for most nodes of every tree sent back.
+      const at = node as unknown as Location;
+      let lineno: unknown = at.lineno, column: unknown = at.col_offset;
+      let endLine: unknown = at.end_lineno, endColumn: unknown = at.end_col_offset;
+      if (this.fix) {
+        if (lineno === undefined || column === undefined || endLine == null || endColumn == null) {
+          lineno ??= place.lineno;
+          column ??= place.col_offset;
+          endLine ??= place.end_lineno;
+          endColumn ??= place.end_col_offset;
+          here = new Place(lineno, column, endLine, endColumn);
+        } else {
+          here = at as unknown as Place;
+        }
+      }
+      if (lineno !== values[n]) (changed ??= []).push("lineno");
+      if (column !== values[n + 1]) (changed ??= []).push("col_offset");
+      if (endLine !== values[n + 2]) (changed ??= []).push("end_lineno");
+      if (endColumn !== values[n + 3]) (changed ??= []).push("end_col_offset");
+    } else {
+      plan.attributes.forEach((name, i) => {
+        if (fieldOf(node, name) !== values[n + i]) (changed ??= []).push(name);
+      });
     }
-    const attributes = plan.attributes;
-    for (let i = 0; i < attributes.length; i++) {
-      const name = attributes[i];
-      const value = this.fix ? here[name as keyof Place] : fieldOf(node, name);
-      if (!Object.is(value, values[fields.length + i])) (changed ??= []).push(name);
+    for (let i = 0; i < n; i++) {
+      const field = fields[i];
+      if (!field.available && !this.#isWritten(node, plan, field)) continue;
+      const value = fieldOf(node, field.name), original = values[i];
+      if (field.quantity === "list") {
+        if (!sameItems(value, original)) (changed ??= []).push(field.name);
+        else if (field.itemClass) this.#patchItems(value as (Node | null)[], here);
+      } else if (!Object.is(value, original) || (typeof value === "object" && value !== null && !field.itemClass)) {
+        // Object.is tells -0.0 from 0.0. Object constants (bytes, complex, tuples) count as
+        // changed: their contents may have been.
+        (changed ??= []).push(field.name);
+      } else if (field.itemClass && value !== null && value !== undefined) {
+        this.#patch(value as Node, (value as Traced)[ORIGIN]!, here);
+      }
     }
     if (plan.isConstant && (node as nodes.Constant).isFloat !== values[values.length - 1] && !changed?.includes("value")) {
       (changed ??= []).push("value");
@@ -227,18 +213,15 @@ class Encoder {
     if (changed) this.#writePatch(node, plan, origin, changed, here);
   }
 
-  #patchChildren(value: unknown, place: Place): void {
-    if (value instanceof Node) this.#patchOriginal(value, place);
-    else if (Array.isArray(value)) {
-      for (const item of value) if (item instanceof Node) this.#patchOriginal(item, place);
+  /**
+   * Looks for changes below the items of an unchanged list. Each is an original of this tree:
+   * Python holds the very list the snapshot copied (None in Dict.keys aside).
+   */
+  #patchItems(items: (Node | null)[], place: Place): void {
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (item !== null) this.#patch(item, (item as Traced)[ORIGIN]!, place);
     }
-  }
-
-  #patchOriginal(node: Node, place: Place): void {
-    const origin = this.#originOf(node);
-    // A child Python still holds is an original of this tree: it was read along with its parent.
-    if (!origin) throw new Error(`pyframe: internal error: ast.${node.typeName} lost its Python original`);
-    this.#patch(node, origin, place);
   }
 
   #writePatch(node: Node, plan: ClassPlan, origin: Origin, changed: string[], here: Place): void {
@@ -354,25 +337,26 @@ function where(plan: ClassPlan, name: string): string {
   return `ast.${plan.kind.typeName}.${name}`;
 }
 
-/**
- * Whether a field still holds what Python has: the same value, or a list with the same items.
- * Object constants (bytes, complex, tuples) count as changed: their contents may have been.
- */
-function isUnchanged(value: unknown, original: unknown): boolean {
-  if (Object.is(value, original)) return typeof value !== "object" || value === null || value instanceof Node;
+/** Whether a list holds the same items as Python's (the snapshot's copy of it). */
+function sameItems(value: unknown, original: unknown): boolean {
   if (!Array.isArray(value) || !Array.isArray(original) || value.length !== original.length) return false;
   for (let i = 0; i < value.length; i++) if (value[i] !== original[i]) return false;
   return true;
 }
 
-/** The node's location with missing parts taken from `parent` (Python's fix_missing_locations rule). */
+/**
+ * The node's location with missing parts taken from `parent` (Python's fix_missing_locations
+ * rule). A node with its whole location is its own place: no copy for the common case.
+ */
 function placeOf(node: Node, plan: ClassPlan, parent: Place): Place {
-  if (plan.attributes.length === 0) return parent;
-  const [hasLine, hasColumn, hasEndLine, hasEndColumn] = plan.locations;
-  const target = node as unknown as Location;
-  const lineno = hasLine && target.lineno !== undefined ? target.lineno : parent.lineno;
-  const column = hasColumn && target.col_offset !== undefined ? target.col_offset : parent.col_offset;
-  const endLine = hasEndLine && target.end_lineno != null ? target.end_lineno : parent.end_lineno;
-  const endColumn = hasEndColumn && target.end_col_offset != null ? target.end_col_offset : parent.end_col_offset;
-  return new Place(lineno, column, endLine, endColumn);
+  if (!plan.hasLocation) return parent;
+  const at = node as unknown as Location;
+  const { lineno, col_offset, end_lineno, end_col_offset } = at;
+  if (lineno !== undefined && col_offset !== undefined && end_lineno != null && end_col_offset != null) return at as Place;
+  return new Place(
+    lineno !== undefined ? lineno : parent.lineno,
+    col_offset !== undefined ? col_offset : parent.col_offset,
+    end_lineno != null ? end_lineno : parent.end_lineno,
+    end_col_offset != null ? end_col_offset : parent.end_col_offset,
+  );
 }

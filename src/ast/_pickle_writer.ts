@@ -22,7 +22,7 @@ const floatView = new DataView(floatBytes.buffer);
 
 /** A growing pickle stream with a memo of short strings and globals. */
 export class PickleWriter {
-  #bytes = new Uint8Array(1 << 16);
+  #bytes = new Uint8Array(1024);
   #length = 0;
   #memoCount = 0;
   readonly #memo = new Map<string, number>();
@@ -126,20 +126,15 @@ export class PickleWriter {
   }
 
   /**
-   * The stream as a string of code points 0-255, which Python encodes back with latin-1. Past
-   * the protocol header, it is one frame, which the unpickler reads from its file in one call
-   * instead of one call per opcode.
+   * The stream. Past the protocol header it is one frame, which the unpickler reads from its file
+   * in one call instead of one call per opcode.
    */
-  toLatin1(): string {
-    const header = [PROTO, 4, FRAME];
-    let frameLength = this.#length;
-    for (let i = 0; i < 8; i++, frameLength = Math.floor(frameLength / 0x100)) header.push(frameLength & 0xff);
-    let text = String.fromCharCode(...header);
-    for (let start = 0; start < this.#length; start += 0x2000) {
-      const chunk = this.#bytes.subarray(start, Math.min(start + 0x2000, this.#length));
-      text += String.fromCharCode.apply(null, chunk as unknown as number[]); // apply: no iterator.
-    }
-    return text;
+  toBytes(): Uint8Array {
+    const stream = new Uint8Array(11 + this.#length);
+    stream.set([PROTO, 4, FRAME]);
+    new DataView(stream.buffer).setBigUint64(3, BigInt(this.#length), true);
+    stream.set(this.#bytes.subarray(0, this.#length), 11);
+    return stream;
   }
 
   #stringHeader(length: number): void {

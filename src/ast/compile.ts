@@ -5,9 +5,9 @@
  * @module
  */
 
-import { kw, type PyObject, python } from "../python/mod.ts";
+import { type PyObject, python } from "../python/mod.ts";
 import { describe } from "./_access.ts";
-import { bridgeFunction, pythonTree } from "./_bridge.ts";
+import { bridgeFunction, callWithTree, pythonTree } from "./_bridge.ts";
 import { AsyncFunctionDef, Expression, FunctionDef, Interactive, Lambda, Module } from "./_nodes.ts";
 import { Node } from "./node.ts";
 import { walk } from "./walk.ts";
@@ -82,8 +82,7 @@ function isFrameTarget(target: CompileOptions | FrameTarget): target is FrameTar
 
 function compileModule(tree: Node, options: CompileOptions): PyObject {
   const { filename = "<ast>", mode = defaultMode(tree), optimize = -1 } = options;
-  using pyTree = pythonTree(tree, { fixLocations: true });
-  return bridgeFunction("compile_module").call(pyTree, filename, mode, kw({ optimize }));
+  return callWithTree("compile_module", tree, { fixLocations: true }, filename, mode, optimize);
 }
 
 function defaultMode(tree: Node): string {
@@ -105,8 +104,8 @@ function compileFunction(tree: Node, frame: FrameTarget): PyObject {
     lambdas.forEach((lambda) => lambda.dispose());
     return bridgeFunction("compile_lambda").call(candidates, frame.code, frame.qualname, frame.filename, frame.firstLineNo);
   }
-  using pyFunction = pythonTree(findFunction(tree, frame.name), { fixLocations: true });
-  return bridgeFunction("compile_function").call(pyFunction, frame.code, frame.qualname, frame.filename, frame.firstLineNo);
+  const found = findFunction(tree, frame.name);
+  return callWithTree("compile_function", found, { fixLocations: true }, frame.code, frame.qualname, frame.filename, frame.firstLineNo);
 }
 
 /** Every lambda in the tree: the bridge picks the one the frame runs (a line may hold several). */

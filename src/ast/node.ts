@@ -7,6 +7,12 @@
 
 import { checkAttribute, checkField } from "./_check.ts";
 
+/**
+ * Passed as the fields, makes a node with no fields set: for src/ast's decoders, which set every
+ * field themselves. A constructor gives V8 a better object layout than Object.create would.
+ */
+export const UNFILLED: object = Object.freeze({});
+
 /** How many values a field holds, as in Python's ASDL: `expr`, `expr?`, `expr*`. */
 export type FieldQuantity = "one" | "optional" | "list";
 
@@ -94,6 +100,7 @@ export abstract class Node {
   static readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
 
   constructor(fields: object = {}) {
+    if (fields === UNFILLED) return;
     const given = fields as Record<string, unknown>;
     const self = this as unknown as Record<string, unknown>;
     const kind = this.constructor as unknown as NodeClass;

@@ -4,8 +4,8 @@
  * @module
  */
 
-import { kw, type PyObject, PythonError } from "../python/mod.ts";
-import { bridgeFunction, pythonTree, typeScriptTree } from "./_bridge.ts";
+import { type PyObject, PythonError } from "../python/mod.ts";
+import { bridgeFunction, callWithTree, typeScriptTree } from "./_bridge.ts";
 import { pythonAtLeast, pythonMinor } from "./_classes.ts";
 import type { Expression, FunctionType, Interactive, Module } from "./_nodes.ts";
 import type { Node } from "./node.ts";
@@ -155,7 +155,6 @@ export function unparse(tree: Node): string {
 
 /** Python's `ast.<name>(tree, **keywords)`, through the bridge so no Dynamo sees its frames. */
 function callPythonAst(name: string, tree: Node, keywords: Record<string, unknown>): string {
-  using pyTree = pythonTree(tree);
-  using result = bridgeFunction("call_ast").call(name, pyTree, kw(keywords));
+  using result = callWithTree("call_ast", tree, {}, name, keywords);
   return result.toString();
 }

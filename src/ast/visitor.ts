@@ -7,13 +7,19 @@
  */
 
 import { describe, fieldValue, setFieldValue } from "./_access.ts";
-import { Node } from "./node.ts";
+import { Node, type NodeClass } from "./node.ts";
 import { iterChildNodes } from "./walk.ts";
 
 type VisitMethod = (this: NodeVisitor, node: Node) => unknown;
 
+/** `visit<ClassName>` per node class, made once: visiting is the hot loop of every transform. */
+const methodNames = new Map<unknown, string>();
+
 function visitMethod(visitor: NodeVisitor, node: Node): VisitMethod | undefined {
-  const method = (visitor as unknown as Record<string, unknown>)[`visit${node.typeName}`];
+  let name = methodNames.get(node.constructor);
+  if (name === undefined) methodNames.set(node.constructor, name = `visit${(node.constructor as unknown as NodeClass).typeName}`);
+  // Looked up on the visitor each time, as Python does, so methods set on an instance count too.
+  const method = (visitor as unknown as Record<string, unknown>)[name];
   return typeof method === "function" ? method as VisitMethod : undefined;
 }
 
@@ -80,24 +86,38 @@ export class NodeTransformer extends NodeVisitor {
 
   /** Transforms every child of `node` in place and returns `node`. */
   override genericVisit(node: Node): Node {
-    for (const name of node._fields) {
-      const value = fieldValue(node, name);
+    const fields = (node.constructor as unknown as NodeClass)._fields;
+    for (let i = 0; i < fields.length; i++) {
+      const value = fieldValue(node, fields[i]);
       if (Array.isArray(value)) this.#transformList(value);
-      else if (value instanceof Node) setFieldValue(node, name, this.#transformSingle(node, name, value));
+      else if (value instanceof Node) {
+        const result = this.#transformSingle(node, fields[i], value);
+        if (result !== value) setFieldValue(node, fields[i], result);
+      }
     }
     return node;
   }
 
+  /** Transforms the items of a list in place; the list is rebuilt only from the first change on. */
   #transformList(items: unknown[]): void {
-    const transformed: unknown[] = [];
-    for (const item of items) {
-      if (!(item instanceof Node)) {
-        transformed.push(item); // None entries of Dict.keys and kw_defaults stay, as in Python.
-        continue;
-      }
+    for (let i = 0; i < items.length; i++) {
+      const item = items[i];
+      if (!(item instanceof Node)) continue; // None entries of Dict.keys and kw_defaults stay, as in Python.
       const result: unknown = this.visit(item);
+      if (result !== item) return this.#rebuildList(items, i, result);
+    }
+  }
+
+  #rebuildList(items: unknown[], changedAt: number, changed: unknown): void {
+    const transformed = items.slice(0, changedAt);
+    const add = (result: unknown) => {
       if (Array.isArray(result)) transformed.push(...result);
       else if (result !== undefined && result !== null) transformed.push(result);
+    };
+    add(changed);
+    for (let i = changedAt + 1; i < items.length; i++) {
+      const item = items[i];
+      add(item instanceof Node ? this.visit(item) : item);
     }
     items.splice(0, items.length, ...transformed);
   }

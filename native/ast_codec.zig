@@ -1,0 +1,295 @@
+//! Python ast trees → the compact bytes src/ast/_decode_native.ts reads, walked natively: the
+//! TypeScript side of pyframe's ast gets a parsed tree for a few bytes per node, without running
+//! any Python per node (a Python-level walk costs as much as the transform it serves).
+//!
+//! A value is a tag byte and its payload; integers in payloads are LEB128 varints:
+//!
+//!   0 None   1 True   2 False   3 int: zigzag varint (fits in 64 bits)
+//!   4 int: varint length, then its hex digits in ASCII, "-" first when negative (any size)
+//!   5 float: 8 bytes, little-endian IEEE 754
+//!   6 str: varint length, then UTF-8 (lone surrogates as 3 bytes each, Python's "surrogatepass");
+//!     each str gets the next index of the string table
+//!   7 str seen before: varint index in the string table (the same object: identifiers are interned)
+//!   8 bytes: varint length, then the bytes
+//!   9 list: varint count, then the items
+//!   10 node: varint class index, then one value per name the class was given at `init`
+//!   11 missing: the node has no such field or attribute
+//!   12 complex: two floats (real, imaginary)   13 Ellipsis
+//!   14 tuple, 15 frozenset: varint count, then the items
+//!
+//! Every entry point runs on the thread that holds the GIL.
+
+const std = @import("std");
+const cpython = @import("cpython.zig");
+
+const PyObject = cpython.PyObject;
+
+pub const Tag = enum(u8) {
+    none = 0,
+    true_ = 1,
+    false_ = 2,
+    int = 3,
+    big_int = 4,
+    float = 5,
+    string = 6,
+    string_seen = 7,
+    bytes = 8,
+    list = 9,
+    node = 10,
+    missing = 11,
+    complex = 12,
+    ellipsis = 13,
+    tuple = 14,
+    frozenset = 15,
+};
+
+/// Deeper trees are refused instead of risking the native stack (CPython's own parser stops
+/// far earlier; only a tree built by hand, or one with a cycle, gets here).
+const depth_max: u32 = 20_000;
+
+/// The objects `init` was given: constants and builtin types compared by address, node classes.
+const Table = struct {
+    none: *PyObject,
+    true_: *PyObject,
+    false_: *PyObject,
+    ellipsis: *PyObject,
+    int_type: *PyObject,
+    float_type: *PyObject,
+    complex_type: *PyObject,
+    str_type: *PyObject,
+    bytes_type: *PyObject,
+    list_type: *PyObject,
+    tuple_type: *PyObject,
+    frozenset_type: *PyObject,
+    /// The tuple of (class or None, names) pairs, indexed by class index; kept alive.
+    classes: *PyObject,
+};
+
+var api: *const cpython.Api = undefined;
+var table: ?Table = null;
+/// Node type address → class index, for the classes of `init` and the subclasses met since.
+var class_indexes: std.AutoHashMapUnmanaged(usize, u32) = .empty;
+var output: std.ArrayList(u8) = .empty;
+/// The format spec "x": big ints travel as hex, which no size limit on int-to-text applies to.
+var hex_spec: ?*PyObject = null;
+/// str object address → string table index, for one `dump`.
+var strings: std.AutoHashMapUnmanaged(usize, u32) = .empty;
+const allocator = std.heap.c_allocator;
+
+pub const Error = error{ OutOfMemory, PythonError };
+
+/// Takes the constants and classes the encoding refers to: `description` is a tuple of
+/// (None, True, False, Ellipsis, int, float, complex, str, bytes, list, tuple, frozenset) and a
+/// tuple of (node class or None, tuple of field and attribute names), the class index being the
+/// position. Once per process: later calls keep the first description.
+pub fn init(bound_api: *const cpython.Api, description: *PyObject) Error!void {
+    if (table != null) return;
+    api = bound_api;
+    const constants = try tupleItem(description, 0);
+    const classes = try tupleItem(description, 1);
+    var found: Table = undefined;
+    inline for (@typeInfo(Table).@"struct".fields, 0..) |entry, i| {
+        if (comptime std.mem.eql(u8, entry.name, "classes")) continue;
+        @field(found, entry.name) = try tupleItem(constants, i);
+    }
+    found.classes = classes;
+    class_indexes.clearRetainingCapacity();
+    const count = api.PyTuple_Size(classes);
+    std.debug.assert(count >= 0);
+    var index: u32 = 0;
+    while (index < count) : (index += 1) {
+        const class = try tupleItem(try tupleItem(classes, index), 0);
+        if (class != found.none) try class_indexes.put(allocator, @intFromPtr(class), index);
+    }
+    if (hex_spec == null) hex_spec = api.PyUnicode_FromString("x") orelse return error.PythonError;
+    api.Py_IncRef(description); // Holds every object the table points to.
+    table = found;
+}
+
+/// A new reference to a `bytes` holding the encoding of `tree`, or null with a Python exception set.
+pub fn dump(tree: *PyObject) ?*PyObject {
+    const known = table orelse return fail("pyframe's ast codec was not given its classes (call init first)");
+    output.clearRetainingCapacity();
+    strings.clearRetainingCapacity();
+    value(&known, tree, 0) catch |err| switch (err) {
+        error.OutOfMemory => return fail("out of memory encoding an ast tree"),
+        error.PythonError => return null,
+    };
+    return api.PyBytes_FromStringAndSize(output.items.ptr, @intCast(output.items.len));
+}
+
+fn fail(message: [*:0]const u8) ?*PyObject {
+    api.PyErr_SetString(api.PyExc_TypeError.*, message);
+    return null;
+}
+
+fn raise(message: [*:0]const u8) Error {
+    api.PyErr_SetString(api.PyExc_TypeError.*, message);
+    return error.PythonError;
+}
+
+fn tupleItem(tuple: *PyObject, index: isize) Error!*PyObject {
+    return api.PyTuple_GetItem(tuple, index) orelse error.PythonError;
+}
+
+fn typeOf(object: *PyObject) *PyObject {
+    // Py_TYPE: ob_type follows ob_refcnt in every default (GIL) build of 3.11-3.13.
+    const words: [*]const *PyObject = @ptrCast(@alignCast(object));
+    return words[1];
+}
+
+fn value(known: *const Table, object: *PyObject, depth: u32) Error!void {
+    if (depth > depth_max) return raise("pyframe: the ast tree is nested too deeply (or holds a cycle) to send to TypeScript");
+    if (object == known.none) return tag(.none);
+    if (object == known.true_) return tag(.true_);
+    if (object == known.false_) return tag(.false_);
+    if (object == known.ellipsis) return tag(.ellipsis);
+    const kind = typeOf(object);
+    if (kind == known.str_type) return string(object);
+    if (kind == known.int_type) return integer(object);
+    if (kind == known.list_type) return sequence(known, .list, object, depth);
+    if (kind == known.float_type) return float(api.PyFloat_AsDouble(object));
+    if (kind == known.bytes_type) return bytes(object);
+    if (kind == known.tuple_type) return sequence(known, .tuple, object, depth);
+    if (kind == known.complex_type) return complex(object);
+    if (kind == known.frozenset_type) return frozenset(known, object, depth);
+    return node(known, object, try classIndex(kind), depth);
+}
+
+fn tag(which: Tag) Error!void {
+    try output.append(allocator, @intFromEnum(which));
+}
+
+fn varint(number: u64) Error!void {
+    var rest = number;
+    while (rest >= 0x80) : (rest >>= 7) try output.append(allocator, @as(u8, @truncate(rest)) | 0x80);
+    try output.append(allocator, @truncate(rest));
+}
+
+fn string(object: *PyObject) Error!void {
+    const seen = try strings.getOrPut(allocator, @intFromPtr(object));
+    if (seen.found_existing) {
+        try tag(.string_seen);
+        return varint(seen.value_ptr.*);
+    }
+    seen.value_ptr.* = @intCast(strings.count() - 1);
+    try tag(.string);
+    var size: isize = 0;
+    if (api.PyUnicode_AsUTF8AndSize(object, &size)) |utf8| return sized(utf8[0..@intCast(size)]);
+    // UTF-8 refuses lone surrogates: write them as "surrogatepass" does.
+    api.PyErr_Clear();
+    const encoded = api.PyUnicode_AsEncodedString(object, "utf-8", "surrogatepass") orelse return error.PythonError;
+    defer api.Py_DecRef(encoded);
+    return bytesPayload(encoded);
+}
+
+fn bytes(object: *PyObject) Error!void {
+    try tag(.bytes);
+    return bytesPayload(object);
+}
+
+fn bytesPayload(object: *PyObject) Error!void {
+    var data: [*]const u8 = undefined;
+    var size: isize = 0;
+    if (api.PyBytes_AsStringAndSize(object, &data, &size) != 0) return error.PythonError;
+    return sized(data[0..@intCast(size)]);
+}
+
+fn sized(data: []const u8) Error!void {
+    try varint(data.len);
+    try output.appendSlice(allocator, data);
+}
+
+fn integer(object: *PyObject) Error!void {
+    var overflow: c_int = 0;
+    const number = api.PyLong_AsLongLongAndOverflow(object, &overflow);
+    if (overflow == 0) {
+        if (number == -1 and api.PyErr_Occurred() != null) return error.PythonError;
+        try tag(.int);
+        // Zigzag: small magnitudes of either sign take few bytes.
+        return varint(@bitCast((number << 1) ^ (number >> 63)));
+    }
+    const hex = api.PyObject_Format(object, hex_spec.?) orelse return error.PythonError;
+    defer api.Py_DecRef(hex);
+    var size: isize = 0;
+    const digits = api.PyUnicode_AsUTF8AndSize(hex, &size) orelse return error.PythonError;
+    try tag(.big_int);
+    return sized(digits[0..@intCast(size)]);
+}
+
+fn float(number: f64) Error!void {
+    if (number == -1.0 and api.PyErr_Occurred() != null) return error.PythonError;
+    try tag(.float);
+    try output.appendSlice(allocator, std.mem.asBytes(&std.mem.nativeToLittle(u64, @bitCast(number))));
+}
+
+fn complex(object: *PyObject) Error!void {
+    try tag(.complex);
+    for ([_]f64{ api.PyComplex_RealAsDouble(object), api.PyComplex_ImagAsDouble(object) }) |part| {
+        try output.appendSlice(allocator, std.mem.asBytes(&std.mem.nativeToLittle(u64, @bitCast(part))));
+    }
+}
+
+fn sequence(known: *const Table, which: Tag, object: *PyObject, depth: u32) Error!void {
+    try tag(which);
+    return items(known, object, which == .list, depth);
+}
+
+fn frozenset(known: *const Table, object: *PyObject, depth: u32) Error!void {
+    const members = api.PySequence_Tuple(object) orelse return error.PythonError;
+    defer api.Py_DecRef(members);
+    try tag(.frozenset);
+    return items(known, members, false, depth);
+}
+
+/// The count, then each item, of a list or a tuple.
+fn items(known: *const Table, object: *PyObject, is_list: bool, depth: u32) Error!void {
+    const count = if (is_list) api.PyList_Size(object) else api.PyTuple_Size(object);
+    if (count < 0) return error.PythonError;
+    try varint(@intCast(count));
+    var index: isize = 0;
+    while (index < count) : (index += 1) {
+        const item = (if (is_list) api.PyList_GetItem(object, index) else api.PyTuple_GetItem(object, index)) orelse
+            return error.PythonError;
+        try value(known, item, depth + 1);
+    }
+}
+
+fn classIndex(kind: *PyObject) Error!u32 {
+    if (class_indexes.get(@intFromPtr(kind))) |index| return index;
+    // A subclass (a user's, or ast.py's deprecated aliases) travels as the first node class of its
+    // method resolution order.
+    const mro = api.PyObject_GetAttrString(kind, "__mro__") orelse return error.PythonError;
+    defer api.Py_DecRef(mro);
+    const count = api.PyTuple_Size(mro);
+    var position: isize = 1;
+    while (position < count) : (position += 1) {
+        const base = try tupleItem(mro, position);
+        const index = class_indexes.get(@intFromPtr(base)) orelse continue;
+        api.Py_IncRef(kind); // Its address stays a key: the type must outlive the entry.
+        try class_indexes.put(allocator, @intFromPtr(kind), index);
+        return index;
+    }
+    return raise("pyframe.ast cannot send this object to TypeScript: expected an ast node, a list, None, bool, " ++
+        "int, float, complex, str, bytes, Ellipsis, tuple or frozenset");
+}
+
+fn node(known: *const Table, object: *PyObject, index: u32, depth: u32) Error!void {
+    const pair = try tupleItem(known.classes, index);
+    const names = try tupleItem(pair, 1);
+    const state = api.PyObject_GenericGetDict(object, null) orelse return error.PythonError;
+    defer api.Py_DecRef(state);
+    try tag(.node);
+    try varint(index);
+    const count = api.PyTuple_Size(names);
+    var position: isize = 0;
+    while (position < count) : (position += 1) {
+        const name = try tupleItem(names, position);
+        if (api.PyDict_GetItemWithError(state, name)) |item| {
+            try value(known, item, depth + 1);
+        } else {
+            if (api.PyErr_Occurred() != null) return error.PythonError;
+            try tag(.missing);
+        }
+    }
+}

@@ -1,0 +1,161 @@
+/**
+ * Building TypeScript nodes from a tree read from Python, whatever the encoding: per-class plans,
+ * finishing a node (defaults, what Python holds, parent links) and UTF-8 with surrogates.
+ * Private to src/ast.
+ *
+ * @module
+ */
+
+import { isAvailable, nodeClass, pythonMinor } from "./_classes.ts";
+import * as nodes from "./_nodes.ts";
+import { ORIGIN, type Traced } from "./_session.ts";
+import { CodePoints } from "./constant.ts";
+import { type FieldQuantity, Node, type NodeClass } from "./node.ts";
+
+/** One field as the running Python has it. */
+export interface FieldPlan {
+  readonly name: string;
+  readonly type: string;
+  readonly quantity: FieldQuantity;
+  /** The node class its values must be instances of, for node-typed fields. */
+  readonly itemClass: NodeClass | undefined;
+  /** Whether the running Python has the field (else it must be left empty). */
+  readonly available: boolean;
+  readonly versions: readonly string[];
+}
+
+/** What reading and writing a class's nodes for the running Python needs, worked out once. */
+export class ClassPlan {
+  /** `_fields` then `_attributes`: the order Python's parser sets them in. */
+  readonly names: readonly string[];
+  /** For each name: its position in `names`. */
+  readonly slots: ReadonlyMap<string, number>;
+  readonly fieldCount: number;
+  /** Per field: a list (default `[]`), optional (default `null`) or required. */
+  readonly quantities: readonly string[];
+  /** Per field: whether it holds a constant (Constant.value, MatchSingleton.value). */
+  readonly constants: readonly boolean[];
+  readonly fields: readonly FieldPlan[];
+  readonly attributes: readonly string[];
+  /** Whether the running Python has the class. */
+  readonly available: boolean;
+  readonly isConstant: boolean;
+  /** Whether `_attributes` is exactly lineno, col_offset, end_lineno, end_col_offset (every located class). */
+  readonly hasLocation: boolean;
+
+  constructor(readonly kind: NodeClass) {
+    const minor = pythonMinor();
+    this.names = [...kind._fields, ...kind._attributes];
+    this.slots = new Map(this.names.map((name, i) => [name, i]));
+    this.fieldCount = kind._fields.length;
+    this.fields = kind._fields.map((name) => {
+      const { type, quantity, versions } = kind.fieldTypes[name];
+      return { name, type, quantity, itemClass: nodeClass(type), available: isAvailable(versions, minor), versions };
+    });
+    this.quantities = this.fields.map((field) => field.quantity);
+    this.constants = this.fields.map((field) => field.type === "constant");
+    this.attributes = kind._attributes;
+    this.available = isAvailable(kind.versions, minor);
+    this.isConstant = kind === nodes.Constant;
+    this.hasLocation = kind._attributes.join() === "lineno,col_offset,end_lineno,end_col_offset";
+  }
+}
+
+/** Plans for the running Python, whose version never changes in a process. */
+const plans = new Map<unknown, ClassPlan>();
+
+/** The plan of a node class (or of a node's constructor). */
+export function planOf(kind: NodeClass | Node["constructor"]): ClassPlan {
+  let plan = plans.get(kind);
+  if (!plan) plans.set(kind, plan = new ClassPlan(kind as unknown as NodeClass));
+  return plan;
+}
+
+/**
+ * Completes a node read from Python: records what Python holds (when traced), gives fields
+ * Python left unset the constructor's defaults, and tells each child its parent.
+ */
+export function finishNode(node: Traced, plan: ClassPlan): void {
+  const origin = node[ORIGIN];
+  const target = node as unknown as Record<string, unknown>;
+  if (origin) {
+    origin.values = snapshot(target, plan);
+    for (let i = 0; i < plan.fieldCount; i++) adoptChildren(node, plan.names[i], target[plan.names[i]]);
+  }
+  fillDefaults(node, plan);
+}
+
+/** Gives the fields left unset the constructor's defaults (`[]`, `null`), and a Constant its `isFloat`. */
+export function fillDefaults(node: Node, plan: ClassPlan): void {
+  const target = node as unknown as Record<string, unknown>;
+  for (let i = 0; i < plan.fieldCount; i++) {
+    const quantity = plan.quantities[i];
+    if (quantity !== "one" && target[plan.names[i]] === undefined) target[plan.names[i]] = quantity === "list" ? [] : null;
+  }
+  if (plan.isConstant && (node as nodes.Constant).isFloat !== true) (node as nodes.Constant).isFloat = false;
+}
+
+/** What Python holds for a node: see Origin.values. Lists are copied, as they may change in place. */
+export function snapshotValue(value: unknown): unknown {
+  return Array.isArray(value) ? value.slice() : value;
+}
+
+function snapshot(target: Record<string, unknown>, plan: ClassPlan): unknown[] {
+  const names = plan.names;
+  const values = new Array<unknown>(names.length + (plan.isConstant ? 1 : 0));
+  for (let i = 0; i < names.length; i++) values[i] = snapshotValue(target[names[i]]);
+  if (plan.isConstant) values[names.length] = target.isFloat === true;
+  return values;
+}
+
+/** Records `parent.name` (and the index in a list) as the way Python reaches each child. */
+export function adoptChildren(parent: Node, name: string, value: unknown): void {
+  if (value instanceof Node) {
+    adopt(value as Traced, parent, name, -1);
+  } else if (Array.isArray(value)) {
+    for (let i = 0; i < value.length; i++) if (value[i] instanceof Node) adopt(value[i], parent, name, i);
+  }
+}
+
+function adopt(child: Traced, parent: Node, name: string, index: number): void {
+  const origin = child[ORIGIN];
+  // A shared child (Python's parser shares one Load()) keeps the first way to reach it.
+  if (!origin || origin.field !== "") return;
+  origin.parent = parent;
+  origin.field = name;
+  origin.index = index;
+}
+
+/**
+ * UTF-8 from bytes (`byteAt(i)` for i in start..end), surrogates included ("surrogatepass"). A high surrogate followed by
+ * a low one stays two code points: a JS string would merge them, so that text is CodePoints.
+ */
+export function decodeUtf8(byteAt: (index: number) => number, start: number, end: number): string | CodePoints {
+  const points: number[] = [];
+  let pairedSurrogates = false;
+  for (let i = start; i < end;) {
+    const b0 = byteAt(i);
+    let point: number;
+    if (b0 < 0x80) {
+      point = b0;
+      i += 1;
+    } else if (b0 < 0xe0) {
+      point = ((b0 & 0x1f) << 6) | (byteAt(i + 1) & 0x3f);
+      i += 2;
+    } else if (b0 < 0xf0) {
+      point = ((b0 & 0x0f) << 12) | ((byteAt(i + 1) & 0x3f) << 6) | (byteAt(i + 2) & 0x3f);
+      i += 3;
+    } else {
+      point = ((b0 & 0x07) << 18) | ((byteAt(i + 1) & 0x3f) << 12) | ((byteAt(i + 2) & 0x3f) << 6) |
+        (byteAt(i + 3) & 0x3f);
+      i += 4;
+    }
+    const previous = points[points.length - 1];
+    if (point >= 0xdc00 && point <= 0xdfff && previous >= 0xd800 && previous <= 0xdbff) pairedSurrogates = true;
+    points.push(point);
+  }
+  if (pairedSurrogates) return new CodePoints(points);
+  let text = "";
+  for (let i = 0; i < points.length; i += 0x2000) text += String.fromCodePoint(...points.slice(i, i + 0x2000));
+  return text;
+}
