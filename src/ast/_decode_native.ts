@@ -6,7 +6,7 @@
  */
 
 import { describe } from "./_access.ts";
-import { adoptChildren, type ClassPlan, decodeUtf8, fillDefaults, snapshotValue } from "./_build.ts";
+import { type ClassPlan, decodeUtf8, fillDefaults, snapshotValue } from "./_build.ts";
 import * as nodes from "./_nodes.ts";
 import { ORIGIN, Origin, type Session, type Traced } from "./_session.ts";
 import { Complex, ConstantFrozenSet, ConstantTuple, type ConstantValue, Ellipsis } from "./constant.ts";
@@ -34,6 +34,10 @@ class NativeReader {
   readonly #view: DataView;
   /** Whether the last constant read was a float (a number alone cannot say). */
   #wasFloat = false;
+  /** Where the value being read sits in its parent: given to a node's Origin when traced. */
+  #parent: Node | null = null;
+  #field = "";
+  #index = -1;
 
   constructor(readonly bytes: Uint8Array, readonly classes: readonly ClassPlan[], readonly session: Session | undefined) {
     this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
@@ -57,8 +61,14 @@ class NativeReader {
       }
       case LIST: {
         const count = this.#count();
-        const items = new Array<unknown>(count);
-        for (let i = 0; i < count; i++) items[i] = this.value();
+        const items = new Array<unknown>(count), parent = this.#parent, field = this.#field;
+        for (let i = 0; i < count; i++) {
+          // Each item's own fields changed the context: set it again.
+          this.#parent = parent;
+          this.#field = field;
+          this.#index = i;
+          items[i] = this.value();
+        }
         return items;
       }
       case NONE:
@@ -116,18 +126,23 @@ class NativeReader {
     const plan = this.classes[this.#count()];
     const node = new (plan.kind as unknown as new (fields: object) => Traced)(UNFILLED);
     const target = node as unknown as Record<string, unknown>, names = plan.names;
-    // Traced: what Python holds is recorded as it is read (see Origin.values).
-    const origin = this.session ? (node[ORIGIN] = new Origin(this.session, node)) : undefined;
-    const values = origin ? (origin.values = new Array<unknown>(names.length + (plan.isConstant ? 1 : 0))) : undefined;
+    // Traced: where Python reaches the node and what it holds are recorded as they are read.
+    let values: unknown[] | undefined;
+    if (this.session) {
+      const origin = node[ORIGIN] = new Origin(this.session, node, this.#parent, this.#field, this.#index);
+      values = origin.values = new Array<unknown>(names.length + (plan.isConstant ? 1 : 0));
+    }
     for (let i = 0; i < names.length; i++) {
       const constant = i < plan.fieldCount && plan.constants[i];
       if (constant) this.#wasFloat = false;
+      this.#parent = node;
+      this.#field = names[i];
+      this.#index = -1;
       const value = this.value();
       if (values) values[i] = snapshotValue(value);
       if (value === undefined) continue;
       target[names[i]] = value;
       if (constant && this.#wasFloat && plan.isConstant) (node as nodes.Constant).isFloat = true;
-      if (origin && i < plan.fieldCount) adoptChildren(node, names[i], value);
     }
     fillDefaults(node, plan);
     if (values && plan.isConstant) values[names.length] = (node as nodes.Constant).isFloat;

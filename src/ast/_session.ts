@@ -37,17 +37,20 @@ export class Session {
  * the path of parent fields) and the values Python holds for its fields and attributes.
  */
 export class Origin {
-  /** The parent node, field name and list index through which Python reaches the original. */
-  parent: Node | null = null;
-  field = "";
-  index = -1;
   /**
    * Python's values, in the order of `_fields` then `_attributes` (then `isFloat` for a
    * Constant); lists are copies. `undefined` where Python has none. Empty until built.
    */
   values: unknown[] = NO_VALUES;
 
-  constructor(readonly session: Session, readonly node: Node) {}
+  constructor(
+    readonly session: Session,
+    readonly node: Node,
+    /** The parent node, field name and list index (or -1) through which Python reaches the original. */
+    public parent: Node | null = null,
+    public field = "",
+    public index = -1,
+  ) {}
 }
 
 const NO_VALUES: unknown[] = [];
