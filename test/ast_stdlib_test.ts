@@ -1,10 +1,11 @@
 // The exact bridge over the running interpreter's whole standard library: every .py file that
 // parses on this version goes Python AST → TypeScript → Python AST and must come back identical.
 //
-// Identical is checked on pickles written without a memo, which spell out every node, field,
-// attribute and constant with its exact type (1 vs 1.0 vs True, str vs bytes) in order: equal
-// pickles mean equal `ast.dump(tree, include_attributes=True)`, and they are much faster to make.
-// A difference is reported with the two dumps.
+// Identical is checked on pickles, which spell out every node, field, attribute and constant with
+// its exact type (1 vs 1.0 vs True, str vs bytes) in order: equal pickles mean equal
+// `ast.dump(tree, include_attributes=True)`, and they are much faster to make. Pickles also show
+// which objects are shared; when only that differs, pickles written without a memo decide. A
+// difference is reported with the two dumps.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as ast from "../src/ast/mod.ts";
@@ -41,7 +42,7 @@ def _t_spelled_out(tree):
 
 def _t_difference(original, copy):
     """None when the trees are identical; else where their ast.dump texts first differ."""
-    if _t_spelled_out(original) == _t_spelled_out(copy):
+    if _t_pickle.dumps(original, 4) == _t_pickle.dumps(copy, 4) or _t_spelled_out(original) == _t_spelled_out(copy):
         return None
     expected = _t_ast.dump(original, include_attributes=True)
     found = _t_ast.dump(copy, include_attributes=True)

@@ -16,7 +16,7 @@ import _ast, ast, builtins, functools, io, linecache, pickle, sys
 
 _CO_NESTED = 0x10
 _ENCLOSING = "__pyframe_enclosing__"
-_BUILTINS = {"complex": complex, "Ellipsis": Ellipsis}
+_GLOBALS = {("builtins", "complex"): complex, ("builtins", "Ellipsis"): Ellipsis, ("sys", "intern"): sys.intern}
 
 
 def _node_class(cls):
@@ -69,9 +69,10 @@ class _Loader(pickle.Unpickler):
         self.root = root
 
     def find_class(self, module, name):
-        found = getattr(_ast, name, None) if module == "ast" else _BUILTINS.get(name) if module == "builtins" else None
+        found = getattr(_ast, name, None) if module == "ast" else _GLOBALS.get((module, name))
         if found is None or (module == "ast" and not (isinstance(found, type) and issubclass(found, _ast.AST))):
-            raise pickle.UnpicklingError("pyframe.ast streams name only ast node classes, not %s.%s" % (module, name))
+            raise pickle.UnpicklingError(
+                "pyframe.ast streams name only ast node classes, complex, Ellipsis and sys.intern, not %s.%s" % (module, name))
         return found
 
     def persistent_load(self, path):

@@ -138,6 +138,7 @@ class Encoder {
     if (!plan.available) {
       requireVersion(`ast.${plan.kind.typeName}`, plan.kind.versions, this.minor, `build a node Python ${this.minor} has`);
     }
+    if (plan.fields.length === 0 && plan.attributes.length === 0) return out.singleton("ast", plan.kind.typeName);
     const here = this.fix ? placeOf(node, plan, place) : place;
     out.global("ast", plan.kind.typeName);
     out.op(EMPTY_TUPLE);
@@ -292,7 +293,8 @@ class Encoder {
     if (field.itemClass) return this.#node(value as Node, here);
     if (field.type === "constant") return this.#constant(value, isFloat);
     if (value instanceof CodePoints) return this.#out.codePoints(value.points);
-    if (typeof value === "string") return this.#out.string(value);
+    // Identifiers are interned in Python, other strings are not: share only identifiers.
+    if (typeof value === "string") return this.#out.string(value, field.type === "identifier");
     this.#out.int(value as number);
   }
 
@@ -306,7 +308,7 @@ class Encoder {
     const out = this.#out;
     if (value === null) return out.op(NONE);
     if (typeof value === "boolean") return out.op(value ? NEWTRUE : NEWFALSE);
-    if (typeof value === "string") return out.string(value);
+    if (typeof value === "string") return out.string(value, false);
     if (typeof value === "number") {
       if (isFloat || !Number.isInteger(value)) return out.float(value);
       return Number.isSafeInteger(value) ? out.int(value) : out.bigint(BigInt(value));

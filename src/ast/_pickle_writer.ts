@@ -9,12 +9,9 @@ export const MARK = 0x28, STOP = 0x2e, POP = 0x30, BINFLOAT = 0x47, BININT = 0x4
 export const BININT2 = 0x4d, NONE = 0x4e, BINPERSID = 0x51, REDUCE = 0x52, BINUNICODE = 0x58;
 export const EMPTY_LIST = 0x5d, APPEND = 0x61, BUILD = 0x62, APPENDS = 0x65, BINGET = 0x68;
 export const LONG_BINGET = 0x6a, TUPLE = 0x74, SETITEMS = 0x75, EMPTY_DICT = 0x7d, EMPTY_TUPLE = 0x29;
-export const BINBYTES = 0x42, SHORT_BINBYTES = 0x43, PROTO = 0x80, NEWOBJ = 0x81, TUPLE2 = 0x86;
+export const BINBYTES = 0x42, SHORT_BINBYTES = 0x43, PROTO = 0x80, NEWOBJ = 0x81, TUPLE1 = 0x85, TUPLE2 = 0x86;
 export const NEWTRUE = 0x88, NEWFALSE = 0x89, LONG1 = 0x8a, LONG4 = 0x8b, SHORT_BINUNICODE = 0x8c;
 export const FROZENSET = 0x91, STACK_GLOBAL = 0x93, MEMOIZE = 0x94, FRAME = 0x95;
-
-/** Identifiers and field names are remembered and referred to; long strings are written out. */
-const MEMO_MAX_LENGTH = 64;
 
 const encoder = new TextEncoder();
 const floatBytes = new Uint8Array(8);
@@ -80,12 +77,17 @@ export class PickleWriter {
     this.#raw(floatBytes);
   }
 
-  /** A str; short ones are memoized so each is written once. */
-  string(text: string): void {
-    const short = text.length <= MEMO_MAX_LENGTH;
-    if (short) {
+  /**
+   * A str. With `shared` (identifiers, field names), the first one of each text is interned in
+   * Python (`sys.intern`, called by the unpickler) and referred to after, so every use is the one
+   * interned object, as the parser makes them; otherwise a new object each time, as the parser
+   * makes each string constant.
+   */
+  string(text: string, shared = true): void {
+    if (shared) {
       const index = this.#memo.get(text);
       if (index !== undefined) return this.get(index);
+      this.global("sys", "intern");
     }
     if (isAscii(text)) {
       this.#stringHeader(text.length);
@@ -95,7 +97,10 @@ export class PickleWriter {
       this.#stringHeader(utf8.length);
       this.#raw(utf8);
     }
-    if (short) this.#memo.set(text, this.memoize());
+    if (!shared) return;
+    this.op(TUPLE1);
+    this.op(REDUCE);
+    this.#memo.set(text, this.memoize());
   }
 
   /** A str given as code points (see CodePoints): surrogates are written one by one. */
@@ -114,13 +119,27 @@ export class PickleWriter {
     this.#raw(value);
   }
 
-  /** `module.name` (a class or `builtins.Ellipsis`), memoized. */
+  /**
+   * One instance of `module.name` made with no arguments and no state, shared by every use in
+   * the stream, as CPython's parser shares its `Load()` and operator nodes.
+   */
+  singleton(module: string, name: string): void {
+    const key = `\u0001${module}.${name}`;
+    const index = this.#memo.get(key);
+    if (index !== undefined) return this.get(index);
+    this.global(module, name);
+    this.op(EMPTY_TUPLE);
+    this.op(NEWOBJ);
+    this.#memo.set(key, this.memoize());
+  }
+
+  /** `module.name` (a class, `builtins.Ellipsis`, `sys.intern`), memoized. */
   global(module: string, name: string): void {
     const key = `\0${module}.${name}`;
     const index = this.#memo.get(key);
     if (index !== undefined) return this.get(index);
-    this.string(module);
-    this.string(name);
+    this.string(module, false);
+    this.string(name, false);
     this.op(STACK_GLOBAL);
     this.#memo.set(key, this.memoize());
   }
