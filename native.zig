@@ -9,13 +9,14 @@ const layouts = @import("native/layouts.zig");
 const cache = @import("native/cache.zig");
 const engine = @import("native/engine.zig");
 const probe = @import("native/probe.zig");
+const ast_codec = @import("native/ast_codec.zig");
 
 const PyObject = cpython.PyObject;
 const Frame = cpython.Frame;
 const field = engine.field;
 
 /// Bumped whenever an exported signature or meaning changes; src/ffi checks it.
-const abi_version: u32 = 3;
+const abi_version: u32 = 4;
 
 var api: cpython.Api = undefined;
 var layout: ?*const layouts.Layout = null;
@@ -207,6 +208,24 @@ export fn pyframe_stat(which: u32) u64 {
         2 => cache.count(),
         else => 0,
     };
+}
+
+/// Gives the AST codec the constants and node classes its encoding refers to (see
+/// native/ast_codec.zig). Returns 0, or -1 with a Python exception set.
+export fn pyframe_ast_init(description: *PyObject) i32 {
+    if (layout == null) return -1;
+    ast_codec.init(&api, description) catch |err| {
+        if (err == error.OutOfMemory) api.PyErr_SetString(api.PyExc_RuntimeError.*, "pyframe: out of memory reading the ast codec's classes");
+        return -1;
+    };
+    return 0;
+}
+
+/// A new `bytes` reference holding the compact encoding of the Python ast `tree`, or null with a
+/// Python exception set.
+export fn pyframe_ast_dump(tree: *PyObject) ?*PyObject {
+    if (layout == null) return null;
+    return ast_codec.dump(tree);
 }
 
 /// Tests only: run every replacement through the call fallback used when a frame cannot grow.
