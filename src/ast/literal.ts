@@ -29,6 +29,12 @@ import { parse } from "./parse.ts";
 /**
  * A value {@link literalEval} returns: a constant's value (see {@link ConstantValue}), an array
  * for a tuple or list, a `Set` for a set, a `Map` for a dict.
+ *
+ * @example
+ * ```ts
+ * import { ast } from "@pyframe/dynamo";
+ * const settings: ast.LiteralValue = ast.literalEval("{'retries': 3}"); // Map { "retries" => 3 }
+ * ```
  */
 export type LiteralValue = ConstantValue | LiteralValue[] | Set<LiteralValue> | Map<LiteralValue, LiteralValue>;
 

@@ -40,13 +40,20 @@ export interface ParseOptions {
  */
 export class ParseError extends PythonError {
   override name = "ParseError";
+  /** The file name given to `parse` (`"<unknown>"` by default). */
   readonly filename: string | null;
+  /** The line of the error, 1-based. */
   readonly lineno: number | null;
+  /** The column of the error in `text`, 1-based. */
   readonly offset: number | null;
+  /** The line where the offending code ends, 1-based. */
   readonly endLineno: number | null;
+  /** The column where the offending code ends, 1-based. */
   readonly endOffset: number | null;
+  /** The source line of the error. */
   readonly text: string | null;
 
+  /** Wraps the PythonError of a SyntaxError (or subclass) raised by Python's parser. */
   constructor(error: PythonError & { value: PyObject }) {
     super(error.type, error.pythonMessage, error.traceback, error.value);
     const read = (name: string) => {
