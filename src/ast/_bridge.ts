@@ -1,20 +1,20 @@
 /**
  * The bridge between TypeScript nodes and Python's `ast`: the Python module `_pyframe_ast`
- * (installed on first use) and the two conversions, each one call into Python. Trees travel as
- * pickle streams (src/ast/_decode.ts, src/ast/_encode.ts). Private to src/ast.
+ * (installed on first use) and the two conversions: Python → TypeScript through the native
+ * encoder (native/ast_codec.zig, src/ast/_decode_native.ts), TypeScript → Python as a pickle
+ * stream (src/ast/_encode.ts). Private to src/ast.
  *
  * @module
  */
 
 import { hideFramesOf, open, PyObject, python, takeError } from "../python/mod.ts";
 import { type ClassPlan, planOf } from "./_build.ts";
-import { allNodeClasses, nodeClass } from "./_classes.ts";
+import { allNodeClasses } from "./_classes.ts";
 import { bridgeSource } from "./_bridge_source.ts";
-import { decodeTree } from "./_decode.ts";
 import { decodeNative } from "./_decode_native.ts";
 import { type EncodeOptions, encodeTree } from "./_encode.ts";
 import { Session } from "./_session.ts";
-import type { Node, NodeClass } from "./node.ts";
+import type { Node } from "./node.ts";
 
 const BRIDGE_MODULE = "_pyframe_ast";
 
@@ -75,17 +75,8 @@ export function pythonTree(tree: Node, options: EncodeOptions = {}): PyObject {
 
 /** The TypeScript tree for a Python tree; with `trace`, its nodes stand for their originals. */
 export function typeScriptTree(tree: PyObject, trace = false): Node {
-  const session = trace ? new Session(tree) : undefined;
-  const codec = nativeCodec();
-  if (codec) return decodeNative(codec.dump(tree), codec.classes, session);
-  using data = bridgeFunction("dumps").call(tree);
-  return decodeTree(data.toJS() as Uint8Array, foreignClass, session);
-}
-
-/** The entry points of native/ast_codec.zig, in a native library that has them. */
-interface NativeAst {
-  pyframe_ast_init(description: PyObject["pointer"]): number;
-  pyframe_ast_dump(tree: PyObject["pointer"]): PyObject["pointer"];
+  const { classes, dump } = nativeCodec();
+  return decodeNative(dump(tree), classes, trace ? new Session(tree) : undefined);
 }
 
 interface NativeCodec {
@@ -93,40 +84,23 @@ interface NativeCodec {
   dump(tree: PyObject): Uint8Array;
 }
 
-let codec: NativeCodec | null | undefined;
+let codec: NativeCodec | undefined;
 
-/** The native encoder (native/ast_codec.zig), told our class order once; null without one. */
-function nativeCodec(): NativeCodec | null {
-  if (codec !== undefined) return codec;
-  const native = open().native as unknown as Partial<NativeAst>;
-  const { pyframe_ast_init: init, pyframe_ast_dump: dump } = native;
-  if (!init || !dump) return codec = null;
+/** The native encoder (native/ast_codec.zig), told our classes, in this order, on first use. */
+function nativeCodec(): NativeCodec {
+  if (codec) return codec;
+  const { native } = open();
   const classes = allNodeClasses().map(planOf);
   const names = classes.map((plan) => plan.kind.typeName), fields = classes.map((plan) => plan.names);
   using description = bridgeFunction("codec_description").call(names, fields);
-  if (init(description.pointer) !== 0) throw takeError();
+  if (native.pyframe_ast_init(description.pointer) !== 0) throw takeError();
   return codec = {
     classes,
     dump(tree: PyObject): Uint8Array {
-      const pointer = dump(tree.pointer);
+      const pointer = native.pyframe_ast_dump(tree.pointer);
       if (!pointer) throw takeError();
       using bytes = new PyObject(pointer);
       return bytes.toJS() as Uint8Array;
     },
   };
-}
-
-const foreignClasses = new Map<string, NodeClass>();
-
-/** The node class of a Python class outside `ast` (a user's subclass of a node class). */
-function foreignClass(module: string, name: string): NodeClass {
-  const key = `${module}:${name}`;
-  let found = foreignClasses.get(key);
-  if (!found) {
-    using pythonName = bridgeFunction("node_class_name").call(module, name);
-    found = nodeClass(pythonName.toString());
-    if (!found) throw new TypeError(`pyframe: ${module}.${name} is not a Python ast node class TypeScript knows`);
-    foreignClasses.set(key, found);
-  }
-  return found;
 }

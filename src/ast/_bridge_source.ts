@@ -1,34 +1,23 @@
 /**
  * Python code run once, as the module `_pyframe_ast`, the first time src/ast needs Python: the
- * two ends of the tree codec, and the jobs that need Python's own `ast` and `compile`.
+ * Python end of the tree codec, and the jobs that need Python's own `ast` and `compile`.
  *
- * Trees travel as pickle streams (protocol 4): CPython's C pickler and
- * unpickler walk and build the nodes, so no Python code runs per node. `dumps` writes a tree for
- * src/ast/_decode.ts; `load` (and the functions taking `data, root`) reads what src/ast/_encode.ts writes: `(patches, tree)`, where a
- * persistent id is the path of a node of the tree being patched, and each patch is
- * `(node, {field: value}[, deleted names])`, applied once every reference is resolved.
+ * Trees come to TypeScript from the native encoder (native/ast_codec.zig, described to it by
+ * `codec_description`). Trees go to Python as pickle streams (protocol 4), built by CPython's C
+ * unpickler, so no Python code runs per node: `load` (and each function taking `data, root`)
+ * reads what src/ast/_encode.ts writes, `(patches, tree)`, where a persistent id is the path of
+ * a node of the tree being patched, and each patch is `(node, {field: value}[, deleted names])`,
+ * applied once every reference is resolved.
  *
  * @module
  */
 
 export const bridgeSource = String.raw`
-import _ast, ast, builtins, functools, io, linecache, pickle, sys
+import _ast, ast, io, linecache, pickle, sys
 
 _CO_NESTED = 0x10
 _ENCLOSING = "__pyframe_enclosing__"
 _GLOBALS = {("builtins", "complex"): complex, ("builtins", "Ellipsis"): Ellipsis, ("sys", "intern"): sys.intern}
-
-
-def _node_class(cls):
-    # A subclass of a node class (a user's, or ast.py's deprecated Num) travels as its _ast class.
-    for base in cls.__mro__:
-        if getattr(_ast, base.__name__, None) is base:
-            return base
-    raise TypeError("%s is not an ast node class" % cls.__name__)
-
-
-def node_class_name(module, qualname):
-    return _node_class(functools.reduce(getattr, qualname.split("."), sys.modules[module])).__name__
 
 
 def codec_description(class_names, names):
@@ -41,26 +30,6 @@ def codec_description(class_names, names):
         node_class = found if isinstance(found, type) and issubclass(found, _ast.AST) else None
         classes.append((node_class, tuple(sys.intern(name) for name in fields)))
     return constants, tuple(classes)
-
-
-def dumps(tree):
-    try:
-        return pickle.dumps(tree, 4)
-    except (pickle.PicklingError, AttributeError, TypeError):
-        # A class pickle cannot name (defined in a function), or an unpicklable extra attribute.
-        return pickle.dumps(_plain_copy(tree), 4)
-
-
-def _plain_copy(value):
-    if isinstance(value, ast.AST):
-        copy = _node_class(type(value))()
-        for name in value._fields + value._attributes:
-            if hasattr(value, name):
-                setattr(copy, name, _plain_copy(getattr(value, name)))
-        return copy
-    if isinstance(value, list):
-        return [_plain_copy(item) for item in value]
-    return value
 
 
 class _Loader(pickle.Unpickler):

@@ -1,16 +1,14 @@
 /**
- * Building TypeScript nodes from a tree read from Python, whatever the encoding: per-class plans,
- * finishing a node (defaults, what Python holds, parent links) and UTF-8 with surrogates.
- * Private to src/ast.
+ * What reading and writing nodes needs: per-class plans for the running Python, a read node's
+ * defaults and snapshot values, and UTF-8 with surrogates. Private to src/ast.
  *
  * @module
  */
 
 import { isAvailable, nodeClass, pythonMinor } from "./_classes.ts";
 import * as nodes from "./_nodes.ts";
-import { ORIGIN, type Traced } from "./_session.ts";
 import { CodePoints } from "./constant.ts";
-import { type FieldQuantity, Node, type NodeClass } from "./node.ts";
+import type { FieldQuantity, Node, NodeClass } from "./node.ts";
 
 /** One field as the running Python has it. */
 export interface FieldPlan {
@@ -28,8 +26,6 @@ export interface FieldPlan {
 export class ClassPlan {
   /** `_fields` then `_attributes`: the order Python's parser sets them in. */
   readonly names: readonly string[];
-  /** For each name: its position in `names`. */
-  readonly slots: ReadonlyMap<string, number>;
   readonly fieldCount: number;
   /** Per field: a list (default `[]`), optional (default `null`) or required. */
   readonly quantities: readonly string[];
@@ -46,7 +42,6 @@ export class ClassPlan {
   constructor(readonly kind: NodeClass) {
     const minor = pythonMinor();
     this.names = [...kind._fields, ...kind._attributes];
-    this.slots = new Map(this.names.map((name, i) => [name, i]));
     this.fieldCount = kind._fields.length;
     this.fields = kind._fields.map((name) => {
       const { type, quantity, versions } = kind.fieldTypes[name];
@@ -71,20 +66,6 @@ export function planOf(kind: NodeClass | Node["constructor"]): ClassPlan {
   return plan;
 }
 
-/**
- * Completes a node read from Python: records what Python holds (when traced), gives fields
- * Python left unset the constructor's defaults, and tells each child its parent.
- */
-export function finishNode(node: Traced, plan: ClassPlan): void {
-  const origin = node[ORIGIN];
-  const target = node as unknown as Record<string, unknown>;
-  if (origin) {
-    origin.values = snapshot(target, plan);
-    for (let i = 0; i < plan.fieldCount; i++) adoptChildren(node, plan.names[i], target[plan.names[i]]);
-  }
-  fillDefaults(node, plan);
-}
-
 /** Gives the fields left unset the constructor's defaults (`[]`, `null`), and a Constant its `isFloat`. */
 export function fillDefaults(node: Node, plan: ClassPlan): void {
   const target = node as unknown as Record<string, unknown>;
@@ -100,54 +81,29 @@ export function snapshotValue(value: unknown): unknown {
   return Array.isArray(value) ? value.slice() : value;
 }
 
-function snapshot(target: Record<string, unknown>, plan: ClassPlan): unknown[] {
-  const names = plan.names;
-  const values = new Array<unknown>(names.length + (plan.isConstant ? 1 : 0));
-  for (let i = 0; i < names.length; i++) values[i] = snapshotValue(target[names[i]]);
-  if (plan.isConstant) values[names.length] = target.isFloat === true;
-  return values;
-}
-
-/** Records `parent.name` (and the index in a list) as the way Python reaches each child. */
-export function adoptChildren(parent: Node, name: string, value: unknown): void {
-  if (value instanceof Node) {
-    adopt(value as Traced, parent, name, -1);
-  } else if (Array.isArray(value)) {
-    for (let i = 0; i < value.length; i++) if (value[i] instanceof Node) adopt(value[i], parent, name, i);
-  }
-}
-
-function adopt(child: Traced, parent: Node, name: string, index: number): void {
-  const origin = child[ORIGIN];
-  // A shared child (Python's parser shares one Load()) keeps the first way to reach it.
-  if (!origin || origin.field !== "") return;
-  origin.parent = parent;
-  origin.field = name;
-  origin.index = index;
-}
-
 /**
- * UTF-8 from bytes (`byteAt(i)` for i in start..end), surrogates included ("surrogatepass"). A high surrogate followed by
- * a low one stays two code points: a JS string would merge them, so that text is CodePoints.
+ * UTF-8 from `bytes[start..end]`, surrogates included ("surrogatepass"). A high surrogate
+ * followed by a low one stays two code points: a JS string would merge them, so that text is
+ * CodePoints.
  */
-export function decodeUtf8(byteAt: (index: number) => number, start: number, end: number): string | CodePoints {
+export function decodeUtf8(bytes: Uint8Array, start: number, end: number): string | CodePoints {
   const points: number[] = [];
   let pairedSurrogates = false;
   for (let i = start; i < end;) {
-    const b0 = byteAt(i);
+    const b0 = bytes[i];
     let point: number;
     if (b0 < 0x80) {
       point = b0;
       i += 1;
     } else if (b0 < 0xe0) {
-      point = ((b0 & 0x1f) << 6) | (byteAt(i + 1) & 0x3f);
+      point = ((b0 & 0x1f) << 6) | (bytes[i + 1] & 0x3f);
       i += 2;
     } else if (b0 < 0xf0) {
-      point = ((b0 & 0x0f) << 12) | ((byteAt(i + 1) & 0x3f) << 6) | (byteAt(i + 2) & 0x3f);
+      point = ((b0 & 0x0f) << 12) | ((bytes[i + 1] & 0x3f) << 6) | (bytes[i + 2] & 0x3f);
       i += 3;
     } else {
-      point = ((b0 & 0x07) << 18) | ((byteAt(i + 1) & 0x3f) << 12) | ((byteAt(i + 2) & 0x3f) << 6) |
-        (byteAt(i + 3) & 0x3f);
+      point = ((b0 & 0x07) << 18) | ((bytes[i + 1] & 0x3f) << 12) | ((bytes[i + 2] & 0x3f) << 6) |
+        (bytes[i + 3] & 0x3f);
       i += 4;
     }
     const previous = points[points.length - 1];

@@ -196,7 +196,7 @@ class NativeReader {
     try {
       return textDecoder.decode(this.bytes.subarray(start, end));
     } catch {
-      return decodeUtf8((at) => this.bytes[at], start, end); // Surrogates: not valid UTF-8.
+      return decodeUtf8(this.bytes, start, end); // Surrogates: not valid UTF-8.
     }
   }
 }
