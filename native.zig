@@ -16,7 +16,7 @@ const Frame = cpython.Frame;
 const field = engine.field;
 
 /// Bumped whenever an exported signature or meaning changes; src/ffi checks it.
-const abi_version: u32 = 4;
+const abi_version: u32 = 5;
 
 var api: cpython.Api = undefined;
 var layout: ?*const layouts.Layout = null;
@@ -221,11 +221,19 @@ export fn pyframe_ast_init(description: *PyObject) i32 {
     return 0;
 }
 
-/// A new `bytes` reference holding the compact encoding of the Python ast `tree`, or null with a
-/// Python exception set.
-export fn pyframe_ast_dump(tree: *PyObject) ?*PyObject {
-    if (layout == null) return null;
-    return ast_codec.dump(tree);
+/// Encodes the Python ast `tree` (native/ast_codec.zig) into `buffer` and returns the encoding's
+/// whole length: when that exceeds `capacity`, the rest waits for `pyframe_ast_copy`. With a
+/// `nodes` list, every node is appended to it in encoding order. Returns -1 with a Python
+/// exception set on failure.
+export fn pyframe_ast_dump(tree: *PyObject, nodes: ?*PyObject, buffer: [*]u8, capacity: u32) i64 {
+    if (layout == null) return -1;
+    _ = ast_codec.dump(tree, nodes) orelse return -1;
+    return @intCast(ast_codec.copyOutput(buffer[0..capacity]));
+}
+
+/// Copies the last encoding made by `pyframe_ast_dump` into a `buffer` large enough for it.
+export fn pyframe_ast_copy(buffer: [*]u8, capacity: u32) i64 {
+    return @intCast(ast_codec.copyOutput(buffer[0..capacity]));
 }
 
 /// Tests only: run every replacement through the call fallback used when a frame cannot grow.

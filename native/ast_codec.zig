@@ -72,6 +72,8 @@ var class_indexes: std.AutoHashMapUnmanaged(usize, u32) = .empty;
 var output: std.ArrayList(u8) = .empty;
 /// The format spec "x": big ints travel as hex, which no size limit on int-to-text applies to.
 var hex_spec: ?*PyObject = null;
+/// The list `dump` appends each node to, when asked for one.
+var node_list: ?*PyObject = null;
 /// str object address → string table index, for one `dump`.
 var strings: std.AutoHashMapUnmanaged(usize, u32) = .empty;
 const allocator = std.heap.c_allocator;
@@ -106,16 +108,35 @@ pub fn init(bound_api: *const cpython.Api, description: *PyObject) Error!void {
     table = found;
 }
 
-/// A new reference to a `bytes` holding the encoding of `tree`, or null with a Python exception set.
-pub fn dump(tree: *PyObject) ?*PyObject {
-    const known = table orelse return fail("pyframe's ast codec was not given its classes (call init first)");
+/// Encodes `tree` into the pending output and returns its length; with `nodes` (a list), also
+/// appends every node to it in the order they are written (the decoder meets them in the same
+/// order, so a node's position there is its index on both sides). Returns null with a Python
+/// exception set on failure.
+pub fn dump(tree: *PyObject, nodes: ?*PyObject) ?usize {
+    const known = table orelse {
+        _ = fail("pyframe's ast codec was not given its classes (call init first)");
+        return null;
+    };
     output.clearRetainingCapacity();
     strings.clearRetainingCapacity();
+    node_list = nodes;
+    defer node_list = null;
     value(&known, tree, 0) catch |err| switch (err) {
-        error.OutOfMemory => return fail("out of memory encoding an ast tree"),
+        error.OutOfMemory => {
+            _ = fail("out of memory encoding an ast tree");
+            return null;
+        },
         error.PythonError => return null,
     };
-    return api.PyBytes_FromStringAndSize(output.items.ptr, @intCast(output.items.len));
+    return output.items.len;
+}
+
+/// Copies the pending output of the last `dump` into `buffer` (as much as fits) and returns its
+/// whole length.
+pub fn copyOutput(buffer: []u8) usize {
+    const length = @min(buffer.len, output.items.len);
+    @memcpy(buffer[0..length], output.items[0..length]);
+    return output.items.len;
 }
 
 fn fail(message: [*:0]const u8) ?*PyObject {
@@ -279,6 +300,7 @@ fn node(known: *const Table, object: *PyObject, index: u32, depth: u32) Error!vo
     const names = try tupleItem(pair, 1);
     const state = api.PyObject_GenericGetDict(object, null) orelse return error.PythonError;
     defer api.Py_DecRef(state);
+    if (node_list) |list| if (api.PyList_Append(list, object) != 0) return error.PythonError;
     try tag(.node);
     try varint(index);
     const count = api.PyTuple_Size(names);

@@ -67,11 +67,11 @@ pub const Api = struct {
     PyFunction_SetClosure: *const fn (*PyObject, ?*PyObject) callconv(.c) c_int,
     // Read by the AST codec (ast_codec.zig).
     PyBytes_AsStringAndSize: *const fn (*PyObject, *[*]const u8, *isize) callconv(.c) c_int,
-    PyBytes_FromStringAndSize: *const fn ([*]const u8, isize) callconv(.c) ?*PyObject,
     PyComplex_RealAsDouble: *const fn (*PyObject) callconv(.c) f64,
     PyComplex_ImagAsDouble: *const fn (*PyObject) callconv(.c) f64,
     PyDict_GetItemWithError: *const fn (*PyObject, *PyObject) callconv(.c) ?*PyObject,
     PyFloat_AsDouble: *const fn (*PyObject) callconv(.c) f64,
+    PyList_Append: *const fn (*PyObject, *PyObject) callconv(.c) c_int,
     PyList_GetItem: *const fn (*PyObject, isize) callconv(.c) ?*PyObject,
     PyList_Size: *const fn (*PyObject) callconv(.c) isize,
     PyLong_AsLongLongAndOverflow: *const fn (*PyObject, *c_int) callconv(.c) i64,

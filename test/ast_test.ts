@@ -330,6 +330,33 @@ test("a node copied with Object.assign is a node of its own, not the parsed orig
   assert.is(ast.unparse(ast.fixMissingLocations(tree)), "x = 1\nx = 2");
 });
 
+test("nodes moved from another parsed tree are sent as they are, with their edits", () => {
+  const target = ast.parse("def f():\n    return 1\n");
+  const donor = ast.parse("y = 2\nz = 3\n");
+  new ScaleConstants().visit(donor);
+  (target.body[0] as ast.FunctionDef).body.unshift(donor.body[1]);
+  assert.is(ast.unparse(target), "def f():\n    z = 30\n    return 1");
+  assert.is(ast.unparse(donor), "y = 20\nz = 30");
+});
+
+test("parse then compile leaves no Python object behind (the Python tree is let go at compile)", () => {
+  using gc = python.import("gc");
+  using getObjects = gc.get("get_objects");
+  const alive = () => {
+    using objects = getObjects.call();
+    return objects.len();
+  };
+  const round = () => {
+    const tree = new ScaleConstants().visit(ast.parse("def f(a):\n    return [a + i * 2 for i in range(3)]\n"));
+    ast.compile(tree, { filename: "<memory>" }).dispose();
+  };
+  for (let i = 0; i < 20; i++) round();
+  const before = alive();
+  for (let i = 0; i < 300; i++) round();
+  // Each round's tree has over 20 nodes: one kept per round would add thousands.
+  assert.ok(alive() - before < 100, `${alive() - before} more Python objects after 300 rounds`);
+});
+
 // ---------------------------------------------------------------------------------------------
 // Building nodes
 

@@ -7,7 +7,8 @@
  * @module
  */
 
-import { hideFramesOf, open, PyObject, python, takeError } from "../python/mod.ts";
+import { runtime } from "../ffi/mod.ts";
+import { hideFramesOf, open, type PyObject, python, takeError } from "../python/mod.ts";
 import { type ClassPlan, planOf } from "./_build.ts";
 import { allNodeClasses } from "./_classes.ts";
 import { bridgeSource } from "./_bridge_source.ts";
@@ -55,16 +56,16 @@ function installBridge(): PyObject {
 }
 
 /**
- * Calls `_pyframe_ast.<name>(data, root, ...args)` with the stream that rebuilds `tree` in
+ * Calls `_pyframe_ast.<name>(data, nodes, ...args)` with the stream that rebuilds `tree` in
  * Python: nodes `parse` made are patched into the tree Python already has, which is then handed
  * over (see src/ast/_session.ts).
  */
 export function callWithTree(name: string, tree: Node, options: EncodeOptions, ...args: unknown[]): PyObject {
   const { data, session } = encodeTree(tree, options);
   try {
-    return bridgeFunction(name).call(data, session?.root ?? null, ...args);
+    return bridgeFunction(name).call(data, session?.nodes ?? null, ...args);
   } finally {
-    session?.root.dispose(); // Spent: this reference is not needed any more.
+    session?.nodes.dispose(); // Spent: this reference is not needed any more.
   }
 }
 
@@ -76,12 +77,18 @@ export function pythonTree(tree: Node, options: EncodeOptions = {}): PyObject {
 /** The TypeScript tree for a Python tree; with `trace`, its nodes stand for their originals. */
 export function typeScriptTree(tree: PyObject, trace = false): Node {
   const { classes, dump } = nativeCodec();
-  return decodeNative(dump(tree), classes, trace ? new Session(tree) : undefined);
+  if (!trace) return decodeNative(dump(tree), classes);
+  const session = new Session(python.toPython([]));
+  return decodeNative(dump(tree, session.nodes), classes, session);
 }
 
 interface NativeCodec {
   readonly classes: readonly ClassPlan[];
-  dump(tree: PyObject): Uint8Array;
+  /**
+   * The encoding of `tree`, valid until the next call (its buffer is reused); with `nodes` (a
+   * Python list), every node is appended to it in encoding order.
+   */
+  dump(tree: PyObject, nodes?: PyObject): Uint8Array;
 }
 
 let codec: NativeCodec | undefined;
@@ -94,13 +101,17 @@ function nativeCodec(): NativeCodec {
   const names = classes.map((plan) => plan.kind.typeName), fields = classes.map((plan) => plan.names);
   using description = bridgeFunction("codec_description").call(names, fields);
   if (native.pyframe_ast_init(description.pointer) !== 0) throw takeError();
+  let buffer = new Uint8Array(1 << 16);
   return codec = {
     classes,
-    dump(tree: PyObject): Uint8Array {
-      const pointer = native.pyframe_ast_dump(tree.pointer);
-      if (!pointer) throw takeError();
-      using bytes = new PyObject(pointer);
-      return bytes.toJS() as Uint8Array;
+    dump(tree: PyObject, nodes?: PyObject): Uint8Array {
+      const length = Number(native.pyframe_ast_dump(tree.pointer, nodes?.pointer ?? runtime.NULL, buffer, buffer.length));
+      if (length < 0) throw takeError();
+      if (length > buffer.length) {
+        buffer = new Uint8Array(Math.max(length, buffer.length * 2));
+        native.pyframe_ast_copy(buffer, buffer.length);
+      }
+      return buffer.subarray(0, length);
     },
   };
 }

@@ -4,10 +4,10 @@
  *
  * Trees come to TypeScript from the native encoder (native/ast_codec.zig, described to it by
  * `codec_description`). Trees go to Python as pickle streams (protocol 4), built by CPython's C
- * unpickler, so no Python code runs per node: `load` (and each function taking `data, root`)
- * reads what src/ast/_encode.ts writes, `(patches, tree)`, where a persistent id is the path of
- * a node of the tree being patched, and each patch is `(node, {field: value}[, deleted names])`,
- * applied once every reference is resolved.
+ * unpickler, so no Python code runs per node: `load` (and each function taking `data, nodes`)
+ * reads what src/ast/_encode.ts writes, `(patches, tree)`, where a persistent id is the index of
+ * a node of the tree being patched in its node list (native/ast_codec.zig made it), and each
+ * patch is `(index, {field: value}[, deleted names])`, applied once every reference is resolved.
  *
  * @module
  */
@@ -33,10 +33,6 @@ def codec_description(class_names, names):
 
 
 class _Loader(pickle.Unpickler):
-    def __init__(self, data, root):
-        super().__init__(io.BytesIO(data))
-        self.root = root
-
     def find_class(self, module, name):
         found = getattr(_ast, name, None) if module == "ast" else _GLOBALS.get((module, name))
         if found is None or (module == "ast" and not (isinstance(found, type) and issubclass(found, _ast.AST))):
@@ -44,25 +40,24 @@ class _Loader(pickle.Unpickler):
                 "pyframe.ast streams name only ast node classes, complex, Ellipsis and sys.intern, not %s.%s" % (module, name))
         return found
 
-    def persistent_load(self, path):
-        node = self.root
-        for step in path:
-            node = node[step] if step.__class__ is int else getattr(node, step)
-        return node
 
-
-def load(data, root):
-    patches, tree = _Loader(data, root).load()
+def load(data, nodes):
+    """The tree a stream holds; 'nodes' is the node list of the tree it patches (a persistent id is
+    an index there), or None."""
+    loader = _Loader(io.BytesIO(data))
+    if nodes is not None:
+        loader.persistent_load = nodes.__getitem__
+    patches, tree = loader.load()
     for patch in patches:
-        state = patch[0].__dict__
+        state = nodes[patch[0]].__dict__
         state.update(patch[1])
         for name in patch[2] if len(patch) > 2 else ():
             state.pop(name, None)
     return tree
 
 
-def call_ast(data, root, name, keywords):
-    return getattr(ast, name)(load(data, root), **keywords)
+def call_ast(data, nodes, name, keywords):
+    return getattr(ast, name)(load(data, nodes), **keywords)
 
 
 def parse(source, filename, mode, type_comments, feature_version):
@@ -71,15 +66,15 @@ def parse(source, filename, mode, type_comments, feature_version):
     return ast.parse(source, filename, mode, type_comments=type_comments, feature_version=feature_version)
 
 
-def compile_module(data, root, filename, mode, optimize):
-    return compile(load(data, root), filename, mode, dont_inherit=True, optimize=optimize)
+def compile_module(data, nodes, filename, mode, optimize):
+    return compile(load(data, nodes), filename, mode, dont_inherit=True, optimize=optimize)
 
 
-def compile_function(data, root, original, qualname, filename, first_lineno):
+def compile_function(data, nodes, original, qualname, filename, first_lineno):
     """The code object of the function the stream holds (an ast.FunctionDef whose tree's line 1 is
     'first_lineno') made to fit a frame of the code object 'original': same file, lines, free
     variables, qualname."""
-    function = load(data, root)
+    function = load(data, nodes)
     _place(function, filename, first_lineno)
     return _compile_placed(function, original, qualname, filename)
 

@@ -1,6 +1,6 @@
 /**
- * What reading and writing nodes needs: per-class plans for the running Python, a read node's
- * defaults and snapshot values, and UTF-8 with surrogates. Private to src/ast.
+ * What reading and writing nodes needs: per-class plans for the running Python, and UTF-8 with
+ * surrogates. Private to src/ast.
  *
  * @module
  */
@@ -64,21 +64,6 @@ export function planOf(kind: NodeClass | Node["constructor"]): ClassPlan {
   let plan = plans.get(kind);
   if (!plan) plans.set(kind, plan = new ClassPlan(kind as unknown as NodeClass));
   return plan;
-}
-
-/** Gives the fields left unset the constructor's defaults (`[]`, `null`), and a Constant its `isFloat`. */
-export function fillDefaults(node: Node, plan: ClassPlan): void {
-  const target = node as unknown as Record<string, unknown>;
-  for (let i = 0; i < plan.fieldCount; i++) {
-    const quantity = plan.quantities[i];
-    if (quantity !== "one" && target[plan.names[i]] === undefined) target[plan.names[i]] = quantity === "list" ? [] : null;
-  }
-  if (plan.isConstant && (node as nodes.Constant).isFloat !== true) (node as nodes.Constant).isFloat = false;
-}
-
-/** What Python holds for a node: see Origin.values. Lists are copied, as they may change in place. */
-export function snapshotValue(value: unknown): unknown {
-  return Array.isArray(value) ? value.slice() : value;
 }
 
 /**

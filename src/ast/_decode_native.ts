@@ -6,9 +6,9 @@
  */
 
 import { describe } from "./_access.ts";
-import { type ClassPlan, decodeUtf8, fillDefaults, snapshotValue } from "./_build.ts";
+import { type ClassPlan, decodeUtf8 } from "./_build.ts";
 import * as nodes from "./_nodes.ts";
-import { ORIGIN, Origin, type Session, type Traced } from "./_session.ts";
+import { OFFSET, SESSION, type Session, type Traced } from "./_session.ts";
 import { Complex, ConstantFrozenSet, ConstantTuple, type ConstantValue, Ellipsis } from "./constant.ts";
 import { Node, UNFILLED } from "./node.ts";
 
@@ -17,7 +17,8 @@ const BYTES = 8, LIST = 9, NODE = 10, MISSING = 11, COMPLEX = 12, ELLIPSIS = 13,
 
 /**
  * The tree the bytes hold. `classes[i]` is the plan of class index `i` (the order the codec was
- * given). With a session, each node remembers its Python original (see src/ast/_session.ts).
+ * given). With a session, each node is recorded as standing for its Python original (see
+ * src/ast/_session.ts).
  */
 export function decodeNative(bytes: Uint8Array, classes: readonly ClassPlan[], session?: Session): Node {
   const tree = new NativeReader(bytes, classes, session).value();
@@ -28,31 +29,38 @@ export function decodeNative(bytes: Uint8Array, classes: readonly ClassPlan[], s
 // ignoreBOM: a str starting with U+FEFF keeps it.
 const textDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
+/**
+ * Reads one node of a class: made per class (see {@link nodeReaderOf}) so that every property
+ * store in it sees one class and one key, which the JS engines make a plain store; a generic
+ * loop over field names costs a dictionary-style lookup per field (measured: most of the decode).
+ */
+type NodeReader = (reader: NativeReader) => Node;
+
 class NativeReader {
-  #position = 0;
-  readonly #strings: unknown[] = [];
-  readonly #view: DataView;
+  position = 0;
+  readonly strings: unknown[] = [];
+  /** For floats, made when the first is read. */
+  #view: DataView | undefined;
   /** Whether the last constant read was a float (a number alone cannot say). */
-  #wasFloat = false;
-  /** Where the value being read sits in its parent: given to a node's Origin when traced. */
-  #parent: Node | null = null;
-  #field = "";
-  #index = -1;
+  wasFloat = false;
+  /** With a session: the values of the nodes being read, until each is recorded in the snapshot. */
+  readonly pending: unknown[] = [];
+  readonly readers: NodeReader[];
 
   constructor(readonly bytes: Uint8Array, readonly classes: readonly ClassPlan[], readonly session: Session | undefined) {
-    this.#view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    this.readers = nodeReadersFor(classes);
   }
 
   value(): unknown {
-    const tag = this.bytes[this.#position++];
+    const tag = this.bytes[this.position++];
     switch (tag) {
       case NODE:
-        return this.#node();
+        return this.readers[this.count()](this);
       case STRING_SEEN:
-        return this.#strings[this.#count()];
+        return this.strings[this.count()];
       case STRING: {
-        const text = this.#text(this.#count());
-        this.#strings.push(text);
+        const text = this.#text(this.count());
+        this.strings.push(text);
         return text;
       }
       case INT: {
@@ -60,15 +68,9 @@ class NativeReader {
         return typeof zigzag === "number" ? (zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2) : unzigzag(zigzag);
       }
       case LIST: {
-        const count = this.#count();
-        const items = new Array<unknown>(count), parent = this.#parent, field = this.#field;
-        for (let i = 0; i < count; i++) {
-          // Each item's own fields changed the context: set it again.
-          this.#parent = parent;
-          this.#field = field;
-          this.#index = i;
-          items[i] = this.value();
-        }
+        const count = this.count();
+        const items = new Array<unknown>(count);
+        for (let i = 0; i < count; i++) items[i] = this.value();
         return items;
       }
       case NONE:
@@ -88,16 +90,16 @@ class NativeReader {
       case FALSE:
         return false;
       case FLOAT:
-        this.#wasFloat = true;
+        this.wasFloat = true;
         return this.#float();
       case BIG_INT: {
-        const digits = this.#ascii(this.#count());
+        const digits = this.#ascii(this.count());
         const magnitude = BigInt(`0x${digits.replace("-", "")}`);
         return digits.startsWith("-") ? -magnitude : magnitude;
       }
       case BYTES: {
-        const length = this.#count();
-        return this.bytes.slice(this.#position, this.#position += length);
+        const length = this.count();
+        return this.bytes.slice(this.position, this.position += length);
       }
       case COMPLEX:
         return new Complex(this.#float(), this.#float());
@@ -105,52 +107,45 @@ class NativeReader {
         return Ellipsis;
       case TUPLE:
       case FROZENSET: {
-        const count = this.#count();
+        const count = this.count();
         const elements: nodes.Constant[] = [];
         for (let i = 0; i < count; i++) {
-          this.#wasFloat = false;
+          this.wasFloat = false;
           const value = this.value() as ConstantValue;
-          elements.push(new nodes.Constant({ value, isFloat: this.#wasFloat }));
+          elements.push(new nodes.Constant({ value, isFloat: this.wasFloat }));
         }
         return tag === TUPLE ? new ConstantTuple(elements) : new ConstantFrozenSet(elements);
       }
       default:
         throw new TypeError(
-          `pyframe: unexpected tag ${tag} at byte ${this.#position - 1} of a tree from the native codec; ` +
+          `pyframe: unexpected tag ${tag} at byte ${this.position - 1} of a tree from the native codec; ` +
             "the native library and src/ast disagree on the format: rebuild it (npm run build)",
         );
     }
   }
 
-  #node(): Node {
-    const plan = this.classes[this.#count()];
-    const node = new (plan.kind as unknown as new (fields: object) => Traced)(UNFILLED);
-    const target = node as unknown as Record<string, unknown>, names = plan.names;
-    // Traced: where Python reaches the node and what it holds are recorded as they are read.
-    let values: unknown[] | undefined;
-    if (this.session) {
-      const origin = node[ORIGIN] = new Origin(this.session, node, this.#parent, this.#field, this.#index);
-      values = origin.values = new Array<unknown>(names.length + (plan.isConstant ? 1 : 0));
+  /** Writes the node's snapshot entry (src/ast/_session.ts) from the values pending since `base`. */
+  record(node: Traced, session: Session, index: number, base: number, plan: ClassPlan): void {
+    const snapshot = session.snapshot, pending = this.pending, fieldsEnd = base + plan.fieldCount;
+    node[SESSION] = session;
+    node[OFFSET] = snapshot.length;
+    snapshot.push(node, index);
+    if (plan.isConstant) snapshot.push((node as nodes.Constant).isFloat === true);
+    for (let i = fieldsEnd; i < pending.length; i++) snapshot.push(pending[i]);
+    for (let i = base; i < fieldsEnd; i++) {
+      const value = pending[i];
+      if (!Array.isArray(value)) {
+        snapshot.push(value);
+        continue;
+      }
+      snapshot.push(value.length);
+      for (let j = 0; j < value.length; j++) snapshot.push(value[j]);
     }
-    for (let i = 0; i < names.length; i++) {
-      const constant = i < plan.fieldCount && plan.constants[i];
-      if (constant) this.#wasFloat = false;
-      this.#parent = node;
-      this.#field = names[i];
-      this.#index = -1;
-      const value = this.value();
-      if (values) values[i] = snapshotValue(value);
-      if (value === undefined) continue;
-      target[names[i]] = value;
-      if (constant && this.#wasFloat && plan.isConstant) (node as nodes.Constant).isFloat = true;
-    }
-    fillDefaults(node, plan);
-    if (values && plan.isConstant) values[names.length] = (node as nodes.Constant).isFloat;
-    return node;
+    pending.length = base;
   }
 
   /** A length, count or index: a varint that fits in a number. */
-  #count(): number {
+  count(): number {
     return this.#varint() as number;
   }
 
@@ -158,7 +153,7 @@ class NativeReader {
   #varint(): number | bigint {
     let result = 0;
     for (let shift = 0; shift < 49; shift += 7) {
-      const byte = this.bytes[this.#position++];
+      const byte = this.bytes[this.position++];
       result += (byte & 0x7f) * 2 ** shift;
       if (byte < 0x80) return result;
     }
@@ -168,37 +163,73 @@ class NativeReader {
   #bigVarint(low: bigint, shift: bigint): bigint {
     let result = low;
     for (;; shift += 7n) {
-      const byte = this.bytes[this.#position++];
+      const byte = this.bytes[this.position++];
       result |= BigInt(byte & 0x7f) << shift;
       if (byte < 0x80) return result;
     }
   }
 
   #float(): number {
-    const value = this.#view.getFloat64(this.#position, true);
-    this.#position += 8;
+    const bytes = this.bytes;
+    this.#view ??= new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    const value = this.#view.getFloat64(this.position, true);
+    this.position += 8;
     return value;
   }
 
   #ascii(length: number): string {
-    const start = this.#position;
-    this.#position += length;
-    return String.fromCharCode.apply(null, this.bytes.subarray(start, this.#position) as unknown as number[]);
+    const start = this.position;
+    this.position += length;
+    return String.fromCharCode.apply(null, this.bytes.subarray(start, this.position) as unknown as number[]);
   }
 
   /** `length` bytes of UTF-8; lone surrogates come as Python's "surrogatepass" writes them. */
   #text(length: number): unknown {
-    const start = this.#position, end = start + length;
+    const start = this.position, end = start + length;
     let ascii = true;
     for (let i = start; i < end && ascii; i++) ascii = this.bytes[i] < 0x80;
     if (ascii && length < 0x1000) return this.#ascii(length);
-    this.#position = end;
+    this.position = end;
     try {
       return textDecoder.decode(this.bytes.subarray(start, end));
     } catch {
       return decodeUtf8(this.bytes, start, end); // Surrogates: not valid UTF-8.
     }
   }
+}
+
+/** The node readers of a class list, made once per list (there is one per process). */
+const readerLists = new WeakMap<readonly ClassPlan[], NodeReader[]>();
+
+function nodeReadersFor(classes: readonly ClassPlan[]): NodeReader[] {
+  let readers = readerLists.get(classes);
+  if (!readers) readerLists.set(classes, readers = classes.map(nodeReaderOf));
+  return readers;
+}
+
+/**
+ * The reader of one class's nodes, generated from its plan: the values come in the plan's order
+ * (`_fields` then `_attributes`); a value the tree lacks leaves the field unset, or at the
+ * constructor's default (`[]`, `null`); with a session, the values Python held are recorded.
+ */
+function nodeReaderOf(plan: ClassPlan): NodeReader {
+  const lines = [
+    "const node = new Kind(UNFILLED), session = reader.session, pending = reader.pending;",
+    "const index = session ? session.count++ : -1, base = pending.length;",
+    "let value;",
+  ];
+  plan.names.forEach((name, i) => {
+    const key = JSON.stringify(name), isField = i < plan.fieldCount;
+    if (isField && plan.constants[i]) lines.push("reader.wasFloat = false;");
+    lines.push("value = reader.value();", "if (session) pending.push(value);");
+    const quantity = isField ? plan.quantities[i] : "one";
+    const fallback = quantity === "list" ? `node[${key}] = [];` : quantity === "optional" ? `node[${key}] = null;` : "";
+    lines.push(`if (value !== undefined) node[${key}] = value;${fallback ? ` else ${fallback}` : ""}`);
+    if (plan.isConstant && isField && plan.constants[i]) lines.push("node.isFloat = reader.wasFloat;");
+  });
+  lines.push("if (session) reader.record(node, session, index, base, plan);", "return node;");
+  const make = new Function("Kind", "UNFILLED", "plan", `return function read${plan.kind.typeName}(reader) {\n${lines.join("\n")}\n};`);
+  return make(plan.kind, UNFILLED, plan) as NodeReader;
 }
 
 /** A zigzag-encoded integer past 2^53: a bigint, or a number when it fits safely. */

@@ -3,11 +3,12 @@
  * is checked against its class's field types and the running Python's version on the way.
  *
  * A node `parse` made still stands for its Python original (see src/ast/_session.ts): the stream
- * refers to the original by its path from the root and lists only the fields TypeScript changed,
- * which Python patches in after loading. Other nodes are built anew.
+ * refers to the original by its index in the session's node list (a persistent id) and lists
+ * only the fields TypeScript changed, which Python patches in after loading. Other nodes are
+ * built anew.
  *
  * The stream holds `(patches, tree)`; `patches` (memo 0) is a list of
- * `(original, {field: value}[, (deleted names)])`, appended to as changes are found.
+ * `(index, {field: value}[, (deleted names)])`, appended to as changes are found.
  *
  * Private to src/ast.
  *
@@ -41,7 +42,7 @@ import {
   TUPLE,
   TUPLE2,
 } from "./_pickle_writer.ts";
-import { ORIGIN, type Origin, pathOf, type Session, type Traced } from "./_session.ts";
+import { OFFSET, SESSION, type Session, type Traced } from "./_session.ts";
 import { CodePoints, Complex, type ConstantFrozenSet, ConstantTuple, Ellipsis } from "./constant.ts";
 import { type Location, Node } from "./node.ts";
 
@@ -51,11 +52,11 @@ export interface EncodeOptions {
   fixLocations?: boolean;
 }
 
-/** A tree ready for `_pyframe_ast.load(data, root)`. */
+/** A tree ready for `_pyframe_ast.load(data, nodes)`. */
 export interface Encoded {
-  /** The pickle stream. */
+  /** The pickle stream: a view of a buffer the next stream reuses, so hand it to Python first. */
   data: Uint8Array;
-  /** The Python tree the stream patches (pass its root), if any; it is spent now. */
+  /** The Python tree the stream patches (pass its node list), if any; it is spent now. */
   session: Session | undefined;
 }
 
@@ -105,32 +106,33 @@ class Encoder {
 
   /** Writes the Python node for `node`: its original (patched) when it has one, else a new one. */
   #node(node: Node, place: Place): void {
-    const origin = this.#originOf(node);
-    if (origin) {
-      this.#reference(origin);
-      this.#patch(node, origin, place);
+    const offset = this.#offsetOf(node);
+    if (offset >= 0) {
+      this.#reference(offset);
+      this.#patch(node, offset, place);
     } else {
       this.#build(node, place);
     }
   }
 
-  /** The node's origin when it stands for a node of the Python tree this stream patches. */
-  #originOf(node: Node): Origin | undefined {
-    const origin = (node as Traced)[ORIGIN];
-    if (origin === undefined || origin.node !== node) return undefined;
-    if (this.#session === undefined && origin.session.usable) this.#session = origin.session;
-    return origin.session === this.#session ? origin : undefined;
+  /**
+   * Where the node's snapshot entry starts when it stands for a node of the Python tree this
+   * stream patches (the first usable session met), else -1.
+   */
+  #offsetOf(node: Node): number {
+    const session = (node as Traced)[SESSION];
+    if (session === undefined) return -1;
+    if (this.#session === undefined) {
+      if (!session.usable || session.offsetOf(node) < 0) return -1;
+      this.#session = session;
+    }
+    return session === this.#session ? session.offsetOf(node) : -1;
   }
 
-  #reference(origin: Origin): void {
-    const out = this.#out;
-    out.op(MARK);
-    for (const step of pathOf(origin)) {
-      if (typeof step === "number") out.int(step);
-      else out.string(step);
-    }
-    out.op(TUPLE);
-    out.op(BINPERSID);
+  /** Refers to the original node whose entry starts at `offset`, by its index. */
+  #reference(offset: number): void {
+    this.#out.int(this.#session!.snapshot[offset + 1] as number);
+    this.#out.op(BINPERSID);
   }
 
   #build(node: Node, place: Place): void {
@@ -161,18 +163,21 @@ class Encoder {
   }
 
   /**
-   * Finds what changed in an original node: patches its changed fields and attributes, and
-   * looks for changes below the unchanged ones.
+   * Finds what changed in an original node, comparing with its snapshot entry (laid out as
+   * src/ast/_session.ts says): patches its changed fields and attributes, and looks for changes
+   * below the unchanged ones.
    */
-  #patch(node: Node, origin: Origin, place: Place): void {
-    const plan = planOf(node.constructor), values = origin.values, fields = plan.fields, n = fields.length;
+  #patch(node: Node, offset: number, place: Place): void {
+    const plan = planOf(node.constructor), snapshot = this.#session!.snapshot, fields = plan.fields;
     let changed: string[] | undefined;
     let here = place;
+    let at = offset + 2;
+    if (plan.isConstant && (node as nodes.Constant).isFloat !== snapshot[at++]) changed = ["value"];
     if (plan.hasLocation) {
       // Each location attribute is read once: this runs for most nodes of every tree sent back.
-      const at = node as unknown as Location;
-      let lineno: unknown = at.lineno, column: unknown = at.col_offset;
-      let endLine: unknown = at.end_lineno, endColumn: unknown = at.end_col_offset;
+      const located = node as unknown as Location;
+      let lineno: unknown = located.lineno, column: unknown = located.col_offset;
+      let endLine: unknown = located.end_lineno, endColumn: unknown = located.end_col_offset;
       if (this.fix) {
         if (lineno === undefined || column === undefined || endLine == null || endColumn == null) {
           lineno ??= place.lineno;
@@ -181,37 +186,37 @@ class Encoder {
           endColumn ??= place.end_col_offset;
           here = new Place(lineno, column, endLine, endColumn);
         } else {
-          here = at as unknown as Place;
+          here = located as unknown as Place;
         }
       }
-      if (lineno !== values[n]) (changed ??= []).push("lineno");
-      if (column !== values[n + 1]) (changed ??= []).push("col_offset");
-      if (endLine !== values[n + 2]) (changed ??= []).push("end_lineno");
-      if (endColumn !== values[n + 3]) (changed ??= []).push("end_col_offset");
+      if (lineno !== snapshot[at]) (changed ??= []).push("lineno");
+      if (column !== snapshot[at + 1]) (changed ??= []).push("col_offset");
+      if (endLine !== snapshot[at + 2]) (changed ??= []).push("end_lineno");
+      if (endColumn !== snapshot[at + 3]) (changed ??= []).push("end_col_offset");
+      at += 4;
     } else {
-      plan.attributes.forEach((name, i) => {
-        if (fieldOf(node, name) !== values[n + i]) (changed ??= []).push(name);
-      });
+      for (const name of plan.attributes) if (fieldOf(node, name) !== snapshot[at++]) (changed ??= []).push(name);
     }
-    for (let i = 0; i < n; i++) {
-      const field = fields[i];
-      if (!field.available && !this.#isWritten(node, plan, field)) continue;
-      const value = fieldOf(node, field.name), original = values[i];
-      if (field.quantity === "list") {
-        if (!sameItems(value, original)) (changed ??= []).push(field.name);
+    for (let i = 0; i < fields.length; i++) {
+      const field = fields[i], value = fieldOf(node, field.name), original = snapshot[at];
+      if (field.quantity === "list" && typeof original === "number") {
+        // Python's list, as its length then its items.
+        if (!sameItems(value, snapshot, at)) (changed ??= []).push(field.name);
         else if (field.itemClass) this.#patchItems(value as (Node | null)[], here);
-      } else if (!Object.is(value, original) || (typeof value === "object" && value !== null && !field.itemClass)) {
+        at += 1 + original;
+        continue;
+      }
+      at++;
+      if (!field.available && !this.#isWritten(node, plan, field)) continue;
+      if (!Object.is(value, original) || (typeof value === "object" && value !== null && !field.itemClass)) {
         // Object.is tells -0.0 from 0.0. Object constants (bytes, complex, tuples) count as
         // changed: their contents may have been.
-        (changed ??= []).push(field.name);
+        if (!changed?.includes(field.name)) (changed ??= []).push(field.name);
       } else if (field.itemClass && value !== null && value !== undefined) {
-        this.#patch(value as Node, (value as Traced)[ORIGIN]!, here);
+        this.#patch(value as Node, (value as Traced)[OFFSET]!, here);
       }
     }
-    if (plan.isConstant && (node as nodes.Constant).isFloat !== values[values.length - 1] && !changed?.includes("value")) {
-      (changed ??= []).push("value");
-    }
-    if (changed) this.#writePatch(node, plan, origin, changed, here);
+    if (changed) this.#writePatch(node, plan, offset, changed, here);
   }
 
   /**
@@ -221,15 +226,15 @@ class Encoder {
   #patchItems(items: (Node | null)[], place: Place): void {
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
-      if (item !== null) this.#patch(item, (item as Traced)[ORIGIN]!, place);
+      if (item !== null) this.#patch(item, (item as Traced)[OFFSET]!, place);
     }
   }
 
-  #writePatch(node: Node, plan: ClassPlan, origin: Origin, changed: string[], here: Place): void {
+  #writePatch(node: Node, plan: ClassPlan, offset: number, changed: string[], here: Place): void {
     const out = this.#out, deleted: string[] = [];
     out.get(PATCHES);
     out.op(MARK);
-    this.#reference(origin);
+    out.int(this.#session!.snapshot[offset + 1] as number);
     out.op(EMPTY_DICT);
     out.op(MARK);
     for (const name of changed) {
@@ -339,10 +344,10 @@ function where(plan: ClassPlan, name: string): string {
   return `ast.${plan.kind.typeName}.${name}`;
 }
 
-/** Whether a list holds the same items as Python's (the snapshot's copy of it). */
-function sameItems(value: unknown, original: unknown): boolean {
-  if (!Array.isArray(value) || !Array.isArray(original) || value.length !== original.length) return false;
-  for (let i = 0; i < value.length; i++) if (value[i] !== original[i]) return false;
+/** Whether a list holds the same items as Python's, written in the snapshot from `at` as its length then its items. */
+function sameItems(value: unknown, snapshot: unknown[], at: number): boolean {
+  if (!Array.isArray(value) || value.length !== snapshot[at]) return false;
+  for (let i = 0; i < value.length; i++) if (value[i] !== snapshot[at + 1 + i]) return false;
   return true;
 }
 

@@ -17,10 +17,22 @@ const encoder = new TextEncoder();
 const floatBytes = new Uint8Array(8);
 const floatView = new DataView(floatBytes.buffer);
 
-/** A growing pickle stream with a memo of short strings and globals. */
+/** Bytes before the opcodes: the protocol header and the frame's length, written by `toBytes`. */
+const HEADER = 11;
+
+/**
+ * The buffer streams are written in, shared: a stream is handed to Python (which copies it) before
+ * the next one is begun, and allocating a buffer per stream cost more than writing a small tree.
+ */
+let scratch = new Uint8Array(1 << 16);
+
+/**
+ * A growing pickle stream with a memo of short strings and globals. One at a time: it writes
+ * into a buffer shared by every writer, and its bytes are valid until the next writer begins.
+ */
 export class PickleWriter {
-  #bytes = new Uint8Array(1024);
-  #length = 0;
+  #bytes = scratch;
+  #length = HEADER;
   #memoCount = 0;
   readonly #memo = new Map<string, number>();
 
@@ -146,14 +158,16 @@ export class PickleWriter {
 
   /**
    * The stream. Past the protocol header it is one frame, which the unpickler reads from its file
-   * in one call instead of one call per opcode.
+   * in one call instead of one call per opcode. A view of the shared buffer: hand it to Python
+   * before another stream is begun.
    */
   toBytes(): Uint8Array {
-    const stream = new Uint8Array(11 + this.#length);
-    stream.set([PROTO, 4, FRAME]);
-    new DataView(stream.buffer).setBigUint64(3, BigInt(this.#length), true);
-    stream.set(this.#bytes.subarray(0, this.#length), 11);
-    return stream;
+    const stream = this.#bytes, frame = this.#length - HEADER;
+    stream[0] = PROTO;
+    stream[1] = 4;
+    stream[2] = FRAME;
+    for (let i = 0; i < 8; i++) stream[3 + i] = i < 4 ? (frame >>> (8 * i)) & 0xff : 0;
+    return stream.subarray(0, this.#length);
   }
 
   #stringHeader(length: number): void {
@@ -191,7 +205,7 @@ export class PickleWriter {
   #grow(needed: number): void {
     const larger = new Uint8Array(Math.max(this.#bytes.length * 2, this.#length + needed));
     larger.set(this.#bytes.subarray(0, this.#length));
-    this.#bytes = larger;
+    this.#bytes = scratch = larger;
   }
 }
 

@@ -13,13 +13,24 @@ import type { PyObject } from "../python/mod.ts";
 import type { Node } from "./node.ts";
 
 /**
- * One Python tree read by `parse`. It may be patched once: after that the Python side is no
- * longer known (compile moves its lines, toPython hands it to the user), so later conversions
- * of its nodes build new Python nodes.
+ * One Python tree read by `parse`: the Python list of its nodes, in the order the native codec
+ * wrote them (a node's position there is its index), and a snapshot of what Python holds for
+ * each. It may be patched once: after that the Python side is no longer known (compile moves its
+ * lines, toPython hands it to the user), so later conversions of its nodes build new Python nodes.
+ *
+ * The snapshot is one flat array, so reading a tree allocates nothing per node beyond the node.
+ * A node's entry starts at its {@link OFFSET}: the node itself (a copy made with Object.assign
+ * carries the offset but is not the node there), its index, `isFloat` for a Constant, then
+ * Python's values of `_attributes`, then of `_fields`, each in its order (a list as its length
+ * then its items; `undefined` where Python has none).
  */
 export class Session {
   #usable = true;
-  constructor(readonly root: PyObject) {}
+  readonly snapshot: unknown[] = [];
+  /** How many nodes were read: the next node's index. */
+  count = 0;
+
+  constructor(readonly nodes: PyObject) {}
 
   /** Whether nodes of this session may still stand for their Python originals. */
   get usable(): boolean {
@@ -30,59 +41,19 @@ export class Session {
   spend(): void {
     this.#usable = false;
   }
-}
 
-/**
- * Where a TypeScript node came from: its Python original (reached from the session's root by
- * the path of parent fields) and the values Python holds for its fields and attributes.
- */
-export class Origin {
-  /**
-   * Python's values, in the order of `_fields` then `_attributes` (then `isFloat` for a
-   * Constant); lists are copies. `undefined` where Python has none. Empty until built.
-   */
-  values: unknown[] = NO_VALUES;
-
-  constructor(
-    readonly session: Session,
-    readonly node: Node,
-    /** The parent node, field name and list index (or -1) through which Python reaches the original. */
-    public parent: Node | null = null,
-    public field = "",
-    public index = -1,
-  ) {}
-}
-
-const NO_VALUES: unknown[] = [];
-
-/** The key of a node's {@link Origin}; a symbol so it stays out of keys, JSON and equality. */
-export const ORIGIN: unique symbol = Symbol("pyframe.ast.origin");
-
-/** A node that may carry an origin. */
-export type Traced = Node & { [ORIGIN]?: Origin };
-
-/**
- * The node's origin when it still stands for its Python original in `session`. A node copied
- * with its symbol properties (Object.assign) carries another node's origin: it is not that
- * original, hence the identity check.
- */
-export function originIn(node: Node, session: Session): Origin | undefined {
-  const origin = (node as Traced)[ORIGIN];
-  return origin !== undefined && origin.node === node && origin.session === session ? origin : undefined;
-}
-
-/** The first session a node of the tree could be patched in, if any: the root's, usually. */
-export function usableSession(node: Node): Session | undefined {
-  const origin = (node as Traced)[ORIGIN];
-  return origin !== undefined && origin.node === node && origin.session.usable ? origin.session : undefined;
-}
-
-/** The steps from the session's root to the original of `node`: field names and list indexes. */
-export function pathOf(origin: Origin): (string | number)[] {
-  const steps: (string | number)[] = [];
-  for (let current: Origin | undefined = origin; current?.parent; current = (current.parent as Traced)[ORIGIN]) {
-    if (current.index >= 0) steps.push(current.index);
-    steps.push(current.field);
+  /** Where `node`'s snapshot entry starts, if it still stands for its Python original here. */
+  offsetOf(node: Node): number {
+    const traced = node as Traced;
+    const offset = traced[OFFSET];
+    return traced[SESSION] === this && offset !== undefined && this.snapshot[offset] === node ? offset : -1;
   }
-  return steps.reverse();
 }
+
+/** The session a node was read in; a symbol so it stays out of keys, JSON and equality. */
+export const SESSION: unique symbol = Symbol("pyframe.ast.session");
+/** Where the node's entry starts in its session's snapshot. */
+export const OFFSET: unique symbol = Symbol("pyframe.ast.offset");
+
+/** A node that may have been read from Python. */
+export type Traced = Node & { [SESSION]?: Session; [OFFSET]?: number };

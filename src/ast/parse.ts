@@ -104,8 +104,13 @@ export function parse(source: string, options: ParseOptions = {}): Node {
     }
     throw error;
   }
-  // The Python tree stays with the TypeScript one, so compile can patch it (src/ast/_session.ts).
-  return typeScriptTree(tree, true);
+  // The Python tree's nodes stay with the TypeScript one, so compile can patch them
+  // (src/ast/_session.ts); the session holds them, not this reference.
+  try {
+    return typeScriptTree(tree, true);
+  } finally {
+    tree.dispose();
+  }
 }
 
 /** Options for {@link dump}; the meanings of Python's `ast.dump` arguments. */
