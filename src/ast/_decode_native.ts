@@ -37,8 +37,8 @@ const textDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 type NodeReader = (reader: NativeReader) => Node;
 
 class NativeReader {
-  position = 0;
-  readonly strings: unknown[] = [];
+  #position = 0;
+  readonly #strings: unknown[] = [];
   /** For floats, made when the first is read. */
   #view: DataView | undefined;
   /** Whether the last constant read was a float (a number alone cannot say). */
@@ -52,15 +52,15 @@ class NativeReader {
   }
 
   value(): unknown {
-    const tag = this.bytes[this.position++];
+    const tag = this.bytes[this.#position++];
     switch (tag) {
       case NODE:
-        return this.readers[this.count()](this);
+        return this.readers[this.#count()](this);
       case STRING_SEEN:
-        return this.strings[this.count()];
+        return this.#strings[this.#count()];
       case STRING: {
-        const text = this.#text(this.count());
-        this.strings.push(text);
+        const text = this.#text(this.#count());
+        this.#strings.push(text);
         return text;
       }
       case INT: {
@@ -68,7 +68,7 @@ class NativeReader {
         return typeof zigzag === "number" ? (zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2) : unzigzag(zigzag);
       }
       case LIST: {
-        const count = this.count();
+        const count = this.#count();
         const items = new Array<unknown>(count);
         for (let i = 0; i < count; i++) items[i] = this.value();
         return items;
@@ -93,13 +93,13 @@ class NativeReader {
         this.wasFloat = true;
         return this.#float();
       case BIG_INT: {
-        const digits = this.#ascii(this.count());
+        const digits = this.#ascii(this.#count());
         const magnitude = BigInt(`0x${digits.replace("-", "")}`);
         return digits.startsWith("-") ? -magnitude : magnitude;
       }
       case BYTES: {
-        const length = this.count();
-        return this.bytes.slice(this.position, this.position += length);
+        const length = this.#count();
+        return this.bytes.slice(this.#position, this.#position += length);
       }
       case COMPLEX:
         return new Complex(this.#float(), this.#float());
@@ -107,7 +107,7 @@ class NativeReader {
         return Ellipsis;
       case TUPLE:
       case FROZENSET: {
-        const count = this.count();
+        const count = this.#count();
         const elements: nodes.Constant[] = [];
         for (let i = 0; i < count; i++) {
           this.wasFloat = false;
@@ -118,7 +118,7 @@ class NativeReader {
       }
       default:
         throw new TypeError(
-          `pyframe: unexpected tag ${tag} at byte ${this.position - 1} of a tree from the native codec; ` +
+          `pyframe: unexpected tag ${tag} at byte ${this.#position - 1} of a tree from the native codec; ` +
             "the native library and src/ast disagree on the format: rebuild it (npm run build)",
         );
     }
@@ -145,7 +145,7 @@ class NativeReader {
   }
 
   /** A length, count or index: a varint that fits in a number. */
-  count(): number {
+  #count(): number {
     return this.#varint() as number;
   }
 
@@ -153,7 +153,7 @@ class NativeReader {
   #varint(): number | bigint {
     let result = 0;
     for (let shift = 0; shift < 49; shift += 7) {
-      const byte = this.bytes[this.position++];
+      const byte = this.bytes[this.#position++];
       result += (byte & 0x7f) * 2 ** shift;
       if (byte < 0x80) return result;
     }
@@ -163,7 +163,7 @@ class NativeReader {
   #bigVarint(low: bigint, shift: bigint): bigint {
     let result = low;
     for (;; shift += 7n) {
-      const byte = this.bytes[this.position++];
+      const byte = this.bytes[this.#position++];
       result |= BigInt(byte & 0x7f) << shift;
       if (byte < 0x80) return result;
     }
@@ -172,24 +172,24 @@ class NativeReader {
   #float(): number {
     const bytes = this.bytes;
     this.#view ??= new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-    const value = this.#view.getFloat64(this.position, true);
-    this.position += 8;
+    const value = this.#view.getFloat64(this.#position, true);
+    this.#position += 8;
     return value;
   }
 
   #ascii(length: number): string {
-    const start = this.position;
-    this.position += length;
-    return String.fromCharCode.apply(null, this.bytes.subarray(start, this.position) as unknown as number[]);
+    const start = this.#position;
+    this.#position += length;
+    return String.fromCharCode.apply(null, this.bytes.subarray(start, this.#position) as unknown as number[]);
   }
 
   /** `length` bytes of UTF-8; lone surrogates come as Python's "surrogatepass" writes them. */
   #text(length: number): unknown {
-    const start = this.position, end = start + length;
+    const start = this.#position, end = start + length;
     let ascii = true;
     for (let i = start; i < end && ascii; i++) ascii = this.bytes[i] < 0x80;
     if (ascii && length < 0x1000) return this.#ascii(length);
-    this.position = end;
+    this.#position = end;
     try {
       return textDecoder.decode(this.bytes.subarray(start, end));
     } catch {

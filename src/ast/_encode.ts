@@ -122,11 +122,12 @@ class Encoder {
   #offsetOf(node: Node): number {
     const session = (node as Traced)[SESSION];
     if (session === undefined) return -1;
+    const offset = session.offsetOf(node);
     if (this.#session === undefined) {
-      if (!session.usable || session.offsetOf(node) < 0) return -1;
+      if (!session.usable || offset < 0) return -1;
       this.#session = session;
     }
-    return session === this.#session ? session.offsetOf(node) : -1;
+    return session === this.#session ? offset : -1;
   }
 
   /** Refers to the original node whose entry starts at `offset`, by its index. */
