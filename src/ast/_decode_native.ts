@@ -8,7 +8,7 @@
 import { describe } from "./_access.ts";
 import { type ClassPlan, decodeUtf8 } from "./_build.ts";
 import * as nodes from "./_nodes.ts";
-import { OFFSET, SESSION, type Session, type Traced } from "./_session.ts";
+import { OFFSET, SESSION, type Session } from "./_session.ts";
 import { Complex, ConstantFrozenSet, ConstantTuple, type ConstantValue, Ellipsis } from "./constant.ts";
 import { Node, UNFILLED } from "./node.ts";
 
@@ -43,8 +43,6 @@ class NativeReader {
   #view: DataView | undefined;
   /** Whether the last constant read was a float (a number alone cannot say). */
   wasFloat = false;
-  /** With a session: the values of the nodes being read, until each is recorded in the snapshot. */
-  readonly pending: unknown[] = [];
   readonly readers: NodeReader[];
 
   constructor(readonly bytes: Uint8Array, readonly classes: readonly ClassPlan[], readonly session: Session | undefined) {
@@ -124,26 +122,6 @@ class NativeReader {
     }
   }
 
-  /** Writes the node's snapshot entry (src/ast/_session.ts) from the values pending since `base`. */
-  record(node: Traced, session: Session, index: number, base: number, plan: ClassPlan): void {
-    const snapshot = session.snapshot, pending = this.pending, fieldsEnd = base + plan.fieldCount;
-    node[SESSION] = session;
-    node[OFFSET] = snapshot.length;
-    snapshot.push(node, index);
-    if (plan.isConstant) snapshot.push((node as nodes.Constant).isFloat === true);
-    for (let i = fieldsEnd; i < pending.length; i++) snapshot.push(pending[i]);
-    for (let i = base; i < fieldsEnd; i++) {
-      const value = pending[i];
-      if (!Array.isArray(value)) {
-        snapshot.push(value);
-        continue;
-      }
-      snapshot.push(value.length);
-      for (let j = 0; j < value.length; j++) snapshot.push(value[j]);
-    }
-    pending.length = base;
-  }
-
   /** A length, count or index: a varint that fits in a number. */
   #count(): number {
     return this.#varint() as number;
@@ -210,26 +188,53 @@ function nodeReadersFor(classes: readonly ClassPlan[]): NodeReader[] {
 /**
  * The reader of one class's nodes, generated from its plan: the values come in the plan's order
  * (`_fields` then `_attributes`); a value the tree lacks leaves the field unset, or at the
- * constructor's default (`[]`, `null`); with a session, the values Python held are recorded.
+ * constructor's default (`[]`, `null`). With a session, the node's snapshot entry is written once
+ * its children's are (src/ast/_session.ts gives the layout).
  */
 function nodeReaderOf(plan: ClassPlan): NodeReader {
   const lines = [
-    "const node = new Kind(UNFILLED), session = reader.session, pending = reader.pending;",
-    "const index = session ? session.count++ : -1, base = pending.length;",
-    "let value;",
+    "const node = new Kind(UNFILLED), session = reader.session;",
+    "const index = session ? session.count++ : -1;",
   ];
   plan.names.forEach((name, i) => {
-    const key = JSON.stringify(name), isField = i < plan.fieldCount;
-    if (isField && plan.constants[i]) lines.push("reader.wasFloat = false;");
-    lines.push("value = reader.value();", "if (session) pending.push(value);");
+    const key = JSON.stringify(name), isField = i < plan.fieldCount, constant = isField && plan.constants[i];
+    if (constant) lines.push("reader.wasFloat = false;");
+    lines.push(`const v${i} = reader.value();`);
     const quantity = isField ? plan.quantities[i] : "one";
     const fallback = quantity === "list" ? `node[${key}] = [];` : quantity === "optional" ? `node[${key}] = null;` : "";
-    lines.push(`if (value !== undefined) node[${key}] = value;${fallback ? ` else ${fallback}` : ""}`);
-    if (plan.isConstant && isField && plan.constants[i]) lines.push("node.isFloat = reader.wasFloat;");
+    lines.push(`if (v${i} !== undefined) node[${key}] = v${i};${fallback ? ` else ${fallback}` : ""}`);
+    if (plan.isConstant && constant) lines.push("node.isFloat = reader.wasFloat;");
   });
-  lines.push("if (session) reader.record(node, session, index, base, plan);", "return node;");
-  const make = new Function("Kind", "UNFILLED", "plan", `return function read${plan.kind.typeName}(reader) {\n${lines.join("\n")}\n};`);
-  return make(plan.kind, UNFILLED, plan) as NodeReader;
+  const attributes = plan.names.map((_, i) => `v${i}`).slice(plan.fieldCount);
+  lines.push(
+    "if (session) {",
+    "  const snapshot = session.snapshot;",
+    "  node[SESSION] = session;",
+    "  node[OFFSET] = snapshot.length;",
+    `  snapshot.push(${["node", "index", ...(plan.isConstant ? ["node.isFloat"] : []), ...attributes].join(", ")});`,
+    ...plan.quantities.map((quantity, i) => quantity === "list" ? `  pushList(snapshot, v${i});` : `  snapshot.push(v${i});`),
+    "}",
+    "return node;",
+  );
+  const make = new Function(
+    "Kind",
+    "UNFILLED",
+    "SESSION",
+    "OFFSET",
+    "pushList",
+    `return function read${plan.kind.typeName}(reader) {\n${lines.join("\n")}\n};`,
+  );
+  return make(plan.kind, UNFILLED, SESSION, OFFSET, pushList) as NodeReader;
+}
+
+/** A list field's value in a snapshot entry: its length then its items (anything else as it is). */
+function pushList(snapshot: unknown[], value: unknown): void {
+  if (!Array.isArray(value)) {
+    snapshot.push(value);
+    return;
+  }
+  snapshot.push(value.length);
+  for (let i = 0; i < value.length; i++) snapshot.push(value[i]);
 }
 
 /** A zigzag-encoded integer past 2^53: a bigint, or a number when it fits safely. */

@@ -109,7 +109,7 @@ class Encoder {
     const offset = this.#offsetOf(node);
     if (offset >= 0) {
       this.#reference(offset);
-      this.#patch(node, offset, place);
+      this.patch(node, offset, place);
     } else {
       this.#build(node, place);
     }
@@ -149,7 +149,7 @@ class Encoder {
     out.op(EMPTY_DICT);
     out.op(MARK);
     for (const field of plan.fields) {
-      if (!this.#isWritten(node, plan, field)) continue;
+      if (!this.isWritten(node, plan, field)) continue;
       out.string(field.name);
       this.#field(node, plan, field, here);
     }
@@ -166,72 +166,31 @@ class Encoder {
   /**
    * Finds what changed in an original node, comparing with its snapshot entry (laid out as
    * src/ast/_session.ts says): patches its changed fields and attributes, and looks for changes
-   * below the unchanged ones.
+   * below the unchanged ones. The comparison is generated per class (see {@link patcherOf}).
    */
-  #patch(node: Node, offset: number, place: Place): void {
-    const plan = planOf(node.constructor), snapshot = this.#session!.snapshot, fields = plan.fields;
-    let changed: string[] | undefined;
-    let here = place;
-    let at = offset + 2;
-    if (plan.isConstant && (node as nodes.Constant).isFloat !== snapshot[at++]) changed = ["value"];
-    if (plan.hasLocation) {
-      // Each location attribute is read once: this runs for most nodes of every tree sent back.
-      const located = node as unknown as Location;
-      let lineno: unknown = located.lineno, column: unknown = located.col_offset;
-      let endLine: unknown = located.end_lineno, endColumn: unknown = located.end_col_offset;
-      if (this.fix) {
-        if (lineno === undefined || column === undefined || endLine == null || endColumn == null) {
-          lineno ??= place.lineno;
-          column ??= place.col_offset;
-          endLine ??= place.end_lineno;
-          endColumn ??= place.end_col_offset;
-          here = new Place(lineno, column, endLine, endColumn);
-        } else {
-          here = located as unknown as Place;
-        }
-      }
-      if (lineno !== snapshot[at]) (changed ??= []).push("lineno");
-      if (column !== snapshot[at + 1]) (changed ??= []).push("col_offset");
-      if (endLine !== snapshot[at + 2]) (changed ??= []).push("end_lineno");
-      if (endColumn !== snapshot[at + 3]) (changed ??= []).push("end_col_offset");
-      at += 4;
-    } else {
-      for (const name of plan.attributes) if (fieldOf(node, name) !== snapshot[at++]) (changed ??= []).push(name);
-    }
-    for (let i = 0; i < fields.length; i++) {
-      const field = fields[i], value = fieldOf(node, field.name), original = snapshot[at];
-      if (field.quantity === "list" && typeof original === "number") {
-        // Python's list, as its length then its items.
-        if (!sameItems(value, snapshot, at)) (changed ??= []).push(field.name);
-        else if (field.itemClass) this.#patchItems(value as (Node | null)[], here);
-        at += 1 + original;
-        continue;
-      }
-      at++;
-      if (!field.available && !this.#isWritten(node, plan, field)) continue;
-      if (!Object.is(value, original) || (typeof value === "object" && value !== null && !field.itemClass)) {
-        // Object.is tells -0.0 from 0.0. Object constants (bytes, complex, tuples) count as
-        // changed: their contents may have been.
-        if (!changed?.includes(field.name)) (changed ??= []).push(field.name);
-      } else if (field.itemClass && value !== null && value !== undefined) {
-        this.#patch(value as Node, (value as Traced)[OFFSET]!, here);
-      }
-    }
-    if (changed) this.#writePatch(node, plan, offset, changed, here);
+  patch(node: Node, offset: number, place: Place): void {
+    patcherFor(node.constructor)(this, node, this.#session!.snapshot, offset, place);
   }
 
   /**
    * Looks for changes below the items of an unchanged list. Each is an original of this tree:
    * Python holds the very list the snapshot copied (None in Dict.keys aside).
    */
-  #patchItems(items: (Node | null)[], place: Place): void {
+  patchItems(items: (Node | null)[], place: Place): void {
     for (let i = 0; i < items.length; i++) {
       const item = items[i];
-      if (item !== null) this.#patch(item, (item as Traced)[OFFSET]!, place);
+      if (item !== null) this.patch(item, (item as Traced)[OFFSET]!, place);
     }
   }
 
-  #writePatch(node: Node, plan: ClassPlan, offset: number, changed: string[], here: Place): void {
+  /** The place of a node's children when fixing locations: its own location, completed from `place`. */
+  placeOf(lineno: unknown, column: unknown, endLine: unknown, endColumn: unknown, located: Place, place: Place): Place {
+    if (!this.fix) return place;
+    if (lineno !== undefined && column !== undefined && endLine != null && endColumn != null) return located;
+    return new Place(lineno ?? place.lineno, column ?? place.col_offset, endLine ?? place.end_lineno, endColumn ?? place.end_col_offset);
+  }
+
+  writePatch(node: Node, plan: ClassPlan, offset: number, changed: string[], here: Place): void {
     const out = this.#out, deleted: string[] = [];
     out.get(PATCHES);
     out.op(MARK);
@@ -261,7 +220,7 @@ class Encoder {
   }
 
   /** Whether the running Python has the field; one it lacks must be left empty, and is not written. */
-  #isWritten(node: Node, plan: ClassPlan, field: FieldPlan): boolean {
+  isWritten(node: Node, plan: ClassPlan, field: FieldPlan): boolean {
     if (field.available) return true;
     const value = fieldOf(node, field.name);
     if (value !== undefined && value !== null && !(Array.isArray(value) && value.length === 0)) {
@@ -335,6 +294,77 @@ class Encoder {
     for (const element of collection.elements) this.#constant(element.value, element.isFloat);
     out.op(collection instanceof ConstantTuple ? TUPLE : FROZENSET);
   }
+}
+
+/**
+ * Compares one class's original node with its snapshot entry and patches what changed: made per
+ * class so that every property read in it sees one class and one key (a generic loop over field
+ * names costs a dictionary-style lookup per field, for every node of every tree sent back).
+ */
+type Patcher = (encoder: Encoder, node: Node, snapshot: unknown[], offset: number, place: Place) => void;
+
+const patchers = new Map<unknown, Patcher>();
+
+function patcherFor(kind: Node["constructor"]): Patcher {
+  let patcher = patchers.get(kind);
+  if (!patcher) patchers.set(kind, patcher = patcherOf(planOf(kind)));
+  return patcher;
+}
+
+/**
+ * The patcher of a class, generated from its plan. The snapshot entry is read in its order:
+ * index, isFloat (a Constant), attributes, fields (a list as its length then its items, when
+ * Python had a list).
+ */
+function patcherOf(plan: ClassPlan): Patcher {
+  const key = (name: string) => JSON.stringify(name);
+  const lines = ["let changed, here = place, at = offset + 2, value, original;"];
+  // A Constant whose isFloat changed has a changed value.
+  if (plan.isConstant) lines.push("if (node.isFloat !== snapshot[at++]) changed = ['value'];");
+  if (plan.hasLocation) {
+    lines.push(
+      "const lineno = node.lineno, column = node.col_offset, endLine = node.end_lineno, endColumn = node.end_col_offset;",
+      "here = encoder.placeOf(lineno, column, endLine, endColumn, node, place);",
+    );
+    ["lineno", "column", "endLine", "endColumn"].forEach((local, i) => {
+      lines.push(`if (${local} !== snapshot[at + ${i}]) (changed ??= []).push(${key(plan.attributes[i])});`);
+    });
+    lines.push("at += 4;");
+  } else {
+    for (const name of plan.attributes) lines.push(`if (node[${key(name)}] !== snapshot[at++]) (changed ??= []).push(${key(name)});`);
+  }
+  plan.fields.forEach((field, i) => {
+    const name = key(field.name);
+    lines.push(`value = node[${name}]; original = snapshot[at];`);
+    const single = [
+      "at++;",
+      ...(field.available ? [] : [`if (!encoder.isWritten(node, plan, plan.fields[${i}])) {} else`]),
+      // Object.is tells -0.0 from 0.0. Object constants (bytes, complex, tuples) count as changed:
+      // their contents may have been.
+      field.itemClass
+        ? `if (!Object.is(value, original)) { if (!changed?.includes(${name})) (changed ??= []).push(${name}); } ` +
+          "else if (value !== null && value !== undefined) encoder.patch(value, value[OFFSET], here);"
+        : `if (!Object.is(value, original) || (typeof value === "object" && value !== null)) { ` +
+          `if (!changed?.includes(${name})) (changed ??= []).push(${name}); }`,
+    ].join(" ");
+    if (field.quantity !== "list") return lines.push(single);
+    lines.push(
+      "if (typeof original === 'number') {",
+      // Python's list, as its length then its items.
+      `  if (!sameItems(value, snapshot, at)) (changed ??= []).push(${name});`,
+      field.itemClass ? "  else encoder.patchItems(value, here);" : "",
+      "  at += 1 + original;",
+      `} else { ${single} }`,
+    );
+  });
+  lines.push("if (changed) encoder.writePatch(node, plan, offset, changed, here);");
+  const make = new Function(
+    "plan",
+    "OFFSET",
+    "sameItems",
+    `return function patch${plan.kind.typeName}(encoder, node, snapshot, offset, place) {\n${lines.join("\n")}\n};`,
+  );
+  return make(plan, OFFSET, sameItems) as Patcher;
 }
 
 function fieldOf(node: Node, name: string): unknown {
