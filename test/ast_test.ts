@@ -330,6 +330,14 @@ test("a node copied with Object.assign is a node of its own, not the parsed orig
   assert.is(ast.unparse(ast.fixMissingLocations(tree)), "x = 1\nx = 2");
 });
 
+test("short strs are reused by the hash of their bytes, never confused when hashes collide", () => {
+  // "Aa" and "BB" hash alike (31-based, as the decoder's cache does); both directions of first use.
+  for (const source of ["Aa + BB + Aa", "BB + Aa + BB"]) {
+    const names = [...ast.walk(ast.parse(source))].filter((node) => node instanceof ast.Name).map((node) => (node as ast.Name).id);
+    assert.equal(names.sort(), source.split(" + ").sort());
+  }
+});
+
 test("nodes moved from another parsed tree are sent as they are, with their edits", () => {
   const target = ast.parse("def f():\n    return 1\n");
   const donor = ast.parse("y = 2\nz = 3\n");

@@ -26,6 +26,10 @@ export function decodeNative(bytes: Uint8Array, classes: readonly ClassPlan[], s
   return tree;
 }
 
+/** Short ASCII strs made before, by the hash of their bytes (see NativeReader#shortAscii); bounded. */
+const shortTexts = new Map<number, string>();
+const SHORT_TEXT = 32, SHORT_TEXTS_MAX = 1 << 14;
+
 // ignoreBOM: a str starting with U+FEFF keeps it.
 const textDecoder = new TextDecoder("utf-8", { fatal: true, ignoreBOM: true });
 
@@ -161,11 +165,38 @@ class NativeReader {
     return String.fromCharCode.apply(null, this.bytes.subarray(start, this.#position) as unknown as number[]);
   }
 
+  /**
+   * A short ASCII str. The same identifiers and words recur in every tree, so the string made for
+   * one is kept by the hash of its bytes and reused when they match: making it again costs more,
+   * most in Bun (a typed-array view and String.fromCharCode.apply per string).
+   */
+  #shortAscii(length: number, hash: number): string {
+    const start = this.#position, bytes = this.bytes;
+    const known = shortTexts.get(hash);
+    if (known !== undefined && known.length === length) {
+      let same = true;
+      for (let i = 0; i < length && same; i++) same = known.charCodeAt(i) === bytes[start + i];
+      if (same) {
+        this.#position += length;
+        return known;
+      }
+    }
+    const text = this.#ascii(length);
+    if (shortTexts.size >= SHORT_TEXTS_MAX) shortTexts.clear();
+    shortTexts.set(hash, text);
+    return text;
+  }
+
   /** `length` bytes of UTF-8; lone surrogates come as Python's "surrogatepass" writes them. */
   #text(length: number): unknown {
     const start = this.#position, end = start + length;
-    let ascii = true;
-    for (let i = start; i < end && ascii; i++) ascii = this.bytes[i] < 0x80;
+    let ascii = true, hash = length;
+    for (let i = start; i < end && ascii; i++) {
+      const byte = this.bytes[i];
+      ascii = byte < 0x80;
+      hash = (Math.imul(hash, 31) + byte) | 0;
+    }
+    if (ascii && length <= SHORT_TEXT) return this.#shortAscii(length, hash);
     if (ascii && length < 0x1000) return this.#ascii(length);
     this.#position = end;
     try {
