@@ -72,6 +72,8 @@ var class_indexes: std.AutoHashMapUnmanaged(usize, u32) = .empty;
 var output: std.ArrayList(u8) = .empty;
 /// The format spec "x": big ints travel as hex, which no size limit on int-to-text applies to.
 var hex_spec: ?*PyObject = null;
+/// Per class index, the field and attribute names `init` was given, in order.
+var class_names: []const []const *PyObject = &.{};
 /// The list `dump` appends each node to, when asked for one.
 var node_list: ?*PyObject = null;
 /// str object address → string table index, for one `dump`.
@@ -98,11 +100,15 @@ pub fn init(bound_api: *const cpython.Api, description: *PyObject) Error!void {
     class_indexes.clearRetainingCapacity();
     const count = api.PyTuple_Size(classes);
     std.debug.assert(count >= 0);
+    const names = try allocator.alloc([]const *PyObject, @intCast(count));
     var index: u32 = 0;
     while (index < count) : (index += 1) {
-        const class = try tupleItem(try tupleItem(classes, index), 0);
+        const pair = try tupleItem(classes, index);
+        const class = try tupleItem(pair, 0);
         if (class != found.none) try class_indexes.put(allocator, @intFromPtr(class), index);
+        names[index] = try namesOf(try tupleItem(pair, 1));
     }
+    class_names = names;
     if (hex_spec == null) hex_spec = api.PyUnicode_FromString("x") orelse return error.PythonError;
     api.Py_IncRef(description); // Holds every object the table points to.
     table = found;
@@ -137,6 +143,14 @@ pub fn copyOutput(buffer: []u8) usize {
     const length = @min(buffer.len, output.items.len);
     @memcpy(buffer[0..length], output.items[0..length]);
     return output.items.len;
+}
+
+/// The names of a tuple as a slice (borrowed: the description holds them), read once at `init`
+/// instead of through the C API for every node.
+fn namesOf(tuple: *PyObject) Error![]const *PyObject {
+    const names = try allocator.alloc(*PyObject, @intCast(api.PyTuple_Size(tuple)));
+    for (names, 0..) |*name, position| name.* = try tupleItem(tuple, @intCast(position));
+    return names;
 }
 
 fn fail(message: [*:0]const u8) ?*PyObject {
@@ -182,9 +196,10 @@ fn tag(which: Tag) Error!void {
 }
 
 fn varint(number: u64) Error!void {
+    try output.ensureUnusedCapacity(allocator, 10); // The most a u64 takes.
     var rest = number;
-    while (rest >= 0x80) : (rest >>= 7) try output.append(allocator, @as(u8, @truncate(rest)) | 0x80);
-    try output.append(allocator, @truncate(rest));
+    while (rest >= 0x80) : (rest >>= 7) output.appendAssumeCapacity(@as(u8, @truncate(rest)) | 0x80);
+    output.appendAssumeCapacity(@truncate(rest));
 }
 
 fn string(object: *PyObject) Error!void {
@@ -296,18 +311,14 @@ fn classIndex(kind: *PyObject) Error!u32 {
 }
 
 fn node(known: *const Table, object: *PyObject, index: u32, depth: u32) Error!void {
-    const pair = try tupleItem(known.classes, index);
-    const names = try tupleItem(pair, 1);
     const state = api.PyObject_GenericGetDict(object, null) orelse return error.PythonError;
     defer api.Py_DecRef(state);
     if (node_list) |list| if (api.PyList_Append(list, object) != 0) return error.PythonError;
     try tag(.node);
     try varint(index);
-    const count = api.PyTuple_Size(names);
-    var position: isize = 0;
-    while (position < count) : (position += 1) {
-        const name = try tupleItem(names, position);
-        if (api.PyDict_GetItemWithError(state, name)) |item| {
+    var cursor = DictCursor.start(state);
+    for (class_names[index]) |name| {
+        if (cursor.take(name) orelse api.PyDict_GetItemWithError(state, name)) |item| {
             try value(known, item, depth + 1);
         } else {
             if (api.PyErr_Occurred() != null) return error.PythonError;
@@ -315,3 +326,28 @@ fn node(known: *const Table, object: *PyObject, index: u32, depth: u32) Error!vo
         }
     }
 }
+
+/// A dict's items in insertion order, taken one by one while their keys are the ones expected.
+const DictCursor = struct {
+    dict: *PyObject,
+    position: isize = 0,
+    key: ?*PyObject = null,
+    item: ?*PyObject = null,
+
+    fn start(dict: *PyObject) DictCursor {
+        var cursor: DictCursor = .{ .dict = dict };
+        cursor.advance();
+        return cursor;
+    }
+
+    fn advance(cursor: *DictCursor) void {
+        if (api.PyDict_Next(cursor.dict, &cursor.position, &cursor.key, &cursor.item) == 0) cursor.key = null;
+    }
+
+    fn take(cursor: *DictCursor, name: *PyObject) ?*PyObject {
+        if (cursor.key != name) return null;
+        const item = cursor.item;
+        cursor.advance();
+        return item;
+    }
+};

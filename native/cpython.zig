@@ -70,6 +70,7 @@ pub const Api = struct {
     PyComplex_RealAsDouble: *const fn (*PyObject) callconv(.c) f64,
     PyComplex_ImagAsDouble: *const fn (*PyObject) callconv(.c) f64,
     PyDict_GetItemWithError: *const fn (*PyObject, *PyObject) callconv(.c) ?*PyObject,
+    PyDict_Next: *const fn (*PyObject, *isize, *?*PyObject, *?*PyObject) callconv(.c) c_int,
     PyFloat_AsDouble: *const fn (*PyObject) callconv(.c) f64,
     PyList_Append: *const fn (*PyObject, *PyObject) callconv(.c) c_int,
     PyList_GetItem: *const fn (*PyObject, isize) callconv(.c) ?*PyObject,

@@ -248,6 +248,26 @@ test("fromPython reads a subclass defined in a function, and ignores attributes 
   assert.is((node as unknown as Record<string, unknown>).parent, undefined);
 });
 
+test("fromPython reads fields in any order Python set them, with or without location", () => {
+  // The native encoder walks a node's dict in step with the field names when Python's parser set
+  // them in that order, and looks names up otherwise: keywords in reverse order, a field deleted
+  // and set again, attributes first.
+  python.exec(
+    "import ast as _t_ast\n_t_op = _t_ast.BinOp(right=_t_ast.Constant(2), op=_t_ast.Add(), left=_t_ast.Name('x', _t_ast.Load()))\n" +
+      "_t_op.lineno = 3\n_t_late = _t_ast.Name(id='y', ctx=_t_ast.Load(), lineno=1, col_offset=0)\ndel _t_late.id\n_t_late.id = 'z'\n",
+  );
+  using main = python.import("__main__");
+  const op = ast.fromPython(main.get("_t_op")) as ast.BinOp;
+  assert.is((op.left as ast.Name).id, "x");
+  assert.instance(op.op, ast.Add);
+  assert.is((op.right as ast.Constant).value, 2);
+  assert.is(op.lineno, 3);
+  assert.is(op.col_offset, undefined);
+  const late = ast.fromPython(main.get("_t_late")) as ast.Name;
+  assert.equal([late.id, late.lineno, late.col_offset], ["z", 1, 0]);
+  assert.instance(late.ctx, ast.Load);
+});
+
 // ---------------------------------------------------------------------------------------------
 // Parsed trees: sending one back patches the tree Python already has
 
