@@ -16,7 +16,7 @@ const Frame = cpython.Frame;
 const field = engine.field;
 
 /// Bumped whenever an exported signature or meaning changes; src/ffi checks it.
-const abi_version: u32 = 5;
+const abi_version: u32 = 6;
 
 var api: cpython.Api = undefined;
 var layout: ?*const layouts.Layout = null;
@@ -228,6 +228,15 @@ export fn pyframe_ast_init(description: *PyObject) i32 {
 export fn pyframe_ast_dump(tree: *PyObject, nodes: ?*PyObject, buffer: [*]u8, capacity: u32) i64 {
     if (layout == null) return -1;
     _ = ast_codec.dump(tree, nodes) orelse return -1;
+    return @intCast(ast_codec.copyOutput(buffer[0..capacity]));
+}
+
+/// Parses NUL-terminated UTF-8 `source` like Python's `ast.parse` (see native/ast_codec.zig's
+/// `parse`) and encodes the tree into `buffer` as `pyframe_ast_dump` does, appending its nodes to
+/// the list `nodes`. Returns the encoding's length, or -1 with a Python exception set.
+export fn pyframe_ast_parse(source: [*:0]const u8, filename: [*]const u8, filename_length: u32, start: i32, flags: i32, nodes: *PyObject, buffer: [*]u8, capacity: u32) i64 {
+    if (layout == null) return -1;
+    _ = ast_codec.parse(source, filename[0..filename_length], start, flags, nodes) orelse return -1;
     return @intCast(ast_codec.copyOutput(buffer[0..capacity]));
 }
 

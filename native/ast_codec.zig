@@ -137,6 +137,20 @@ pub fn dump(tree: *PyObject, nodes: ?*PyObject) ?usize {
     return output.items.len;
 }
 
+/// Parses `source` (UTF-8) as `ast.parse(source, filename, mode, type_comments)` does, with the
+/// running Python's grammar: `start` is the mode's start symbol (`Py_file_input`, ...), `flags`
+/// the compile flags (PyCF_ONLY_AST among them). Then encodes the tree as `dump(tree, nodes)`
+/// does. Returns null with a Python exception set (a SyntaxError for bad source) on failure.
+pub fn parse(source: [*:0]const u8, filename: []const u8, start: c_int, flags: c_int, nodes: *PyObject) ?usize {
+    const name = api.PyUnicode_FromStringAndSize(filename.ptr, @intCast(filename.len)) orelse return null;
+    defer api.Py_DecRef(name);
+    const version: c_ulong = api.Py_Version.*;
+    var compiler_flags: cpython.CompilerFlags = .{ .cf_flags = flags, .cf_feature_version = @intCast((version >> 16) & 0xff) };
+    const tree = api.Py_CompileStringObject(source, name, start, &compiler_flags, -1) orelse return null;
+    defer api.Py_DecRef(tree);
+    return dump(tree, nodes);
+}
+
 /// Copies the pending output of the last `dump` into `buffer` (as much as fits) and returns its
 /// whole length.
 pub fn copyOutput(buffer: []u8) usize {

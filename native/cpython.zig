@@ -4,6 +4,12 @@
 const std = @import("std");
 
 pub const PyObject = opaque {};
+
+/// `PyCompilerFlags` (3.8+): compile flags and the minor version of the grammar to accept.
+pub const CompilerFlags = extern struct {
+    cf_flags: c_int,
+    cf_feature_version: c_int,
+};
 pub const PyThreadState = opaque {};
 pub const PyInterpreterState = opaque {};
 /// A `_PyInterpreterFrame`; its fields are reached through `layouts.Layout` offsets.
@@ -82,6 +88,8 @@ pub const Api = struct {
     PyUnicode_AsEncodedString: *const fn (*PyObject, [*:0]const u8, [*:0]const u8) callconv(.c) ?*PyObject,
     PyUnicode_AsUTF8AndSize: *const fn (*PyObject, *isize) callconv(.c) ?[*]const u8,
     PyUnicode_FromString: *const fn ([*:0]const u8) callconv(.c) ?*PyObject,
+    PyUnicode_FromStringAndSize: *const fn ([*]const u8, isize) callconv(.c) ?*PyObject,
+    Py_CompileStringObject: *const fn ([*:0]const u8, *PyObject, c_int, ?*CompilerFlags, c_int) callconv(.c) ?*PyObject,
     PyCode_Type: *PyObject,
     PyExc_RuntimeError: **PyObject,
     PyExc_TypeError: **PyObject,

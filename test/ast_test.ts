@@ -189,6 +189,31 @@ test("parse modes and options", () => {
   assert.instance(ast.parse("match = 1\nmatch x:\n    case 1: pass\n", { featureVersion: 10 }).body[1], ast.Match);
 });
 
+test("parse gives Python's tree or Python's error for unusual source: cookies, BOM, NUL, surrogates, bad modes", () => {
+  python.exec(
+    "def _t_parse_outcome(source, mode):\n    try:\n        return _t_ast.dump(_t_ast.parse(source, mode=mode), include_attributes=True)\n" +
+      "    except Exception as e:\n        return '%s: %s' % (type(e).__name__, e)\n",
+  );
+  const cases: [string, string][] = [
+    ["# -*- coding: latin-1 -*-\nx = 'é'\n", "exec"],
+    ["\ufeffx = 1\n", "exec"],
+    ["x = 1\0\n", "exec"],
+    ["x = '\ud800'\n", "exec"],
+    ["x = '\u{1F600}'  # ünïcode\n", "exec"],
+    ["x", "nonsense"],
+  ];
+  for (const [source, mode] of cases) {
+    let outcome: string;
+    try {
+      outcome = ast.dump(ast.parse(source, { mode: mode as "exec" }), { includeAttributes: true });
+    } catch (error) {
+      outcome = error instanceof PythonError ? `${error.type}: ${error.pythonMessage}` : String(error);
+    }
+    using expected = python.import("__main__").get("_t_parse_outcome").call(source, mode);
+    assert.is(outcome, expected.toJS(), JSON.stringify(source));
+  }
+});
+
 /** What Python's own SyntaxError says for `source`: [type, filename, lineno, offset, end_lineno, end_offset, text]. */
 function pythonSyntaxError(source: string, options = ""): unknown[] {
   python.exec(

@@ -82,6 +82,42 @@ export function typeScriptTree(tree: PyObject, trace = false): Node {
   return decodeNative(dump(tree, session.nodes), classes, session);
 }
 
+/** How Python's `ast.parse` is asked for a tree; the meanings of its arguments. */
+export interface ParseRequest {
+  source: string;
+  filename: string;
+  mode: "exec" | "eval" | "single" | "func_type";
+  typeComments: boolean;
+}
+
+/** The start symbols of Python's grammar for each mode (Py_file_input, ...). */
+const START_SYMBOLS = { exec: 257, eval: 258, single: 256, func_type: 345 } as const;
+const PyCF_ONLY_AST = 0x400, PyCF_IGNORE_COOKIE = 0x800, PyCF_TYPE_COMMENTS = 0x1000;
+
+/**
+ * The tree `ast.parse` makes, parsed and read in one native call (no Python code runs), its nodes
+ * standing for their originals. Undefined when the request needs Python's own `ast.parse` to
+ * answer exactly: arguments it would refuse, text that is not valid UTF-16 or holds NUL (C strings
+ * cannot carry it; Python reports either its own way).
+ */
+export function parsedTree(request: ParseRequest): Node | undefined {
+  const { source, filename, mode } = request;
+  if (!Object.hasOwn(START_SYMBOLS, mode) || typeof filename !== "string" || typeof request.typeComments !== "boolean") {
+    return undefined; // Python's ast.parse says what is wrong with them.
+  }
+  if (!source.isWellFormed() || source.includes("\0") || !filename.isWellFormed() || filename.includes("\0")) {
+    return undefined;
+  }
+  const { classes, parse } = nativeCodec();
+  const session = new Session(python.toPython([]));
+  try {
+    return decodeNative(parse(request, session.nodes), classes, session);
+  } catch (error) {
+    session.nodes.dispose();
+    throw error;
+  }
+}
+
 interface NativeCodec {
   readonly classes: readonly ClassPlan[];
   /**
@@ -89,9 +125,12 @@ interface NativeCodec {
    * Python list), every node is appended to it in encoding order.
    */
   dump(tree: PyObject, nodes?: PyObject): Uint8Array;
+  /** The encoding of the tree `ast.parse` makes for the request, as `dump(tree, nodes)` gives it. */
+  parse(request: ParseRequest, nodes: PyObject): Uint8Array;
 }
 
 let codec: NativeCodec | undefined;
+const utf8 = new TextEncoder();
 
 /** The native encoder (native/ast_codec.zig), told our classes, in this order, on first use. */
 function nativeCodec(): NativeCodec {
@@ -101,17 +140,30 @@ function nativeCodec(): NativeCodec {
   const names = classes.map((plan) => plan.kind.typeName), fields = classes.map((plan) => plan.names);
   using description = bridgeFunction("codec_description").call(names, fields);
   if (native.pyframe_ast_init(description.pointer) !== 0) throw takeError();
-  let buffer = new Uint8Array(1 << 16);
+  let output = new Uint8Array(1 << 16), source = new Uint8Array(1 << 16);
+  /** The encoding `length` long that the native call just made, copied over when it did not fit. */
+  const encoded = (length: number): Uint8Array => {
+    if (length < 0) throw takeError();
+    if (length > output.length) {
+      output = new Uint8Array(Math.max(length, output.length * 2));
+      native.pyframe_ast_copy(output, output.length);
+    }
+    return output.subarray(0, length);
+  };
   return codec = {
     classes,
     dump(tree: PyObject, nodes?: PyObject): Uint8Array {
-      const length = Number(native.pyframe_ast_dump(tree.pointer, nodes?.pointer ?? runtime.NULL, buffer, buffer.length));
-      if (length < 0) throw takeError();
-      if (length > buffer.length) {
-        buffer = new Uint8Array(Math.max(length, buffer.length * 2));
-        native.pyframe_ast_copy(buffer, buffer.length);
-      }
-      return buffer.subarray(0, length);
+      return encoded(Number(native.pyframe_ast_dump(tree.pointer, nodes?.pointer ?? runtime.NULL, output, output.length)));
+    },
+    parse({ source: text, filename, mode, typeComments }: ParseRequest, nodes: PyObject): Uint8Array {
+      // UTF-8 takes at most 3 bytes per UTF-16 unit; then a NUL ends the C string.
+      if (source.length < text.length * 3 + 1) source = new Uint8Array(Math.max(text.length * 3 + 1, source.length * 2));
+      const { written } = utf8.encodeInto(text, source);
+      source[written] = 0;
+      const name = utf8.encode(filename);
+      const flags = PyCF_ONLY_AST | PyCF_IGNORE_COOKIE | (typeComments ? PyCF_TYPE_COMMENTS : 0);
+      const start = START_SYMBOLS[mode];
+      return encoded(Number(native.pyframe_ast_parse(source, name, name.length, start, flags, nodes.pointer, output, output.length)));
     },
   };
 }

@@ -5,7 +5,7 @@
  */
 
 import { type PyObject, PythonError } from "../python/mod.ts";
-import { bridgeFunction, callWithTree, typeScriptTree } from "./_bridge.ts";
+import { bridgeFunction, callWithTree, parsedTree, typeScriptTree } from "./_bridge.ts";
 import { pythonAtLeast, pythonMinor } from "./_classes.ts";
 import type { Expression, FunctionType, Interactive, Module } from "./_nodes.ts";
 import type { Node } from "./node.ts";
@@ -95,22 +95,30 @@ export function parse(source: string, options: ParseOptions = {}): Node {
     throw new TypeError(`pyframe: ast.parse expects Python source as a string, found ${typeof source}`);
   }
   const { filename = "<unknown>", mode = "exec", typeComments = false, featureVersion = null } = options;
-  let tree: PyObject;
   try {
-    tree = bridgeFunction("parse").call(source, filename, mode, typeComments, featureVersion);
+    // An older grammar is asked of Python's ast.parse, which checks the version given.
+    const tree = featureVersion === null ? parsedTree({ source, filename, mode, typeComments }) : undefined;
+    return tree ?? parseInPython(source, filename, mode, typeComments, featureVersion);
   } catch (error) {
     if (error instanceof PythonError && error.value && SYNTAX_ERRORS.includes(error.type)) {
       throw new ParseError(error as PythonError & { value: PyObject });
     }
     throw error;
   }
+}
+
+/** Python's own ast.parse, for what the native parse leaves to it. */
+function parseInPython(
+  source: string,
+  filename: string,
+  mode: string,
+  typeComments: boolean,
+  featureVersion: number | [number, number] | null,
+): Node {
+  using tree = bridgeFunction("parse").call(source, filename, mode, typeComments, featureVersion);
   // The Python tree's nodes stay with the TypeScript one, so compile can patch them
   // (src/ast/_session.ts); the session holds them, not this reference.
-  try {
-    return typeScriptTree(tree, true);
-  } finally {
-    tree.dispose();
-  }
+  return typeScriptTree(tree, true);
 }
 
 /** Options for {@link dump}; the meanings of Python's `ast.dump` arguments. */
