@@ -234,9 +234,11 @@ export fn pyframe_ast_dump(tree: *PyObject, nodes: ?*PyObject, buffer: [*]u8, ca
 /// Parses NUL-terminated UTF-8 `source` like Python's `ast.parse` (see native/ast_codec.zig's
 /// `parse`) and encodes the tree into `buffer` as `pyframe_ast_dump` does, appending its nodes to
 /// the list `nodes`. Returns the encoding's length, or -1 with a Python exception set.
-export fn pyframe_ast_parse(source: [*:0]const u8, filename: [*]const u8, filename_length: u32, start: i32, flags: i32, nodes: *PyObject, buffer: [*]u8, capacity: u32) i64 {
+export fn pyframe_ast_parse(source: [*:0]const u8, filename: ?[*]const u8, filename_length: u32, start: i32, flags: i32, nodes: *PyObject, buffer: [*]u8, capacity: u32) i64 {
     if (layout == null) return -1;
-    _ = ast_codec.parse(source, filename[0..filename_length], start, flags, nodes) orelse return -1;
+    // An empty name may come as NULL (a runtime's view of an empty buffer).
+    const name: []const u8 = if (filename) |bytes| bytes[0..filename_length] else "";
+    _ = ast_codec.parse(source, name, start, flags, nodes) orelse return -1;
     return @intCast(ast_codec.copyOutput(buffer[0..capacity]));
 }
 

@@ -47,7 +47,8 @@ pub const Tag = enum(u8) {
 /// far earlier; only a tree built by hand, or one with a cycle, gets here).
 const depth_max: u32 = 20_000;
 
-/// The objects `init` was given: constants and builtin types compared by address, node classes.
+/// The constants and builtin types `init` was given, compared by address (the node classes are
+/// in `class_indexes` and `class_names`).
 const Table = struct {
     none: *PyObject,
     true_: *PyObject,
@@ -61,8 +62,6 @@ const Table = struct {
     list_type: *PyObject,
     tuple_type: *PyObject,
     frozenset_type: *PyObject,
-    /// The tuple of (class or None, names) pairs, indexed by class index; kept alive.
-    classes: *PyObject,
 };
 
 var api: *const cpython.Api = undefined;
@@ -93,10 +92,8 @@ pub fn init(bound_api: *const cpython.Api, description: *PyObject) Error!void {
     const classes = try tupleItem(description, 1);
     var found: Table = undefined;
     inline for (@typeInfo(Table).@"struct".fields, 0..) |entry, i| {
-        if (comptime std.mem.eql(u8, entry.name, "classes")) continue;
         @field(found, entry.name) = try tupleItem(constants, i);
     }
-    found.classes = classes;
     class_indexes.clearRetainingCapacity();
     const count = api.PyTuple_Size(classes);
     std.debug.assert(count >= 0);
@@ -142,7 +139,7 @@ pub fn dump(tree: *PyObject, nodes: ?*PyObject) ?usize {
 /// the compile flags (PyCF_ONLY_AST among them). Then encodes the tree as `dump(tree, nodes)`
 /// does. Returns null with a Python exception set (a SyntaxError for bad source) on failure.
 pub fn parse(source: [*:0]const u8, filename: []const u8, start: c_int, flags: c_int, nodes: *PyObject) ?usize {
-    const name = api.PyUnicode_FromStringAndSize(filename.ptr, @intCast(filename.len)) orelse return null;
+    const name = api.PyUnicode_FromStringAndSize(if (filename.len == 0) "" else filename.ptr, @intCast(filename.len)) orelse return null;
     defer api.Py_DecRef(name);
     const version: c_ulong = api.Py_Version.*;
     var compiler_flags: cpython.CompilerFlags = .{ .cf_flags = flags, .cf_feature_version = @intCast((version >> 16) & 0xff) };

@@ -242,6 +242,7 @@ test("a syntax error is a ParseError (a PythonError) saying where, as Python's S
       source,
     );
   }
+  assert.is((catchError(() => ast.parse("x = (", { filename: "" })) as ast.ParseError).filename, "");
   const unclosed = catchError(() => ast.parse("x = (1,\ny = 2\n")) as ast.ParseError;
   assert.equal([unclosed.lineno, unclosed.offset, unclosed.pythonMessage], [1, 5, "'(' was never closed (<unknown>, line 1)"]);
 });
