@@ -183,11 +183,9 @@ class Encoder {
     }
   }
 
-  /** The place of a node's children when fixing locations: its own location, completed from `place`. */
+  /** The place of a located node's children: when fixing locations, its location completed from `place`. */
   placeOf(lineno: unknown, column: unknown, endLine: unknown, endColumn: unknown, located: Place, place: Place): Place {
-    if (!this.fix) return place;
-    if (lineno !== undefined && column !== undefined && endLine != null && endColumn != null) return located;
-    return new Place(lineno ?? place.lineno, column ?? place.col_offset, endLine ?? place.end_lineno, endColumn ?? place.end_col_offset);
+    return this.fix ? completedPlace(lineno, column, endLine, endColumn, located, place) : place;
   }
 
   writePatch(node: Node, plan: ClassPlan, offset: number, changed: string[], here: Place): void {
@@ -382,19 +380,24 @@ function sameItems(value: unknown, snapshot: unknown[], at: number): boolean {
   return true;
 }
 
-/**
- * The node's location with missing parts taken from `parent` (Python's fix_missing_locations
- * rule). A node with its whole location is its own place: no copy for the common case.
- */
+/** The place of a node's children when fixing locations (see {@link completedPlace}). */
 function placeOf(node: Node, plan: ClassPlan, parent: Place): Place {
   if (!plan.hasLocation) return parent;
   const at = node as unknown as Location;
-  const { lineno, col_offset, end_lineno, end_col_offset } = at;
-  if (lineno !== undefined && col_offset !== undefined && end_lineno != null && end_col_offset != null) return at as Place;
+  return completedPlace(at.lineno, at.col_offset, at.end_lineno, at.end_col_offset, at as Place, parent);
+}
+
+/**
+ * A node's location with the missing parts taken from `parent`, by Python's fix_missing_locations
+ * rule (an absent lineno or col_offset, an absent or None end). A node with its whole location is
+ * its own place: no copy for the common case.
+ */
+function completedPlace(lineno: unknown, column: unknown, endLine: unknown, endColumn: unknown, located: Place, parent: Place): Place {
+  if (lineno !== undefined && column !== undefined && endLine != null && endColumn != null) return located;
   return new Place(
     lineno !== undefined ? lineno : parent.lineno,
-    col_offset !== undefined ? col_offset : parent.col_offset,
-    end_lineno != null ? end_lineno : parent.end_lineno,
-    end_col_offset != null ? end_col_offset : parent.end_col_offset,
+    column !== undefined ? column : parent.col_offset,
+    endLine != null ? endLine : parent.end_lineno,
+    endColumn != null ? endColumn : parent.end_col_offset,
   );
 }
