@@ -53,6 +53,9 @@ pub const Lookup = union(enum) {
     replace: *Entry,
 };
 
+/// Entries come from one pool, so the entries of many code objects sit close together (the hot
+/// path reads one per replaced frame).
+var entry_pool = std.heap.MemoryPool(Entry).init(std.heap.c_allocator);
 /// Every live entry, so a layer can be cleared without walking the heap.
 var entries_head: ?*Entry = null;
 var entries_count: usize = 0;
@@ -126,13 +129,13 @@ pub fn storeDecision(code: *PyObject, layer: u32, kind: Kind) bool {
 /// Records a replacement, taking ownership of the strong reference `replacement`. Returns the
 /// entry, or null (with the replacement released) when it could not be stored.
 pub fn storeReplacement(code: *PyObject, layer: u32, replacement: *PyObject) ?*Entry {
-    const entry = std.heap.c_allocator.create(Entry) catch {
+    const entry = entry_pool.create() catch {
         api.Py_DecRef(replacement);
         return null;
     };
     entry.* = .{ .layer = layer, .replacement = replacement };
     if (!put(code, @intFromPtr(entry))) {
-        std.heap.c_allocator.destroy(entry);
+        entry_pool.destroy(entry);
         api.Py_DecRef(replacement);
         return null;
     }
@@ -167,7 +170,7 @@ fn freeSlot(extra: ?*anyopaque) callconv(.c) void {
     std.debug.assert(entries_count > 0);
     entries_count -= 1;
     const replacement = entry.replacement;
-    std.heap.c_allocator.destroy(entry);
+    entry_pool.destroy(entry);
     api.Py_DecRef(replacement);
 }
 
