@@ -1,5 +1,6 @@
 //! `zig build` makes zig-out/lib/libpyframe.so for the host (Debug keeps runtime safety on, which
-//! the test suite uses); `zig build prebuilt` cross-builds every packaged target into zig-out/prebuilt.
+//! the test suite uses); `zig build prebuilt` cross-builds every packaged target into zig-out/prebuilt;
+//! `zig build test` runs the native unit tests (those needing no Python).
 
 const std = @import("std");
 const builtin = @import("builtin");
@@ -27,6 +28,9 @@ pub fn build(b: *std.Build) void {
     const optimize = b.standardOptimizeOption(.{});
     b.installArtifact(library(b, target, optimize));
 
+    const unit_tests = b.addTest(.{ .root_module = module(b, "native/cache.zig", target, optimize) });
+    b.step("test", "Run the native unit tests").dependOn(&b.addRunArtifact(unit_tests).step);
+
     const prebuilt = b.step("prebuilt", "Cross-build the native library for every packaged target");
     for (prebuilt_targets) |triple| {
         const query = std.Target.Query.parse(.{ .arch_os_abi = triple }) catch @panic("bad target triple");
@@ -42,11 +46,15 @@ fn library(b: *std.Build, target: std.Build.ResolvedTarget, optimize: std.builti
     return b.addLibrary(.{
         .name = "pyframe",
         .linkage = .dynamic,
-        .root_module = b.createModule(.{
-            .root_source_file = b.path("native.zig"),
-            .target = target,
-            .optimize = optimize,
-            .link_libc = true,
-        }),
+        .root_module = module(b, "native.zig", target, optimize),
+    });
+}
+
+fn module(b: *std.Build, root: []const u8, target: std.Build.ResolvedTarget, optimize: std.builtin.OptimizeMode) *std.Build.Module {
+    return b.createModule(.{
+        .root_source_file = b.path(root),
+        .target = target,
+        .optimize = optimize,
+        .link_libc = true,
     });
 }

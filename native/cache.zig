@@ -105,10 +105,26 @@ inline fn slotOf(code: *PyObject, offset: usize) ?*usize {
     return &extras[@intCast(extra_index)];
 }
 
+/// The code object `find` read last and the value of its slot, so that a function called over and
+/// over (a recursion, a hot loop) skips the two dependent loads to its co_extra block. Forgotten
+/// whenever any slot is written or released, so an address reused by a new code object never
+/// matches a value it does not have. Read and written with the GIL held.
+var last_code: usize = 0;
+var last_value: usize = 0;
+
+inline fn forgetLast() void {
+    last_code = 0;
+}
+
 /// The decision for `code` in `layer`. Hot path: reads co_extra (at byte `offset` of the code
 /// object, a per-version constant) directly.
 pub inline fn find(code: *PyObject, layer: u32, comptime offset: usize) Lookup {
-    const value = (slotOf(code, offset) orelse return .miss).*;
+    const value = if (@intFromPtr(code) == last_code) last_value else read: {
+        const read = (slotOf(code, offset) orelse return .miss).*;
+        last_code = @intFromPtr(code);
+        last_value = read;
+        break :read read;
+    };
     if (value & immediate_tag != 0) {
         const owner = immediateLayer(value);
         if (owner != layer and owner != every_layer) return .miss;
@@ -149,6 +165,7 @@ pub fn storeReplacement(code: *PyObject, layer: u32, replacement: *PyObject) ?*E
 
 /// Writes `value` into the slot of `code`, releasing what the slot held.
 fn put(code: *PyObject, value: usize) bool {
+    forgetLast();
     if (slotOf(code, code_extra_offset)) |slot| {
         const old = slot.*;
         slot.* = value;
@@ -162,6 +179,7 @@ fn put(code: *PyObject, value: usize) bool {
 
 /// Releases what a slot held; CPython calls it when a code object carrying a slot is freed.
 fn freeSlot(extra: ?*anyopaque) callconv(.c) void {
+    forgetLast();
     const value = @intFromPtr(extra);
     if (value == 0 or value & immediate_tag != 0) return;
     const entry: *Entry = @ptrFromInt(value);
@@ -191,4 +209,77 @@ pub fn clearLayer(layer: u32) void {
         entry.replacement = null;
     }
     for (released.items) |replacement| api.Py_DecRef(replacement);
+}
+
+// Tests of the lookup the hot path makes, on stand-in code objects: plain memory laid out as
+// CPython's (a co_extra pointer at a fixed offset), so they run without a Python.
+
+const testing = std.testing;
+
+/// A stand-in code object whose co_extra pointer sits at `fake_extra_offset`.
+const FakeCode = struct {
+    words: [8]usize = @splat(0),
+
+    fn code(fake: *FakeCode) *PyObject {
+        return @ptrCast(&fake.words);
+    }
+
+    fn setExtra(fake: *FakeCode, block: ?*CodeExtra) void {
+        fake.words[fake_extra_offset / @sizeOf(usize)] = @intFromPtr(block);
+    }
+};
+
+const fake_extra_offset = 4 * @sizeOf(usize);
+
+test "a code object with no co_extra block, or an empty slot, is a miss" {
+    extra_index = 0;
+    forgetLast();
+    var fake: FakeCode = .{};
+    try testing.expect(find(fake.code(), 3, fake_extra_offset) == .miss);
+    var empty: CodeExtra = .{ .size = 1, .extras = .{0} };
+    fake.setExtra(&empty);
+    try testing.expect(find(fake.code(), 3, fake_extra_offset) == .miss);
+}
+
+test "an immediate decision holds in its layer and in none other" {
+    extra_index = 0;
+    forgetLast();
+    var fake: FakeCode = .{};
+    var block: CodeExtra = .{ .size = 1, .extras = .{immediate(3, .skip)} };
+    fake.setExtra(&block);
+    try testing.expectEqual(Lookup{ .decided = .skip }, find(fake.code(), 3, fake_extra_offset));
+    try testing.expect(find(fake.code(), 4, fake_extra_offset) == .miss);
+    block.extras[0] = immediate(every_layer, .skip_tree);
+    forgetLast(); // The slot was written behind the cache's back: `put` forgets it itself.
+    try testing.expectEqual(Lookup{ .decided = .skip_tree }, find(fake.code(), 9, fake_extra_offset));
+}
+
+test "a released slot makes the next lookup read its code object again (addresses are reused)" {
+    extra_index = 0;
+    forgetLast();
+    var fake: FakeCode = .{};
+    var freed: CodeExtra = .{ .size = 1, .extras = .{immediate(3, .skip)} };
+    fake.setExtra(&freed);
+    try testing.expectEqual(Lookup{ .decided = .skip }, find(fake.code(), 3, fake_extra_offset));
+    // CPython frees the code object, releasing its slot; a new one is made at the same address.
+    freeSlot(@ptrFromInt(freed.extras[0]));
+    var fresh: CodeExtra = .{ .size = 1, .extras = .{immediate(3, .original)} };
+    fake.setExtra(&fresh);
+    try testing.expectEqual(Lookup{ .decided = .original }, find(fake.code(), 3, fake_extra_offset));
+    fake.setExtra(null);
+    freeSlot(@ptrFromInt(fresh.extras[0]));
+    try testing.expect(find(fake.code(), 3, fake_extra_offset) == .miss);
+}
+
+test "a replacement entry is found in its layer, and misses once its layer is cleared" {
+    extra_index = 0;
+    forgetLast();
+    var entry: Entry = .{ .layer = 5, .replacement = null };
+    var fake: FakeCode = .{};
+    var block: CodeExtra = .{ .size = 1, .extras = .{@intFromPtr(&entry)} };
+    fake.setExtra(&block);
+    try testing.expectEqual(Lookup{ .replace = &entry }, find(fake.code(), 5, fake_extra_offset));
+    try testing.expect(find(fake.code(), 6, fake_extra_offset) == .miss);
+    entry.layer = 0; // What clearLayer does.
+    try testing.expect(find(fake.code(), 5, fake_extra_offset) == .miss);
 }

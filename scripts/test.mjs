@@ -74,8 +74,10 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-// Static checks first, once: lint and type-check for Deno (deno.json) and for Bun (tsconfig.json).
+// Static checks first, once: lint and type-check for Deno (deno.json) and for Bun (tsconfig.json),
+// and the native unit tests (those needing no Python).
 const checks = [
+  ["zig build test (native unit tests)", tools.zig, ["build", "test"]],
   ["deno lint", tools.deno, ["lint", "--quiet"]],
   ["deno check", tools.deno, ["check", "--quiet", "mod.ts", "test/", "bench/", "examples/", "scripts/generate_ast.ts"]],
   ["tsc (bun-types)", join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"]],
