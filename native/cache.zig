@@ -220,8 +220,15 @@ const testing = std.testing;
 const FakeCode = struct {
     words: [8]usize = @splat(0),
 
-    fn code(fake: *FakeCode) *PyObject {
-        return @ptrCast(&fake.words);
+    /// A stand-in with no co_extra block yet; the lookup starts with nothing remembered.
+    fn fresh() FakeCode {
+        extra_index = 0;
+        forgetLast();
+        return .{};
+    }
+
+    fn lookup(fake: *FakeCode, layer: u32) Lookup {
+        return find(@ptrCast(&fake.words), layer, fake_extra_offset);
     }
 
     fn setExtra(fake: *FakeCode, block: ?*CodeExtra) void {
@@ -232,54 +239,46 @@ const FakeCode = struct {
 const fake_extra_offset = 4 * @sizeOf(usize);
 
 test "a code object with no co_extra block, or an empty slot, is a miss" {
-    extra_index = 0;
-    forgetLast();
-    var fake: FakeCode = .{};
-    try testing.expect(find(fake.code(), 3, fake_extra_offset) == .miss);
+    var fake = FakeCode.fresh();
+    try testing.expect(fake.lookup(3) == .miss);
     var empty: CodeExtra = .{ .size = 1, .extras = .{0} };
     fake.setExtra(&empty);
-    try testing.expect(find(fake.code(), 3, fake_extra_offset) == .miss);
+    try testing.expect(fake.lookup(3) == .miss);
 }
 
 test "an immediate decision holds in its layer and in none other" {
-    extra_index = 0;
-    forgetLast();
-    var fake: FakeCode = .{};
+    var fake = FakeCode.fresh();
     var block: CodeExtra = .{ .size = 1, .extras = .{immediate(3, .skip)} };
     fake.setExtra(&block);
-    try testing.expectEqual(Lookup{ .decided = .skip }, find(fake.code(), 3, fake_extra_offset));
-    try testing.expect(find(fake.code(), 4, fake_extra_offset) == .miss);
+    try testing.expectEqual(Lookup{ .decided = .skip }, fake.lookup(3));
+    try testing.expect(fake.lookup(4) == .miss);
     block.extras[0] = immediate(every_layer, .skip_tree);
     forgetLast(); // The slot was written behind the cache's back: `put` forgets it itself.
-    try testing.expectEqual(Lookup{ .decided = .skip_tree }, find(fake.code(), 9, fake_extra_offset));
+    try testing.expectEqual(Lookup{ .decided = .skip_tree }, fake.lookup(9));
 }
 
 test "a released slot makes the next lookup read its code object again (addresses are reused)" {
-    extra_index = 0;
-    forgetLast();
-    var fake: FakeCode = .{};
+    var fake = FakeCode.fresh();
     var freed: CodeExtra = .{ .size = 1, .extras = .{immediate(3, .skip)} };
     fake.setExtra(&freed);
-    try testing.expectEqual(Lookup{ .decided = .skip }, find(fake.code(), 3, fake_extra_offset));
+    try testing.expectEqual(Lookup{ .decided = .skip }, fake.lookup(3));
     // CPython frees the code object, releasing its slot; a new one is made at the same address.
     freeSlot(@ptrFromInt(freed.extras[0]));
     var fresh: CodeExtra = .{ .size = 1, .extras = .{immediate(3, .original)} };
     fake.setExtra(&fresh);
-    try testing.expectEqual(Lookup{ .decided = .original }, find(fake.code(), 3, fake_extra_offset));
+    try testing.expectEqual(Lookup{ .decided = .original }, fake.lookup(3));
     fake.setExtra(null);
     freeSlot(@ptrFromInt(fresh.extras[0]));
-    try testing.expect(find(fake.code(), 3, fake_extra_offset) == .miss);
+    try testing.expect(fake.lookup(3) == .miss);
 }
 
 test "a replacement entry is found in its layer, and misses once its layer is cleared" {
-    extra_index = 0;
-    forgetLast();
+    var fake = FakeCode.fresh();
     var entry: Entry = .{ .layer = 5, .replacement = null };
-    var fake: FakeCode = .{};
     var block: CodeExtra = .{ .size = 1, .extras = .{@intFromPtr(&entry)} };
     fake.setExtra(&block);
-    try testing.expectEqual(Lookup{ .replace = &entry }, find(fake.code(), 5, fake_extra_offset));
-    try testing.expect(find(fake.code(), 6, fake_extra_offset) == .miss);
+    try testing.expectEqual(Lookup{ .replace = &entry }, fake.lookup(5));
+    try testing.expect(fake.lookup(6) == .miss);
     entry.layer = 0; // What clearLayer does.
-    try testing.expect(find(fake.code(), 5, fake_extra_offset) == .miss);
+    try testing.expect(fake.lookup(5) == .miss);
 }
