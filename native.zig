@@ -10,13 +10,14 @@ const cache = @import("native/cache.zig");
 const engine = @import("native/engine.zig");
 const probe = @import("native/probe.zig");
 const ast_codec = @import("native/ast_codec.zig");
+const ast_load = @import("native/ast_load.zig");
 
 const PyObject = cpython.PyObject;
 const Frame = cpython.Frame;
 const field = engine.field;
 
 /// Bumped whenever an exported signature or meaning changes; src/ffi checks it.
-const abi_version: u32 = 6;
+const abi_version: u32 = 7;
 
 var api: cpython.Api = undefined;
 var layout: ?*const layouts.Layout = null;
@@ -240,6 +241,15 @@ export fn pyframe_ast_parse(source: [*:0]const u8, filename: ?[*]const u8, filen
     const name: []const u8 = if (filename) |bytes| bytes[0..filename_length] else "";
     _ = ast_codec.parse(source, name, start, flags, nodes) orelse return -1;
     return @intCast(ast_codec.copyOutput(buffer[0..capacity]));
+}
+
+/// A new reference to the Python tree the stream `data` (src/ast/_encode.ts) describes, patches
+/// applied to the nodes of `nodes` (the node list of the tree being patched, or null); null with a
+/// Python exception set on failure (see native/ast_load.zig).
+export fn pyframe_ast_load(data: ?[*]const u8, length: u32, nodes: ?*PyObject) ?*PyObject {
+    if (layout == null) return null;
+    const stream: []const u8 = if (data) |bytes| bytes[0..length] else "";
+    return ast_load.load(&api, stream, nodes);
 }
 
 /// Copies the last encoding made by `pyframe_ast_dump` into a `buffer` large enough for it.

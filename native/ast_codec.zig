@@ -17,6 +17,12 @@
 //!   12 complex: two floats (real, imaginary)   13 Ellipsis
 //!   14 tuple, 15 frozenset: varint count, then the items
 //!
+//! The other direction (native/ast_load.zig builds Python trees from what src/ast/_encode.ts
+//! writes) uses the same values, and two more:
+//!
+//!   16 identifier: as 6, and the str is interned (as Python's parser interns names)
+//!   17 original node: varint index in the list of nodes of the tree being patched
+//!
 //! Every entry point runs on the thread that holds the GIL.
 
 const std = @import("std");
@@ -41,6 +47,9 @@ pub const Tag = enum(u8) {
     ellipsis = 13,
     tuple = 14,
     frozenset = 15,
+    identifier = 16,
+    original = 17,
+    _,
 };
 
 /// Deeper trees are refused instead of risking the native stack (CPython's own parser stops
@@ -49,7 +58,7 @@ const depth_max: u32 = 20_000;
 
 /// The constants and builtin types `init` was given, compared by address (the node classes are
 /// in `class_indexes` and `class_names`).
-const Table = struct {
+pub const Table = struct {
     none: *PyObject,
     true_: *PyObject,
     false_: *PyObject,
@@ -73,6 +82,8 @@ var output: std.ArrayList(u8) = .empty;
 var hex_spec: ?*PyObject = null;
 /// Per class index, the field and attribute names `init` was given, in order.
 var class_names: []const []const *PyObject = &.{};
+/// Per class index, the node class (null where the running Python lacks it).
+var class_objects: []const ?*PyObject = &.{};
 /// The list `dump` appends each node to, when asked for one.
 var node_list: ?*PyObject = null;
 /// str object address → string table index, for one `dump`.
@@ -98,17 +109,33 @@ pub fn init(bound_api: *const cpython.Api, description: *PyObject) Error!void {
     const count = api.PyTuple_Size(classes);
     std.debug.assert(count >= 0);
     const names = try allocator.alloc([]const *PyObject, @intCast(count));
+    const objects = try allocator.alloc(?*PyObject, @intCast(count));
     var index: u32 = 0;
     while (index < count) : (index += 1) {
         const pair = try tupleItem(classes, index);
         const class = try tupleItem(pair, 0);
+        objects[index] = if (class != found.none) class else null;
         if (class != found.none) try class_indexes.put(allocator, @intFromPtr(class), index);
         names[index] = try namesOf(try tupleItem(pair, 1));
     }
     class_names = names;
+    class_objects = objects;
     if (hex_spec == null) hex_spec = api.PyUnicode_FromString("x") orelse return error.PythonError;
     api.Py_IncRef(description); // Holds every object the table points to.
     table = found;
+}
+
+/// What native/ast_load.zig needs of `init`'s description.
+pub const Description = struct {
+    table: *const Table,
+    class_names: []const []const *PyObject,
+    class_objects: []const ?*PyObject,
+};
+
+/// The description `init` was given, or null before `init`.
+pub fn given() ?Description {
+    if (table == null) return null;
+    return .{ .table = &table.?, .class_names = class_names, .class_objects = class_objects };
 }
 
 /// Encodes `tree` into the pending output and returns its length; with `nodes` (a list), also

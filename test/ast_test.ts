@@ -294,6 +294,28 @@ test("fromPython reads fields in any order Python set them, with or without loca
   assert.instance(late.ctx, ast.Load);
 });
 
+test("trees cross both ways while another Python thread runs (each native call takes the GIL)", async () => {
+  // With another thread alive, the GIL is released after every call, so the codec's native calls
+  // must take it themselves.
+  python.exec(
+    "import threading as _t_threading\n_t_stop = _t_threading.Event()\n" +
+      "_t_thread = _t_threading.Thread(target=_t_stop.wait, daemon=True)\n_t_thread.start()\n",
+  );
+  try {
+    using pythonTree = pyAst.get("parse").call("y = [1, 2.5, 'three']");
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const read = ast.fromPython(pythonTree) as ast.Module;
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    const parsed = new ScaleConstants().visit(ast.parse("y = [1, 2.5, 'three']"));
+    await new Promise((resolve) => setTimeout(resolve, 5));
+    using sent = ast.toPython(parsed);
+    assert.is(ast.dump(read), ast.dump(ast.parse("y = [1, 2.5, 'three']")));
+    assert.is(pyAst.get("unparse").call(sent).toString(), "y = [10, 25.0, 'three']");
+  } finally {
+    python.exec("_t_stop.set()\n_t_thread.join()\n");
+  }
+});
+
 // ---------------------------------------------------------------------------------------------
 // Parsed trees: sending one back patches the tree Python already has
 

@@ -1,14 +1,14 @@
 /**
  * The bridge between TypeScript nodes and Python's `ast`: the Python module `_pyframe_ast`
- * (installed on first use) and the two conversions: Python → TypeScript through the native
- * encoder (native/ast_codec.zig, src/ast/_decode_native.ts), TypeScript → Python as a pickle
- * stream (src/ast/_encode.ts). Private to src/ast.
+ * (installed on first use) and the two conversions, both native: Python → TypeScript through
+ * native/ast_codec.zig and src/ast/_decode_native.ts, TypeScript → Python through
+ * src/ast/_encode.ts and native/ast_load.zig. Private to src/ast.
  *
  * @module
  */
 
-import { runtime } from "../ffi/mod.ts";
-import { hideFramesOf, open, type PyObject, python, takeError } from "../python/mod.ts";
+import { type Native, runtime } from "../ffi/mod.ts";
+import { hideFramesOf, open, PyObject, python, takeError, withPython } from "../python/mod.ts";
 import { type ClassPlan, planOf } from "./_build.ts";
 import { allNodeClasses } from "./_classes.ts";
 import { bridgeSource } from "./_bridge_source.ts";
@@ -56,22 +56,29 @@ function installBridge(): PyObject {
 }
 
 /**
- * Calls `_pyframe_ast.<name>(data, nodes, ...args)` with the stream that rebuilds `tree` in
- * Python: nodes `parse` made are patched into the tree Python already has, which is then handed
- * over (see src/ast/_session.ts).
+ * Calls `_pyframe_ast.<name>(tree, ...args)` with the Python tree for `tree` (see
+ * {@link pythonTree}).
  */
 export function callWithTree(name: string, tree: Node, options: EncodeOptions, ...args: unknown[]): PyObject {
+  using built = pythonTree(tree, options);
+  return bridgeFunction(name).call(built, ...args);
+}
+
+/**
+ * The Python tree for `tree`, as a new reference, built natively (native/ast_load.zig): nodes
+ * `parse` made are patched into the tree Python already has, which is then handed over (see
+ * src/ast/_session.ts); other nodes are built anew.
+ */
+export function pythonTree(tree: Node, options: EncodeOptions = {}): PyObject {
+  const { native } = nativeCodec();
   const { data, session } = encodeTree(tree, options);
   try {
-    return bridgeFunction(name).call(data, session?.nodes ?? null, ...args);
+    const built = withPython(() => native.pyframe_ast_load(data, data.length, session?.nodes.pointer ?? runtime.NULL));
+    if (!built) throw takeError();
+    return new PyObject(built);
   } finally {
     session?.nodes.dispose(); // Spent: this reference is not needed any more.
   }
-}
-
-/** The Python tree for `tree`, as a new reference (see {@link callWithTree}). */
-export function pythonTree(tree: Node, options: EncodeOptions = {}): PyObject {
-  return callWithTree("load", tree, options);
 }
 
 /** The TypeScript tree for a Python tree; with `trace`, its nodes stand for their originals. */
@@ -119,6 +126,7 @@ export function parsedTree(request: ParseRequest): Node | undefined {
 }
 
 interface NativeCodec {
+  readonly native: Native;
   readonly classes: readonly ClassPlan[];
   /**
    * The encoding of `tree`, valid until the next call (its buffer is reused); with `nodes` (a
@@ -139,21 +147,27 @@ function nativeCodec(): NativeCodec {
   const classes = allNodeClasses().map(planOf);
   const names = classes.map((plan) => plan.kind.typeName), fields = classes.map((plan) => plan.names);
   using description = bridgeFunction("codec_description").call(names, fields);
-  if (native.pyframe_ast_init(description.pointer) !== 0) throw takeError();
+  if (withPython(() => native.pyframe_ast_init(description.pointer)) !== 0) throw takeError();
   let output = new Uint8Array(1 << 16), source = new Uint8Array(1 << 16);
-  /** The encoding `length` long that the native call just made, copied over when it did not fit. */
-  const encoded = (length: number): Uint8Array => {
-    if (length < 0) throw takeError();
-    if (length > output.length) {
-      output = new Uint8Array(Math.max(length, output.length * 2));
-      native.pyframe_ast_copy(output, output.length);
-    }
-    return output.subarray(0, length);
-  };
+  /**
+   * The encoding a native call makes, copied over when it did not fit. Run with the GIL held
+   * (the codec's calls are raw: they do not take it), and the copy under the same hold.
+   */
+  const encoded = (encode: () => number | bigint): Uint8Array =>
+    withPython(() => {
+      const length = Number(encode());
+      if (length < 0) throw takeError();
+      if (length > output.length) {
+        output = new Uint8Array(Math.max(length, output.length * 2));
+        native.pyframe_ast_copy(output, output.length);
+      }
+      return output.subarray(0, length);
+    });
   return codec = {
+    native,
     classes,
     dump(tree: PyObject, nodes?: PyObject): Uint8Array {
-      return encoded(Number(native.pyframe_ast_dump(tree.pointer, nodes?.pointer ?? runtime.NULL, output, output.length)));
+      return encoded(() => native.pyframe_ast_dump(tree.pointer, nodes?.pointer ?? runtime.NULL, output, output.length));
     },
     parse({ source: text, filename, mode, typeComments }: ParseRequest, nodes: PyObject): Uint8Array {
       // UTF-8 takes at most 3 bytes per UTF-16 unit; then a NUL ends the C string.
@@ -163,7 +177,7 @@ function nativeCodec(): NativeCodec {
       const name = utf8.encode(filename);
       const flags = PyCF_ONLY_AST | PyCF_IGNORE_COOKIE | (typeComments ? PyCF_TYPE_COMMENTS : 0);
       const start = START_SYMBOLS[mode];
-      return encoded(Number(native.pyframe_ast_parse(source, name, name.length, start, flags, nodes.pointer, output, output.length)));
+      return encoded(() => native.pyframe_ast_parse(source, name, name.length, start, flags, nodes.pointer, output, output.length));
     },
   };
 }

@@ -1,23 +1,20 @@
 /**
- * Python code run once, as the module `_pyframe_ast`, the first time src/ast needs Python: the
- * Python end of the tree codec, and the jobs that need Python's own `ast` and `compile`.
+ * Python code run once, as the module `_pyframe_ast`, the first time src/ast needs Python: what
+ * the native codec is told of the node classes, and the jobs that need Python's own `ast` and
+ * `compile`.
  *
  * Trees come to TypeScript from the native encoder (native/ast_codec.zig, described to it by
- * `codec_description`). Trees go to Python as pickle streams (protocol 4), built by CPython's C
- * unpickler, so no Python code runs per node: `load` (and each function taking `data, nodes`)
- * reads what src/ast/_encode.ts writes, `(patches, tree)`, where a persistent id is the index of
- * a node of the tree being patched in its node list (native/ast_codec.zig made it), and each
- * patch is `(index, {field: value}[, deleted names])`, applied once every reference is resolved.
+ * `codec_description`) and go to Python built by the native loader (native/ast_load.zig): no
+ * Python code runs per node either way. Functions here take the Python tree already built.
  *
  * @module
  */
 
 export const bridgeSource = String.raw`
-import _ast, ast, io, linecache, pickle, sys
+import _ast, ast, linecache, sys
 
 _CO_NESTED = 0x10
 _ENCLOSING = "__pyframe_enclosing__"
-_GLOBALS = {("builtins", "complex"): complex, ("builtins", "Ellipsis"): Ellipsis, ("sys", "intern"): sys.intern}
 
 
 def codec_description(class_names, names):
@@ -32,32 +29,8 @@ def codec_description(class_names, names):
     return constants, tuple(classes)
 
 
-class _Loader(pickle.Unpickler):
-    def find_class(self, module, name):
-        found = getattr(_ast, name, None) if module == "ast" else _GLOBALS.get((module, name))
-        if found is None or (module == "ast" and not (isinstance(found, type) and issubclass(found, _ast.AST))):
-            raise pickle.UnpicklingError(
-                "pyframe.ast streams name only ast node classes, complex, Ellipsis and sys.intern, not %s.%s" % (module, name))
-        return found
-
-
-def load(data, nodes):
-    """The tree a stream holds; 'nodes' is the node list of the tree it patches (a persistent id is
-    an index there), or None."""
-    loader = _Loader(io.BytesIO(data))
-    if nodes is not None:
-        loader.persistent_load = nodes.__getitem__
-    patches, tree = loader.load()
-    for patch in patches:
-        state = nodes[patch[0]].__dict__
-        state.update(patch[1])
-        for name in patch[2] if len(patch) > 2 else ():
-            state.pop(name, None)
-    return tree
-
-
-def call_ast(data, nodes, name, keywords):
-    return getattr(ast, name)(load(data, nodes), **keywords)
+def call_ast(tree, name, keywords):
+    return getattr(ast, name)(tree, **keywords)
 
 
 def parse(source, filename, mode, type_comments, feature_version):
@@ -66,15 +39,14 @@ def parse(source, filename, mode, type_comments, feature_version):
     return ast.parse(source, filename, mode, type_comments=type_comments, feature_version=feature_version)
 
 
-def compile_module(data, nodes, filename, mode, optimize):
-    return compile(load(data, nodes), filename, mode, dont_inherit=True, optimize=optimize)
+def compile_module(tree, filename, mode, optimize):
+    return compile(tree, filename, mode, dont_inherit=True, optimize=optimize)
 
 
-def compile_function(data, nodes, original, qualname, filename, first_lineno):
-    """The code object of the function the stream holds (an ast.FunctionDef whose tree's line 1 is
+def compile_function(function, original, qualname, filename, first_lineno):
+    """The code object of the function (an ast.FunctionDef whose tree's line 1 is
     'first_lineno') made to fit a frame of the code object 'original': same file, lines, free
     variables, qualname."""
-    function = load(data, nodes)
     _place(function, filename, first_lineno)
     return _compile_placed(function, original, qualname, filename)
 

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { isAvailable, nodeClass, pythonMinor } from "./_classes.ts";
+import { allNodeClasses, isAvailable, nodeClass, pythonMinor } from "./_classes.ts";
 import * as nodes from "./_nodes.ts";
 import { CodePoints } from "./constant.ts";
 import type { FieldQuantity, Node, NodeClass } from "./node.ts";
@@ -54,6 +54,17 @@ export class ClassPlan {
     this.isConstant = kind === nodes.Constant;
     this.hasLocation = kind._attributes.join() === "lineno,col_offset,end_lineno,end_col_offset";
   }
+}
+
+/** Each class's index in the native codec's class list: its position in allNodeClasses(). */
+let codecIndexes: Map<NodeClass, number> | undefined;
+
+/** The index the native codec knows the plan's class by (src/ast/_bridge.ts gives it the same list). */
+export function codecIndexOf(plan: ClassPlan): number {
+  codecIndexes ??= new Map(allNodeClasses().map((kind, index) => [kind, index]));
+  const index = codecIndexes.get(plan.kind);
+  if (index === undefined) throw new TypeError(`pyframe: ${plan.kind.typeName} is not one of pyframe's ast node classes`);
+  return index;
 }
 
 /** Plans for the running Python, whose version never changes in a process. */

@@ -1,14 +1,15 @@
 /**
- * TypeScript → Python: the pickle stream `_pyframe_ast.load` turns into a Python tree. Each node
- * is checked against its class's field types and the running Python's version on the way.
+ * TypeScript → Python: the stream native/ast_load.zig builds a Python tree from (the values of
+ * native/ast_codec.zig). Each node is checked against its class's field types and the running
+ * Python's version on the way.
  *
  * A node `parse` made still stands for its Python original (see src/ast/_session.ts): the stream
- * refers to the original by its index in the session's node list (a persistent id) and lists
- * only the fields TypeScript changed, which Python patches in after loading. Other nodes are
- * built anew.
+ * refers to the original by its index in the session's node list and lists only the fields
+ * TypeScript changed, which are patched in after the tree is built. Other nodes are built anew.
  *
- * The stream holds `(patches, tree)`; `patches` (memo 0) is a list of
- * `(index, {field: value}[, (deleted names)])`, appended to as changes are found.
+ * The stream is the tree's value, then the patches: a count, then per patch the node's index, a
+ * field count, and each field's name and value (missing: delete it). Patches found while writing
+ * a patch are queued, so each is written whole.
  *
  * Private to src/ast.
  *
@@ -17,31 +18,10 @@
 
 import { article, describe } from "./_access.ts";
 import { checkAttribute, checkField } from "./_check.ts";
-import { type ClassPlan, type FieldPlan, planOf } from "./_build.ts";
+import { type ClassPlan, codecIndexOf, type FieldPlan, planOf } from "./_build.ts";
 import { pythonMinor, requireVersion } from "./_classes.ts";
 import type * as nodes from "./_nodes.ts";
-import {
-  APPEND,
-  APPENDS,
-  BINPERSID,
-  BUILD,
-  EMPTY_DICT,
-  EMPTY_LIST,
-  EMPTY_TUPLE,
-  FROZENSET,
-  MARK,
-  NEWFALSE,
-  NEWOBJ,
-  NEWTRUE,
-  NONE,
-  PickleWriter,
-  POP,
-  REDUCE,
-  SETITEMS,
-  STOP,
-  TUPLE,
-  TUPLE2,
-} from "./_pickle_writer.ts";
+import { CodecWriter, ELLIPSIS, FALSE, FROZENSET, LIST, MISSING, NODE, NONE, ORIGINAL, TRUE, TUPLE } from "./_codec_writer.ts";
 import { OFFSET, SESSION, type Session, type Traced } from "./_session.ts";
 import { CodePoints, Complex, type ConstantFrozenSet, ConstantTuple, Ellipsis } from "./constant.ts";
 import { type Location, Node } from "./node.ts";
@@ -52,9 +32,9 @@ export interface EncodeOptions {
   fixLocations?: boolean;
 }
 
-/** A tree ready for `_pyframe_ast.load(data, nodes)`. */
+/** A tree ready for native/ast_load.zig. */
 export interface Encoded {
-  /** The pickle stream: a view of a buffer the next stream reuses, so hand it to Python first. */
+  /** The stream: a view of a buffer the next stream reuses, so hand it over first. */
   data: Uint8Array;
   /** The Python tree the stream patches (pass its node list), if any; it is spent now. */
   session: Session | undefined;
@@ -82,10 +62,20 @@ class Place {
 }
 
 const START = new Place(1, 0, 1, 0);
-const PATCHES = 0;
+
+/** A change found in an original node, written once the tree is. */
+interface PatchRequest {
+  node: Node;
+  plan: ClassPlan;
+  offset: number;
+  changed: string[];
+  here: Place;
+}
 
 class Encoder {
-  readonly #out = new PickleWriter();
+  /** The section being written: the tree's, then the patches'. */
+  #out = new CodecWriter(0);
+  readonly #pending: PatchRequest[] = [];
   #session: Session | undefined;
 
   constructor(readonly minor: string, readonly fix: boolean) {}
@@ -95,13 +85,14 @@ class Encoder {
   }
 
   run(tree: Node): Uint8Array {
-    const out = this.#out;
-    out.op(EMPTY_LIST);
-    out.memoize(); // PATCHES
+    const treeSection = this.#out;
     this.#node(tree, START);
-    out.op(TUPLE2);
-    out.op(STOP);
-    return out.toBytes();
+    const patchSection = this.#out = new CodecWriter(1);
+    // Writing a patch may find more (original nodes inside its values): the loop takes them too.
+    for (let i = 0; i < this.#pending.length; i++) this.#writePatch(this.#pending[i]);
+    treeSection.varint(this.#pending.length);
+    treeSection.append(patchSection);
+    return treeSection.view();
   }
 
   /** Writes the Python node for `node`: its original (patched) when it has one, else a new one. */
@@ -132,8 +123,12 @@ class Encoder {
 
   /** Refers to the original node whose entry starts at `offset`, by its index. */
   #reference(offset: number): void {
-    this.#out.int(this.#session!.snapshot[offset + 1] as number);
-    this.#out.op(BINPERSID);
+    this.#out.tag(ORIGINAL);
+    this.#out.varint(this.#indexAt(offset));
+  }
+
+  #indexAt(offset: number): number {
+    return this.#session!.snapshot[offset + 1] as number;
   }
 
   #build(node: Node, place: Place): void {
@@ -141,26 +136,20 @@ class Encoder {
     if (!plan.available) {
       requireVersion(`ast.${plan.kind.typeName}`, plan.kind.versions, this.minor, `build a node Python ${this.minor} has`);
     }
-    if (plan.fields.length === 0 && plan.attributes.length === 0) return out.singleton("ast", plan.kind.typeName);
+    out.tag(NODE);
+    out.varint(codecIndexOf(plan));
+    // A node without fields or attributes (Load(), Add()) is one instance per tree, as the parser makes it.
+    if (plan.names.length === 0) return;
     const here = this.fix ? placeOf(node, plan, place) : place;
-    out.global("ast", plan.kind.typeName);
-    out.op(EMPTY_TUPLE);
-    out.op(NEWOBJ);
-    out.op(EMPTY_DICT);
-    out.op(MARK);
     for (const field of plan.fields) {
-      if (!this.isWritten(node, plan, field)) continue;
-      out.string(field.name);
-      this.#field(node, plan, field, here);
+      if (this.isWritten(node, plan, field)) this.#field(node, plan, field, here);
+      else out.tag(MISSING);
     }
     for (const name of plan.attributes) {
       const value = this.fix ? here[name as keyof Place] : fieldOf(node, name);
-      if (value === undefined) continue;
-      out.string(name);
-      this.#attribute(plan, name, value);
+      if (value === undefined) out.tag(MISSING);
+      else this.#attribute(plan, name, value);
     }
-    out.op(SETITEMS);
-    out.op(BUILD);
   }
 
   /**
@@ -188,33 +177,26 @@ class Encoder {
     return this.fix ? completedPlace(lineno, column, endLine, endColumn, located, place) : place;
   }
 
+  /** Queues the patch of an original node's changed fields and attributes. */
   writePatch(node: Node, plan: ClassPlan, offset: number, changed: string[], here: Place): void {
-    const out = this.#out, deleted: string[] = [];
-    out.get(PATCHES);
-    out.op(MARK);
-    out.int(this.#session!.snapshot[offset + 1] as number);
-    out.op(EMPTY_DICT);
-    out.op(MARK);
+    this.#pending.push({ node, plan, offset, changed, here });
+  }
+
+  #writePatch({ node, plan, offset, changed, here }: PatchRequest): void {
+    const out = this.#out;
+    out.varint(this.#indexAt(offset));
+    out.varint(changed.length);
     for (const name of changed) {
+      out.string(name, true);
       const field = plan.fields.find((candidate) => candidate.name === name);
-      const value = !field && this.fix ? here[name as keyof Place] : fieldOf(node, name);
-      if (!field && value === undefined) {
-        deleted.push(name);
+      if (field) {
+        this.#field(node, plan, field, here);
         continue;
       }
-      out.string(name);
-      if (field) this.#field(node, plan, field, here);
+      const value = this.fix ? here[name as keyof Place] : fieldOf(node, name);
+      if (value === undefined) out.tag(MISSING); // Deleted in TypeScript: deleted in Python.
       else this.#attribute(plan, name, value);
     }
-    out.op(SETITEMS);
-    if (deleted.length) {
-      out.op(MARK);
-      for (const name of deleted) out.string(name);
-      out.op(TUPLE);
-    }
-    out.op(TUPLE);
-    out.op(APPEND);
-    out.op(POP);
   }
 
   /** Whether the running Python has the field; one it lacks must be left empty, and is not written. */
@@ -230,7 +212,7 @@ class Encoder {
   #field(node: Node, plan: ClassPlan, field: FieldPlan, here: Place): void {
     const value = fieldOf(node, field.name), out = this.#out;
     if (value === undefined && field.quantity !== "list") {
-      if (field.quantity === "optional") return out.op(NONE);
+      if (field.quantity === "optional") return out.tag(NONE);
       throw new TypeError(
         `pyframe: ${where(plan, field.name)} is required: expected ${article(field.type)}, found undefined; ` +
           "pass it to the constructor",
@@ -238,16 +220,15 @@ class Encoder {
     }
     checkField(plan.kind, field.name, value);
     if (Array.isArray(value)) {
-      out.op(EMPTY_LIST);
-      if (value.length === 0) return;
-      out.op(MARK);
+      out.tag(LIST);
+      out.varint(value.length);
       for (const item of value) {
-        if (item === null) out.op(NONE);
+        if (item === null) out.tag(NONE);
         else this.#item(field, item, false, here);
       }
-      return out.op(APPENDS);
+      return;
     }
-    if (value === null && field.type !== "constant") return out.op(NONE);
+    if (value === null && field.type !== "constant") return out.tag(NONE);
     this.#item(field, value, plan.isConstant && (node as nodes.Constant).isFloat, here);
   }
 
@@ -263,14 +244,14 @@ class Encoder {
 
   #attribute(plan: ClassPlan, name: string, value: unknown): void {
     checkAttribute(plan.kind, name, value);
-    if (value === null) return this.#out.op(NONE);
+    if (value === null) return this.#out.tag(NONE);
     this.#out.int(value as number);
   }
 
   #constant(value: unknown, isFloat: boolean): void {
     const out = this.#out;
-    if (value === null) return out.op(NONE);
-    if (typeof value === "boolean") return out.op(value ? NEWTRUE : NEWFALSE);
+    if (value === null) return out.tag(NONE);
+    if (typeof value === "boolean") return out.tag(value ? TRUE : FALSE);
     if (typeof value === "string") return out.string(value, false);
     if (typeof value === "number") {
       if (isFloat || !Number.isInteger(value)) return out.float(value);
@@ -279,18 +260,12 @@ class Encoder {
     if (typeof value === "bigint") return out.bigint(value);
     if (value instanceof CodePoints) return out.codePoints(value.points);
     if (value instanceof Uint8Array) return out.bytes(value);
-    if (value instanceof Complex) {
-      out.global("builtins", "complex");
-      out.float(value.real);
-      out.float(value.imag);
-      out.op(TUPLE2);
-      return out.op(REDUCE);
-    }
-    if (value === Ellipsis) return out.global("builtins", "Ellipsis");
+    if (value instanceof Complex) return out.complex(value.real, value.imag);
+    if (value === Ellipsis) return out.tag(ELLIPSIS);
     const collection = value as ConstantTuple | ConstantFrozenSet;
-    out.op(MARK);
+    out.tag(collection instanceof ConstantTuple ? TUPLE : FROZENSET);
+    out.varint(collection.elements.length);
     for (const element of collection.elements) this.#constant(element.value, element.isFloat);
-    out.op(collection instanceof ConstantTuple ? TUPLE : FROZENSET);
   }
 }
 

@@ -40,6 +40,7 @@ export const nativeSymbols = {
   pyframe_ast_init: fn(["ptr"], "i32"),
   pyframe_ast_dump: fn(["ptr", "ptr", "buffer", "u32"], "i64"),
   pyframe_ast_copy: fn(["buffer", "u32"], "i64"),
+  pyframe_ast_load: fn(["buffer", "u32", "ptr"], "ptr"),
   pyframe_ast_parse: fn(["buffer", "buffer", "u32", "i32", "i32", "ptr", "buffer", "u32"], "i64"),
   pyframe_test_force_call_fallback: fn(["u8"], "void"),
   pyframe_probe_install: fn([], "i32"),
@@ -48,7 +49,7 @@ export const nativeSymbols = {
 } as const satisfies SymbolTable;
 
 /** The ABI version native.zig must report (its `abi_version`). */
-export const NATIVE_ABI_VERSION = 6;
+export const NATIVE_ABI_VERSION = 7;
 
 /** The JS callback the eval-frame function calls: (frame address) → answer. */
 export const frameCallbackSpec = fn(["ptr"], "i32");
