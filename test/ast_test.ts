@@ -3,7 +3,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as ast from "../src/ast/mod.ts";
-import { kw, type PyObject, python, PythonError } from "../src/python/mod.ts";
+import { kw, PyObject, python, PythonError, takeError } from "../src/python/mod.ts";
+import { load, runtime } from "../src/ffi/mod.ts";
 
 const pyAst = python.import("ast");
 const minor = Number(python.version.split(".")[1]);
@@ -314,6 +315,37 @@ test("trees cross both ways while another Python thread runs (each native call t
   } finally {
     python.exec("_t_stop.set()\n_t_thread.join()\n");
   }
+});
+
+test("the native loader refuses malformed streams with a Python error, never a crash", () => {
+  const { native } = load();
+  ast.toPython(new ast.Pass()).dispose(); // The codec knows its classes.
+  let seed = 7;
+  const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+  let built = 0, refused = 0;
+  for (let round = 0; round < 3000; round++) {
+    // Mostly the format's own tags and small numbers, so streams get past the first byte.
+    const bytes = Uint8Array.from({ length: 1 + Math.floor(random() * 24) }, () => Math.floor(random() * (random() < 0.8 ? 20 : 256)));
+    const result = native.pyframe_ast_load(bytes, bytes.length, runtime.NULL);
+    if (result) {
+      new PyObject(result).dispose();
+      built++;
+    } else {
+      assert.instance(takeError(), PythonError);
+      refused++;
+    }
+  }
+  assert.is(built + refused, 3000);
+  // Whole streams build: a value, then the patch count.
+  for (const [stream, expected] of [[[0, 0], null], [[3, 5, 0], -3], [[9, 2, 1, 2, 0], [true, false]]] as const) {
+    const bytes = Uint8Array.from(stream);
+    using value = new PyObject(native.pyframe_ast_load(bytes, bytes.length, runtime.NULL));
+    assert.equal(value.toJS(), expected);
+  }
+  assert.throws(() => {
+    const cut = new Uint8Array([10, 0]); // A node whose class index is cut short.
+    if (!native.pyframe_ast_load(cut, cut.length, runtime.NULL)) throw takeError();
+  }, /malformed ast tree stream/);
 });
 
 // ---------------------------------------------------------------------------------------------
