@@ -133,6 +133,12 @@ class NativeReader {
 
   /** An unsigned LEB128 varint: a number while it surely fits in 53 bits, else a bigint. */
   #varint(): number | bigint {
+    // Most are under 128: one byte.
+    const first = this.bytes[this.#position];
+    if (first < 0x80) {
+      this.#position++;
+      return first;
+    }
     let result = 0;
     for (let shift = 0; shift < 49; shift += 7) {
       const byte = this.bytes[this.#position++];
