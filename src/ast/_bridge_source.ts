@@ -39,10 +39,6 @@ def parse(source, filename, mode, type_comments, feature_version):
     return ast.parse(source, filename, mode, type_comments=type_comments, feature_version=feature_version)
 
 
-def compile_module(tree, filename, mode, optimize):
-    return compile(tree, filename, mode, dont_inherit=True, optimize=optimize)
-
-
 def compile_function(function, original, qualname, filename, first_lineno):
     """The code object of the function (an ast.FunctionDef whose tree's line 1 is
     'first_lineno') made to fit a frame of the code object 'original': same file, lines, free

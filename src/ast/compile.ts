@@ -82,7 +82,20 @@ function isFrameTarget(target: CompileOptions | FrameTarget): target is FrameTar
 
 function compileModule(tree: Node, options: CompileOptions): PyObject {
   const { filename = "<ast>", mode = defaultMode(tree), optimize = -1 } = options;
-  return callWithTree("compile_module", tree, { fixLocations: true }, filename, mode, optimize);
+  using built = pythonTree(tree, { fixLocations: true });
+  // Python's compile(tree, filename, mode, flags=0, dont_inherit=True, optimize), called directly.
+  return compileBuiltin().call(built, filename, mode, 0, true, optimize);
+}
+
+let builtinCompile: PyObject | undefined;
+
+/** Python's builtin `compile` (cached: do not dispose it). */
+function compileBuiltin(): PyObject {
+  if (!builtinCompile) {
+    using builtins = python.builtins;
+    builtinCompile = builtins.get("compile");
+  }
+  return builtinCompile;
 }
 
 function defaultMode(tree: Node): string {
