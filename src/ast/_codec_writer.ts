@@ -5,9 +5,7 @@
  * @module
  */
 
-export const NONE = 0, TRUE = 1, FALSE = 2, INT = 3, BIG_INT = 4, FLOAT = 5, STRING = 6, STRING_SEEN = 7;
-export const BYTES = 8, LIST = 9, NODE = 10, MISSING = 11, COMPLEX = 12, ELLIPSIS = 13, TUPLE = 14;
-export const FROZENSET = 15, IDENTIFIER = 16, ORIGINAL = 17;
+import { BIG_INT, BYTES, COMPLEX, FLOAT, IDENTIFIER, INT, STRING, STRING_SEEN } from "./_codec_tags.ts";
 
 const encoder = new TextEncoder();
 const floatBytes = new Uint8Array(8);
@@ -34,10 +32,6 @@ export class CodecWriter {
 
   constructor(readonly slot: 0 | 1) {
     this.#bytes = scratch[slot];
-  }
-
-  get length(): number {
-    return this.#length;
   }
 
   tag(tag: number): void {

@@ -7,13 +7,29 @@
 
 import { describe } from "./_access.ts";
 import { type ClassPlan, decodeUtf8 } from "./_build.ts";
+import {
+  BIG_INT,
+  BYTES,
+  COMPLEX,
+  ELLIPSIS,
+  FALSE,
+  FLOAT,
+  FROZENSET,
+  INT,
+  LIST,
+  MISSING,
+  NODE,
+  NONE,
+  STRING,
+  STRING_SEEN,
+  TRUE,
+  TUPLE,
+} from "./_codec_tags.ts";
 import * as nodes from "./_nodes.ts";
 import { OFFSET, SESSION, type Session } from "./_session.ts";
 import { Complex, ConstantFrozenSet, ConstantTuple, type ConstantValue, Ellipsis } from "./constant.ts";
 import { Node, UNFILLED } from "./node.ts";
 
-const NONE = 0, TRUE = 1, FALSE = 2, INT = 3, BIG_INT = 4, FLOAT = 5, STRING = 6, STRING_SEEN = 7;
-const BYTES = 8, LIST = 9, NODE = 10, MISSING = 11, COMPLEX = 12, ELLIPSIS = 13, TUPLE = 14, FROZENSET = 15;
 
 /**
  * The tree the bytes hold. `classes[i]` is the plan of class index `i` (the order the codec was
