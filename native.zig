@@ -112,6 +112,7 @@ export fn pyframe_hook_install(callback: engine.Callback) i32 {
     s.js_tstate = api.PyThreadState_Get();
     s.mode = .normal;
     const interpreter = api.PyInterpreterState_Get();
+    if (layout.?.interp_monitors) |offset| s.monitors = @ptrFromInt(@intFromPtr(interpreter) + offset);
     const current = api._PyInterpreterState_GetEvalFrameFunc(interpreter);
     if (current == eval_frame or dormant_in_chain) {
         dormant_in_chain = false;

@@ -10,7 +10,7 @@ import { askAgain, Dynamo } from "../src/dynamo/mod.ts";
 import { load } from "../src/ffi/mod.ts";
 import { type PyObject, python } from "../src/python/mod.ts";
 
-const rounds = Number(process.env.PYFRAME_BENCH_ROUNDS ?? 15);
+const rounds = Number(process.env.PYFRAME_BENCH_ROUNDS ?? 31);
 
 python.exec(`
 import ast, inspect, textwrap
@@ -29,11 +29,19 @@ def run_many(rounds):
             total += f(1)
     return total
 
+_identity_codes = {}
+
 def identity_code(function):
+    """The function's code compiled again from its source: equal, but another object. One per
+    function for the whole run, so its specialisations settle like the original's."""
+    if function in _identity_codes:
+        return _identity_codes[function]
     source = textwrap.dedent(inspect.getsource(function)) if function is fib else "def %s(x):\\n    return x + %s\\n" % (
         function.__name__, function.__name__.split("_")[1])
     module = compile(ast.parse(source), function.__code__.co_filename, "exec")
-    return next(c for c in module.co_consts if getattr(c, "co_name", None) == function.__name__)
+    code = next(c for c in module.co_consts if getattr(c, "co_name", None) == function.__name__)
+    _identity_codes[function] = code
+    return code
 `);
 const identityCode = python.import("__main__").get("identity_code");
 

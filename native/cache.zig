@@ -1,14 +1,15 @@
-//! Per-code-object decisions, stored in the code object's co_extra slot.
+//! Per-code-object decisions, stored in two adjacent co_extra slots of the code object.
 //!
-//! A slot holds either an immediate decision (low bit set: layer in the high 32 bits, kind above
-//! the tag bit) for the decisions that hold no reference, or a pointer to an `Entry` for a
-//! replacement. The hot path then reads one word for "run the original", and dereferences an entry
-//! only to run a replacement. A decision of another layer reads as a miss and is overwritten.
+//! The decision slot holds an immediate word: a tag bit, the kind, for a replacement the index of
+//! the entry owning it, and the layer in the high 32 bits. The replacement slot next to it holds
+//! the replacement code object itself (borrowed from the entry), so the hot path reads two words
+//! of one block and never dereferences an entry. A decision of another layer reads as a miss and
+//! is overwritten.
 //!
-//! Entries stay attached to their code object until CPython frees the code (it calls `freeSlot`),
-//! or until a later decision for that code overwrites them; clearing a layer only releases what its
-//! entries hold. Once a code object has its co_extra block, slots are written in place, so the
-//! value a slot held is always released by this file and never also by CPython.
+//! Entries stay attached to their code object until CPython frees the code (it calls
+//! `freeDecision`), until a later decision for that code overwrites them, or until their layer is
+//! cleared. Once a code object has its co_extra block, slots are written in place, so the value a
+//! slot held is always released by this file and never also by CPython.
 
 const std = @import("std");
 const cpython = @import("cpython.zig");
@@ -17,63 +18,67 @@ const PyObject = cpython.PyObject;
 pub const Kind = enum(u7) {
     /// Run the original code.
     original,
-    /// Run `replacement` instead.
-    replace,
     /// Run the original code; never ask JS about this code again.
     skip,
     /// Like `skip`, and every frame started while this one runs is skipped too.
     skip_tree,
     /// Ask JS again on every new frame.
     ask_again,
+    /// Run the replacement by swapping it into the fresh frame, without further checks.
+    swap,
+    /// Run the replacement through the engine's general path (generator-like code, fallbacks).
+    rebuild,
 };
 
 /// The layer of decisions that hold in every layer: pyframe's own helper code, never shown to JS.
 pub const every_layer: u32 = std.math.maxInt(u32);
 
-/// How to swap a replacement into a frame without further checks: the local slots to null.
-pub const Swap = struct {
-    clear_from: u32,
-    clear_to: u32,
-};
-
-pub const Entry = struct {
-    layer: u32,
-    /// Strong reference to the replacement code; null once its layer was cleared.
-    replacement: ?*PyObject,
-    /// Set by the engine when the replacement can be swapped in directly (the hot path).
-    swap: ?Swap = null,
-    previous: ?*Entry = null,
-    next: ?*Entry = null,
-};
-
-/// What a slot says for the current layer.
+/// What the slots say for the current layer.
 pub const Lookup = union(enum) {
     miss,
     decided: Kind,
-    replace: *Entry,
+    swap: *PyObject,
+    rebuild: *PyObject,
 };
 
-/// Entries come from one pool, so the entries of many code objects sit close together (the hot
-/// path reads one per replaced frame).
-var entry_pool = std.heap.MemoryPool(Entry).init(std.heap.c_allocator);
-/// Every live entry, so a layer can be cleared without walking the heap.
-var entries_head: ?*Entry = null;
-var entries_count: usize = 0;
+/// The owner of a replacement's strong reference, found from the decision word by index.
+const Entry = struct {
+    /// The code object whose slots point here (borrowed); null while the entry is free.
+    code: ?*PyObject,
+    replacement: *PyObject,
+    layer: u32,
+    next_free: u32,
+};
+
+const no_entry: u32 = std.math.maxInt(u32);
+/// Entry indices are stored in 24 bits of the decision word.
+const max_entries: usize = 1 << 24;
+
+var entries: std.ArrayListUnmanaged(Entry) = .empty;
+var free_entries: u32 = no_entry;
+var live_entries: usize = 0;
 var api: *const cpython.Api = undefined;
-var extra_index: isize = -1;
+/// The decision slot's index; the replacement slot's is the next one.
+var decision_index: isize = -1;
 /// Byte offset of co_extra in the running version's code objects.
 var code_extra_offset: usize = 0;
 
+/// Requests the two adjacent slots. False when CPython refused them (too many PEP 523 users).
 pub fn init(bound_api: *const cpython.Api, extra_offset: usize) bool {
     api = bound_api;
     code_extra_offset = extra_offset;
-    if (extra_index >= 0) return true;
-    extra_index = api.RequestCodeExtraIndex(freeSlot);
-    return extra_index >= 0;
+    if (decision_index >= 0) return true;
+    const decision = api.RequestCodeExtraIndex(freeDecision);
+    if (decision < 0) return false;
+    // Indices are handed out in sequence under the GIL, so the second one follows the first.
+    const replacement = api.RequestCodeExtraIndex(freeNothing);
+    if (replacement != decision + 1) return false;
+    decision_index = decision;
+    return true;
 }
 
 pub fn count() usize {
-    return entries_count;
+    return live_entries;
 }
 
 /// CPython's `_PyCodeObjectExtra` (identical in 3.11-3.13).
@@ -82,10 +87,14 @@ const CodeExtra = extern struct {
     extras: [1]usize,
 };
 
+/// The decision word and the replacement next to it.
+const Slots = *[2]usize;
+
 const immediate_tag: usize = 1;
 
-inline fn immediate(layer: u32, kind: Kind) usize {
-    return (@as(usize, layer) << 32) | (@as(usize, @intFromEnum(kind)) << 1) | immediate_tag;
+inline fn immediate(layer: u32, kind: Kind, entry: u32) usize {
+    std.debug.assert(entry < max_entries);
+    return (@as(usize, layer) << 32) | (@as(usize, entry) << 8) | (@as(usize, @intFromEnum(kind)) << 1) | immediate_tag;
 }
 
 inline fn immediateLayer(value: usize) u32 {
@@ -96,21 +105,31 @@ inline fn immediateKind(value: usize) Kind {
     return @enumFromInt(@as(u7, @truncate(value >> 1)));
 }
 
-/// The slot of `code`, or null when the code has no co_extra block (or one too short) yet.
-inline fn slotOf(code: *PyObject, offset: usize) ?*usize {
-    const block_address: *const ?*CodeExtra = @ptrFromInt(@intFromPtr(code) + offset);
-    const block = block_address.* orelse return null;
-    if (extra_index >= block.size) return null;
-    const extras: [*]usize = &block.extras;
-    return &extras[@intCast(extra_index)];
+inline fn immediateEntry(value: usize) u32 {
+    return @as(u24, @truncate(value >> 8));
 }
 
-/// The code object `find` read last and the value of its slot, so that a function called over and
-/// over (a recursion, a hot loop) skips the two dependent loads to its co_extra block. Forgotten
-/// whenever any slot is written or released, so an address reused by a new code object never
-/// matches a value it does not have. Read and written with the GIL held.
+inline fn holdsReplacement(value: usize) bool {
+    if (value & immediate_tag == 0) return false;
+    const kind = immediateKind(value);
+    return kind == .swap or kind == .rebuild;
+}
+
+/// The slots of `code`, or null when the code has no co_extra block (or one too short) yet.
+inline fn slotsOf(code: *PyObject, offset: usize) ?Slots {
+    const block_address: *const ?*CodeExtra = @ptrFromInt(@intFromPtr(code) + offset);
+    const block = block_address.* orelse return null;
+    if (decision_index + 1 >= block.size) return null;
+    const extras: [*]usize = &block.extras;
+    return extras[@intCast(decision_index)..][0..2];
+}
+
+/// The code object `find` read last and its two slots, so that a function called over and over
+/// (a recursion, a hot loop) skips the dependent loads to its co_extra block. Forgotten whenever
+/// any slot is written or released, so an address reused by a new code object never matches
+/// values it does not have. Read and written with the GIL held.
 var last_code: usize = 0;
-var last_value: usize = 0;
+var last_slots: [2]usize = .{ 0, 0 };
 
 inline fn forgetLast() void {
     last_code = 0;
@@ -119,94 +138,119 @@ inline fn forgetLast() void {
 /// The decision for `code` in `layer`. Hot path: reads co_extra (at byte `offset` of the code
 /// object, a per-version constant) directly.
 pub inline fn find(code: *PyObject, layer: u32, comptime offset: usize) Lookup {
-    const value = if (@intFromPtr(code) == last_code) last_value else read: {
-        const read = (slotOf(code, offset) orelse return .miss).*;
+    const slots = if (@intFromPtr(code) == last_code) last_slots else read: {
+        const read = (slotsOf(code, offset) orelse return .miss).*;
         last_code = @intFromPtr(code);
-        last_value = read;
+        last_slots = read;
         break :read read;
     };
-    if (value & immediate_tag != 0) {
-        const owner = immediateLayer(value);
-        if (owner != layer and owner != every_layer) return .miss;
-        return .{ .decided = immediateKind(value) };
-    }
-    if (value == 0) return .miss;
-    const entry: *Entry = @ptrFromInt(value);
-    if (entry.layer != layer) return .miss;
-    return .{ .replace = entry };
+    const value = slots[0];
+    if (value & immediate_tag == 0) return .miss; // Empty.
+    const owner = immediateLayer(value);
+    if (owner != layer and owner != every_layer) return .miss;
+    return switch (immediateKind(value)) {
+        .swap => .{ .swap = @ptrFromInt(slots[1]) },
+        .rebuild => .{ .rebuild = @ptrFromInt(slots[1]) },
+        else => |kind| .{ .decided = kind },
+    };
 }
 
 /// Records a decision that holds no reference. Returns false when CPython refused a co_extra block.
 pub fn storeDecision(code: *PyObject, layer: u32, kind: Kind) bool {
-    std.debug.assert(kind != .replace);
-    return put(code, immediate(layer, kind));
+    std.debug.assert(kind != .swap and kind != .rebuild);
+    return put(code, immediate(layer, kind, 0), 0);
 }
 
-/// Records a replacement, taking ownership of the strong reference `replacement`. Returns the
-/// entry, or null (with the replacement released) when it could not be stored.
-pub fn storeReplacement(code: *PyObject, layer: u32, replacement: *PyObject) ?*Entry {
-    const entry = entry_pool.create() catch {
+/// Records a replacement (`how` is `.swap` or `.rebuild`), taking ownership of the strong
+/// reference `replacement`. Returns false (with the replacement released) when it could not be
+/// stored.
+pub fn storeReplacement(code: *PyObject, layer: u32, replacement: *PyObject, how: Kind) bool {
+    std.debug.assert(how == .swap or how == .rebuild);
+    const index = newEntry(code, layer, replacement) orelse {
         api.Py_DecRef(replacement);
+        return false;
+    };
+    if (!put(code, immediate(layer, how, index), @intFromPtr(replacement))) {
+        freeEntry(index);
+        api.Py_DecRef(replacement);
+        return false;
+    }
+    return true;
+}
+
+fn newEntry(code: *PyObject, layer: u32, replacement: *PyObject) ?u32 {
+    const entry: Entry = .{ .code = code, .replacement = replacement, .layer = layer, .next_free = no_entry };
+    live_entries += 1;
+    if (free_entries != no_entry) {
+        const index = free_entries;
+        free_entries = entries.items[index].next_free;
+        entries.items[index] = entry;
+        return index;
+    }
+    if (entries.items.len == max_entries) {
+        live_entries -= 1;
+        return null;
+    }
+    entries.append(std.heap.c_allocator, entry) catch {
+        live_entries -= 1;
         return null;
     };
-    entry.* = .{ .layer = layer, .replacement = replacement };
-    if (!put(code, @intFromPtr(entry))) {
-        entry_pool.destroy(entry);
-        api.Py_DecRef(replacement);
-        return null;
-    }
-    // Linked only now: `put` may have unlinked (and freed) the entry the slot held.
-    entry.next = entries_head;
-    if (entries_head) |head| head.previous = entry;
-    entries_head = entry;
-    entries_count += 1;
-    return entry;
+    return @intCast(entries.items.len - 1);
 }
 
-/// Writes `value` into the slot of `code`, releasing what the slot held.
-fn put(code: *PyObject, value: usize) bool {
+fn freeEntry(index: u32) void {
+    const entry = &entries.items[index];
+    std.debug.assert(entry.code != null);
+    entry.code = null;
+    entry.next_free = free_entries;
+    free_entries = index;
+    live_entries -= 1;
+}
+
+/// Writes both slots of `code`, releasing what the decision slot held.
+fn put(code: *PyObject, decision: usize, replacement: usize) bool {
     forgetLast();
-    if (slotOf(code, code_extra_offset)) |slot| {
-        const old = slot.*;
-        slot.* = value;
-        // Released last: dropping an old replacement can run arbitrary Python.
-        freeSlot(@ptrFromInt(old));
-        return true;
-    }
-    // First decision for this code: CPython allocates the block (the slot was empty).
-    return api.Code_SetExtra(code, extra_index, @ptrFromInt(value)) == 0;
+    const slots = slotsOf(code, code_extra_offset) orelse blk: {
+        // No block yet, or one made before our indices existed: CPython allocates or grows it
+        // (writing the later slot makes room for both); the decision slot is then empty.
+        if (api.Code_SetExtra(code, decision_index + 1, null) != 0) return false;
+        break :blk slotsOf(code, code_extra_offset).?;
+    };
+    const old = slots[0];
+    slots.* = .{ decision, replacement };
+    // Released last: dropping an old replacement can run arbitrary Python.
+    freeDecision(@ptrFromInt(old));
+    return true;
 }
 
-/// Releases what a slot held; CPython calls it when a code object carrying a slot is freed.
-fn freeSlot(extra: ?*anyopaque) callconv(.c) void {
+/// Releases what a decision slot held; CPython calls it when a code object carrying one is freed.
+fn freeDecision(extra: ?*anyopaque) callconv(.c) void {
     forgetLast();
     const value = @intFromPtr(extra);
-    if (value == 0 or value & immediate_tag != 0) return;
-    const entry: *Entry = @ptrFromInt(value);
-    if (entry.previous) |previous| previous.next = entry.next else entries_head = entry.next;
-    if (entry.next) |next| next.previous = entry.previous;
-    std.debug.assert(entries_count > 0);
-    entries_count -= 1;
-    const replacement = entry.replacement;
-    entry_pool.destroy(entry);
+    if (!holdsReplacement(value)) return;
+    const index = immediateEntry(value);
+    const replacement = entries.items[index].replacement;
+    freeEntry(index);
     api.Py_DecRef(replacement);
 }
+
+/// The replacement slot only borrows from the entry.
+fn freeNothing(_: ?*anyopaque) callconv(.c) void {}
 
 /// Forgets the replacements decided in `layer` and releases their code objects. (Immediate
 /// decisions of the layer hold nothing; they never match a later layer.)
 pub fn clearLayer(layer: u32) void {
     std.debug.assert(layer != every_layer);
-    // Collect first: releasing a replacement can free other code objects, which unlinks entries.
+    forgetLast();
+    // Collect first: releasing a replacement can free other code objects, which frees entries.
     var released: std.ArrayListUnmanaged(*PyObject) = .empty;
     defer released.deinit(std.heap.c_allocator);
-    var cursor = entries_head;
-    while (cursor) |entry| : (cursor = entry.next) {
+    for (entries.items, 0..) |entry, index| {
+        const code = entry.code orelse continue;
         if (entry.layer != layer) continue;
-        const replacement = entry.replacement orelse continue;
-        released.append(std.heap.c_allocator, replacement) catch break; // Out of memory: keep the rest.
-        entry.layer = 0; // Layer 0 is never current: the entry reads as a miss from now on.
-        entry.swap = null;
-        entry.replacement = null;
+        released.append(std.heap.c_allocator, entry.replacement) catch break; // Out of memory: keep the rest.
+        slotsOf(code, code_extra_offset).?.* = .{ 0, 0 };
+        freeEntry(@intCast(index));
     }
     for (released.items) |replacement| api.Py_DecRef(replacement);
 }
@@ -222,7 +266,7 @@ const FakeCode = struct {
 
     /// A stand-in with no co_extra block yet; the lookup starts with nothing remembered.
     fn fresh() FakeCode {
-        extra_index = 0;
+        decision_index = 0;
         forgetLast();
         return .{};
     }
@@ -231,54 +275,76 @@ const FakeCode = struct {
         return find(@ptrCast(&fake.words), layer, fake_extra_offset);
     }
 
-    fn setExtra(fake: *FakeCode, block: ?*CodeExtra) void {
+    fn setExtra(fake: *FakeCode, block: ?*Block) void {
         fake.words[fake_extra_offset / @sizeOf(usize)] = @intFromPtr(block);
     }
 };
 
+/// A co_extra block with room for both slots.
+const Block = extern struct {
+    size: isize = 2,
+    extras: [2]usize = .{ 0, 0 },
+};
+
 const fake_extra_offset = 4 * @sizeOf(usize);
 
-test "a code object with no co_extra block, or an empty slot, is a miss" {
+test "a code object with no co_extra block, one too short, or empty slots, is a miss" {
     var fake = FakeCode.fresh();
     try testing.expect(fake.lookup(3) == .miss);
-    var empty: CodeExtra = .{ .size = 1, .extras = .{0} };
+    var short: Block = .{ .size = 1, .extras = .{ immediate(3, .skip, 0), 0 } };
+    fake.setExtra(&short);
+    try testing.expect(fake.lookup(3) == .miss);
+    var empty: Block = .{};
     fake.setExtra(&empty);
+    forgetLast();
     try testing.expect(fake.lookup(3) == .miss);
 }
 
 test "an immediate decision holds in its layer and in none other" {
     var fake = FakeCode.fresh();
-    var block: CodeExtra = .{ .size = 1, .extras = .{immediate(3, .skip)} };
+    var block: Block = .{ .extras = .{ immediate(3, .skip, 0), 0 } };
     fake.setExtra(&block);
     try testing.expectEqual(Lookup{ .decided = .skip }, fake.lookup(3));
     try testing.expect(fake.lookup(4) == .miss);
-    block.extras[0] = immediate(every_layer, .skip_tree);
+    block.extras[0] = immediate(every_layer, .skip_tree, 0);
     forgetLast(); // The slot was written behind the cache's back: `put` forgets it itself.
     try testing.expectEqual(Lookup{ .decided = .skip_tree }, fake.lookup(9));
 }
 
 test "a released slot makes the next lookup read its code object again (addresses are reused)" {
     var fake = FakeCode.fresh();
-    var freed: CodeExtra = .{ .size = 1, .extras = .{immediate(3, .skip)} };
+    var freed: Block = .{ .extras = .{ immediate(3, .skip, 0), 0 } };
     fake.setExtra(&freed);
     try testing.expectEqual(Lookup{ .decided = .skip }, fake.lookup(3));
-    // CPython frees the code object, releasing its slot; a new one is made at the same address.
-    freeSlot(@ptrFromInt(freed.extras[0]));
-    var fresh: CodeExtra = .{ .size = 1, .extras = .{immediate(3, .original)} };
+    // CPython frees the code object, releasing its slots; a new one is made at the same address.
+    freeDecision(@ptrFromInt(freed.extras[0]));
+    var fresh: Block = .{ .extras = .{ immediate(3, .original, 0), 0 } };
     fake.setExtra(&fresh);
     try testing.expectEqual(Lookup{ .decided = .original }, fake.lookup(3));
     fake.setExtra(null);
-    freeSlot(@ptrFromInt(fresh.extras[0]));
+    freeDecision(@ptrFromInt(fresh.extras[0]));
     try testing.expect(fake.lookup(3) == .miss);
 }
 
-test "a replacement entry is found in its layer, and misses once its layer is cleared" {
+test "a replacement is read from the slot next to its decision, in its layer only" {
     var fake = FakeCode.fresh();
-    var entry: Entry = .{ .layer = 5, .replacement = null };
-    var block: CodeExtra = .{ .size = 1, .extras = .{@intFromPtr(&entry)} };
+    var replacement = FakeCode{};
+    const code: *PyObject = @ptrCast(&replacement.words);
+    var block: Block = .{ .extras = .{ immediate(5, .swap, 7), @intFromPtr(code) } };
     fake.setExtra(&block);
-    try testing.expectEqual(Lookup{ .replace = &entry }, fake.lookup(5));
+    try testing.expectEqual(Lookup{ .swap = code }, fake.lookup(5));
     try testing.expect(fake.lookup(6) == .miss);
-    entry.layer = 0; // What clearLayer does.
-    try testing.expect(fake.lookup(5) == .miss);
+    block.extras[0] = immediate(5, .rebuild, 7);
+    forgetLast();
+    try testing.expectEqual(Lookup{ .rebuild = code }, fake.lookup(5));
+}
+
+test "the decision word keeps layer, kind and entry index apart" {
+    const value = immediate(0xfffffffe, .rebuild, max_entries - 1);
+    try testing.expectEqual(@as(u32, 0xfffffffe), immediateLayer(value));
+    try testing.expectEqual(Kind.rebuild, immediateKind(value));
+    try testing.expectEqual(@as(u32, max_entries - 1), immediateEntry(value));
+    try testing.expect(holdsReplacement(value));
+    try testing.expect(!holdsReplacement(immediate(1, .skip_tree, 0)));
+    try testing.expect(!holdsReplacement(0));
 }

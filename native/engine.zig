@@ -58,6 +58,8 @@ pub const State = struct {
     api: *const cpython.Api,
     /// The only thread allowed to call JS.
     js_tstate: ?*PyThreadState = null,
+    /// Its interpreter's sys.monitoring events (3.12+), read on every frame.
+    monitors: ?*const [2]u64 = null,
     callback: ?Callback = null,
     previous: cpython.EvalFrameFn,
     layer: u32 = 0,
@@ -93,13 +95,10 @@ pub fn Engine(comptime layout: Layout) type {
                     .original, .skip => return s.previous(tstate, frame, 0),
                     .skip_tree => return runSkippingTree(tstate, frame),
                     .ask_again => {},
-                    .replace => unreachable, // Replacements are entries.
+                    .swap, .rebuild => unreachable, // Replacements are their own lookups.
                 },
-                .replace => |entry| {
-                    const replacement = entry.replacement.?;
-                    if (entry.swap) |swap| return swapCode(tstate, frame, replacement, swap);
-                    return runReplacement(tstate, frame, replacement);
-                },
+                .swap => |replacement| return swapCode(tstate, frame, replacement),
+                .rebuild => |replacement| return runReplacement(tstate, frame, replacement),
             }
             if (s.mode == .run_only) return s.previous(tstate, frame, 0);
             return decide(tstate, frame, code);
@@ -113,14 +112,15 @@ pub fn Engine(comptime layout: Layout) type {
             return field(usize, frame, layout.frame_instr).* == startInstr(code);
         }
 
-        /// sys.settrace / sys.setprofile on this thread, or (3.12+) any sys.monitoring tool.
+        /// sys.settrace / sys.setprofile on this thread (3.11), or any sys.monitoring tool (3.12+,
+        /// where settrace and setprofile are monitoring tools themselves).
         inline fn isTracing(tstate: *PyThreadState) bool {
-            if (field(?*anyopaque, tstate, layout.tstate_c_tracefunc).* != null or
-                field(?*anyopaque, tstate, layout.tstate_c_profilefunc).* != null) return true;
-            const monitors_offset = layout.interp_monitors orelse return false;
-            const interpreter = field(*anyopaque, tstate, layout.tstate_interp).*;
+            if (layout.interp_monitors == null) {
+                return field(?*anyopaque, tstate, layout.tstate_c_tracefunc).* != null or
+                    field(?*anyopaque, tstate, layout.tstate_c_profilefunc).* != null;
+            }
             // 15 bytes, one per event: read as two words, ignoring the byte after them.
-            const tools = field([2]u64, interpreter, monitors_offset).*;
+            const tools = state.monitors.?.*;
             return tools[0] != 0 or (tools[1] & 0x00ff_ffff_ffff_ffff) != 0;
         }
 
@@ -160,10 +160,10 @@ pub fn Engine(comptime layout: Layout) type {
                         defer s.api.Py_DecRef(replacement);
                         return runReplacementSized(tstate, frame, replacement, pushed_words);
                     }
-                    const entry = cache.storeReplacement(code, layer, replacement) orelse {
+                    // The cache owns the replacement from here; the frame takes its own reference.
+                    if (!cache.storeReplacement(code, layer, replacement, howToRun(replacement))) {
                         return fail(tstate, frame, "pyframe: out of memory while caching a decision");
-                    };
-                    entry.swap = plainSwap(code, replacement);
+                    }
                     return runReplacementSized(tstate, frame, replacement, pushed_words);
                 },
                 .failed => {
@@ -180,33 +180,31 @@ pub fn Engine(comptime layout: Layout) type {
             }
         }
 
-        /// The hot path's recipe, when later frames of `code` can take `replacement` by a plain
-        /// swap: not generator-like (no function copy) and not forced through the fallback.
-        fn plainSwap(code: *PyObject, replacement: *PyObject) ?cache.Swap {
-            if (state.force_call_fallback) return null;
-            if (codeInt(u32, replacement, layout.code_flags) & co_generator_like != 0) return null;
-            std.debug.assert(frameWords(code) >= frameWords(replacement));
-            return .{
-                .clear_from = @intCast(codeInt(i32, code, layout.code_nlocalsplus)),
-                .clear_to = @intCast(codeInt(i32, replacement, layout.code_nlocalsplus)),
-            };
+        /// How later frames take `replacement`: by a plain swap (the hot path), unless the code is
+        /// generator-like (its function is copied) or tests force the call fallback.
+        fn howToRun(replacement: *PyObject) cache.Kind {
+            if (state.force_call_fallback) return .rebuild;
+            if (codeInt(u32, replacement, layout.code_flags) & co_generator_like != 0) return .rebuild;
+            return .swap;
         }
 
         /// Swaps `replacement` into a fresh frame of the code it replaces, which was pushed large
         /// enough (`reserveWords` ran when the decision was made).
-        inline fn swapCode(tstate: *PyThreadState, frame: *Frame, replacement: *PyObject, swap: cache.Swap) ?*PyObject {
+        inline fn swapCode(tstate: *PyThreadState, frame: *Frame, replacement: *PyObject) ?*PyObject {
             const s = &state;
             const code_slot = field(*PyObject, frame, layout.frame_code);
             const original = code_slot.*;
             std.debug.assert(frameWords(original) >= frameWords(replacement));
+            const clear_from: usize = @intCast(codeInt(i32, original, layout.code_nlocalsplus));
+            const clear_to: usize = @intCast(codeInt(i32, replacement, layout.code_nlocalsplus));
             const locals = localsplus(frame);
-            var slot = swap.clear_from;
-            while (slot < swap.clear_to) : (slot += 1) locals[slot] = null;
+            var slot = clear_from;
+            while (slot < clear_to) : (slot += 1) locals[slot] = null;
             refs.incref(replacement);
             code_slot.* = replacement;
             refs.decref(s.api, original); // The function still holds the original code.
             field(usize, frame, layout.frame_instr).* = startInstr(replacement);
-            field(c_int, frame, layout.frame_stacktop).* = @intCast(swap.clear_to);
+            field(c_int, frame, layout.frame_stacktop).* = @intCast(clear_to);
             s.replaced_frames += 1;
             return s.previous(tstate, frame, 0);
         }

@@ -39,7 +39,6 @@ pub const Layout = struct {
     tstate_datastack_limit: usize,
     tstate_c_profilefunc: usize,
     tstate_c_tracefunc: usize,
-    tstate_interp: usize,
 
     // PyInterpreterState
     /// `monitors`: one byte of active sys.monitoring tools per event (15 events), from 3.12.
@@ -81,7 +80,6 @@ pub const cpython_3_11 = Layout{
     .tstate_datastack_limit = 312,
     .tstate_c_profilefunc = 64,
     .tstate_c_tracefunc = 72,
-    .tstate_interp = 16,
     .interp_monitors = null,
     .config_install_signal_handlers = 16,
     .config_program_name = 264,
@@ -115,7 +113,6 @@ pub const cpython_3_12 = Layout{
     .tstate_datastack_limit = 248,
     .tstate_c_profilefunc = 64,
     .tstate_c_tracefunc = 72,
-    .tstate_interp = 16,
     .interp_monitors = 381744,
     .config_install_signal_handlers = 16,
     .config_program_name = 272,
@@ -149,7 +146,6 @@ pub const cpython_3_13 = Layout{
     .tstate_datastack_limit = 248,
     .tstate_c_profilefunc = 80,
     .tstate_c_tracefunc = 88,
-    .tstate_interp = 16,
     .interp_monitors = 193136,
     .config_install_signal_handlers = 16,
     .config_program_name = 280,

@@ -447,3 +447,46 @@ def call_refused(times):
 });
 
 test.run();
+
+test("a replacement is held while its decision stands: released when the Dynamo ends or the original code dies", () => {
+  python.exec(`
+import gc, weakref
+def _make_short_lived():
+    def short_lived(x):
+        return x + 1
+    return short_lived
+kept = _make_short_lived()
+`);
+  const liveEntries = () => Number(load().native.pyframe_stat(2));
+  const entriesBefore = liveEntries();
+  const replacements: PyObject[] = [];
+  const callback = (frame: Frame) => {
+    if (frame.name !== "short_lived") return undefined;
+    const code = scaledCode(frame);
+    replacements.push(code);
+    return code;
+  };
+  const watchLastReplacement = () => {
+    python.import("__main__").set("replacement_ref", python.import("weakref").get("ref").call(replacements.at(-1)!));
+    for (const code of replacements.splice(0)) code.dispose();
+  };
+  {
+    using _ = new Dynamo(callback);
+    assert.is(python.eval("kept(1)"), 11);
+    watchLastReplacement();
+    assert.is(liveEntries(), entriesBefore + 1);
+    assert.is(python.eval("replacement_ref() is not None"), true, "the cache holds the replacement");
+  }
+  python.exec("gc.collect()");
+  assert.is(liveEntries(), entriesBefore, "disposing the Dynamo released the entry");
+  assert.is(python.eval("replacement_ref() is None"), true, "and the replacement code object");
+  assert.is(python.eval("kept(1)"), 2);
+
+  using _ = new Dynamo(callback);
+  assert.is(python.eval("_make_short_lived()(1)"), 11);
+  watchLastReplacement();
+  assert.is(liveEntries(), entriesBefore + 1);
+  python.exec("gc.collect()"); // the function and its original code are gone
+  assert.is(liveEntries(), entriesBefore, "the original code's death released the entry");
+  assert.is(python.eval("replacement_ref() is None"), true);
+});
