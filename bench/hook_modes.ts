@@ -1,7 +1,8 @@
 /**
  * The cost of each hook mode on two workloads, interleaved round by round in one process so the
- * ratios share the machine's noise: recursive fib(25) (242,785 frames of one code object) and
- * 2,000 distinct small functions called in turn (many code objects, many cache entries).
+ * ratios share the machine's noise: recursive fib(27) (635,621 frames of one code object) and
+ * 2,000 distinct small functions called in turn (many code objects, many cache entries). Each
+ * round runs the modes in a new shuffled order, so no mode always follows the same other one.
  *
  *   deno run -A bench/hook_modes.ts      bun run bench/hook_modes.ts
  */
@@ -53,8 +54,8 @@ interface Workload {
   frames: number;
 }
 const workloads: Workload[] = [
-  { name: "fib(25)", warm: "fib(12)", run: "fib(25)", expected: 75025, frames: 242785 },
-  { name: "2,000 small functions x 60", warm: "run_many(1)", run: "run_many(60)", expected: 60 * (2000 + 1999 * 2000 / 2), frames: 120001 },
+  { name: "fib(27)", warm: "fib(12)", run: "fib(27)", expected: 196418, frames: 635621 },
+  { name: "2,000 small functions x 200", warm: "run_many(1)", run: "run_many(200)", expected: 200 * (2000 + 1999 * 2000 / 2), frames: 400001 },
 ];
 
 type Mode = { name: string; enter: () => Disposable | undefined };
@@ -88,13 +89,25 @@ function timeOnce(workload: Workload, mode: Mode): number {
   }
 }
 
+/** `items` in an order fixed by `seed` (a small linear congruential generator, Fisher-Yates). */
+function shuffled<T>(items: readonly T[], seed: number): T[] {
+  const order = [...items];
+  let state = (seed * 2654435761 + 1) >>> 0;
+  for (let i = order.length - 1; i > 0; i--) {
+    state = (Math.imul(state, 1103515245) + 12345) >>> 0;
+    const j = state % (i + 1);
+    [order[i], order[j]] = [order[j], order[i]];
+  }
+  return order;
+}
+
 const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
 const runtime = "Bun" in globalThis ? "bun" : "deno";
 
 for (const workload of workloads) {
   const samples = new Map(modes.map((mode) => [mode.name, [] as number[]]));
   for (let round = 0; round < rounds; round++) {
-    for (const mode of modes) samples.get(mode.name)!.push(timeOnce(workload, mode));
+    for (const mode of shuffled(modes, round)) samples.get(mode.name)!.push(timeOnce(workload, mode));
   }
   const base = median(samples.get("no hook")!);
   const passthrough = median(samples.get("native pass-through")!);

@@ -1,10 +1,10 @@
-//! Per-code-object decisions, stored in two adjacent co_extra slots of the code object.
+//! Per-code-object decisions, stored in three adjacent co_extra slots of the code object.
 //!
 //! The decision slot holds an immediate word: a tag bit, the kind, for a replacement the index of
-//! the entry owning it, and the layer in the high 32 bits. The replacement slot next to it holds
-//! the replacement code object itself (borrowed from the entry), so the hot path reads two words
-//! of one block and never dereferences an entry. A decision of another layer reads as a miss and
-//! is overwritten.
+//! the entry owning it, and the layer in the high 32 bits. The two slots after it hold the
+//! replacement code object itself (borrowed from the entry) and its local slot count, so the hot
+//! path reads three words of one block, and neither dereferences an entry nor touches a cold line
+//! of the replacement. A decision of another layer reads as a miss and is overwritten.
 //!
 //! Entries stay attached to their code object until CPython frees the code (it calls
 //! `freeDecision`), until a later decision for that code overwrites them, or until their layer is
@@ -37,8 +37,14 @@ pub const every_layer: u32 = std.math.maxInt(u32);
 pub const Lookup = union(enum) {
     miss,
     decided: Kind,
-    swap: *PyObject,
-    rebuild: *PyObject,
+    swap: Replacement,
+    rebuild: Replacement,
+};
+
+pub const Replacement = struct {
+    code: *PyObject,
+    /// The replacement's co_nlocalsplus.
+    locals: usize,
 };
 
 /// The owner of a replacement's strong reference, found from the decision word by index.
@@ -58,21 +64,21 @@ var entries: std.ArrayListUnmanaged(Entry) = .empty;
 var free_entries: u32 = no_entry;
 var live_entries: usize = 0;
 var api: *const cpython.Api = undefined;
-/// The decision slot's index; the replacement slot's is the next one.
+/// The decision slot's index; the replacement's slots are the next two.
 var decision_index: isize = -1;
 /// Byte offset of co_extra in the running version's code objects.
 var code_extra_offset: usize = 0;
 
-/// Requests the two adjacent slots. False when CPython refused them (too many PEP 523 users).
+/// Requests the three adjacent slots. False when CPython refused them (too many PEP 523 users).
 pub fn init(bound_api: *const cpython.Api, extra_offset: usize) bool {
     api = bound_api;
     code_extra_offset = extra_offset;
     if (decision_index >= 0) return true;
     const decision = api.RequestCodeExtraIndex(freeDecision);
     if (decision < 0) return false;
-    // Indices are handed out in sequence under the GIL, so the second one follows the first.
-    const replacement = api.RequestCodeExtraIndex(freeNothing);
-    if (replacement != decision + 1) return false;
+    // Indices are handed out in sequence under the GIL, so the others follow the first.
+    if (api.RequestCodeExtraIndex(freeNothing) != decision + 1) return false;
+    if (api.RequestCodeExtraIndex(freeNothing) != decision + 2) return false;
     decision_index = decision;
     return true;
 }
@@ -87,8 +93,9 @@ const CodeExtra = extern struct {
     extras: [1]usize,
 };
 
-/// The decision word and the replacement next to it.
-const Slots = *[2]usize;
+/// The decision word, then the replacement and its local count.
+const slot_count = 3;
+const Slots = *[slot_count]usize;
 
 const immediate_tag: usize = 1;
 
@@ -119,17 +126,17 @@ inline fn holdsReplacement(value: usize) bool {
 inline fn slotsOf(code: *PyObject, offset: usize) ?Slots {
     const block_address: *const ?*CodeExtra = @ptrFromInt(@intFromPtr(code) + offset);
     const block = block_address.* orelse return null;
-    if (decision_index + 1 >= block.size) return null;
+    if (decision_index + slot_count > block.size) return null;
     const extras: [*]usize = &block.extras;
-    return extras[@intCast(decision_index)..][0..2];
+    return extras[@intCast(decision_index)..][0..slot_count];
 }
 
-/// The code object `find` read last and its two slots, so that a function called over and over
+/// The code object `find` read last and its slots, so that a function called over and over
 /// (a recursion, a hot loop) skips the dependent loads to its co_extra block. Forgotten whenever
 /// any slot is written or released, so an address reused by a new code object never matches
 /// values it does not have. Read and written with the GIL held.
 var last_code: usize = 0;
-var last_slots: [2]usize = .{ 0, 0 };
+var last_slots: [slot_count]usize = @splat(0);
 
 inline fn forgetLast() void {
     last_code = 0;
@@ -149,8 +156,8 @@ pub inline fn find(code: *PyObject, layer: u32, comptime offset: usize) Lookup {
     const owner = immediateLayer(value);
     if (owner != layer and owner != every_layer) return .miss;
     return switch (immediateKind(value)) {
-        .swap => .{ .swap = @ptrFromInt(slots[1]) },
-        .rebuild => .{ .rebuild = @ptrFromInt(slots[1]) },
+        .swap => .{ .swap = .{ .code = @ptrFromInt(slots[1]), .locals = slots[2] } },
+        .rebuild => .{ .rebuild = .{ .code = @ptrFromInt(slots[1]), .locals = slots[2] } },
         else => |kind| .{ .decided = kind },
     };
 }
@@ -158,21 +165,21 @@ pub inline fn find(code: *PyObject, layer: u32, comptime offset: usize) Lookup {
 /// Records a decision that holds no reference. Returns false when CPython refused a co_extra block.
 pub fn storeDecision(code: *PyObject, layer: u32, kind: Kind) bool {
     std.debug.assert(kind != .swap and kind != .rebuild);
-    return put(code, immediate(layer, kind, 0), 0);
+    return put(code, .{ immediate(layer, kind, 0), 0, 0 });
 }
 
 /// Records a replacement (`how` is `.swap` or `.rebuild`), taking ownership of the strong
-/// reference `replacement`. Returns false (with the replacement released) when it could not be
-/// stored.
-pub fn storeReplacement(code: *PyObject, layer: u32, replacement: *PyObject, how: Kind) bool {
+/// reference `replacement.code`. Returns false (with the replacement released) when it could not
+/// be stored.
+pub fn storeReplacement(code: *PyObject, layer: u32, replacement: Replacement, how: Kind) bool {
     std.debug.assert(how == .swap or how == .rebuild);
-    const index = newEntry(code, layer, replacement) orelse {
-        api.Py_DecRef(replacement);
+    const index = newEntry(code, layer, replacement.code) orelse {
+        api.Py_DecRef(replacement.code);
         return false;
     };
-    if (!put(code, immediate(layer, how, index), @intFromPtr(replacement))) {
+    if (!put(code, .{ immediate(layer, how, index), @intFromPtr(replacement.code), replacement.locals })) {
         freeEntry(index);
-        api.Py_DecRef(replacement);
+        api.Py_DecRef(replacement.code);
         return false;
     }
     return true;
@@ -207,17 +214,17 @@ fn freeEntry(index: u32) void {
     live_entries -= 1;
 }
 
-/// Writes both slots of `code`, releasing what the decision slot held.
-fn put(code: *PyObject, decision: usize, replacement: usize) bool {
+/// Writes the slots of `code`, releasing what the decision slot held.
+fn put(code: *PyObject, values: [slot_count]usize) bool {
     forgetLast();
     const slots = slotsOf(code, code_extra_offset) orelse blk: {
         // No block yet, or one made before our indices existed: CPython allocates or grows it
-        // (writing the later slot makes room for both); the decision slot is then empty.
-        if (api.Code_SetExtra(code, decision_index + 1, null) != 0) return false;
+        // (writing the last slot makes room for all); the decision slot is then empty.
+        if (api.Code_SetExtra(code, decision_index + slot_count - 1, null) != 0) return false;
         break :blk slotsOf(code, code_extra_offset).?;
     };
     const old = slots[0];
-    slots.* = .{ decision, replacement };
+    slots.* = values;
     // Released last: dropping an old replacement can run arbitrary Python.
     freeDecision(@ptrFromInt(old));
     return true;
@@ -234,7 +241,7 @@ fn freeDecision(extra: ?*anyopaque) callconv(.c) void {
     api.Py_DecRef(replacement);
 }
 
-/// The replacement slot only borrows from the entry.
+/// The replacement's slots only borrow from the entry.
 fn freeNothing(_: ?*anyopaque) callconv(.c) void {}
 
 /// Forgets the replacements decided in `layer` and releases their code objects. (Immediate
@@ -249,7 +256,7 @@ pub fn clearLayer(layer: u32) void {
         const code = entry.code orelse continue;
         if (entry.layer != layer) continue;
         released.append(std.heap.c_allocator, entry.replacement) catch break; // Out of memory: keep the rest.
-        slotsOf(code, code_extra_offset).?.* = .{ 0, 0 };
+        slotsOf(code, code_extra_offset).?.* = @splat(0);
         freeEntry(@intCast(index));
     }
     for (released.items) |replacement| api.Py_DecRef(replacement);
@@ -280,10 +287,10 @@ const FakeCode = struct {
     }
 };
 
-/// A co_extra block with room for both slots.
+/// A co_extra block with room for the slots.
 const Block = extern struct {
-    size: isize = 2,
-    extras: [2]usize = .{ 0, 0 },
+    size: isize = slot_count,
+    extras: [slot_count]usize = @splat(0),
 };
 
 const fake_extra_offset = 4 * @sizeOf(usize);
@@ -291,7 +298,7 @@ const fake_extra_offset = 4 * @sizeOf(usize);
 test "a code object with no co_extra block, one too short, or empty slots, is a miss" {
     var fake = FakeCode.fresh();
     try testing.expect(fake.lookup(3) == .miss);
-    var short: Block = .{ .size = 1, .extras = .{ immediate(3, .skip, 0), 0 } };
+    var short: Block = .{ .size = slot_count - 1, .extras = .{ immediate(3, .skip, 0), 0, 0 } };
     fake.setExtra(&short);
     try testing.expect(fake.lookup(3) == .miss);
     var empty: Block = .{};
@@ -302,7 +309,7 @@ test "a code object with no co_extra block, one too short, or empty slots, is a 
 
 test "an immediate decision holds in its layer and in none other" {
     var fake = FakeCode.fresh();
-    var block: Block = .{ .extras = .{ immediate(3, .skip, 0), 0 } };
+    var block: Block = .{ .extras = .{ immediate(3, .skip, 0), 0, 0 } };
     fake.setExtra(&block);
     try testing.expectEqual(Lookup{ .decided = .skip }, fake.lookup(3));
     try testing.expect(fake.lookup(4) == .miss);
@@ -313,12 +320,12 @@ test "an immediate decision holds in its layer and in none other" {
 
 test "a released slot makes the next lookup read its code object again (addresses are reused)" {
     var fake = FakeCode.fresh();
-    var freed: Block = .{ .extras = .{ immediate(3, .skip, 0), 0 } };
+    var freed: Block = .{ .extras = .{ immediate(3, .skip, 0), 0, 0 } };
     fake.setExtra(&freed);
     try testing.expectEqual(Lookup{ .decided = .skip }, fake.lookup(3));
     // CPython frees the code object, releasing its slots; a new one is made at the same address.
     freeDecision(@ptrFromInt(freed.extras[0]));
-    var fresh: Block = .{ .extras = .{ immediate(3, .original, 0), 0 } };
+    var fresh: Block = .{ .extras = .{ immediate(3, .original, 0), 0, 0 } };
     fake.setExtra(&fresh);
     try testing.expectEqual(Lookup{ .decided = .original }, fake.lookup(3));
     fake.setExtra(null);
@@ -326,17 +333,18 @@ test "a released slot makes the next lookup read its code object again (addresse
     try testing.expect(fake.lookup(3) == .miss);
 }
 
-test "a replacement is read from the slot next to its decision, in its layer only" {
+test "a replacement is read from the slots next to its decision, in its layer only" {
     var fake = FakeCode.fresh();
     var replacement = FakeCode{};
     const code: *PyObject = @ptrCast(&replacement.words);
-    var block: Block = .{ .extras = .{ immediate(5, .swap, 7), @intFromPtr(code) } };
+    var block: Block = .{ .extras = .{ immediate(5, .swap, 7), @intFromPtr(code), 12 } };
     fake.setExtra(&block);
-    try testing.expectEqual(Lookup{ .swap = code }, fake.lookup(5));
+    const expected: Replacement = .{ .code = code, .locals = 12 };
+    try testing.expectEqual(Lookup{ .swap = expected }, fake.lookup(5));
     try testing.expect(fake.lookup(6) == .miss);
     block.extras[0] = immediate(5, .rebuild, 7);
     forgetLast();
-    try testing.expectEqual(Lookup{ .rebuild = code }, fake.lookup(5));
+    try testing.expectEqual(Lookup{ .rebuild = expected }, fake.lookup(5));
 }
 
 test "the decision word keeps layer, kind and entry index apart" {

@@ -98,7 +98,7 @@ pub fn Engine(comptime layout: Layout) type {
                     .swap, .rebuild => unreachable, // Replacements are their own lookups.
                 },
                 .swap => |replacement| return swapCode(tstate, frame, replacement),
-                .rebuild => |replacement| return runReplacement(tstate, frame, replacement),
+                .rebuild => |replacement| return runReplacement(tstate, frame, replacement.code),
             }
             if (s.mode == .run_only) return s.previous(tstate, frame, 0);
             return decide(tstate, frame, code);
@@ -161,7 +161,8 @@ pub fn Engine(comptime layout: Layout) type {
                         return runReplacementSized(tstate, frame, replacement, pushed_words);
                     }
                     // The cache owns the replacement from here; the frame takes its own reference.
-                    if (!cache.storeReplacement(code, layer, replacement, howToRun(replacement))) {
+                    const cached: cache.Replacement = .{ .code = replacement, .locals = @intCast(codeInt(i32, replacement, layout.code_nlocalsplus)) };
+                    if (!cache.storeReplacement(code, layer, cached, howToRun(replacement))) {
                         return fail(tstate, frame, "pyframe: out of memory while caching a decision");
                     }
                     return runReplacementSized(tstate, frame, replacement, pushed_words);
@@ -189,14 +190,18 @@ pub fn Engine(comptime layout: Layout) type {
         }
 
         /// Swaps `replacement` into a fresh frame of the code it replaces, which was pushed large
-        /// enough (`reserveWords` ran when the decision was made).
-        inline fn swapCode(tstate: *PyThreadState, frame: *Frame, replacement: *PyObject) ?*PyObject {
+        /// enough (`reserveWords` ran when the decision was made). The replacement's local count
+        /// comes from the cache: reading it off the code object would touch a line nothing else
+        /// reads on this path.
+        inline fn swapCode(tstate: *PyThreadState, frame: *Frame, cached: cache.Replacement) ?*PyObject {
             const s = &state;
+            const replacement = cached.code;
             const code_slot = field(*PyObject, frame, layout.frame_code);
             const original = code_slot.*;
             std.debug.assert(frameWords(original) >= frameWords(replacement));
+            std.debug.assert(cached.locals == codeInt(i32, replacement, layout.code_nlocalsplus));
             const clear_from: usize = @intCast(codeInt(i32, original, layout.code_nlocalsplus));
-            const clear_to: usize = @intCast(codeInt(i32, replacement, layout.code_nlocalsplus));
+            const clear_to = cached.locals;
             const locals = localsplus(frame);
             var slot = clear_from;
             while (slot < clear_to) : (slot += 1) locals[slot] = null;
