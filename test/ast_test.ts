@@ -5,6 +5,7 @@ import * as assert from "uvu/assert";
 import * as ast from "../src/ast/mod.ts";
 import { kw, PyObject, python, PythonError, takeError } from "../src/python/mod.ts";
 import { load, runtime } from "../src/ffi/mod.ts";
+import { HELD_NODES_MAX, heldNodeCount } from "../src/ast/_session.ts";
 
 const pyAst = python.import("ast");
 const minor = Number(python.version.split(".")[1]);
@@ -463,6 +464,29 @@ test("parse then compile leaves no Python object behind (the Python tree is let 
   for (let i = 0; i < 300; i++) round();
   // Each round's tree has over 20 nodes: one kept per round would add thousands.
   assert.ok(alive() - before < 100, `${alive() - before} more Python objects after 300 rounds`);
+});
+
+test("trees parsed and never compiled let go of their Python trees beyond a bound, and still compile", () => {
+  using gc = python.import("gc");
+  using countNodes = python.eval("lambda gc, AST: sum(1 for o in gc.get_objects() if isinstance(o, AST))") as PyObject;
+  using AST = pyAst.get("AST");
+  const liveNodes = () => countNodes.call(gc, AST).toJS() as number;
+  const source = "def f(a, b=2):\n    return [a * i + b for i in (1, 2)]\n";
+  const first = ast.parse(source);
+  const perTree = [...ast.walk(first)].length;
+  const kept: ast.Module[] = [first];
+  // Enough trees to hold twice the bound if none were let go; all stay referenced from here.
+  for (let i = 0; i < (2 * HELD_NODES_MAX) / perTree; i++) kept.push(ast.parse(source));
+  assert.ok(heldNodeCount() <= HELD_NODES_MAX, `${heldNodeCount()} nodes held`);
+  assert.ok(liveNodes() < HELD_NODES_MAX * 1.1, `${liveNodes()} Python nodes alive`);
+  // The first tree was let go: it compiles from its TypeScript nodes, edits included.
+  new ScaleConstants().visit(first);
+  using code = ast.compile(first, { filename: "<let go>" });
+  using namespace = python.toPython({}) as PyObject;
+  using exec = python.builtins.get("exec");
+  exec.call(code, namespace).dispose();
+  using f = namespace.get("__getitem__").call("f");
+  assert.equal(f.call(1).toJS(), [30, 40]);
 });
 
 // ---------------------------------------------------------------------------------------------

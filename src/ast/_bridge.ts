@@ -86,7 +86,13 @@ export function typeScriptTree(tree: PyObject, trace = false): Node {
   const { classes, dump } = nativeCodec();
   if (!trace) return decodeNative(dump(tree), classes);
   const session = new Session(python.toPython([]));
-  return decodeNative(dump(tree, session.nodes), classes, session);
+  return held(decodeNative(dump(tree, session.nodes), classes, session), session);
+}
+
+/** `tree`, once its session holds the Python tree it was read from. */
+function held(tree: Node, session: Session): Node {
+  session.hold();
+  return tree;
 }
 
 /** How Python's `ast.parse` is asked for a tree; the meanings of its arguments. */
@@ -118,7 +124,7 @@ export function parsedTree(request: ParseRequest): Node | undefined {
   const { classes, parse } = nativeCodec();
   const session = new Session(python.toPython([]));
   try {
-    return decodeNative(parse(request, session.nodes), classes, session);
+    return held(decodeNative(parse(request, session.nodes), classes, session), session);
   } catch (error) {
     session.nodes.dispose();
     throw error;

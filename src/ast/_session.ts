@@ -26,7 +26,7 @@ import type { Node } from "./node.ts";
  */
 export class Session {
   #usable = true;
-  readonly snapshot: unknown[] = [];
+  snapshot: unknown[] = [];
   /** How many nodes were read: the next node's index. */
   count = 0;
 
@@ -37,9 +37,30 @@ export class Session {
     return this.#usable;
   }
 
+  /**
+   * Keeps the Python tree for patching, once its nodes are read, letting go of the oldest trees
+   * kept when together they hold more than {@link HELD_NODES_MAX} nodes.
+   */
+  hold(): void {
+    held.add(this);
+    heldNodes += this.count;
+    for (const oldest of held) {
+      if (heldNodes <= HELD_NODES_MAX || oldest === this) break;
+      oldest.release();
+    }
+  }
+
   /** Marks the Python tree as handed over: its nodes will be built anew from now on. */
   spend(): void {
     this.#usable = false;
+    if (held.delete(this)) heldNodes -= this.count;
+  }
+
+  /** Spends the session and lets go of the Python tree and the snapshot. */
+  release(): void {
+    this.spend();
+    this.nodes.dispose();
+    this.snapshot = [];
   }
 
   /** Where `node`'s snapshot entry starts, if it still stands for its Python original here. */
@@ -48,6 +69,23 @@ export class Session {
     const offset = traced[OFFSET];
     return traced[SESSION] === this && offset !== undefined && this.snapshot[offset] === node ? offset : -1;
   }
+}
+
+/**
+ * How many parsed nodes may keep their Python originals at once. A tree that is parsed and never
+ * compiled (analysis, linting) would otherwise keep its Python tree until the JavaScript garbage
+ * collector finalizes its session, and Python's own collector walks every one of those nodes
+ * again and again. A tree let go still compiles: its nodes are built anew.
+ */
+export const HELD_NODES_MAX = 20_000;
+
+/** Sessions holding their Python trees, oldest first, and how many nodes they hold. */
+const held = new Set<Session>();
+let heldNodes = 0;
+
+/** How many nodes the held sessions hold (tests). */
+export function heldNodeCount(): number {
+  return heldNodes;
 }
 
 /** The session a node was read in; a symbol so it stays out of keys, JSON and equality. */
