@@ -37,7 +37,10 @@ import { Node, UNFILLED } from "./node.ts";
  * src/ast/_session.ts).
  */
 export function decodeNative(bytes: Uint8Array, classes: readonly ClassPlan[], session?: Session): Node {
+  // Every snapshot entry comes from at least one byte of the stream: one allocation, trimmed after.
+  if (session) session.snapshot = new Array(bytes.length);
   const tree = new NativeReader(bytes, classes, session).value();
+  if (session) session.snapshot.length = session.filled;
   if (!(tree instanceof Node)) throw new TypeError(`pyframe: expected a Python ast node, found ${describe(tree)}`);
   return tree;
 }
@@ -262,10 +265,12 @@ function nodeReaderOf(plan: ClassPlan): NodeReader {
   lines.push(
     "if (session) {",
     "  const snapshot = session.snapshot;",
+    "  let at = session.filled;",
     "  node[SESSION] = session;",
-    "  node[OFFSET] = snapshot.length;",
-    `  snapshot.push(${["node", "index", ...(plan.isConstant ? ["node.isFloat"] : []), ...attributes].join(", ")});`,
-    ...plan.quantities.map((quantity, i) => quantity === "list" ? `  pushList(snapshot, v${i});` : `  snapshot.push(v${i});`),
+    "  node[OFFSET] = at;",
+    ...["node", "index", ...(plan.isConstant ? ["node.isFloat"] : []), ...attributes].map((value) => `  snapshot[at++] = ${value};`),
+    ...plan.quantities.map((quantity, i) => quantity === "list" ? `  at = putList(snapshot, at, v${i});` : `  snapshot[at++] = v${i};`),
+    "  session.filled = at;",
     "}",
     "return node;",
   );
@@ -274,20 +279,24 @@ function nodeReaderOf(plan: ClassPlan): NodeReader {
     "UNFILLED",
     "SESSION",
     "OFFSET",
-    "pushList",
+    "putList",
     `return function read${plan.kind.typeName}(reader) {\n${lines.join("\n")}\n};`,
   );
-  return make(plan.kind, UNFILLED, SESSION, OFFSET, pushList) as NodeReader;
+  return make(plan.kind, UNFILLED, SESSION, OFFSET, putList) as NodeReader;
 }
 
-/** A list field's value in a snapshot entry: its length then its items (anything else as it is). */
-function pushList(snapshot: unknown[], value: unknown): void {
+/**
+ * Writes a list field's value into a snapshot entry from `at`: its length then its items (anything
+ * else as it is). Returns where the entry goes on.
+ */
+function putList(snapshot: unknown[], at: number, value: unknown): number {
   if (!Array.isArray(value)) {
-    snapshot.push(value);
-    return;
+    snapshot[at++] = value;
+    return at;
   }
-  snapshot.push(value.length);
-  for (let i = 0; i < value.length; i++) snapshot.push(value[i]);
+  snapshot[at++] = value.length;
+  for (let i = 0; i < value.length; i++) snapshot[at++] = value[i];
+  return at;
 }
 
 /** A zigzag-encoded integer past 2^53: a bigint, or a number when it fits safely. */

@@ -27,6 +27,8 @@ import type { Node } from "./node.ts";
 export class Session {
   #usable = true;
   snapshot: unknown[] = [];
+  /** How much of the snapshot is written: the next entry's offset. */
+  filled = 0;
   /** How many nodes were read: the next node's index. */
   count = 0;
 
