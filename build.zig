@@ -28,8 +28,11 @@ pub fn build(b: *std.Build) void {
     const optimize = b.standardOptimizeOption(.{});
     b.installArtifact(library(b, target, optimize));
 
-    const unit_tests = b.addTest(.{ .root_module = module(b, "native/cache.zig", target, optimize) });
-    b.step("test", "Run the native unit tests").dependOn(&b.addRunArtifact(unit_tests).step);
+    const test_step = b.step("test", "Run the native unit tests");
+    for ([_][]const u8{ "native/cache.zig", "native/ast_codec.zig" }) |file| {
+        const unit_tests = b.addTest(.{ .root_module = module(b, file, target, optimize) });
+        test_step.dependOn(&b.addRunArtifact(unit_tests).step);
+    }
 
     const prebuilt = b.step("prebuilt", "Cross-build the native library for every packaged target");
     for (prebuilt_targets) |triple| {

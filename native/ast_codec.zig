@@ -2,6 +2,10 @@
 //! TypeScript side of pyframe's ast gets a parsed tree for a few bytes per node, without running
 //! any Python per node (a Python-level walk costs as much as the transform it serves).
 //!
+//! A dump is a header, then the tree's value. The header is how many snapshot entries the tree
+//! makes on the TypeScript side (src/ast/_session.ts: two per node, one per field or attribute, one
+//! more per list item), as a varint padded to 5 bytes, so the snapshot is allocated once.
+//!
 //! A value is a tag byte and its payload; integers in payloads are LEB128 varints:
 //!
 //!   0 None   1 True   2 False   3 int: zigzag varint (fits in 64 bits)
@@ -88,6 +92,9 @@ var class_objects: []const ?*PyObject = &.{};
 var node_list: ?*PyObject = null;
 /// str object address → string table index, for one `dump`.
 var strings: std.AutoHashMapUnmanaged(usize, u32) = .empty;
+/// The snapshot entries of the tree being dumped (see the header above).
+var entries: u64 = 0;
+const header_bytes = 5;
 const allocator = std.heap.c_allocator;
 
 pub const Error = error{ OutOfMemory, PythonError };
@@ -149,8 +156,13 @@ pub fn dump(tree: *PyObject, nodes: ?*PyObject) ?usize {
     };
     output.clearRetainingCapacity();
     strings.clearRetainingCapacity();
+    entries = 0;
     node_list = nodes;
     defer node_list = null;
+    output.appendNTimes(allocator, 0, header_bytes) catch {
+        _ = fail("out of memory encoding an ast tree");
+        return null;
+    };
     value(&known, tree, 0) catch |err| switch (err) {
         error.OutOfMemory => {
             _ = fail("out of memory encoding an ast tree");
@@ -158,6 +170,7 @@ pub fn dump(tree: *PyObject, nodes: ?*PyObject) ?usize {
         },
         error.PythonError => return null,
     };
+    writePaddedVarint(output.items[0..header_bytes], entries);
     return output.items.len;
 }
 
@@ -227,6 +240,18 @@ fn value(known: *const Table, object: *PyObject, depth: u32) Error!void {
     if (kind == known.complex_type) return complex(object);
     if (kind == known.frozenset_type) return frozenset(known, object, depth);
     return node(known, object, try classIndex(kind), depth);
+}
+
+/// A varint in exactly `slot.len` bytes (continuation bits on all but the last), which any varint
+/// reader reads.
+fn writePaddedVarint(slot: []u8, number: u64) void {
+    var rest = number;
+    for (slot, 0..) |*byte, position| {
+        const last = position == slot.len - 1;
+        byte.* = @as(u8, @truncate(rest & 0x7f)) | (if (last) @as(u8, 0) else 0x80);
+        rest >>= 7;
+    }
+    std.debug.assert(rest == 0);
 }
 
 fn tag(which: Tag) Error!void {
@@ -354,9 +379,11 @@ fn node(known: *const Table, object: *PyObject, index: u32, depth: u32) Error!vo
     if (node_list) |list| if (api.PyList_Append(list, object) != 0) return error.PythonError;
     try tag(.node);
     try varint(index);
+    entries += 2 + class_names[index].len;
     var cursor = DictCursor.start(state);
     for (class_names[index]) |name| {
         if (cursor.take(name) orelse api.PyDict_GetItemWithError(state, name)) |item| {
+            if (typeOf(item) == known.list_type) entries += @intCast(api.PyList_Size(item));
             try value(known, item, depth + 1);
         } else {
             if (api.PyErr_Occurred() != null) return error.PythonError;
@@ -389,3 +416,18 @@ const DictCursor = struct {
         return item;
     }
 };
+
+test "a padded varint reads as the number" {
+    var header: [header_bytes]u8 = undefined;
+    for ([_]u64{ 0, 1, 127, 128, 300, 1 << 34 }) |number| {
+        writePaddedVarint(&header, number);
+        var read: u64 = 0;
+        var shift: u6 = 0;
+        for (header) |byte| {
+            read |= @as(u64, byte & 0x7f) << shift;
+            shift += 7;
+        }
+        try std.testing.expectEqual(number, read);
+        try std.testing.expect(header[header_bytes - 1] & 0x80 == 0);
+    }
+}

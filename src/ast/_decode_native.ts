@@ -37,10 +37,14 @@ import { Node, UNFILLED } from "./node.ts";
  * src/ast/_session.ts).
  */
 export function decodeNative(bytes: Uint8Array, classes: readonly ClassPlan[], session?: Session): Node {
-  // Every snapshot entry comes from at least one byte of the stream: one allocation, trimmed after.
-  if (session) session.snapshot = new Array(bytes.length);
-  const tree = new NativeReader(bytes, classes, session).value();
-  if (session) session.snapshot.length = session.filled;
+  const reader = new NativeReader(bytes, classes, session);
+  // The header counts the snapshot entries the tree makes: one allocation of the right size.
+  const entries = reader.header();
+  if (session) session.snapshot = new Array(entries);
+  const tree = reader.value();
+  if (session && session.filled !== entries) {
+    throw new Error(`pyframe: internal error: a tree announced ${entries} snapshot entries and made ${session.filled}`);
+  }
   if (!(tree instanceof Node)) throw new TypeError(`pyframe: expected a Python ast node, found ${describe(tree)}`);
   return tree;
 }
@@ -70,6 +74,11 @@ class NativeReader {
 
   constructor(readonly bytes: Uint8Array, readonly classes: readonly ClassPlan[], readonly session: Session | undefined) {
     this.readers = nodeReadersFor(classes);
+  }
+
+  /** The stream's header (see native/ast_codec.zig): how many snapshot entries the tree makes. */
+  header(): number {
+    return this.#count();
   }
 
   value(): unknown {
@@ -268,7 +277,8 @@ function nodeReaderOf(plan: ClassPlan): NodeReader {
     "  let at = session.filled;",
     "  node[SESSION] = session;",
     "  node[OFFSET] = at;",
-    ...["node", "index", ...(plan.isConstant ? ["node.isFloat"] : []), ...attributes].map((value) => `  snapshot[at++] = ${value};`),
+    // The index, doubled, carries whether a Constant was read as a float.
+    ...["node", plan.isConstant ? "index * 2 + (node.isFloat ? 1 : 0)" : "index * 2", ...attributes].map((value) => `  snapshot[at++] = ${value};`),
     ...plan.quantities.map((quantity, i) => quantity === "list" ? `  at = putList(snapshot, at, v${i});` : `  snapshot[at++] = v${i};`),
     "  session.filled = at;",
     "}",

@@ -129,7 +129,7 @@ class Encoder {
   }
 
   #indexAt(offset: number): number {
-    return this.#session!.snapshot[offset + 1] as number;
+    return (this.#session!.snapshot[offset + 1] as number) >>> 1;
   }
 
   #build(node: Node, place: Place): void {
@@ -287,14 +287,14 @@ function patcherFor(kind: Node["constructor"]): Patcher {
 
 /**
  * The patcher of a class, generated from its plan. The snapshot entry is read in its order:
- * index, isFloat (a Constant), attributes, fields (a list as its length then its items, when
+ * index (doubled, plus one for a Constant read as a float), attributes, fields (a list as its length then its items, when
  * Python had a list).
  */
 function patcherOf(plan: ClassPlan): Patcher {
   const key = (name: string) => JSON.stringify(name);
   const lines = ["let changed, here = place, at = offset + 2, value, original;"];
   // A Constant whose isFloat changed has a changed value.
-  if (plan.isConstant) lines.push("if (node.isFloat !== snapshot[at++]) changed = ['value'];");
+  if (plan.isConstant) lines.push("if (node.isFloat !== ((snapshot[offset + 1] & 1) === 1)) changed = ['value'];");
   if (plan.hasLocation) {
     lines.push(
       "const lineno = node.lineno, column = node.col_offset, endLine = node.end_lineno, endColumn = node.end_col_offset;",

@@ -18,11 +18,12 @@ import type { Node } from "./node.ts";
  * each. It may be patched once: after that the Python side is no longer known (compile moves its
  * lines, toPython hands it to the user), so later conversions of its nodes build new Python nodes.
  *
- * The snapshot is one flat array, so reading a tree allocates nothing per node beyond the node.
- * A node's entry starts at its {@link OFFSET}: the node itself (a copy made with Object.assign
- * carries the offset but is not the node there), its index, `isFloat` for a Constant, then
- * Python's values of `_attributes`, then of `_fields`, each in its order (a list as its length
- * then its items; `undefined` where Python has none).
+ * The snapshot is one flat array, allocated once at the size the stream announces, so reading a
+ * tree allocates nothing per node beyond the node. A node's entry starts at its {@link OFFSET}:
+ * the node itself (a copy made with Object.assign carries the offset but is not the node there),
+ * its index doubled (plus one for a Constant read as a float), then Python's values of
+ * `_attributes`, then of `_fields`, each in its order (a list as its length then its items;
+ * `undefined` where Python has none).
  */
 export class Session {
   #usable = true;
