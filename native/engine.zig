@@ -124,7 +124,7 @@ pub fn Engine(comptime layout: Layout) type {
             return tools[0] != 0 or (tools[1] & 0x00ff_ffff_ffff_ffff) != 0;
         }
 
-        fn decide(tstate: *PyThreadState, frame: *Frame, code: *PyObject) ?*PyObject {
+        noinline fn decide(tstate: *PyThreadState, frame: *Frame, code: *PyObject) ?*PyObject {
             const s = &state;
             std.debug.assert(s.pending == null);
             // The callback may open or close Dynamos: its answer belongs to the layer it was asked in.
@@ -192,36 +192,48 @@ pub fn Engine(comptime layout: Layout) type {
         /// Swaps `replacement` into a fresh frame of the code it replaces, which was pushed large
         /// enough (`reserveWords` ran when the decision was made). The replacement's local count
         /// comes from the cache: reading it off the code object would touch a line nothing else
-        /// reads on this path.
+        /// reads on this path. Every path ends in a tail call, so the hot path saves no registers.
         inline fn swapCode(tstate: *PyThreadState, frame: *Frame, cached: cache.Replacement) ?*PyObject {
-            const s = &state;
+            const original = field(*PyObject, frame, layout.frame_code).*;
+            if (cached.locals > codeInt(i32, original, layout.code_nlocalsplus)) {
+                return swapCodeClearing(tstate, frame, cached);
+            }
+            swapInPlace(frame, cached);
+            return state.previous(tstate, frame, 0);
+        }
+
+        /// `swapCode` for a replacement with more local slots than the original: they are nulled first.
+        noinline fn swapCodeClearing(tstate: *PyThreadState, frame: *Frame, cached: cache.Replacement) ?*PyObject {
+            const original = field(*PyObject, frame, layout.frame_code).*;
+            const from: usize = @intCast(codeInt(i32, original, layout.code_nlocalsplus));
+            @memset(localsplus(frame)[from..cached.locals], null);
+            swapInPlace(frame, cached);
+            return state.previous(tstate, frame, 0);
+        }
+
+        inline fn swapInPlace(frame: *Frame, cached: cache.Replacement) void {
             const replacement = cached.code;
             const code_slot = field(*PyObject, frame, layout.frame_code);
             const original = code_slot.*;
             std.debug.assert(frameWords(original) >= frameWords(replacement));
             std.debug.assert(cached.locals == codeInt(i32, replacement, layout.code_nlocalsplus));
-            const clear_from: usize = @intCast(codeInt(i32, original, layout.code_nlocalsplus));
-            const clear_to = cached.locals;
-            const locals = localsplus(frame);
-            var slot = clear_from;
-            while (slot < clear_to) : (slot += 1) locals[slot] = null;
             refs.incref(replacement);
             code_slot.* = replacement;
-            refs.decref(s.api, original); // The function still holds the original code.
+            // The function and the frame hold the original: never the last reference.
+            refs.decrefNotLast(original);
             field(usize, frame, layout.frame_instr).* = startInstr(replacement);
-            field(c_int, frame, layout.frame_stacktop).* = @intCast(clear_to);
-            s.replaced_frames += 1;
-            return s.previous(tstate, frame, 0);
+            field(c_int, frame, layout.frame_stacktop).* = @intCast(cached.locals);
+            state.replaced_frames += 1;
         }
 
-        fn runSkippingTree(tstate: *PyThreadState, frame: *Frame) ?*PyObject {
+        noinline fn runSkippingTree(tstate: *PyThreadState, frame: *Frame) ?*PyObject {
             const s = &state;
             s.skip_depth += 1;
             defer s.skip_depth -= 1;
             return s.previous(tstate, frame, 0);
         }
 
-        fn runReplacement(tstate: *PyThreadState, frame: *Frame, replacement: *PyObject) ?*PyObject {
+        noinline fn runReplacement(tstate: *PyThreadState, frame: *Frame, replacement: *PyObject) ?*PyObject {
             const code = field(*PyObject, frame, layout.frame_code).*;
             return runReplacementSized(tstate, frame, replacement, frameWords(code));
         }

@@ -3,6 +3,7 @@
 //! from 3.12 an object whose low 32 bits read negative is immortal and must not be touched. A 3.11
 //! object never reaches 2^31 references in practice, so the same test is safe there.
 
+const std = @import("std");
 const cpython = @import("cpython.zig");
 
 inline fn refcount(object: *cpython.PyObject) *isize {
@@ -29,4 +30,12 @@ pub inline fn decref(api: *const cpython.Api, object: *cpython.PyObject) void {
         return;
     }
     api.Py_DecRef(object);
+}
+
+/// Drops a reference the caller knows is not the last one (another owner outlives the call).
+pub inline fn decrefNotLast(object: *cpython.PyObject) void {
+    const count = refcount(object);
+    if (isImmortal(count.*)) return;
+    std.debug.assert(count.* > 1);
+    count.* -= 1;
 }
