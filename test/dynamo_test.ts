@@ -490,3 +490,37 @@ kept = _make_short_lived()
   assert.is(liveEntries(), entriesBefore, "the original code's death released the entry");
   assert.is(python.eval("replacement_ref() is None"), true);
 });
+
+test("another tool's co_extra slot on the same code object is left as it was", () => {
+  python.exec(`
+import ctypes
+def _c_api(*names):
+    for name in names:
+        if hasattr(ctypes.pythonapi, name):
+            return getattr(ctypes.pythonapi, name)
+_request_index = _c_api("PyUnstable_Eval_RequestCodeExtraIndex", "_PyEval_RequestCodeExtraIndex")
+_request_index.argtypes, _request_index.restype = [ctypes.c_void_p], ctypes.c_ssize_t
+_set_extra = _c_api("PyUnstable_Code_SetExtra", "_PyCode_SetExtra")
+_set_extra.argtypes, _set_extra.restype = [ctypes.py_object, ctypes.c_ssize_t, ctypes.c_void_p], ctypes.c_int
+_get_extra = _c_api("PyUnstable_Code_GetExtra", "_PyCode_GetExtra")
+_get_extra.argtypes, _get_extra.restype = [ctypes.py_object, ctypes.c_ssize_t, ctypes.POINTER(ctypes.c_void_p)], ctypes.c_int
+other_tool_index = _request_index(None)
+
+def neighbour(x):
+    return x + 1
+
+def other_tool_extra(code):
+    value = ctypes.c_void_p()
+    assert _get_extra(code, other_tool_index, ctypes.byref(value)) == 0
+    return value.value
+assert _set_extra(neighbour.__code__, other_tool_index, 0x5eed0) == 0
+`);
+  assert.ok((python.eval("other_tool_index") as number) >= 3, "pyframe's three slots come first");
+  {
+    using _ = new Dynamo(scaleFunction("neighbour"));
+    for (let i = 0; i < 5; i++) assert.is(python.eval(`neighbour(${i})`), i + 10);
+    assert.is(python.eval("other_tool_extra(neighbour.__code__)"), 0x5eed0);
+  }
+  assert.is(python.eval("neighbour(1)"), 2);
+  assert.is(python.eval("other_tool_extra(neighbour.__code__)"), 0x5eed0, "and after the Dynamo ended");
+});
