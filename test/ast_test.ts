@@ -5,7 +5,7 @@ import * as assert from "uvu/assert";
 import * as ast from "../src/ast/mod.ts";
 import { kw, PyObject, python, PythonError, takeError } from "../src/python/mod.ts";
 import { load, runtime } from "../src/ffi/mod.ts";
-import { HELD_NODES_MAX, heldNodeCount } from "../src/ast/_session.ts";
+import { HELD_NODES_MAX, heldNodeCount, SESSION, type Traced } from "../src/ast/_session.ts";
 
 const pyAst = python.import("ast");
 const minor = Number(python.version.split(".")[1]);
@@ -478,6 +478,17 @@ test("trees parsed and never compiled let go of their Python trees beyond a boun
   // Enough trees to hold twice the bound if none were let go; all stay referenced from here.
   for (let i = 0; i < (2 * HELD_NODES_MAX) / perTree; i++) kept.push(ast.parse(source));
   assert.ok(heldNodeCount() <= HELD_NODES_MAX, `${heldNodeCount()} nodes held`);
+  const sessionOf = (tree: ast.Module) => (tree as Traced)[SESSION]!;
+  assert.is(sessionOf(first).usable, false, "the oldest tree was let go");
+  assert.is(sessionOf(kept.at(-1)!).usable, true, "the newest is kept");
+  // A tree spent out of order (sent back) leaves the order; the others keep theirs.
+  const middle = kept[kept.length - 5];
+  ast.compile(middle, { filename: "<middle>" }).dispose();
+  assert.is(sessionOf(middle).usable, false);
+  const heldBefore = heldNodeCount();
+  kept.push(ast.parse(source));
+  assert.ok(heldNodeCount() <= HELD_NODES_MAX && heldNodeCount() >= heldBefore - 2 * perTree);
+  assert.is(sessionOf(kept.at(-2)!).usable, true);
   assert.ok(liveNodes() < HELD_NODES_MAX * 1.1, `${liveNodes()} Python nodes alive`);
   // The first tree was let go: it compiles from its TypeScript nodes, edits included.
   new ScaleConstants().visit(first);

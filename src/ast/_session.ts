@@ -32,6 +32,10 @@ export class Session {
   filled = 0;
   /** How many nodes were read: the next node's index. */
   count = 0;
+  /** Its place in the order of sessions holding their Python trees (see HoldOrder). */
+  held = false;
+  heldAfter: Session | undefined;
+  heldBefore: Session | undefined;
 
   constructor(readonly nodes: PyObject) {}
 
@@ -45,18 +49,15 @@ export class Session {
    * kept when together they hold more than {@link HELD_NODES_MAX} nodes.
    */
   hold(): void {
-    held.add(this);
+    held.append(this);
     heldNodes += this.count;
-    for (const oldest of held) {
-      if (heldNodes <= HELD_NODES_MAX || oldest === this) break;
-      oldest.release();
-    }
+    while (heldNodes > HELD_NODES_MAX && held.oldest !== this) held.oldest!.release();
   }
 
   /** Marks the Python tree as handed over: its nodes will be built anew from now on. */
   spend(): void {
     this.#usable = false;
-    if (held.delete(this)) heldNodes -= this.count;
+    if (held.remove(this)) heldNodes -= this.count;
   }
 
   /** Spends the session and lets go of the Python tree and the snapshot. */
@@ -82,8 +83,41 @@ export class Session {
  */
 export const HELD_NODES_MAX = 20_000;
 
-/** Sessions holding their Python trees, oldest first, and how many nodes they hold. */
-const held = new Set<Session>();
+/**
+ * Sessions in the order they were held, linked both ways through their own fields: a session
+ * leaves from anywhere in O(1) when it is spent, and the oldest is at hand. (A Set kept in
+ * insertion order made each eviction walk past the entries deleted before it: parsing many trees
+ * became quadratic.)
+ */
+class HoldOrder {
+  oldest: Session | undefined;
+  #newest: Session | undefined;
+
+  append(session: Session): void {
+    session.heldAfter = this.#newest;
+    session.heldBefore = undefined;
+    session.held = true;
+    if (this.#newest) this.#newest.heldBefore = session;
+    else this.oldest = session;
+    this.#newest = session;
+  }
+
+  /** Takes `session` out; false when it was not in. */
+  remove(session: Session): boolean {
+    if (!session.held) return false;
+    const older = session.heldAfter, newer = session.heldBefore;
+    if (older) older.heldBefore = newer;
+    else this.oldest = newer;
+    if (newer) newer.heldAfter = older;
+    else this.#newest = older;
+    session.held = false;
+    session.heldAfter = session.heldBefore = undefined;
+    return true;
+  }
+}
+
+/** Sessions holding their Python trees, and how many nodes they hold. */
+const held = new HoldOrder();
 let heldNodes = 0;
 
 /** How many nodes the held sessions hold (tests). */
