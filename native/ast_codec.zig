@@ -254,12 +254,18 @@ fn writePaddedVarint(slot: []u8, number: u64) void {
     std.debug.assert(rest == 0);
 }
 
+/// Room for `count` more bytes, checked inline: the common case is one comparison, not a call.
+inline fn reserve(count: usize) Error!void {
+    if (output.capacity - output.items.len < count) try output.ensureUnusedCapacity(allocator, count);
+}
+
 fn tag(which: Tag) Error!void {
-    try output.append(allocator, @intFromEnum(which));
+    try reserve(1);
+    output.appendAssumeCapacity(@intFromEnum(which));
 }
 
 fn varint(number: u64) Error!void {
-    try output.ensureUnusedCapacity(allocator, 10); // The most a u64 takes.
+    try reserve(10); // The most a u64 takes.
     var rest = number;
     while (rest >= 0x80) : (rest >>= 7) output.appendAssumeCapacity(@as(u8, @truncate(rest)) | 0x80);
     output.appendAssumeCapacity(@truncate(rest));
