@@ -198,20 +198,35 @@ pub fn Engine(comptime layout: Layout) type {
             if (cached.locals > codeInt(i32, original, layout.code_nlocalsplus)) {
                 return swapCodeClearing(tstate, frame, cached);
             }
-            swapInPlace(frame, cached);
+            swapInPlace(frame, cached, .held_elsewhere);
             return state.previous(tstate, frame, 0);
         }
 
         /// `swapCode` for a replacement with more local slots than the original: they are nulled first.
         noinline fn swapCodeClearing(tstate: *PyThreadState, frame: *Frame, cached: cache.Replacement) ?*PyObject {
-            const original = field(*PyObject, frame, layout.frame_code).*;
-            const from: usize = @intCast(codeInt(i32, original, layout.code_nlocalsplus));
-            @memset(localsplus(frame)[from..cached.locals], null);
-            swapInPlace(frame, cached);
+            nullExtraSlots(frame, cached.locals);
+            swapInPlace(frame, cached, .held_elsewhere);
             return state.previous(tstate, frame, 0);
         }
 
-        inline fn swapInPlace(frame: *Frame, cached: cache.Replacement) void {
+        /// Nulls the local slots a replacement with `locals` slots has beyond the frame's code.
+        inline fn nullExtraSlots(frame: *Frame, locals: usize) void {
+            const original = field(*PyObject, frame, layout.frame_code).*;
+            const from: usize = @intCast(codeInt(i32, original, layout.code_nlocalsplus));
+            if (locals > from) @memset(localsplus(frame)[from..locals], null);
+        }
+
+        /// Who else holds the code a frame is swapped away from.
+        const OriginalHeld = enum {
+            /// The frame's function does: the frame's reference is never the last.
+            held_elsewhere,
+            /// Maybe nobody (the frame's function was swapped for a copy).
+            maybe_last,
+        };
+
+        /// Swaps the replacement into the frame (its extra slots already nulled): code, instruction
+        /// pointer, stack.
+        inline fn swapInPlace(frame: *Frame, cached: cache.Replacement, original_held: OriginalHeld) void {
             const replacement = cached.code;
             const code_slot = field(*PyObject, frame, layout.frame_code);
             const original = code_slot.*;
@@ -219,8 +234,10 @@ pub fn Engine(comptime layout: Layout) type {
             std.debug.assert(cached.locals == codeInt(i32, replacement, layout.code_nlocalsplus));
             refs.incref(replacement);
             code_slot.* = replacement;
-            // The function and the frame hold the original: never the last reference.
-            refs.decrefNotLast(original);
+            switch (original_held) {
+                .held_elsewhere => refs.decrefNotLast(original),
+                .maybe_last => refs.decref(state.api, original),
+            }
             field(usize, frame, layout.frame_instr).* = startInstr(replacement);
             field(c_int, frame, layout.frame_stacktop).* = @intCast(cached.locals);
             state.replaced_frames += 1;
@@ -244,28 +261,20 @@ pub fn Engine(comptime layout: Layout) type {
             const s = &state;
             const api = s.api;
             std.debug.assert(field(?*anyopaque, frame, layout.frame_obj).* == null);
-            const original = field(*PyObject, frame, layout.frame_code).*;
             const needed_words = frameWords(replacement);
             if (s.force_call_fallback or (needed_words > pushed_words and !grow(tstate, frame, pushed_words, needed_words))) {
                 return runByCall(tstate, frame, replacement);
             }
             const function_slot = field(*PyObject, frame, layout.frame_func);
-            if (codeInt(u32, replacement, layout.code_flags) & co_generator_like != 0) {
+            const function_copied = codeInt(u32, replacement, layout.code_flags) & co_generator_like != 0;
+            if (function_copied) {
                 const copy = functionWithCode(function_slot.*, replacement) orelse return unwind(tstate, frame);
                 api.Py_DecRef(function_slot.*);
                 function_slot.* = copy;
             }
-            const locals = localsplus(frame);
-            const original_locals: usize = @intCast(codeInt(i32, original, layout.code_nlocalsplus));
-            const replacement_locals: usize = @intCast(codeInt(i32, replacement, layout.code_nlocalsplus));
-            var slot = original_locals;
-            while (slot < replacement_locals) : (slot += 1) locals[slot] = null;
-            refs.incref(replacement);
-            field(*PyObject, frame, layout.frame_code).* = replacement;
-            refs.decref(api, original); // The function still holds the original code.
-            field(usize, frame, layout.frame_instr).* = startInstr(replacement);
-            field(c_int, frame, layout.frame_stacktop).* = @intCast(replacement_locals);
-            s.replaced_frames += 1;
+            const cached: cache.Replacement = .{ .code = replacement, .locals = @intCast(codeInt(i32, replacement, layout.code_nlocalsplus)) };
+            nullExtraSlots(frame, cached.locals);
+            swapInPlace(frame, cached, if (function_copied) .maybe_last else .held_elsewhere);
             return s.previous(tstate, frame, 0);
         }
 
