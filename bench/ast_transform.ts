@@ -79,7 +79,8 @@ using pythonPath = main.get("_b_python_path");
  * back to back, so a burst of machine noise lands on one chunk pair rather than on one path.
  */
 const CHUNKS = 8;
-const chunks = Array.from({ length: CHUNKS }, (_, i) => sources.slice(Math.floor((i * sources.length) / CHUNKS), Math.floor(((i + 1) * sources.length) / CHUNKS)));
+const chunkStart = (i: number) => Math.floor((i * sources.length) / CHUNKS);
+const chunks = Array.from({ length: CHUNKS }, (_, i) => sources.slice(chunkStart(i), chunkStart(i + 1)));
 const pythonChunks = chunks.map((chunk) => python.toPython(chunk) as PyObject);
 
 /** Seconds for [parse, transform, compile] over some sources. */
@@ -111,7 +112,8 @@ const total = (steps: Steps) => steps[0] + steps[1] + steps[2];
 const add = (sum: Steps, steps: Steps) => steps.forEach((seconds, i) => sum[i] += seconds);
 const runtime = "Bun" in globalThis ? "bun" : "deno";
 
-chunks.forEach((chunk, i) => (typeScriptPath(chunk), pythonPathOnce(pythonChunks[i]))); // warm: bridge installed, JIT settled
+// Warm: bridge installed, JIT settled.
+chunks.forEach((chunk, i) => (typeScriptPath(chunk), pythonPathOnce(pythonChunks[i])));
 const runs = { ts: [] as Steps[], py: [] as Steps[] };
 for (let round = 0; round < rounds; round++) {
   const ts: Steps = [0, 0, 0], py: Steps = [0, 0, 0];

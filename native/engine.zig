@@ -161,8 +161,7 @@ pub fn Engine(comptime layout: Layout) type {
                         return runReplacementSized(tstate, frame, replacement, pushed_words);
                     }
                     // The cache owns the replacement from here; the frame takes its own reference.
-                    const cached: cache.Replacement = .{ .code = replacement, .locals = @intCast(codeInt(i32, replacement, layout.code_nlocalsplus)) };
-                    if (!cache.storeReplacement(code, layer, cached, howToRun(replacement))) {
+                    if (!cache.storeReplacement(code, layer, withLocals(replacement), howToRun(replacement))) {
                         return fail(tstate, frame, "pyframe: out of memory while caching a decision");
                     }
                     return runReplacementSized(tstate, frame, replacement, pushed_words);
@@ -179,6 +178,11 @@ pub fn Engine(comptime layout: Layout) type {
                     return fail(tstate, frame, "pyframe: the frame callback returned an unknown answer");
                 },
             }
+        }
+
+        /// A replacement with its local slot count, as the cache keeps it.
+        fn withLocals(replacement: *PyObject) cache.Replacement {
+            return .{ .code = replacement, .locals = @intCast(codeInt(i32, replacement, layout.code_nlocalsplus)) };
         }
 
         /// How later frames take `replacement`: by a plain swap (the hot path), unless the code is
@@ -272,7 +276,7 @@ pub fn Engine(comptime layout: Layout) type {
                 api.Py_DecRef(function_slot.*);
                 function_slot.* = copy;
             }
-            const cached: cache.Replacement = .{ .code = replacement, .locals = @intCast(codeInt(i32, replacement, layout.code_nlocalsplus)) };
+            const cached = withLocals(replacement);
             nullExtraSlots(frame, cached.locals);
             swapInPlace(frame, cached, if (function_copied) .maybe_last else .held_elsewhere);
             return s.previous(tstate, frame, 0);

@@ -278,8 +278,10 @@ function nodeReaderOf(plan: ClassPlan): NodeReader {
     "  node[SESSION] = session;",
     "  node[OFFSET] = at;",
     // The index, doubled, carries whether a Constant was read as a float.
-    ...["node", plan.isConstant ? "index * 2 + (node.isFloat ? 1 : 0)" : "index * 2", ...attributes].map((value) => `  snapshot[at++] = ${value};`),
-    ...plan.quantities.map((quantity, i) => quantity === "list" ? `  at = putList(snapshot, at, v${i});` : `  snapshot[at++] = v${i};`),
+    ...["node", plan.isConstant ? "index * 2 + (node.isFloat ? 1 : 0)" : "index * 2", ...attributes]
+      .map((value) => `  snapshot[at++] = ${value};`),
+    ...plan.quantities
+      .map((quantity, i) => quantity === "list" ? `  at = putList(snapshot, at, v${i});` : `  snapshot[at++] = v${i};`),
     "  session.filled = at;",
     "}",
     "return node;",

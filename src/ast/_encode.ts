@@ -287,8 +287,8 @@ function patcherFor(kind: Node["constructor"]): Patcher {
 
 /**
  * The patcher of a class, generated from its plan. The snapshot entry is read in its order:
- * index (doubled, plus one for a Constant read as a float), attributes, fields (a list as its length then its items, when
- * Python had a list).
+ * index (doubled, plus one for a Constant read as a float), attributes, fields (a list as its
+ * length then its items, when Python had a list).
  */
 function patcherOf(plan: ClassPlan): Patcher {
   const key = (name: string) => JSON.stringify(name);

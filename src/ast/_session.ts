@@ -32,10 +32,10 @@ export class Session {
   filled = 0;
   /** How many nodes were read: the next node's index. */
   count = 0;
-  /** Its place in the order of sessions holding their Python trees (see HoldOrder). */
+  /** Whether it holds its Python tree, and the sessions held just before and after it (see HoldOrder). */
   held = false;
-  heldAfter: Session | undefined;
-  heldBefore: Session | undefined;
+  older: Session | undefined;
+  newer: Session | undefined;
 
   constructor(readonly nodes: PyObject) {}
 
@@ -94,10 +94,10 @@ class HoldOrder {
   #newest: Session | undefined;
 
   append(session: Session): void {
-    session.heldAfter = this.#newest;
-    session.heldBefore = undefined;
+    session.older = this.#newest;
+    session.newer = undefined;
     session.held = true;
-    if (this.#newest) this.#newest.heldBefore = session;
+    if (this.#newest) this.#newest.newer = session;
     else this.oldest = session;
     this.#newest = session;
   }
@@ -105,13 +105,13 @@ class HoldOrder {
   /** Takes `session` out; false when it was not in. */
   remove(session: Session): boolean {
     if (!session.held) return false;
-    const older = session.heldAfter, newer = session.heldBefore;
-    if (older) older.heldBefore = newer;
+    const { older, newer } = session;
+    if (older) older.newer = newer;
     else this.oldest = newer;
-    if (newer) newer.heldAfter = older;
+    if (newer) newer.older = older;
     else this.#newest = older;
     session.held = false;
-    session.heldAfter = session.heldBefore = undefined;
+    session.older = session.newer = undefined;
     return true;
   }
 }
