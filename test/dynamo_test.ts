@@ -524,3 +524,29 @@ assert _set_extra(neighbour.__code__, other_tool_index, 0x5eed0) == 0
   assert.is(python.eval("neighbour(1)"), 2);
   assert.is(python.eval("other_tool_extra(neighbour.__code__)"), 0x5eed0, "and after the Dynamo ended");
 });
+
+test("a Dynamo disposed while its replacement runs: the running frame finishes, later calls run the original", () => {
+  python.exec(`
+import gc
+def midway(hook, n):
+    before = n + 1
+    hook()  # JS disposes the Dynamo here: the cache lets go of this very replacement
+    gc.collect()
+    return before + n + 2
+`);
+  let dynamo: Dynamo | undefined = new Dynamo((frame) => frame.name === "midway" ? scaledCode(frame) : undefined);
+  let calls = 0;
+  const hook = () => {
+    // The second call runs the cached replacement (the hot path's swap), and ends the Dynamo.
+    if (++calls < 2) return;
+    dynamo?.dispose();
+    dynamo = undefined;
+  };
+  using callback = python.toPython(hook) as PyObject;
+  using midway = python.eval("midway") as PyObject;
+  // Scaled: (n + 10) + n + 20; the frame keeps running its replacement after the release.
+  assert.is(midway.call(callback, 1).toJS(), 32);
+  assert.is(midway.call(callback, 1).toJS(), 32);
+  assert.is(dynamo, undefined);
+  assert.is(midway.call(callback, 1).toJS(), 5, "the original runs once the Dynamo is gone");
+});
