@@ -167,10 +167,11 @@ class NativeReader {
       this.#position++;
       return first;
     }
-    let result = 0;
-    for (let shift = 0; shift < 49; shift += 7) {
+    // A running factor, not 2 ** shift: a power with a variable exponent is a libm call per byte.
+    let result = 0, factor = 1;
+    for (let i = 0; i < 7; i++, factor *= 0x80) {
       const byte = this.bytes[this.#position++];
-      result += (byte & 0x7f) * 2 ** shift;
+      result += (byte & 0x7f) * factor;
       if (byte < 0x80) return result;
     }
     return this.#bigVarint(BigInt(result), 49n);
