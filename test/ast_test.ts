@@ -296,6 +296,20 @@ test("fromPython reads fields in any order Python set them, with or without loca
   assert.instance(late.ctx, ast.Load);
 });
 
+test("location attributes of any size and sign come through exactly (one- and two-byte fast paths and beyond)", () => {
+  const values = [0, 1, 63, 64, 127, 128, 4095, 4096, 8191, 8192, 2 ** 20, 2 ** 40, -1, -64, -65, -4096, -4097, -(2 ** 33)];
+  python.exec(`
+import ast as _l_ast
+_l_names = [_l_ast.Name(id="v", ctx=_l_ast.Load(), lineno=v, col_offset=-v, end_lineno=v * 3, end_col_offset=None)
+            for v in ${JSON.stringify(values)}]
+_l_module = _l_ast.Module(body=[_l_ast.Expr(value=n, lineno=1, col_offset=0) for n in _l_names], type_ignores=[])
+`);
+  using module = python.eval("_l_module") as PyObject;
+  const read = ast.fromPython(module) as ast.Module;
+  const names = read.body.map((statement) => (statement as ast.Expr).value as ast.Name);
+  assert.equal(names.map((name) => [name.lineno, name.col_offset, name.end_lineno, name.end_col_offset]), values.map((v) => [v, -v || 0, v * 3, null]));
+});
+
 test("trees cross both ways while another Python thread runs (each native call takes the GIL)", async () => {
   // With another thread alive, the GIL is released after every call, so the codec's native calls
   // must take it themselves.

@@ -81,6 +81,26 @@ class NativeReader {
     return this.#count();
   }
 
+  /**
+   * A location attribute: almost always a small int, read here without the general dispatch;
+   * anything else (a large int, None, missing) through {@link value}.
+   */
+  attribute(): unknown {
+    const bytes = this.bytes, at = this.#position;
+    if (bytes[at] !== INT) return this.value();
+    // Zigzag in one or two varint bytes: lines and columns up to 8191.
+    let zigzag = bytes[at + 1];
+    if (zigzag < 0x80) {
+      this.#position = at + 2;
+    } else {
+      const high = bytes[at + 2];
+      if (high >= 0x80) return this.value();
+      zigzag = (zigzag & 0x7f) | (high << 7);
+      this.#position = at + 3;
+    }
+    return (zigzag & 1) === 0 ? zigzag >> 1 : -((zigzag + 1) >> 1);
+  }
+
   value(): unknown {
     const tag = this.bytes[this.#position++];
     switch (tag) {
@@ -265,7 +285,7 @@ function nodeReaderOf(plan: ClassPlan): NodeReader {
   plan.names.forEach((name, i) => {
     const key = JSON.stringify(name), isField = i < plan.fieldCount, constant = isField && plan.constants[i];
     if (constant) lines.push("reader.wasFloat = false;");
-    lines.push(`const v${i} = reader.value();`);
+    lines.push(`const v${i} = reader.${isField ? "value" : "attribute"}();`);
     const quantity = isField ? plan.quantities[i] : "one";
     const fallback = quantity === "list" ? `node[${key}] = [];` : quantity === "optional" ? `node[${key}] = null;` : "";
     lines.push(`if (v${i} !== undefined) node[${key}] = v${i};${fallback ? ` else ${fallback}` : ""}`);
