@@ -446,15 +446,18 @@ def call_refused(times):
   assert.is(python.eval("sys.getrefcount(token)"), before);
 });
 
-test.run();
 
 test("a replacement is held while its decision stands: released when the Dynamo ends or the original code dies", () => {
   python.exec(`
-import gc, weakref
+import gc, linecache, weakref
 def _make_short_lived():
-    def short_lived(x):
-        return x + 1
-    return short_lived
+    # A code object of its own each time, held only by the function (no enclosing code's
+    # constants), with its source where inspect finds it.
+    source = "def short_lived(x):\\n    return x + 1\\n"
+    linecache.cache["<short lived>"] = (len(source), None, source.splitlines(True), "<short lived>")
+    namespace = {}
+    exec(compile(source, "<short lived>", "exec"), namespace)
+    return namespace["short_lived"]
 kept = _make_short_lived()
 `);
   const liveEntries = () => Number(load().native.pyframe_stat(2));
@@ -482,11 +485,15 @@ kept = _make_short_lived()
   assert.is(python.eval("replacement_ref() is None"), true, "and the replacement code object");
   assert.is(python.eval("kept(1)"), 2);
 
-  using _ = new Dynamo(callback);
-  assert.is(python.eval("_make_short_lived()(1)"), 11);
+  // The callback reads only the frame's name: the Frame then keeps no reference to the code.
+  python.exec("victim = _make_short_lived()\nvictim_replacement = _pyframe_test_scaled(victim, 10)");
+  const replacement = python.eval("victim_replacement") as PyObject;
+  using _ = new Dynamo((frame) => (frame.name === "short_lived" ? replacement : undefined));
+  assert.is(python.eval("victim(1)"), 11);
+  replacements.push(replacement);
   watchLastReplacement();
   assert.is(liveEntries(), entriesBefore + 1);
-  python.exec("gc.collect()"); // the function and its original code are gone
+  python.exec("del victim, victim_replacement\ngc.collect()"); // the function and its original code are gone
   assert.is(liveEntries(), entriesBefore, "the original code's death released the entry");
   assert.is(python.eval("replacement_ref() is None"), true);
 });
@@ -550,3 +557,5 @@ def midway(hook, n):
   assert.is(dynamo, undefined);
   assert.is(midway.call(callback, 1).toJS(), 5, "the original runs once the Dynamo is gone");
 });
+
+test.run();
