@@ -8,7 +8,7 @@
 import { frameCallbackSpec, load, type NativeCallback, type Ptr, runtime } from "../ffi/mod.ts";
 import { helperFunction, open, PyObject, PythonError, raise } from "../python/mod.ts";
 import { Decision } from "./decision.ts";
-import { Frame, invalidateFrame } from "./frame.ts";
+import { Frame, invalidateFrame, withFrameCode } from "./frame.ts";
 
 /**
  * Called once per code object (per Dynamo) with the first frame of that code. Return `undefined`
@@ -177,8 +177,10 @@ function answer(result: unknown, frame: Frame): number {
 
 /** Checks that `replacement` fits the frame and gives it to the native side. */
 function handOver(replacement: PyObject, frame: Frame): boolean {
-  using mismatch = helperFunction("replacement_mismatch").call(frame.code, replacement);
-  const reason = mismatch.toJS();
+  const reason = withFrameCode(frame, (code) => {
+    using mismatch = helperFunction("replacement_mismatch").call(code, replacement);
+    return mismatch.toJS();
+  });
   if (reason !== null) {
     raise(`pyframe: the replacement for ${frame.qualname} cannot run in its frame: ${reason}`, open().typeErrorType);
     return false;

@@ -9,6 +9,7 @@ import { load, type Ptr } from "../ffi/mod.ts";
 import { helperFunction, type JSValue, PyObject, toJS } from "../python/mod.ts";
 
 const invalidate = Symbol("invalidate");
+const withCode = Symbol("withCode");
 
 /**
  * A Python frame, passed to a {@link Dynamo} callback before its first instruction runs.
@@ -73,7 +74,10 @@ export class Frame {
   get source(): string {
     if (this.#source === undefined) {
       using codeSource = helperFunction("code_source");
-      this.#source = codeSource.call(this.code).toString();
+      this.#source = this.#withCode("source", (code) => {
+        using text = codeSource.call(code);
+        return text.toString();
+      });
     }
     return this.#source;
   }
@@ -96,8 +100,27 @@ export class Frame {
     return names.slice(0, count);
   }
 
+  /**
+   * Runs `read` on the frame's code. Unless the user took `frame.code` (theirs to keep), the
+   * reference is released at once: reading a field must not keep the code, and with it the
+   * decision cached on it, alive until the JS garbage collector finalizes this Frame.
+   */
+  #withCode<T>(what: string, read: (code: PyObject) => T): T {
+    if (this.#code) return read(this.#code);
+    using code = PyObject.borrowed(load().native.pyframe_frame_code(this.#live(what)));
+    return read(code);
+  }
+
   #codeAttribute(name: string): JSValue {
-    if (!this.#attributes.has(name)) this.#attributes.set(name, this.code.get(name).toJS());
+    if (!this.#attributes.has(name)) {
+      this.#attributes.set(
+        name,
+        this.#withCode("code", (code) => {
+          using value = code.get(name);
+          return value.toJS();
+        }),
+      );
+    }
     return this.#attributes.get(name)!;
   }
 
@@ -115,10 +138,18 @@ export class Frame {
   [invalidate](): void {
     this.#address = 0;
   }
+
+  /** @internal For the trampoline's own reads of the code (see #withCode). */
+  [withCode]<T>(read: (code: PyObject) => T): T {
+    return this.#withCode("code", read);
+  }
 }
 
 /** @internal */
 export const invalidateFrame = (frame: Frame): void => frame[invalidate]();
+
+/** @internal Runs `read` on the frame's code without the Frame keeping a reference to it. */
+export const withFrameCode = <T>(frame: Frame, read: (code: PyObject) => T): T => frame[withCode](read);
 
 /** A slot is NULL only for an argument the frame has not bound (never for a fresh call). */
 function valueOf(slot: Ptr): JSValue {
