@@ -36,8 +36,8 @@ export {
   type ImportFileOptions,
   type JSValue,
   KeyboardInterrupt,
-  kw,
   KeywordArguments,
+  kw,
   PyObject,
   python,
   PythonError,
@@ -46,6 +46,16 @@ export {
   toJS,
   toPython,
 } from "./src/python/mod.ts";
-export { askAgain, Decision, Dynamo, type DynamoOptions, Frame, type FrameCallback, skip, type SkipOptions, standardLibraryPaths } from "./src/dynamo/mod.ts";
+export {
+  askAgain,
+  Decision,
+  Dynamo,
+  type DynamoOptions,
+  Frame,
+  type FrameCallback,
+  skip,
+  type SkipOptions,
+  standardLibraryPaths,
+} from "./src/dynamo/mod.ts";
 export * as ast from "./src/ast/mod.ts";
 export { LoadError } from "./src/ffi/mod.ts";

@@ -14,8 +14,18 @@ import { type PyObject, python } from "../src/python/mod.ts";
 
 const rounds = Number(process.env.PYFRAME_BENCH_ROUNDS ?? 9);
 const MODULES = [
-  "argparse", "ast", "collections", "dataclasses", "difflib", "enum",
-  "inspect", "json.decoder", "pathlib", "string", "textwrap", "typing",
+  "argparse",
+  "ast",
+  "collections",
+  "dataclasses",
+  "difflib",
+  "enum",
+  "inspect",
+  "json.decoder",
+  "pathlib",
+  "string",
+  "textwrap",
+  "typing",
 ];
 
 python.exec(`
@@ -137,7 +147,9 @@ function report(label: string, path: Steps[]): number {
   const whole = median(path.map(total));
   const [parse, transform, compile] = [0, 1, 2].map((step) => median(path.map((steps) => steps[step])));
   console.log(
-    `  ${label}: ${ms(whole)}, ${perSecond(whole)}  (parse ${ms(parse)}, transform ${ms(transform)}, compile ${ms(compile)})`,
+    `  ${label}: ${ms(whole)}, ${perSecond(whole)}  (parse ${ms(parse)}, transform ${ms(transform)}, compile ${
+      ms(compile)
+    })`,
   );
   return whole;
 }

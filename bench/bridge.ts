@@ -30,17 +30,28 @@ const noop = (a: number, b: number) => a + b;
 
 rows.push(["no-op JS function call", measure(10_000_000, (i) => sink = noop(i, 2))]);
 rows.push(["add(1, 2): call + toJS, result left to GC", measure(300_000, () => sink = add.call(1, 2).toJS())]);
-rows.push(["add(1, 2): call + toJS + dispose", measure(300_000, () => {
-  using result = add.call(1, 2);
-  sink = result.toJS();
-})]);
-rows.push(["add(1, 2) inside python.batch (GIL taken once)", python.batch(() => measure(300_000, () => {
-  using result = add.call(1, 2);
-  sink = result.toJS();
-}))]);
+rows.push([
+  "add(1, 2): call + toJS + dispose",
+  measure(300_000, () => {
+    using result = add.call(1, 2);
+    sink = result.toJS();
+  }),
+]);
+rows.push([
+  "add(1, 2) inside python.batch (GIL taken once)",
+  python.batch(() =>
+    measure(300_000, () => {
+      using result = add.call(1, 2);
+      sink = result.toJS();
+    })
+  ),
+]);
 using mainModule = python.import("__main__");
 mainModule.set("js_square", (x: number) => x * x);
-rows.push(["JS function called from Python (per call)", measure(20, () => sink = python.eval("sum(map(js_square, range(10000)))")) / 10_000]);
+rows.push([
+  "JS function called from Python (per call)",
+  measure(20, () => sink = python.eval("sum(map(js_square, range(10000)))")) / 10_000,
+]);
 
 const list = Array.from({ length: 10_000 }, (_, i) => i);
 rows.push(["10,000-int Array → list", measure(200, () => python.toPython(list).dispose())]);

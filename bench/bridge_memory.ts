@@ -31,7 +31,11 @@ const MiB = (bytes: number) => (bytes / 1024 / 1024).toFixed(1);
 const rows: string[] = [];
 function sample(calls: number): void {
   const { rss, heapTotal } = process.memoryUsage();
-  rows.push(`  ${calls.toLocaleString("en").padStart(9)}  ${MiB(rss).padStart(7)}  ${MiB(heapTotal).padStart(7)}  ${MiB(rss - heapTotal).padStart(7)}`);
+  rows.push(
+    `  ${calls.toLocaleString("en").padStart(9)}  ${MiB(rss).padStart(7)}  ${MiB(heapTotal).padStart(7)}  ${
+      MiB(rss - heapTotal).padStart(7)
+    }`,
+  );
 }
 
 for (let i = 0; i < 20_000; i++) round(i);
@@ -45,7 +49,9 @@ for (let batch = 1; batch <= 10; batch++) {
 }
 const seconds = (performance.now() - start) / 1000;
 const objectsAfter = python.eval("tracked_objects()") as number;
-console.log(`bridge memory, ${runtime.name}, CPython ${python.version}: 1,000,000 round trips in ${seconds.toFixed(1)} s`);
+console.log(
+  `bridge memory, ${runtime.name}, CPython ${python.version}: 1,000,000 round trips in ${seconds.toFixed(1)} s`,
+);
 console.log("      calls  RSS MiB  JS heap  outside the JS heap");
 for (const row of rows) console.log(row);
 console.log(`  Python gc-tracked objects: ${objectsBefore} before, ${objectsAfter} after`);

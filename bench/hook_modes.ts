@@ -55,11 +55,23 @@ interface Workload {
 }
 const workloads: Workload[] = [
   { name: "fib(27)", warm: "fib(12)", run: "fib(27)", expected: 196418, frames: 635621 },
-  { name: "2,000 small functions x 200", warm: "run_many(1)", run: "run_many(200)", expected: 200 * (2000 + 1999 * 2000 / 2), frames: 400001 },
+  {
+    name: "2,000 small functions x 200",
+    warm: "run_many(1)",
+    run: "run_many(200)",
+    expected: 200 * (2000 + 1999 * 2000 / 2),
+    frames: 400001,
+  },
 ];
 
 type Mode = { name: string; enter: () => Disposable | undefined };
-const replaceAll = () => new Dynamo((frame) => (frame.name === "fib" || frame.name.startsWith("small_") ? identityCode.call(frame.function) as PyObject : undefined));
+const replaceAll = () =>
+  new Dynamo((
+    frame,
+  ) => (frame.name === "fib" || frame.name.startsWith("small_")
+    ? identityCode.call(frame.function) as PyObject
+    : undefined)
+  );
 const modes: Mode[] = [
   { name: "no hook", enter: () => undefined },
   {
@@ -111,10 +123,20 @@ for (const workload of workloads) {
   }
   const base = median(samples.get("no hook")!);
   const passthrough = median(samples.get("native pass-through")!);
-  console.log(`${workload.name} (~${workload.frames.toLocaleString("en")} frames), CPython ${python.version}, ${runtime}, median of ${rounds} interleaved rounds`);
+  console.log(
+    `${workload.name} (~${
+      workload.frames.toLocaleString("en")
+    } frames), CPython ${python.version}, ${runtime}, median of ${rounds} interleaved rounds`,
+  );
   for (const mode of modes) {
     const ms = median(samples.get(mode.name)!);
-    const vsPassthrough = mode.name.startsWith("cached") ? `   ${((ms / passthrough - 1) * 100).toFixed(1).padStart(5)}% vs pass-through` : "";
-    console.log(`  ${mode.name.padEnd(22)} ${ms.toFixed(1).padStart(8)} ms  ${(ms / base).toFixed(2).padStart(6)}x${vsPassthrough}`);
+    const vsPassthrough = mode.name.startsWith("cached")
+      ? `   ${((ms / passthrough - 1) * 100).toFixed(1).padStart(5)}% vs pass-through`
+      : "";
+    console.log(
+      `  ${mode.name.padEnd(22)} ${ms.toFixed(1).padStart(8)} ms  ${
+        (ms / base).toFixed(2).padStart(6)
+      }x${vsPassthrough}`,
+    );
   }
 }

@@ -42,7 +42,9 @@ function residentKiB(): number {
 }
 
 const runtime = "Bun" in globalThis ? "bun" : "deno";
-using _ = new Dynamo((frame) => (frame.name === "leaf" || frame.name === "counted" ? scaled.call(frame.function, 10) as PyObject : undefined));
+using _ = new Dynamo((
+  frame,
+) => (frame.name === "leaf" || frame.name === "counted" ? scaled.call(frame.function, 10) as PyObject : undefined));
 python.eval("call_many(1000)"); // warm: decisions cached, allocator pools filled
 const replacedBefore = Number(load().native.pyframe_stat(1));
 const samples: number[] = [residentKiB()];
@@ -51,6 +53,10 @@ for (let batch = 0; batch < 10; batch++) {
   samples.push(residentKiB());
 }
 const replaced = Number(load().native.pyframe_stat(1)) - replacedBefore;
-console.log(`resident memory over 1,000,000 replaced calls (${replaced.toLocaleString("en")} replaced frames), CPython ${python.version}, ${runtime}`);
+console.log(
+  `resident memory over 1,000,000 replaced calls (${
+    replaced.toLocaleString("en")
+  } replaced frames), CPython ${python.version}, ${runtime}`,
+);
 console.log(`  KiB every 100,000 calls: ${samples.join(" ")}`);
 console.log(`  growth from first to last sample: ${samples.at(-1)! - samples[0]} KiB`);

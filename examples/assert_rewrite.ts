@@ -51,7 +51,11 @@ class RewriteAsserts extends ast.NodeTransformer {
       operand: new ast.Compare({ left: load(left), ops: test.ops, comparators: [load(right)] }),
     });
     const raise = new ast.Raise({ exc: new ast.Call({ func: load("AssertionError"), args: [message] }) });
-    const statements = [store(left, test.left), store(right, test.comparators[0]), new ast.If({ test: failed, body: [raise] })];
+    const statements = [
+      store(left, test.left),
+      store(right, test.comparators[0]),
+      new ast.If({ test: failed, body: [raise] }),
+    ];
     return statements.map((statement) => ast.copyLocation(statement, node));
   }
 }

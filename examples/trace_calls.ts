@@ -37,10 +37,14 @@ class InsertTracer extends ast.NodeTransformer {
     const parameters = [...posonlyargs, ...args, ...(vararg ? [vararg] : []), ...kwonlyargs, ...(kwarg ? [kwarg] : [])];
     const call = new ast.Call({
       func: new ast.Name({ id: "record", ctx: new ast.Load() }),
-      args: [new ast.Constant({ value: node.name }), ...parameters.map((p) => new ast.Name({ id: p.arg, ctx: new ast.Load() }))],
+      args: [
+        new ast.Constant({ value: node.name }),
+        ...parameters.map((p) => new ast.Name({ id: p.arg, ctx: new ast.Load() })),
+      ],
     });
     const first = node.body[0];
-    const hasDocstring = first instanceof ast.Expr && first.value instanceof ast.Constant && typeof first.value.value === "string";
+    const hasDocstring = first instanceof ast.Expr && first.value instanceof ast.Constant &&
+      typeof first.value.value === "string";
     node.body.splice(hasDocstring ? 1 : 0, 0, ast.copyLocation(new ast.Expr({ value: call }), first));
     return node;
   }

@@ -42,20 +42,24 @@ if (files.length === 0) {
 }
 
 let failed = 0;
-for (const file of files) for (const python of pythons) {
-  for (const [name, cmd, cmdArgs] of [
-    ["deno", tools.deno, ["run", "-A", file]],
-    ["bun", tools.bun, ["run", file]],
-  ]) {
-    console.log(`\n=== ${name}: ${file} (CPython ${python.version}) ===`);
-    const r = spawnSync(cmd, cmdArgs, {
-      cwd: ROOT,
-      stdio: "inherit",
-      env: { ...process.env, PYFRAME_PYTHON: python.executable, PYFRAME_LIB: releaseLibrary },
-    });
-    if (r.status !== 0) {
-      failed++;
-      console.error(`[bench] ${name} ${file} failed (${r.signal ? `signal ${r.signal}` : `exit ${r.status}`})`);
+for (const file of files) {
+  for (const python of pythons) {
+    for (
+      const [name, cmd, cmdArgs] of [
+        ["deno", tools.deno, ["run", "-A", file]],
+        ["bun", tools.bun, ["run", file]],
+      ]
+    ) {
+      console.log(`\n=== ${name}: ${file} (CPython ${python.version}) ===`);
+      const r = spawnSync(cmd, cmdArgs, {
+        cwd: ROOT,
+        stdio: "inherit",
+        env: { ...process.env, PYFRAME_PYTHON: python.executable, PYFRAME_LIB: releaseLibrary },
+      });
+      if (r.status !== 0) {
+        failed++;
+        console.error(`[bench] ${name} ${file} failed (${r.signal ? `signal ${r.signal}` : `exit ${r.status}`})`);
+      }
     }
   }
 }

@@ -202,9 +202,14 @@ export function ensureZig() {
   log(`zig: installing ziglang==${ZIG_VERSION} from PyPI into .tools/ziglang`);
   rmSync(ZIG_DIR, { recursive: true, force: true });
   run(py, [
-    "-m", "pip", "install",
-    "--quiet", "--disable-pip-version-check", "--no-warn-script-location",
-    "--target", ZIG_DIR,
+    "-m",
+    "pip",
+    "install",
+    "--quiet",
+    "--disable-pip-version-check",
+    "--no-warn-script-location",
+    "--target",
+    ZIG_DIR,
     `ziglang==${ZIG_VERSION}`,
   ], { env: { ...process.env, PIP_ROOT_USER_ACTION: "ignore" } });
   const v = existsSync(ZIG_BIN) ? zigVersion(ZIG_BIN) : null;

@@ -23,10 +23,12 @@ if (!existsSync(join(ROOT, EXAMPLE))) {
 }
 
 let failed = 0;
-for (const [name, cmd, args] of [
-  ["deno", tools.deno, ["run", "-A", EXAMPLE]],
-  ["bun", tools.bun, ["run", EXAMPLE]],
-]) {
+for (
+  const [name, cmd, args] of [
+    ["deno", tools.deno, ["run", "-A", EXAMPLE]],
+    ["bun", tools.bun, ["run", EXAMPLE]],
+  ]
+) {
   console.log(`\n=== ${name}: ${EXAMPLE} (python ${python}) ===`);
   const r = spawnSync(cmd, args, {
     cwd: ROOT,

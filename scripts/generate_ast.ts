@@ -119,7 +119,9 @@ function interpreters(): string[] {
   const found = pythonsByMinor();
   const missing = supportedMinors().filter((minor: string) => !found.has(minor));
   if (missing.length) {
-    throw new Error(`no usable Python ${missing.join(", ")} on this machine; install it or pass interpreters as arguments`);
+    throw new Error(
+      `no usable Python ${missing.join(", ")} on this machine; install it or pass interpreters as arguments`,
+    );
   }
   return [...found.values()].map((python: { executable: string }) => python.executable);
 }
@@ -138,12 +140,16 @@ function mergedOrder(probes: Probe[]): string[] {
 }
 
 function mergeNode(name: string, probes: Probe[]): MergedNode {
-  const present = probes.flatMap((probe) => probe.nodes.filter((node) => node.name === name).map((node) => ({ probe, node })));
+  const present = probes.flatMap((probe) =>
+    probe.nodes.filter((node) => node.name === name).map((node) => ({ probe, node }))
+  );
   const newest = present[present.length - 1].node;
   for (const { probe, node } of present) {
     const same = node.base === newest.base && node.abstract === newest.abstract &&
       node.attributes.join() === newest.attributes.join();
-    if (!same) throw new Error(`ast.${name} changed shape in Python ${probe.version}; teach generate_ast.ts to merge it`);
+    if (!same) {
+      throw new Error(`ast.${name} changed shape in Python ${probe.version}; teach generate_ast.ts to merge it`);
+    }
   }
   const fields: MergedField[] = [];
   for (const { probe, node } of [...present].reverse()) {
@@ -151,7 +157,9 @@ function mergeNode(name: string, probes: Probe[]): MergedNode {
       const known = fields.find((f) => f.name === field.name);
       if (!known) fields.push({ ...field, versions: [probe.version] });
       else if (known.type !== field.type || known.quantity !== field.quantity) {
-        throw new Error(`ast.${name}.${field.name} changed type in Python ${probe.version}; teach generate_ast.ts to merge it`);
+        throw new Error(
+          `ast.${name}.${field.name} changed type in Python ${probe.version}; teach generate_ast.ts to merge it`,
+        );
       } else known.versions.unshift(probe.version);
     }
   }
@@ -160,7 +168,9 @@ function mergeNode(name: string, probes: Probe[]): MergedNode {
 
 function fieldTsType(node: string, field: ProbedField): string {
   const item = PRIMITIVES[field.type] ?? localName(field.type);
-  if (field.quantity === "list") return NULLABLE_ITEMS.has(`${node}.${field.name}`) ? `(${item} | null)[]` : `${item}[]`;
+  if (field.quantity === "list") {
+    return NULLABLE_ITEMS.has(`${node}.${field.name}`) ? `(${item} | null)[]` : `${item}[]`;
+  }
   if (field.quantity === "optional") return `${item} | null`;
   return item;
 }
@@ -260,7 +270,9 @@ function classCode(node: MergedNode, nodes: Map<string, MergedNode>, all: string
   );
   return [
     ...classDoc(node, nodes, all),
-    `export ${node.abstract ? "abstract " : ""}class ${localName(node.name)} extends ${parent ? localName(parent.name) : "Node"} {`,
+    `export ${node.abstract ? "abstract " : ""}class ${localName(node.name)} extends ${
+      parent ? localName(parent.name) : "Node"
+    } {`,
     `  static override readonly typeName: string = "${node.name}";`,
     `  static override readonly versions: readonly string[] = ${versionsConstant(node.versions, all)};`,
     `  static override readonly _fields: readonly string[] = [${node.fields.map((f) => `"${f.name}"`).join(", ")}];`,
@@ -337,7 +349,9 @@ function render(merged: MergedNode[], probes: Probe[]): string {
     "/** The Python minor versions these classes were generated from, oldest first. */",
     `export const PYTHON_VERSIONS: readonly string[] = [${all.map((v) => `"${v}"`).join(", ")}];`,
     "",
-    ...[...versionSets].map(([name, versions]) => `const ${name}: readonly string[] = [${versions.map((v) => `"${v}"`).join(", ")}];`),
+    ...[...versionSets].map(([name, versions]) =>
+      `const ${name}: readonly string[] = [${versions.map((v) => `"${v}"`).join(", ")}];`
+    ),
   ];
   const classes = merged.flatMap((node) => ["", ...classCode(node, nodes, all)]);
   const aliases = Object.entries(LOCAL_NAMES).map(([python, local]) => `export { ${local} as ${python} };`);
@@ -345,7 +359,9 @@ function render(merged: MergedNode[], probes: Probe[]): string {
 }
 
 function main(): void {
-  const probes = interpreters().map(probe).sort((a, b) => Number(a.version.split(".")[1]) - Number(b.version.split(".")[1]));
+  const probes = interpreters().map(probe).sort((a, b) =>
+    Number(a.version.split(".")[1]) - Number(b.version.split(".")[1])
+  );
   const merged = mergedOrder(probes).map((name) => mergeNode(name, probes));
   writeFileSync(OUTPUT, render(merged, probes));
   console.log(`wrote ${OUTPUT}: ${merged.length} node classes from Python ${probes.map((p) => p.version).join(", ")}`);

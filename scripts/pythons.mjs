@@ -95,7 +95,11 @@ function candidates() {
 
 function findLibpython(info) {
   const names = [info.ldlibrary, info.instsoname].filter((n) => n && /\.(so|dylib)(\.|$)/.test(n));
-  const dirs = [info.libdir, info.libdir && info.multiarch && join(info.libdir, info.multiarch), join(info.basePrefix ?? "", "lib")]
+  const dirs = [
+    info.libdir,
+    info.libdir && info.multiarch && join(info.libdir, info.multiarch),
+    join(info.basePrefix ?? "", "lib"),
+  ]
     .filter(Boolean);
   for (const d of dirs) {
     for (const n of names) {
@@ -155,8 +159,15 @@ export function findPythons() {
       seen.add(real);
       const [major, minor] = c.dirVersion.split(".").map(Number);
       ignored.push({
-        path: c.path, source: c.source, executable: c.path, realpath: real, version: c.dirVersion,
-        major, minor, minorVersion: `${major}.${minor}`, reason: `older than ${oldest}`,
+        path: c.path,
+        source: c.source,
+        executable: c.path,
+        realpath: real,
+        version: c.dirVersion,
+        major,
+        minor,
+        minorVersion: `${major}.${minor}`,
+        reason: `older than ${oldest}`,
       });
       continue;
     }

@@ -58,9 +58,7 @@ for (const r of runtimeNames) {
 }
 
 const args = process.argv.slice(2);
-const files = args.length
-  ? args.map((a) => resolve(process.cwd(), a))
-  : listTests(join(ROOT, "test"));
+const files = args.length ? args.map((a) => resolve(process.cwd(), a)) : listTests(join(ROOT, "test"));
 for (const f of files) {
   try {
     statSync(f);
@@ -74,11 +72,13 @@ if (files.length === 0) {
   process.exit(1);
 }
 
-// Static checks first, once: lint and type-check for Deno (deno.json) and for Bun (tsconfig.json),
-// and the native unit tests (those needing no Python).
+// Static checks first, once: lint, formatting and type-check for Deno (deno.json) and for Bun
+// (tsconfig.json), the native code's formatting, and the native unit tests (those needing no Python).
 const checks = [
   ["zig build test (native unit tests)", tools.zig, ["build", "test"]],
   ["deno lint", tools.deno, ["lint", "--quiet"]],
+  ["deno fmt", tools.deno, ["fmt", "--check", "--quiet"]],
+  ["zig fmt", tools.zig, ["fmt", "--check", "native.zig", "build.zig", "native"]],
   ["deno check", tools.deno, ["check", "--quiet", "mod.ts", "test/", "bench/", "examples/", "scripts/generate_ast.ts"]],
   ["tsc (bun-types)", join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"]],
 ];

@@ -72,7 +72,9 @@ test("every standard library file survives Python → TypeScript → Python exac
     checked++;
   }
   const seconds = ((performance.now() - start) / 1000).toFixed(1);
-  console.log(`  ${checked} files round-tripped, ${skipped} skipped (do not parse on Python ${python.version}), ${seconds}s`);
+  console.log(
+    `  ${checked} files round-tripped, ${skipped} skipped (do not parse on Python ${python.version}), ${seconds}s`,
+  );
   assert.ok(checked > 1000, `expected the standard library's files, found ${checked}`);
   assert.equal(failures.slice(0, 5), [], `${failures.length} files differ`);
 });

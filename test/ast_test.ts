@@ -68,7 +68,11 @@ test("ints beyond 2^53 are bigints, both ways, exact", () => {
   assert.is(pythonRepr(big), String(2n ** 100n));
   const negative = new ast.Constant({ value: -(2n ** 70n) - 1n });
   assert.is(pythonRepr(negative), String(-(2n ** 70n) - 1n));
-  assert.is(pythonRepr(new ast.Constant({ value: 2 ** 60 })), String(2n ** 60n), "an unsafe integral number goes back as an int");
+  assert.is(
+    pythonRepr(new ast.Constant({ value: 2 ** 60 })),
+    String(2n ** 60n),
+    "an unsafe integral number goes back as an int",
+  );
 });
 
 test("ints too long for Python's decimal conversion limit still cross (hex on the wire)", () => {
@@ -90,7 +94,18 @@ test("complex, bytes, str, Ellipsis, None, True, False, kind", () => {
   assert.is(values[6].value, false);
   assert.is(values[7].kind, "u");
   assert.is(values[8].kind, null);
-  assert.equal(values.map(pythonRepr), ["1j", "b'\\x00\\xff'", "'é😀'", "Ellipsis", "None", "True", "False", "'x'", "'y'", "2.5j"]);
+  assert.equal(values.map(pythonRepr), [
+    "1j",
+    "b'\\x00\\xff'",
+    "'é😀'",
+    "Ellipsis",
+    "None",
+    "True",
+    "False",
+    "'x'",
+    "'y'",
+    "2.5j",
+  ]);
 });
 
 test("f-strings keep their parts, conversions and format specs", () => {
@@ -100,7 +115,10 @@ test("f-strings keep their parts, conversions and format specs", () => {
   const formatted = joined.values.filter((value) => value instanceof ast.FormattedValue) as ast.FormattedValue[];
   assert.equal(formatted.map((value) => value.conversion), [114, 114, 115]);
   assert.is(ast.dump(ast.parse(source), { includeAttributes: true }), pythonDump(source));
-  assert.is(ast.unparse(ast.parse(source)), python.eval(`__import__("ast").unparse(__import__("ast").parse(${JSON.stringify(source)}))`));
+  assert.is(
+    ast.unparse(ast.parse(source)),
+    python.eval(`__import__("ast").unparse(__import__("ast").parse(${JSON.stringify(source)}))`),
+  );
 });
 
 test("inf, nan and -0.0 floats survive", () => {
@@ -187,7 +205,10 @@ test("parse modes and options", () => {
   assert.is(signature.argtypes.length, 2);
   const typed = ast.parse("x = []  # type: list[int]\n", { typeComments: true });
   assert.is((typed.body[0] as ast.Assign).type_comment, "list[int]");
-  assert.throws(() => ast.parse("match = 1\nmatch x:\n    case 1: pass\n", { featureVersion: [3, 9] }), (error: unknown) => error instanceof ast.ParseError);
+  assert.throws(
+    () => ast.parse("match = 1\nmatch x:\n    case 1: pass\n", { featureVersion: [3, 9] }),
+    (error: unknown) => error instanceof ast.ParseError,
+  );
   assert.instance(ast.parse("match = 1\nmatch x:\n    case 1: pass\n", { featureVersion: 10 }).body[1], ast.Match);
 });
 
@@ -246,7 +267,11 @@ test("a syntax error is a ParseError (a PythonError) saying where, as Python's S
   }
   assert.is((catchError(() => ast.parse("x = (", { filename: "" })) as ast.ParseError).filename, "");
   const unclosed = catchError(() => ast.parse("x = (1,\ny = 2\n")) as ast.ParseError;
-  assert.equal([unclosed.lineno, unclosed.offset, unclosed.pythonMessage], [1, 5, "'(' was never closed (<unknown>, line 1)"]);
+  assert.equal([unclosed.lineno, unclosed.offset, unclosed.pythonMessage], [
+    1,
+    5,
+    "'(' was never closed (<unknown>, line 1)",
+  ]);
 });
 
 function catchError(run: () => unknown): unknown {
@@ -297,7 +322,26 @@ test("fromPython reads fields in any order Python set them, with or without loca
 });
 
 test("location attributes of any size and sign come through exactly (one- and two-byte fast paths and beyond)", () => {
-  const values = [0, 1, 63, 64, 127, 128, 4095, 4096, 8191, 8192, 2 ** 20, 2 ** 40, -1, -64, -65, -4096, -4097, -(2 ** 33)];
+  const values = [
+    0,
+    1,
+    63,
+    64,
+    127,
+    128,
+    4095,
+    4096,
+    8191,
+    8192,
+    2 ** 20,
+    2 ** 40,
+    -1,
+    -64,
+    -65,
+    -4096,
+    -4097,
+    -(2 ** 33),
+  ];
   python.exec(`
 import ast as _l_ast
 _l_names = [_l_ast.Name(id="v", ctx=_l_ast.Load(), lineno=v, col_offset=-v, end_lineno=v * 3, end_col_offset=None)
@@ -307,7 +351,10 @@ _l_module = _l_ast.Module(body=[_l_ast.Expr(value=n, lineno=1, col_offset=0) for
   using module = python.eval("_l_module") as PyObject;
   const read = ast.fromPython(module) as ast.Module;
   const names = read.body.map((statement) => (statement as ast.Expr).value as ast.Name);
-  assert.equal(names.map((name) => [name.lineno, name.col_offset, name.end_lineno, name.end_col_offset]), values.map((v) => [v, -v || 0, v * 3, null]));
+  assert.equal(
+    names.map((name) => [name.lineno, name.col_offset, name.end_lineno, name.end_col_offset]),
+    values.map((v) => [v, -v || 0, v * 3, null]),
+  );
 });
 
 test("trees cross both ways while another Python thread runs (each native call takes the GIL)", async () => {
@@ -340,7 +387,10 @@ test("the native loader refuses malformed streams with a Python error, never a c
   let built = 0, refused = 0;
   for (let round = 0; round < 3000; round++) {
     // Mostly the format's own tags and small numbers, so streams get past the first byte.
-    const bytes = Uint8Array.from({ length: 1 + Math.floor(random() * 24) }, () => Math.floor(random() * (random() < 0.8 ? 20 : 256)));
+    const bytes = Uint8Array.from(
+      { length: 1 + Math.floor(random() * 24) },
+      () => Math.floor(random() * (random() < 0.8 ? 20 : 256)),
+    );
     const result = native.pyframe_ast_load(bytes, bytes.length, runtime.NULL);
     if (result) {
       new PyObject(result).dispose();
@@ -389,7 +439,10 @@ function edit(tree: ast.Module): void {
   f.body.splice(1, 1); // print(...) removed
   const sum = assign.value as ast.BinOp;
   (ret.value as ast.List).elts.push(sum.left, sum.left); // moved nowhere, shared twice
-  sum.left = ast.copyLocation(new ast.Call({ func: new ast.Name({ id: "abs", ctx: new ast.Load() }), args: [sum.left] }), sum.left);
+  sum.left = ast.copyLocation(
+    new ast.Call({ func: new ast.Name({ id: "abs", ctx: new ast.Load() }), args: [sum.left] }),
+    sum.left,
+  );
   f.body.push(ast.copyLocation(new ast.Expr({ value: (call.value as ast.Call).args[1] }), call)); // child of a removed node
   assign.lineno = 42;
   delete (sum.right as { col_offset?: number }).col_offset;
@@ -448,7 +501,9 @@ test("a node copied with Object.assign is a node of its own, not the parsed orig
 test("short strs are reused by the hash of their bytes, never confused when hashes collide", () => {
   // "Aa" and "BB" hash alike (31-based, as the decoder's cache does); both directions of first use.
   for (const source of ["Aa + BB + Aa", "BB + Aa + BB"]) {
-    const names = [...ast.walk(ast.parse(source))].filter((node) => node instanceof ast.Name).map((node) => (node as ast.Name).id);
+    const names = [...ast.walk(ast.parse(source))].filter((node) => node instanceof ast.Name).map((node) =>
+      (node as ast.Name).id
+    );
     assert.equal(names.sort(), source.split(" + ").sort());
   }
 });
@@ -532,21 +587,48 @@ test("new nodes: defaults, typeName, _fields, categories", () => {
 
 test("a missing required field is a clear TypeError when the tree goes to Python", () => {
   const broken = new ast.BinOp({ op: new ast.Add(), right: new ast.Constant({ value: 1 }) } as never);
-  assert.throws(() => ast.toPython(broken), /ast\.BinOp\.left is required: expected an ast\.expr node, found undefined/);
+  assert.throws(
+    () => ast.toPython(broken),
+    /ast\.BinOp\.left is required: expected an ast\.expr node, found undefined/,
+  );
 });
 
 test("constructors check each field against its type", () => {
   const one = new ast.Constant({ value: 1 }), load = new ast.Load();
   const cases: [() => unknown, RegExp][] = [
-    [() => new ast.BinOp({ left: 1 as never, op: new ast.Add(), right: one }), /ast\.BinOp\.left must be an ast\.expr node, found number 1; wrap plain values in ast\.Constant/],
-    [() => new ast.BinOp({ left: one, op: new ast.Load() as never, right: one }), /ast\.BinOp\.op must be an ast\.operator node, found ast\.Load/],
-    [() => new ast.Call({ func: one, args: one as never }), /ast\.Call\.args must be an array of expr, found ast\.Constant; use \[\] for none/],
-    [() => new ast.Call({ func: one, args: [one, new ast.Pass() as never] }), /ast\.Call\.args must be an ast\.expr node, found ast\.Pass/],
+    [
+      () => new ast.BinOp({ left: 1 as never, op: new ast.Add(), right: one }),
+      /ast\.BinOp\.left must be an ast\.expr node, found number 1; wrap plain values in ast\.Constant/,
+    ],
+    [
+      () => new ast.BinOp({ left: one, op: new ast.Load() as never, right: one }),
+      /ast\.BinOp\.op must be an ast\.operator node, found ast\.Load/,
+    ],
+    [
+      () => new ast.Call({ func: one, args: one as never }),
+      /ast\.Call\.args must be an array of expr, found ast\.Constant; use \[\] for none/,
+    ],
+    [
+      () => new ast.Call({ func: one, args: [one, new ast.Pass() as never] }),
+      /ast\.Call\.args must be an ast\.expr node, found ast\.Pass/,
+    ],
     [() => new ast.Name({ id: 7 as never, ctx: load }), /ast\.Name\.id must be an identifier string, found number 7/],
-    [() => new ast.Constant({ value: [1] as never }), /ast\.Constant\.value must be a constant value .*found an array of 1/],
-    [() => new ast.Constant({ value: 1, lineno: 1.5 }), /ast\.Constant\.lineno must be an integer or null, found number 1\.5/],
-    [() => new ast.ImportFrom({ module: "m", names: [], level: 0.5 }), /ast\.ImportFrom\.level must be an integer, found number 0\.5/],
-    [() => new ast.BinOp({ left: null as never, op: new ast.Add(), right: one }), /ast\.BinOp\.left is required: expected an ast\.expr node, found null/],
+    [
+      () => new ast.Constant({ value: [1] as never }),
+      /ast\.Constant\.value must be a constant value .*found an array of 1/,
+    ],
+    [
+      () => new ast.Constant({ value: 1, lineno: 1.5 }),
+      /ast\.Constant\.lineno must be an integer or null, found number 1\.5/,
+    ],
+    [
+      () => new ast.ImportFrom({ module: "m", names: [], level: 0.5 }),
+      /ast\.ImportFrom\.level must be an integer, found number 0\.5/,
+    ],
+    [
+      () => new ast.BinOp({ left: null as never, op: new ast.Add(), right: one }),
+      /ast\.BinOp\.left is required: expected an ast\.expr node, found null/,
+    ],
   ];
   for (const [build, message] of cases) assert.throws(build, message);
   // What Python allows passes: None in Dict.keys, a subclass's node, None as a constant, optional nulls.
@@ -558,9 +640,16 @@ test("constructors check each field against its type", () => {
 });
 
 test("a field reassigned to a wrong value after construction is caught on the way to Python", () => {
-  const sum = new ast.BinOp({ left: new ast.Constant({ value: 1 }), op: new ast.Add(), right: new ast.Constant({ value: 2 }) });
+  const sum = new ast.BinOp({
+    left: new ast.Constant({ value: 1 }),
+    op: new ast.Add(),
+    right: new ast.Constant({ value: 2 }),
+  });
   sum.left = "x" as never;
-  assert.throws(() => ast.toPython(sum), /ast\.BinOp\.left must be an ast\.expr node, found string "x"; wrap plain values/);
+  assert.throws(
+    () => ast.toPython(sum),
+    /ast\.BinOp\.left must be an ast\.expr node, found string "x"; wrap plain values/,
+  );
   const parsed = ast.parse("f(1)");
   ((parsed.body[0] as ast.Expr).value as ast.Call).args.push(3 as never);
   assert.throws(() => ast.unparse(parsed), /ast\.Call\.args must be an ast\.expr node, found number 3/);
@@ -571,11 +660,20 @@ test("a node or field the running Python lacks is a clear error; empty new field
   const alias = new ast.TypeAlias({ name: target, value: new ast.Name({ id: "int", ctx: new ast.Load() }) });
   const withDefault = new ast.TypeVar({ name: "T", default_value: new ast.Name({ id: "int", ctx: new ast.Load() }) });
   if (minor < 12) {
-    assert.throws(() => ast.toPython(alias), /ast\.TypeAlias needs Python 3\.12 or newer, but the running Python is 3\.11/);
+    assert.throws(
+      () => ast.toPython(alias),
+      /ast\.TypeAlias needs Python 3\.12 or newer, but the running Python is 3\.11/,
+    );
   } else if (minor < 13) {
-    assert.throws(() => ast.toPython(withDefault), /ast\.TypeVar\.default_value needs Python 3\.13 or newer, but the running Python is 3\.12; leave it empty/);
+    assert.throws(
+      () => ast.toPython(withDefault),
+      /ast\.TypeVar\.default_value needs Python 3\.13 or newer, but the running Python is 3\.12; leave it empty/,
+    );
   } else {
-    assert.is(ast.unparse(new ast.TypeAlias({ name: target, type_params: [withDefault], value: target })), "type X[T = int] = X");
+    assert.is(
+      ast.unparse(new ast.TypeAlias({ name: target, type_params: [withDefault], value: target })),
+      "type X[T = int] = X",
+    );
   }
   const plain = new ast.FunctionDef({ name: "f", args: new ast.arguments({}), body: [new ast.Pass()] });
   assert.is(ast.unparse(ast.fixMissingLocations(plain)), "def f():\n    pass");
@@ -633,7 +731,10 @@ test("NodeTransformer: removing a single-node field sets it to null; an array th
       return [node, node];
     }
   }
-  assert.throws(() => new Bad().visit(ast.parse("return 1")), /returned an array of 2 for ast\.Return\.value, which holds one node/);
+  assert.throws(
+    () => new Bad().visit(ast.parse("return 1")),
+    /returned an array of 2 for ast\.Return\.value, which holds one node/,
+  );
 });
 
 test("NodeVisitor dispatches to visit<ClassName> and walks the rest", () => {
@@ -685,8 +786,9 @@ test("literalEval gives Python's literal values as JS values", () => {
     [String(2n ** 70n), 2n ** 70n],
   ];
   for (const [source, expected] of cases) {
-    if (expected === undefined) assert.throws(() => ast.literalEval(source), /malformed node or string on line 1: ast\.BinOp/);
-    else assert.equal(ast.literalEval(source), expected, source);
+    if (expected === undefined) {
+      assert.throws(() => ast.literalEval(source), /malformed node or string on line 1: ast\.BinOp/);
+    } else assert.equal(ast.literalEval(source), expected, source);
   }
   assert.ok(Object.is(ast.literalEval("-0"), 0), "an int has no negative zero");
   assert.ok(Object.is(ast.literalEval("-0.0"), -0), "a float has");
@@ -699,7 +801,21 @@ test("literalEval refuses what Python's literal_eval refuses", () => {
     "def _t_refuses(source):\n    try:\n        _t_ast.literal_eval(source)\n        return None\n" +
       "    except (ValueError, TypeError, SyntaxError) as e:\n        return type(e).__name__\n",
   );
-  const sources = ["x", "f(1)", "1+1", "{[1]: 2}", "{{1}}", "{**a}", "[*a]", "1+2j+3", "-True", "(1, x)", "1 +", "2j+1", "-'a'"];
+  const sources = [
+    "x",
+    "f(1)",
+    "1+1",
+    "{[1]: 2}",
+    "{{1}}",
+    "{**a}",
+    "[*a]",
+    "1+2j+3",
+    "-True",
+    "(1, x)",
+    "1 +",
+    "2j+1",
+    "-'a'",
+  ];
   for (const source of sources) {
     const pythonError = python.eval(`_t_refuses(${JSON.stringify(source)})`);
     assert.ok(pythonError !== null, `Python accepts ${source}`);
@@ -864,9 +980,15 @@ test("compile(tree, frame): private names are mangled with the method's class", 
 test("compile(tree, frame) without a def of the frame's name is a clear error", () => {
   const frame = frameOf("adder");
   const tree = ast.parse(frame.source.replace("def adder", "def renamed"));
-  assert.throws(() => ast.compile(tree, frame), /expected a def named "adder" in the tree \(the frame's function\), found only "renamed"/);
+  assert.throws(
+    () => ast.compile(tree, frame),
+    /expected a def named "adder" in the tree \(the frame's function\), found only "renamed"/,
+  );
   assert.throws(() => ast.compile(undefined as never, frame), /expects a tree \(an ast\.Node\), found undefined/);
-  assert.throws(() => ast.compile(ast.parse("x", { mode: "eval" }), frame), /expects an ast\.Module holding the function's def, found ast\.Expression/);
+  assert.throws(
+    () => ast.compile(ast.parse("x", { mode: "eval" }), frame),
+    /expects an ast\.Module holding the function's def, found ast\.Expression/,
+  );
 });
 
 test("compile(tree, frame) refuses a body that turns a free variable into a local", () => {

@@ -79,9 +79,10 @@ test("a JS exception becomes a catchable Python RuntimeError (JSError); uncaught
   };
   assert.equal(main.get("catching").call(fails).toJS(), ["JSError", true, "TypeError: bad input"]);
   assert.throws(() => apply.call(fails), (e: unknown) => e === thrown);
-  assert.throws(() => apply.call(() => {
-    throw "a string";
-  }), (e: unknown) => e === "a string");
+  assert.throws(() =>
+    apply.call(() => {
+      throw "a string";
+    }), (e: unknown) => e === "a string");
 });
 
 test("a Python exception inside a JS callback is a PythonError there, and keeps its Python type on the way out", () => {
@@ -97,7 +98,10 @@ test("a Python exception inside a JS callback is a PythonError there, and keeps 
   assert.instance(inside, PythonError);
   assert.is((inside as PythonError).type, "ValueError");
   assert.match(result.toJS() as string, /^caught invalid literal for int\(\) with base 10: 'x'$/);
-  assert.throws(() => apply.call(() => python.exec("import sys\nsys.exit(7)\n")), (e: unknown) => e instanceof SystemExit && e.code === 7);
+  assert.throws(
+    () => apply.call(() => python.exec("import sys\nsys.exit(7)\n")),
+    (e: unknown) => e instanceof SystemExit && e.code === 7,
+  );
 });
 
 test("callbacks nest: JS calls Python calls JS calls Python", () => {

@@ -143,7 +143,10 @@ test("deep nesting converts up to the depth limit and refuses beyond it with a R
   for (let i = 0; i < 900; i++) value = value[0] as JSValue[];
   assert.equal(value, []);
   using tooDeep = main.get("nested").call(1500);
-  assert.throws(() => tooDeep.toJS(), (e: unknown) => e instanceof RangeError && /more than 1000 levels deep; pass \{ depth \}/.test(e.message));
+  assert.throws(
+    () => tooDeep.toJS(),
+    (e: unknown) => e instanceof RangeError && /more than 1000 levels deep; pass \{ depth \}/.test(e.message),
+  );
   assert.ok(Array.isArray(tooDeep.toJS({ depth: 2000 })));
   assert.throws(() => deep.toJS({ depth: 10 }), RangeError);
 

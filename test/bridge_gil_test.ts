@@ -65,7 +65,10 @@ test("Python threads started earlier keep running while JS awaits", async () => 
     await sleep(200);
     const after = worker.get("count").toJS() as number;
     assert.ok(worker.callMethod("stop").toJS(), "the thread stops when asked");
-    assert.ok(after - before > (sleeps ? 20 : 1000), `${sleeps ? "a sleeping" : "a busy"} thread advanced only ${after - before} steps in 200 ms`);
+    assert.ok(
+      after - before > (sleeps ? 20 : 1000),
+      `${sleeps ? "a sleeping" : "a busy"} thread advanced only ${after - before} steps in 200 ms`,
+    );
   }
 });
 
@@ -135,7 +138,10 @@ test("a Worker (a second JS thread) is refused with a clear error instead of cra
     worker.onerror = (event: Event) => reject(new Error(`the worker failed: ${(event as ErrorEvent).message}`));
   });
   worker.terminate();
-  assert.match(message, /^refused: CPython already runs in this process on another JS thread \(a Worker cannot use pyframe\)/);
+  assert.match(
+    message,
+    /^refused: CPython already runs in this process on another JS thread \(a Worker cannot use pyframe\)/,
+  );
   assert.is(python.eval("1 + 1"), 2, "the main thread still works");
 });
 

@@ -54,8 +54,14 @@ test("200,000 converted calls (JS function callbacks included) leave Python obje
   const blocksAfter = python.eval("allocated_blocks()") as number;
   // Results left to the JS garbage collector legitimately hold some thousands until it runs (seen:
   // up to ~40,000 blocks); one leaked object per call would add 200,000 objects and blocks.
-  assert.ok(objectsAfter - objectsBefore < 20_000, `Python tracks ${objectsAfter - objectsBefore} more objects after 200,000 calls`);
-  assert.ok(blocksAfter - blocksBefore < 100_000, `Python holds ${blocksAfter - blocksBefore} more memory blocks after 200,000 calls`);
+  assert.ok(
+    objectsAfter - objectsBefore < 20_000,
+    `Python tracks ${objectsAfter - objectsBefore} more objects after 200,000 calls`,
+  );
+  assert.ok(
+    blocksAfter - blocksBefore < 100_000,
+    `Python holds ${blocksAfter - blocksBefore} more memory blocks after 200,000 calls`,
+  );
   // Resident memory is reported, not asserted: outside the JS heap it still moves by tens of MiB
   // with V8's own bookkeeping (seen: 67 → 89 MiB in one run, flat in the next). The 1,000,000-call
   // measurement in bench/bridge_memory.ts shows the trend.
@@ -70,7 +76,12 @@ test("forced garbage collection releases every wrapper once: no leak, no double 
   const counts = JSON.parse(result.stdout.trim().split("\n").at(-1)!);
   assert.ok(counts.heldBeforeCollection > 0, "wrappers hold references until collected");
   assert.equal(
-    { afterCollected: counts.afterCollected, afterMixed: counts.afterMixed, afterDisposed: counts.afterDisposed, alive: counts.alive },
+    {
+      afterCollected: counts.afterCollected,
+      afterMixed: counts.afterMixed,
+      afterDisposed: counts.afterDisposed,
+      alive: counts.alive,
+    },
     { afterCollected: 0, afterMixed: 0, afterDisposed: 0, alive: "object" },
   );
 });

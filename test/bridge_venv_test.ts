@@ -23,14 +23,22 @@ function buildVenv(): string | undefined {
   rmSync(scratch, { recursive: true, force: true });
   const created = spawnSync(install.executable, ["-m", "venv", scratch], { encoding: "utf8" });
   assert.is(created.status, 0, `python -m venv failed: ${created.stderr}`);
-  const pip = spawnSync(join(scratch, "bin", "python"), ["-m", "pip", "install", "--disable-pip-version-check", "-q", ...packages], {
+  const pip = spawnSync(join(scratch, "bin", "python"), [
+    "-m",
+    "pip",
+    "install",
+    "--disable-pip-version-check",
+    "-q",
+    ...packages,
+  ], {
     encoding: "utf8",
     timeout: 600_000,
   });
   if (pip.status !== 0) {
     rmSync(scratch, { recursive: true, force: true });
     const output = `${pip.stdout}${pip.stderr}`;
-    const unreachable = /NewConnectionError|Temporary failure in name resolution|Network is unreachable|ConnectTimeout|ProxyError|No matching distribution found/i;
+    const unreachable =
+      /NewConnectionError|Temporary failure in name resolution|Network is unreachable|ConnectTimeout|ProxyError|No matching distribution found/i;
     if (unreachable.test(output)) return `the package registry is unreachable (${output.trim().split("\n").at(-1)})`;
     assert.unreachable(`pip install ${packages.join(" ")} failed:\n${output}`);
   }
@@ -48,8 +56,17 @@ function buildVenv(): string | undefined {
 function runChild(env: Record<string, string | undefined>) {
   const child = "test/_venv_child.ts";
   const args = runtime.name === "deno" ? ["run", "-A", child] : ["run", child];
-  const result = spawnSync(process.execPath, args, { cwd: root, encoding: "utf8", env: env as NodeJS.ProcessEnv, timeout: 120_000 });
-  assert.is(result.status, 0, `the child failed (${result.signal ?? result.status}):\n${result.stdout}\n${result.stderr}`);
+  const result = spawnSync(process.execPath, args, {
+    cwd: root,
+    encoding: "utf8",
+    env: env as NodeJS.ProcessEnv,
+    timeout: 120_000,
+  });
+  assert.is(
+    result.status,
+    0,
+    `the child failed (${result.signal ?? result.status}):\n${result.stdout}\n${result.stderr}`,
+  );
   return JSON.parse(result.stdout.trim().split("\n").at(-1)!);
 }
 
@@ -62,7 +79,10 @@ test("an active venv (VIRTUAL_ENV) is embedded: sys.prefix is the venv, a packag
   assert.ok(seen.executable.startsWith(venv), `embedded ${seen.executable}, not the venv's python`);
   assert.is(seen.prefix, venv);
   assert.is(seen.basePrefix, install.home);
-  assert.ok(seen.path.some((entry: string) => entry.startsWith(venv) && entry.endsWith("site-packages")), String(seen.path));
+  assert.ok(
+    seen.path.some((entry: string) => entry.startsWith(venv) && entry.endsWith("site-packages")),
+    String(seen.path),
+  );
   assert.ok(seen.tomliFile.startsWith(venv), `tomli_w came from ${seen.tomliFile}`);
   assert.is(seen.toml, "answer = 42\n");
   assert.ok(seen.numpyFile.startsWith(venv), `numpy came from ${seen.numpyFile}`);

@@ -58,7 +58,12 @@ function definesFrameCode(tree: ast.Module, frame: Frame): boolean {
 
 for (const name of modules) {
   test(`CPython's ${name} gives the same results under an identity rewrite of every function`, () => {
-    const [runPlain, problemsPlain, , file] = python.eval(`run_regression_module("${name}")`) as [number, string[], string, string];
+    const [runPlain, problemsPlain, , file] = python.eval(`run_regression_module("${name}")`) as [
+      number,
+      string[],
+      string,
+      string,
+    ];
     const counts = { replaced: 0, kept: 0 };
     let rewritten: [number, string[], string, string];
     {

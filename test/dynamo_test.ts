@@ -6,7 +6,8 @@ import * as ast from "../src/ast/mod.ts";
 import { load } from "../src/ffi/mod.ts";
 import { scaledCode } from "./_rewrite.ts";
 
-python.exec(`
+python.exec(
+  `
 def bob():
     return 1 + 2
 
@@ -16,9 +17,12 @@ def twice(x):
 class Greeter:
     def greet(self, name, *, punctuation="!"):
         return "hi " + name + punctuation
-`, { filename: "dynamo_test_module.py" });
+`,
+  { filename: "dynamo_test_module.py" },
+);
 
-const scaleFunction = (name: string, factor = 10) => (frame: Frame) => frame.name === name ? scaledCode(frame, factor) : undefined;
+const scaleFunction = (name: string, factor = 10) => (frame: Frame) =>
+  frame.name === name ? scaledCode(frame, factor) : undefined;
 
 test("the seed's example: 3 outside, 30 inside, 3 after", () => {
   assert.is(python.eval("bob()"), 3);
@@ -112,7 +116,9 @@ test("a callback that throws raises a Python exception in that call, and later c
       assert.is((error as PythonError).type, "RuntimeError");
       assert.match((error as PythonError).pythonMessage, /boom from TypeScript/);
     }
-    python.exec("def catches():\n    try:\n        return bob()\n    except RuntimeError as e:\n        return 'caught: ' + str(e)\n");
+    python.exec(
+      "def catches():\n    try:\n        return bob()\n    except RuntimeError as e:\n        return 'caught: ' + str(e)\n",
+    );
     assert.is(python.eval("bob()"), 30);
   }
   assert.is(calls, 2);
@@ -126,21 +132,33 @@ test("a Python exception raised inside the callback keeps its type", () => {
 });
 
 test("Python code can catch the exception a throwing callback raises", () => {
-  python.exec("def guarded():\n    try:\n        return bob()\n    except RuntimeError as e:\n        return 'caught ' + str(e)\n");
+  python.exec(
+    "def guarded():\n    try:\n        return bob()\n    except RuntimeError as e:\n        return 'caught ' + str(e)\n",
+  );
   using _ = new Dynamo((frame) => {
     if (frame.name === "bob") throw new TypeError("no bob today");
   });
-  assert.match(python.eval("guarded()") as string, /^caught pyframe: the Dynamo callback threw TypeError: no bob today/);
+  assert.match(
+    python.eval("guarded()") as string,
+    /^caught pyframe: the Dynamo callback threw TypeError: no bob today/,
+  );
 });
 
 test("a callback returning garbage gets a Python TypeError; nothing means the original", () => {
   {
     using _ = new Dynamo((frame) => (frame.name === "bob" ? (42 as unknown as PyObject) : undefined));
-    assert.throws(() => python.eval("bob()"), (e: unknown) => e instanceof PythonError && e.type === "TypeError" && /returned number/.test(e.message));
+    assert.throws(
+      () => python.eval("bob()"),
+      (e: unknown) => e instanceof PythonError && e.type === "TypeError" && /returned number/.test(e.message),
+    );
   }
   {
     using _ = new Dynamo((frame) => (frame.name === "bob" ? python.toPython(7) : undefined));
-    assert.throws(() => python.eval("bob()"), (e: unknown) => e instanceof PythonError && e.type === "TypeError" && /expected a code object, got int/.test(e.message));
+    assert.throws(
+      () => python.eval("bob()"),
+      (e: unknown) =>
+        e instanceof PythonError && e.type === "TypeError" && /expected a code object, got int/.test(e.message),
+    );
   }
   {
     using _ = new Dynamo(() => {});
@@ -150,10 +168,14 @@ test("a callback returning garbage gets a Python TypeError; nothing means the or
 
 test("a replacement whose arguments differ is refused with a TypeError naming the difference", () => {
   python.exec("def one_arg(a):\n    return a\ndef two_args(a, b):\n    return a + b\n");
-  using _ = new Dynamo((frame) => (frame.name === "one_arg" ? python.eval("two_args.__code__") as PyObject : undefined));
+  using _ = new Dynamo((
+    frame,
+  ) => (frame.name === "one_arg" ? python.eval("two_args.__code__") as PyObject : undefined));
   assert.throws(
     () => python.eval("one_arg(1)"),
-    (e: unknown) => e instanceof PythonError && e.type === "TypeError" && /positional argument count differs: the original has 1, the replacement 2/.test(e.message),
+    (e: unknown) =>
+      e instanceof PythonError && e.type === "TypeError" &&
+      /positional argument count differs: the original has 1, the replacement 2/.test(e.message),
   );
 });
 
@@ -299,7 +321,9 @@ def call_many(times):
         total += leaf(i, c=1) + sum(counted_gen(3))
     return total
 `);
-  using _ = new Dynamo((frame) => (frame.name === "leaf" || frame.name === "counted_gen" ? scaledCode(frame) : undefined));
+  using _ = new Dynamo((
+    frame,
+  ) => (frame.name === "leaf" || frame.name === "counted_gen" ? scaledCode(frame) : undefined));
   python.eval("call_many(10)"); // decisions made and cached
   const before = python.eval("refcounts()");
   const replacedBefore = Number(load().native.pyframe_stat(1));
@@ -312,7 +336,10 @@ def call_many(times):
 
 test("skip rules keep the standard library and matching files away from the callback", () => {
   const paths = standardLibraryPaths();
-  assert.ok(paths.some((path) => path.endsWith(`/lib/python${python.eval("'%d.%d' % __import__('sys').version_info[:2]")}/`)), String(paths));
+  assert.ok(
+    paths.some((path) => path.endsWith(`/lib/python${python.eval("'%d.%d' % __import__('sys').version_info[:2]")}/`)),
+    String(paths),
+  );
   const seen = new Set<string>();
   {
     using _ = new Dynamo((frame) => void seen.add(frame.filename), { skip: [...paths, /^dynamo_test_module\.py$/] });
@@ -324,7 +351,10 @@ test("skip rules keep the standard library and matching files away from the call
   assert.not.ok([...seen].some((file) => paths.some((path) => file.startsWith(path))), [...seen].join(", "));
   assert.not.ok(seen.has("dynamo_test_module.py"));
   assert.ok(seen.has("elsewhere.py"));
-  assert.throws(() => new Dynamo(() => {}, { skip: [42 as never] }), /skip rules are filename prefixes \(strings\) or RegExps, got number/);
+  assert.throws(
+    () => new Dynamo(() => {}, { skip: [42 as never] }),
+    /skip rules are filename prefixes \(strings\) or RegExps, got number/,
+  );
 });
 
 test("frames run under sys.settrace, sys.setprofile or sys.monitoring take the default path", () => {
@@ -363,8 +393,13 @@ def with_monitoring():
   assert.ok(seen.includes("with_settrace") && seen.includes("traced_c"), String(seen));
   assert.not.ok(seen.includes("traced_a"), "a frame under sys.settrace reached JS");
   assert.not.ok(seen.includes("profiled"), "a frame under sys.setprofile reached JS");
-  if (monitored !== "no sys.monitoring") assert.not.ok(seen.includes("traced_b"), "a frame under sys.monitoring reached JS");
-  assert.not.ok(seen.some((name) => name === "run" || name === "register_source"), `pyframe's own helpers were shown: ${seen}`);
+  if (monitored !== "no sys.monitoring") {
+    assert.not.ok(seen.includes("traced_b"), "a frame under sys.monitoring reached JS");
+  }
+  assert.not.ok(
+    seen.some((name) => name === "run" || name === "register_source"),
+    `pyframe's own helpers were shown: ${seen}`,
+  );
 });
 
 test("pyframe's AST bridge, used while a Dynamo is active, never shows its frames", () => {
@@ -401,7 +436,10 @@ def large(n):
 test("endless recursion through replaced frames raises RecursionError, and the hook survives it", () => {
   python.exec("def endless(n):\n    return endless(n + 1) + 1\n");
   using _ = new Dynamo(scaleFunction("endless"));
-  assert.throws(() => python.eval("endless(0)"), (e: unknown) => e instanceof PythonError && e.type === "RecursionError");
+  assert.throws(
+    () => python.eval("endless(0)"),
+    (e: unknown) => e instanceof PythonError && e.type === "RecursionError",
+  );
   assert.is(python.eval("twice(1)"), 7);
 });
 
@@ -425,7 +463,9 @@ def call_refused(times):
   const before = python.eval("sys.getrefcount(token)");
   {
     // A replacement with other arguments is refused every time (askAgain: asked on every frame).
-    using _ = new Dynamo((frame) => (frame.name === "refused" ? askAgain(python.eval("bob.__code__") as PyObject) : undefined));
+    using _ = new Dynamo((
+      frame,
+    ) => (frame.name === "refused" ? askAgain(python.eval("bob.__code__") as PyObject) : undefined));
     assert.is(python.eval("call_refused(500)"), 500);
   }
   {
@@ -445,7 +485,6 @@ def call_refused(times):
   }
   assert.is(python.eval("sys.getrefcount(token)"), before);
 });
-
 
 test("a replacement is held while its decision stands: released when the Dynamo ends or the original code dies", () => {
   python.exec(`

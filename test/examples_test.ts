@@ -20,7 +20,15 @@ test("trace_calls: every call records its function and arguments, in call order"
   const { result, calls } = traceCalls("fib(4), greet('Ada', punctuation='?')");
   assert.equal(result, [3, "hello Ada?"]);
   assert.equal(calls, [
-    ["fib", 4], ["fib", 3], ["fib", 2], ["fib", 1], ["fib", 0], ["fib", 1], ["fib", 2], ["fib", 1], ["fib", 0],
+    ["fib", 4],
+    ["fib", 3],
+    ["fib", 2],
+    ["fib", 1],
+    ["fib", 0],
+    ["fib", 1],
+    ["fib", 2],
+    ["fib", 1],
+    ["fib", 0],
     ["greet", "Ada", "?"],
   ]);
 });

@@ -116,7 +116,10 @@ test("PYFRAME_PYTHON naming a libpython finds the prefix holding its standard li
   assert.is(found.libpython, library);
   const orphan = join(mkdtempSync(join(tmpdir(), "pyframe-orphan-")), "libpython3.11.so.1.0");
   writeFileSync(orphan, "");
-  assert.throws(() => withEnv("PYFRAME_PYTHON", orphan, () => findPython()), /no standard library \(lib\/python3\.11\/os\.py\) in any folder above it/);
+  assert.throws(
+    () => withEnv("PYFRAME_PYTHON", orphan, () => findPython()),
+    /no standard library \(lib\/python3\.11\/os\.py\) in any folder above it/,
+  );
 });
 
 test("with no python on PATH and no venv, pyenv's installed versions are used, newest first", () => {

@@ -66,8 +66,14 @@ test("Python errors become PythonError with type, message and traceback", () => 
     assert.match(e.traceback, /failing\.py", line 2, in fails/);
     assert.match(e.traceback, /ValueError: bad value/);
   }
-  assert.throws(() => python.import("no_such_module_here"), (e: unknown) => e instanceof PythonError && e.type === "ModuleNotFoundError");
-  assert.throws(() => python.exec("def broken(:\n"), (e: unknown) => e instanceof PythonError && e.type === "SyntaxError");
+  assert.throws(
+    () => python.import("no_such_module_here"),
+    (e: unknown) => e instanceof PythonError && e.type === "ModuleNotFoundError",
+  );
+  assert.throws(
+    () => python.exec("def broken(:\n"),
+    (e: unknown) => e instanceof PythonError && e.type === "SyntaxError",
+  );
 });
 
 test("C extension modules import (libpython loaded RTLD_GLOBAL)", () => {
@@ -81,7 +87,10 @@ test("sys.executable names the Python interpreter, so subprocess works", () => {
   const executable = python.eval("__import__('sys').executable") as string;
   assert.match(executable, /python3(\.\d+)?$/);
   python.exec("import subprocess, sys");
-  assert.is(python.eval("subprocess.run([sys.executable, '-c', 'print(6*7)'], capture_output=True, text=True).stdout"), "42\n");
+  assert.is(
+    python.eval("subprocess.run([sys.executable, '-c', 'print(6*7)'], capture_output=True, text=True).stdout"),
+    "42\n",
+  );
 });
 
 test("the standard library comes from the interpreter that was loaded", () => {
@@ -92,7 +101,12 @@ test("the standard library comes from the interpreter that was loaded", () => {
 });
 
 test("Python does not install its signal handlers in the JS host", () => {
-  assert.is(python.eval("__import__('signal').getsignal(__import__('signal').SIGINT) is __import__('signal').default_int_handler"), false);
+  assert.is(
+    python.eval(
+      "__import__('signal').getsignal(__import__('signal').SIGINT) is __import__('signal').default_int_handler",
+    ),
+    false,
+  );
 });
 
 test("functions defined through exec keep their source", () => {
@@ -220,15 +234,26 @@ class Recorder:
 
   using jsThrow = Recorder.call();
   const thrown = new Error("boom");
-  assert.throws(() => jsThrow.with(() => { throw thrown; }), (e: unknown) => e === thrown);
+  assert.throws(() =>
+    jsThrow.with(() => {
+      throw thrown;
+    }), (e: unknown) => e === thrown);
   assert.equal(jsThrow.get("log").toJS(), ["enter", ["exit", "JSError", "Error: boom"]]);
 
   using pythonThrow = Recorder.call();
-  assert.throws(() => pythonThrow.with(() => python.eval("1 / 0")), (e: unknown) => e instanceof PythonError && e.type === "ZeroDivisionError");
+  assert.throws(
+    () => pythonThrow.with(() => python.eval("1 / 0")),
+    (e: unknown) => e instanceof PythonError && e.type === "ZeroDivisionError",
+  );
   assert.equal(pythonThrow.get("log").toJS(), ["enter", ["exit", "ZeroDivisionError", "division by zero"]]);
 
   using suppressing = Recorder.call(true);
-  assert.is(suppressing.with(() => { throw new Error("hidden"); }), undefined);
+  assert.is(
+    suppressing.with(() => {
+      throw new Error("hidden");
+    }),
+    undefined,
+  );
 
   using later = Recorder.call();
   const result = await later.with(async (value) => {
@@ -257,7 +282,10 @@ test("python.importFile imports a module from a path and registers it", () => {
   assert.is(python.eval("__import__('sys').modules['helper_mod'].VALUE"), 41);
   using renamed = python.importFile(path, { name: "renamed_mod" });
   assert.is(renamed.get("__name__").toJS(), "renamed_mod");
-  assert.throws(() => python.importFile(join(directory, "missing.py")), (e: unknown) => e instanceof PythonError && e.type === "FileNotFoundError");
+  assert.throws(
+    () => python.importFile(join(directory, "missing.py")),
+    (e: unknown) => e instanceof PythonError && e.type === "FileNotFoundError",
+  );
 });
 
 test("SystemExit and KeyboardInterrupt surface as themselves, and the process keeps running", () => {
@@ -269,12 +297,24 @@ test("SystemExit and KeyboardInterrupt surface as themselves, and the process ke
     assert.instance(error, PythonError);
     assert.is((error as SystemExit).code, 3);
   }
-  assert.throws(() => python.exec("import sys\nsys.exit('bye')\n"), (e: unknown) => e instanceof SystemExit && e.code === "bye");
+  assert.throws(
+    () => python.exec("import sys\nsys.exit('bye')\n"),
+    (e: unknown) => e instanceof SystemExit && e.code === "bye",
+  );
   assert.throws(() => python.exec("raise SystemExit"), (e: unknown) => e instanceof SystemExit && e.code === null);
-  assert.throws(() => python.exec("raise KeyboardInterrupt"), (e: unknown) => e instanceof KeyboardInterrupt && !(e instanceof SystemExit));
-  assert.throws(() => python.exec("raise ValueError"), (e: unknown) => e instanceof PythonError && !(e instanceof SystemExit));
+  assert.throws(
+    () => python.exec("raise KeyboardInterrupt"),
+    (e: unknown) => e instanceof KeyboardInterrupt && !(e instanceof SystemExit),
+  );
+  assert.throws(
+    () => python.exec("raise ValueError"),
+    (e: unknown) => e instanceof PythonError && !(e instanceof SystemExit),
+  );
   python.exec("class Quit(SystemExit):\n    pass\n");
-  assert.throws(() => python.exec("raise Quit(5)"), (e: unknown) => e instanceof SystemExit && e.type === "Quit" && e.code === 5);
+  assert.throws(
+    () => python.exec("raise Quit(5)"),
+    (e: unknown) => e instanceof SystemExit && e.type === "Quit" && e.code === 5,
+  );
   assert.is(python.eval("1 + 1"), 2, "still alive");
 });
 

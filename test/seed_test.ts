@@ -59,7 +59,14 @@ const cases: [call: string, outside: unknown, inside: unknown][] = [
   ["hasposonlyandvar(1, 2, 3, 4, 5)", [1, 2, 3, [4, 5], 2], [1, 2, 3, [4, 5], 20]],
   ["hasposonlyandkwargs(1, 2, 3, x=4)", [1, 2, 3, new Map([["x", 4]]), 3], [1, 2, 3, new Map([["x", 4]]), 30]],
   ["hasposonlyandkwargs(1, 2, c=3, a=9)", [1, 2, 3, new Map([["a", 9]]), 3], [1, 2, 3, new Map([["a", 9]]), 30]],
-  ["hasposonlyandvarandkwargs(1, 2, 3, 4, y=5)", [1, 2, 3, [4], new Map([["y", 5]]), 4], [1, 2, 3, [4], new Map([["y", 5]]), 40]],
+  ["hasposonlyandvarandkwargs(1, 2, 3, 4, y=5)", [1, 2, 3, [4], new Map([["y", 5]]), 4], [
+    1,
+    2,
+    3,
+    [4],
+    new Map([["y", 5]]),
+    40,
+  ]],
   ["hasvarargs(1, 'two')", [[1, "two"], 5], [[1, "two"], 50]],
   ["hasvarargs()", [[], 5], [[], 50]],
   ["haskwargs(k=1)", [new Map([["k", 1]]), 6], [new Map([["k", 1]]), 60]],
@@ -68,7 +75,16 @@ const cases: [call: string, outside: unknown, inside: unknown][] = [
   ["hasdefaults(1, 2, c=3, d=4)", [1, 2, 3, 4, 8], [1, 2, 3, 4, 80]],
 ];
 
-const names = ["hasposonly", "hasposonlyandvar", "hasposonlyandkwargs", "hasposonlyandvarandkwargs", "hasvarargs", "haskwargs", "hasboth", "hasdefaults"];
+const names = [
+  "hasposonly",
+  "hasposonlyandvar",
+  "hasposonlyandkwargs",
+  "hasposonlyandvarandkwargs",
+  "hasvarargs",
+  "haskwargs",
+  "hasboth",
+  "hasdefaults",
+];
 
 for (const [call, outside, inside] of cases) {
   test(`seed function ${call}: original outside, rewritten inside`, () => {

@@ -8,7 +8,8 @@ import { load } from "../src/ffi/mod.ts";
 
 const FILENAME = "shapes_module.py";
 
-python.exec(`
+python.exec(
+  `
 import asyncio, contextlib, functools
 
 def posonly(a, b, /, c=1):
@@ -159,7 +160,9 @@ def with_and_finally_failing():
     except KeyError:
         pass
     return list(exit_log)
-`, { filename: FILENAME });
+`,
+  { filename: FILENAME },
+);
 
 /** Multiplies integer constants (not booleans, not floats) by ten. */
 class ScaleIntegers extends ast.NodeTransformer {

@@ -25,7 +25,9 @@ export function describe(value: unknown): string {
     const typeName = (value as { typeName?: unknown }).typeName;
     return typeof typeName === "string" ? `ast.${typeName}` : `a ${value.constructor?.name ?? "object"}`;
   }
-  if (typeof value === "string") return `string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
+  if (typeof value === "string") {
+    return `string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;
+  }
   return `${typeof value} ${String(value)}`;
 }
 

@@ -115,7 +115,9 @@ const PyCF_ONLY_AST = 0x400, PyCF_IGNORE_COOKIE = 0x800, PyCF_TYPE_COMMENTS = 0x
  */
 export function parsedTree(request: ParseRequest): Node | undefined {
   const { source, filename, mode } = request;
-  if (!Object.hasOwn(START_SYMBOLS, mode) || typeof filename !== "string" || typeof request.typeComments !== "boolean") {
+  if (
+    !Object.hasOwn(START_SYMBOLS, mode) || typeof filename !== "string" || typeof request.typeComments !== "boolean"
+  ) {
     return undefined; // Python's ast.parse says what is wrong with them.
   }
   if (!source.isWellFormed() || source.includes("\0") || !filename.isWellFormed() || filename.includes("\0")) {
@@ -173,17 +175,23 @@ function nativeCodec(): NativeCodec {
     native,
     classes,
     dump(tree: PyObject, nodes?: PyObject): Uint8Array {
-      return encoded(() => native.pyframe_ast_dump(tree.pointer, nodes?.pointer ?? runtime.NULL, output, output.length));
+      return encoded(() =>
+        native.pyframe_ast_dump(tree.pointer, nodes?.pointer ?? runtime.NULL, output, output.length)
+      );
     },
     parse({ source: text, filename, mode, typeComments }: ParseRequest, nodes: PyObject): Uint8Array {
       // UTF-8 takes at most 3 bytes per UTF-16 unit; then a NUL ends the C string.
-      if (source.length < text.length * 3 + 1) source = new Uint8Array(Math.max(text.length * 3 + 1, source.length * 2));
+      if (source.length < text.length * 3 + 1) {
+        source = new Uint8Array(Math.max(text.length * 3 + 1, source.length * 2));
+      }
       const { written } = utf8.encodeInto(text, source);
       source[written] = 0;
       const name = utf8.encode(filename);
       const flags = PyCF_ONLY_AST | PyCF_IGNORE_COOKIE | (typeComments ? PyCF_TYPE_COMMENTS : 0);
       const start = START_SYMBOLS[mode];
-      return encoded(() => native.pyframe_ast_parse(source, name, name.length, start, flags, nodes.pointer, output, output.length));
+      return encoded(() =>
+        native.pyframe_ast_parse(source, name, name.length, start, flags, nodes.pointer, output, output.length)
+      );
     },
   };
 }

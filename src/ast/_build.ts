@@ -63,7 +63,9 @@ let codecIndexes: Map<NodeClass, number> | undefined;
 export function codecIndexOf(plan: ClassPlan): number {
   codecIndexes ??= new Map(allNodeClasses().map((kind, index) => [kind, index]));
   const index = codecIndexes.get(plan.kind);
-  if (index === undefined) throw new TypeError(`pyframe: ${plan.kind.typeName} is not one of pyframe's ast node classes`);
+  if (index === undefined) {
+    throw new TypeError(`pyframe: ${plan.kind.typeName} is not one of pyframe's ast node classes`);
+  }
   return index;
 }
 

@@ -15,14 +15,18 @@ export function checkField(kind: NodeClass, name: string, value: unknown): void 
   const field = kind.fieldTypes[name];
   if (field.quantity === "list") {
     if (!Array.isArray(value)) {
-      throw new TypeError(`pyframe: ${where(kind, name)} must be an array of ${field.type}, found ${describe(value)}; use [] for none`);
+      throw new TypeError(
+        `pyframe: ${where(kind, name)} must be an array of ${field.type}, found ${describe(value)}; use [] for none`,
+      );
     }
     // Python itself puts None in some lists (Dict.keys, arguments.kw_defaults).
     for (const item of value) if (item !== null) checkItem(kind, name, field, item);
   } else if (value === null && field.type !== "constant") {
     if (field.quantity === "one") {
       throw new TypeError(
-        `pyframe: ${where(kind, name)} is required: expected ${article(field.type)}, found null; pass it to the constructor`,
+        `pyframe: ${where(kind, name)} is required: expected ${
+          article(field.type)
+        }, found null; pass it to the constructor`,
       );
     }
   } else {
@@ -42,7 +46,9 @@ function checkItem(kind: NodeClass, name: string, field: FieldType, value: unkno
   if (field.type === "constant") {
     throw new TypeError(
       `pyframe: ${where(kind, name)} must be a constant value (number, bigint, string, boolean, null, Uint8Array, ` +
-        `ast.CodePoints, ast.Complex, ast.Ellipsis, ast.ConstantTuple or ast.ConstantFrozenSet), found ${describe(value)}`,
+        `ast.CodePoints, ast.Complex, ast.Ellipsis, ast.ConstantTuple or ast.ConstantFrozenSet), found ${
+          describe(value)
+        }`,
     );
   }
   const hint = field.type === "expr" && !(value instanceof Node) ? "; wrap plain values in ast.Constant" : "";
@@ -81,7 +87,9 @@ function isConstantValue(value: unknown): boolean {
     case "symbol":
       return value === Ellipsis;
   }
-  if (value === null || value instanceof Uint8Array || value instanceof CodePoints || value instanceof Complex) return true;
+  if (value === null || value instanceof Uint8Array || value instanceof CodePoints || value instanceof Complex) {
+    return true;
+  }
   if (value instanceof ConstantTuple || value instanceof ConstantFrozenSet) {
     return value.elements.every((element) => element instanceof Node && isOfType(element, "Constant"));
   }

@@ -30,7 +30,6 @@ import { OFFSET, SESSION, type Session } from "./_session.ts";
 import { Complex, ConstantFrozenSet, ConstantTuple, type ConstantValue, Ellipsis } from "./constant.ts";
 import { Node, UNFILLED } from "./node.ts";
 
-
 /**
  * The tree the bytes hold. `classes[i]` is the plan of class index `i` (the order the codec was
  * given). With a session, each node is recorded as standing for its Python original (see
@@ -72,7 +71,11 @@ class NativeReader {
   wasFloat = false;
   readonly readers: NodeReader[];
 
-  constructor(readonly bytes: Uint8Array, readonly classes: readonly ClassPlan[], readonly session: Session | undefined) {
+  constructor(
+    readonly bytes: Uint8Array,
+    readonly classes: readonly ClassPlan[],
+    readonly session: Session | undefined,
+  ) {
     this.readers = nodeReadersFor(classes);
   }
 

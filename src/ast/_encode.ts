@@ -135,7 +135,12 @@ class Encoder {
   #build(node: Node, place: Place): void {
     const out = this.#out, plan = planOf(node.constructor);
     if (!plan.available) {
-      requireVersion(`ast.${plan.kind.typeName}`, plan.kind.versions, this.minor, `build a node Python ${this.minor} has`);
+      requireVersion(
+        `ast.${plan.kind.typeName}`,
+        plan.kind.versions,
+        this.minor,
+        `build a node Python ${this.minor} has`,
+      );
     }
     out.tag(NODE);
     out.varint(codecIndexOf(plan));
@@ -305,7 +310,9 @@ function patcherOf(plan: ClassPlan): Patcher {
     });
     lines.push("at += 4;");
   } else {
-    for (const name of plan.attributes) lines.push(`if (node[${key(name)}] !== snapshot[at++]) (changed ??= []).push(${key(name)});`);
+    for (const name of plan.attributes) {
+      lines.push(`if (node[${key(name)}] !== snapshot[at++]) (changed ??= []).push(${key(name)});`);
+    }
   }
   plan.fields.forEach((field, i) => {
     const name = key(field.name);
@@ -368,7 +375,14 @@ function placeOf(node: Node, plan: ClassPlan, parent: Place): Place {
  * rule (an absent lineno or col_offset, an absent or None end). A node with its whole location is
  * its own place: no copy for the common case.
  */
-function completedPlace(lineno: unknown, column: unknown, endLine: unknown, endColumn: unknown, located: Place, parent: Place): Place {
+function completedPlace(
+  lineno: unknown,
+  column: unknown,
+  endLine: unknown,
+  endColumn: unknown,
+  located: Place,
+  parent: Place,
+): Place {
   if (lineno !== undefined && column !== undefined && endLine != null && endColumn != null) return located;
   return new Place(
     lineno !== undefined ? lineno : parent.lineno,

@@ -115,10 +115,24 @@ function compileFunction(tree: Node, frame: FrameTarget): PyObject {
     const lambdas = findLambdas(tree).map((lambda) => pythonTree(lambda, { fixLocations: true }));
     using candidates = python.toPython(lambdas);
     lambdas.forEach((lambda) => lambda.dispose());
-    return bridgeFunction("compile_lambda").call(candidates, frame.code, frame.qualname, frame.filename, frame.firstLineNo);
+    return bridgeFunction("compile_lambda").call(
+      candidates,
+      frame.code,
+      frame.qualname,
+      frame.filename,
+      frame.firstLineNo,
+    );
   }
   const found = findFunction(tree, frame.name);
-  return callWithTree("compile_function", found, { fixLocations: true }, frame.code, frame.qualname, frame.filename, frame.firstLineNo);
+  return callWithTree(
+    "compile_function",
+    found,
+    { fixLocations: true },
+    frame.code,
+    frame.qualname,
+    frame.filename,
+    frame.firstLineNo,
+  );
 }
 
 /** Every lambda in the tree: the bridge picks the one the frame runs (a line may hold several). */

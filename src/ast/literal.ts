@@ -145,7 +145,9 @@ function pythonDict(node: Dict): Map<LiteralValue, LiteralValue> {
 
 /** A string equal for values Python holds equal (1 == 1.0 == True, 2 == 2+0j); throws for unhashable ones. */
 function hashKey(node: unknown, value: LiteralValue): string {
-  if (node instanceof Tuple) return `t(${node.elts.map((element, i) => hashKey(element, (value as LiteralValue[])[i]))})`;
+  if (node instanceof Tuple) {
+    return `t(${node.elts.map((element, i) => hashKey(element, (value as LiteralValue[])[i]))})`;
+  }
   if (node instanceof List || node instanceof SetNode || node instanceof Dict || isEmptySetCall(node)) {
     const type = node instanceof List ? "list" : node instanceof Dict ? "dict" : "set";
     throw new TypeError(

@@ -88,7 +88,9 @@ export function incrementLineno<T extends Node>(node: T, lines = 1): T {
       setFieldValue(child, "lineno", ((fieldValue(child, "lineno") as number | undefined) ?? 0) + lines);
     }
     const end = fieldValue(child, "end_lineno") as number | null | undefined;
-    if (child._attributes.includes("end_lineno") && end !== null) setFieldValue(child, "end_lineno", (end ?? 0) + lines);
+    if (child._attributes.includes("end_lineno") && end !== null) {
+      setFieldValue(child, "end_lineno", (end ?? 0) + lines);
+    }
   }
   return node;
 }

@@ -17,7 +17,9 @@ const methodNames = new Map<unknown, string>();
 
 function visitMethod(visitor: NodeVisitor, node: Node): VisitMethod | undefined {
   let name = methodNames.get(node.constructor);
-  if (name === undefined) methodNames.set(node.constructor, name = `visit${(node.constructor as unknown as NodeClass).typeName}`);
+  if (name === undefined) {
+    methodNames.set(node.constructor, name = `visit${(node.constructor as unknown as NodeClass).typeName}`);
+  }
   // Looked up on the visitor each time, as Python does, so methods set on an instance count too.
   const method = (visitor as unknown as Record<string, unknown>)[name];
   return typeof method === "function" ? method as VisitMethod : undefined;

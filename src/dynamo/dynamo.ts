@@ -76,7 +76,9 @@ export class Dynamo implements Disposable {
     const skipRules = options.skip ?? [];
     for (const rule of skipRules) {
       if (typeof rule !== "string" && !(rule instanceof RegExp)) {
-        throw new TypeError(`pyframe: Dynamo skip rules are filename prefixes (strings) or RegExps, got ${describe(rule)}`);
+        throw new TypeError(
+          `pyframe: Dynamo skip rules are filename prefixes (strings) or RegExps, got ${describe(rule)}`,
+        );
       }
     }
     this.#callback = callback;

@@ -95,7 +95,8 @@ export class Frame {
   #argumentNames(): string[] {
     const names = this.#codeAttribute("co_varnames") as string[];
     const flags = this.#codeAttribute("co_flags") as number;
-    const count = (this.#codeAttribute("co_argcount") as number) + (this.#codeAttribute("co_kwonlyargcount") as number) +
+    const count = (this.#codeAttribute("co_argcount") as number) +
+      (this.#codeAttribute("co_kwonlyargcount") as number) +
       (flags & 0x4 ? 1 : 0) + (flags & 0x8 ? 1 : 0);
     return names.slice(0, count);
   }

@@ -66,7 +66,8 @@ export const runtime: Runtime = {
     for (const [name, spec] of Object.entries(symbols)) {
       const call = library.symbols[name];
       if (spec.parameters.includes("function")) {
-        bound[name] = (...args: unknown[]) => call(...args.map((arg) => (arg as NativeCallback | undefined)?.handle ?? arg));
+        bound[name] = (...args: unknown[]) =>
+          call(...args.map((arg) => (arg as NativeCallback | undefined)?.handle ?? arg));
       } else if (spec.result === "ptr") {
         bound[name] = nullAsZero(call, spec.parameters.length);
       } else {
@@ -76,7 +77,10 @@ export const runtime: Runtime = {
     return bound as Bound<T>;
   },
   callback(spec: SymbolSpec, fn: CallbackFunction): NativeCallback {
-    const callback = new ffi.JSCallback((...args: unknown[]) => fn(...args.map((arg) => Number(arg ?? 0))), bunSpec(spec));
+    const callback = new ffi.JSCallback(
+      (...args: unknown[]) => fn(...args.map((arg) => Number(arg ?? 0))),
+      bunSpec(spec),
+    );
     return { handle: callback.ptr, address: callback.ptr, close: () => callback.close() };
   },
   view(address: Ptr, length: number): Uint8Array {

@@ -81,7 +81,11 @@ export const runtime: Runtime = {
       const result = fn(...args);
       return spec.result === "ptr" ? BigInt(result) : Number(result);
     });
-    return { handle: callback.pointer, address: Deno.UnsafePointer.value(callback.pointer), close: () => callback.close() };
+    return {
+      handle: callback.pointer,
+      address: Deno.UnsafePointer.value(callback.pointer),
+      close: () => callback.close(),
+    };
   },
   view(address: Ptr, length: number): Uint8Array {
     if (length === 0) return new Uint8Array(0);

@@ -39,7 +39,9 @@ export function findNativeLibrary(): string {
   const explicit = process.env.PYFRAME_LIB;
   if (explicit) {
     if (existsSync(explicit)) return explicit;
-    throw new LoadError(`PYFRAME_LIB names '${explicit}', which does not exist; unset it or point it at libpyframe.${sharedLibraryExtension}`);
+    throw new LoadError(
+      `PYFRAME_LIB names '${explicit}', which does not exist; unset it or point it at libpyframe.${sharedLibraryExtension}`,
+    );
   }
   const candidates = [
     join(repositoryRoot, "zig-out", "lib", `libpyframe.${sharedLibraryExtension}`),
@@ -106,8 +108,11 @@ function pyenvInterpreters(): string[] {
   } catch {
     return [];
   }
-  const supportedName = (name: string) => SUPPORTED_MINORS.some((minor) => name === minor || name.startsWith(`${minor}.`));
-  return names.filter(supportedName).sort(byVersionDescending).map((name) => join(root, "versions", name, "bin", "python3"))
+  const supportedName = (name: string) =>
+    SUPPORTED_MINORS.some((minor) => name === minor || name.startsWith(`${minor}.`));
+  return names.filter(supportedName).sort(byVersionDescending).map((name) =>
+    join(root, "versions", name, "bin", "python3")
+  )
     .filter((path) => existsSync(path));
 }
 
@@ -172,8 +177,12 @@ export interface InterpreterDescription {
 export function sharedLibraryOf(description: InterpreterDescription): string | undefined {
   const minor = description.version.split(".").slice(0, 2).join(".");
   const base = `libpython${minor}${description.abiflags}`;
-  const names = [...description.names, `${base}.${sharedLibraryExtension}`, `${base}.so.1.0`].filter((name) => isSharedLibrary(name));
-  const directories = description.libdirs.flatMap((dir) => description.multiarch ? [dir, join(dir, description.multiarch)] : [dir]);
+  const names = [...description.names, `${base}.${sharedLibraryExtension}`, `${base}.so.1.0`].filter((name) =>
+    isSharedLibrary(name)
+  );
+  const directories = description.libdirs.flatMap((dir) =>
+    description.multiarch ? [dir, join(dir, description.multiarch)] : [dir]
+  );
   for (const directory of directories) {
     for (const name of names) {
       const candidate = join(directory, name);
@@ -186,7 +195,10 @@ export function sharedLibraryOf(description: InterpreterDescription): string | u
 function fromInterpreter(executable: string, tried: string[]): PythonInstall | undefined {
   let description: InterpreterDescription;
   try {
-    const output = execFileSync(executable, ["-I", "-c", describeInterpreter], { encoding: "utf8", stdio: ["ignore", "pipe", "pipe"] });
+    const output = execFileSync(executable, ["-I", "-c", describeInterpreter], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "pipe"],
+    });
     description = JSON.parse(output);
   } catch (error) {
     tried.push(`${executable}: could not run it (${firstLine(error)})`);
@@ -194,12 +206,18 @@ function fromInterpreter(executable: string, tried: string[]): PythonInstall | u
   }
   const minor = description.version.split(".").slice(0, 2).join(".");
   if (!SUPPORTED_MINORS.includes(minor)) {
-    tried.push(`${executable}: CPython ${description.version} is not supported (supported: ${SUPPORTED_MINORS.join(", ")})`);
+    tried.push(
+      `${executable}: CPython ${description.version} is not supported (supported: ${SUPPORTED_MINORS.join(", ")})`,
+    );
     return undefined;
   }
   const libpython = sharedLibraryOf(description);
   if (!libpython) {
-    tried.push(`${executable}: CPython ${description.version} has no shared libpython (looked in ${description.libdirs.join(", ")})`);
+    tried.push(
+      `${executable}: CPython ${description.version} has no shared libpython (looked in ${
+        description.libdirs.join(", ")
+      })`,
+    );
     return undefined;
   }
   return { libpython, home: description.home, executable: description.executable, version: description.version };
@@ -216,7 +234,8 @@ function fromLibrary(libpython: string, tried: string[]): PythonInstall | undefi
     tried.push(`${libpython}: no standard library (lib/python${minor}/os.py) in any folder above it`);
     return undefined;
   }
-  const executable = [join(home, "bin", `python${minor}`), join(home, "bin", "python3")].find((path) => existsSync(path)) ?? "";
+  const executable =
+    [join(home, "bin", `python${minor}`), join(home, "bin", "python3")].find((path) => existsSync(path)) ?? "";
   return { libpython, home, executable, version: minor };
 }
 

@@ -8,7 +8,14 @@
 import { runtime } from "./_select.ts";
 import type { Bound, CallbackFunction, NativeCallback, Ptr, Runtime } from "./_runtime.ts";
 import { findNativeLibrary, findPython, LoadError, type PythonInstall, SUPPORTED_MINORS } from "./loader.ts";
-import { frameCallbackSpec, NATIVE_ABI_VERSION, nativeSymbols, pythonCallbackSpec, pythonSymbols, type SymbolTable } from "./symbols.ts";
+import {
+  frameCallbackSpec,
+  NATIVE_ABI_VERSION,
+  nativeSymbols,
+  pythonCallbackSpec,
+  pythonSymbols,
+  type SymbolTable,
+} from "./symbols.ts";
 import { guarded, startReleasing } from "./gil.ts";
 
 export type { Bound, CallbackFunction, NativeCallback, Ptr, PythonInstall, Runtime };
@@ -52,9 +59,15 @@ export function load(): Loaded {
     );
   }
   // The native side opens libpython first, with RTLD_GLOBAL, so C extension modules link against it.
-  const status = native.pyframe_open(cString(install.libpython), cString(install.home), install.executable ? cString(install.executable) : null);
+  const status = native.pyframe_open(
+    cString(install.libpython),
+    cString(install.home),
+    install.executable ? cString(install.executable) : null,
+  );
   if (status !== 0) {
-    throw new LoadError(`could not start CPython from ${install.libpython}: ${runtime.cstring(native.pyframe_error())}`);
+    throw new LoadError(
+      `could not start CPython from ${install.libpython}: ${runtime.cstring(native.pyframe_error())}`,
+    );
   }
   const py = runtime.open(install.libpython, pythonSymbols);
   // The interpreter belongs to the JS thread that started it; a Worker of the same process finds it

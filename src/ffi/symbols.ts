@@ -17,7 +17,10 @@ export interface SymbolSpec {
 
 export type SymbolTable = Record<string, SymbolSpec>;
 
-const fn = <P extends readonly NativeType[], R extends NativeType>(parameters: P, result: R) => ({ parameters, result });
+const fn = <P extends readonly NativeType[], R extends NativeType>(parameters: P, result: R) => ({
+  parameters,
+  result,
+});
 
 /** pyframe's C ABI, exported by native.zig. */
 export const nativeSymbols = {

@@ -123,7 +123,10 @@ export function raiseJSError(c: Core, error: unknown): void {
     py.Py_DecRef(exception);
   } catch (failure) {
     handles.release(handle);
-    py.PyErr_SetString(c.runtimeErrorType, cString(`pyframe: a JavaScript error could not be raised in Python: ${describeThrown(failure)}`));
+    py.PyErr_SetString(
+      c.runtimeErrorType,
+      cString(`pyframe: a JavaScript error could not be raised in Python: ${describeThrown(failure)}`),
+    );
   }
 }
 

@@ -8,7 +8,18 @@
  * @module
  */
 
-import { cString, enterPython, inPython, leavePython, load, type Loaded, type Native, type Ptr, type Python, runtime } from "../ffi/mod.ts";
+import {
+  cString,
+  enterPython,
+  inPython,
+  leavePython,
+  load,
+  type Loaded,
+  type Native,
+  type Ptr,
+  type Python,
+  runtime,
+} from "../ffi/mod.ts";
 import { KeyboardInterrupt, PythonError, SystemExit } from "./error.ts";
 import { helperSource } from "./_helper_source.ts";
 import { PyObject } from "./object.ts";
@@ -78,8 +89,24 @@ function startCore(loaded: Loaded): Core {
     return value; // Kept for the life of the process.
   };
   const none = builtin("None");
-  const typeNames = ["bool", "int", "float", "str", "bytes", "bytearray", "memoryview", "list", "tuple", "dict", "set", "frozenset"] as const;
-  const types = Object.fromEntries(typeNames.map((name) => [name, builtin(name)])) as Record<(typeof typeNames)[number], Ptr>;
+  const typeNames = [
+    "bool",
+    "int",
+    "float",
+    "str",
+    "bytes",
+    "bytearray",
+    "memoryview",
+    "list",
+    "tuple",
+    "dict",
+    "set",
+    "frozenset",
+  ] as const;
+  const types = Object.fromEntries(typeNames.map((name) => [name, builtin(name)])) as Record<
+    (typeof typeNames)[number],
+    Ptr
+  >;
   const helper = installHelper(py);
   const helperAttribute = (name: string): Ptr => {
     const value = py.PyObject_GetAttrString(helper, cString(name));

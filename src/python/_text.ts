@@ -6,7 +6,7 @@
  * @module
  */
 
-import { cString, type Python, type Ptr, runtime } from "../ffi/mod.ts";
+import { cString, type Ptr, type Python, runtime } from "../ffi/mod.ts";
 
 const encoder = new TextEncoder();
 // ignoreBOM: a leading U+FEFF is text, not a byte order mark to drop.

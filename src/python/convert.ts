@@ -152,7 +152,10 @@ class PythonToJS {
     }
     const seen = this.#memo?.get(object);
     if (seen !== undefined) return seen;
-    if (type !== types.list && type !== types.tuple && type !== types.dict && type !== types.set && type !== types.frozenset) {
+    if (
+      type !== types.list && type !== types.tuple && type !== types.dict && type !== types.set &&
+      type !== types.frozenset
+    ) {
       return PyObject.borrowed(object);
     }
     // Counted here, not in a wrapper, to keep the JS stack small for deep values.
@@ -366,7 +369,9 @@ function cannotConvert(value: unknown): TypeError {
   if (value instanceof Promise) {
     return new TypeError("pyframe: cannot convert a Promise to Python; await it in JavaScript and pass the result");
   }
-  const what = typeof value === "symbol" ? "a symbol" : `a ${(value as object).constructor?.name ?? Object.prototype.toString.call(value)}`;
+  const what = typeof value === "symbol"
+    ? "a symbol"
+    : `a ${(value as object).constructor?.name ?? Object.prototype.toString.call(value)}`;
   return new TypeError(
     `pyframe: cannot convert ${what} to Python; pass a number, bigint, string, boolean, null, undefined, ` +
       "Array, Map, Set, plain object, Uint8Array, function or PyObject",

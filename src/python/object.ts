@@ -87,7 +87,11 @@ export class PyObject {
 
   /** The object's address; throws once disposed. */
   get pointer(): Ptr {
-    if (!this.#pointer) throw new ReferenceError("pyframe: this PyObject was disposed; keep it (no `using`, no dispose()) while you use it");
+    if (!this.#pointer) {
+      throw new ReferenceError(
+        "pyframe: this PyObject was disposed; keep it (no `using`, no dispose()) while you use it",
+      );
+    }
     return this.#pointer;
   }
 
@@ -120,13 +124,19 @@ export class PyObject {
 
   /** `self[key]`, as a PyObject. */
   item(key: unknown): PyObject {
-    return withPython((c) => this.#withConverted(c, key, (k) => new PyObject(check(c.py.PyObject_GetItem(this.pointer, k)))));
+    return withPython((c) =>
+      this.#withConverted(c, key, (k) => new PyObject(check(c.py.PyObject_GetItem(this.pointer, k))))
+    );
   }
 
   /** `self[key] = value`. */
   setItem(key: unknown, value: unknown): void {
     withPython((c) =>
-      this.#withConverted(c, key, (k) => this.#withConverted(c, value, (v) => checkStatus(c.py.PyObject_SetItem(this.pointer, k, v))))
+      this.#withConverted(
+        c,
+        key,
+        (k) => this.#withConverted(c, value, (v) => checkStatus(c.py.PyObject_SetItem(this.pointer, k, v))),
+      )
     );
   }
 
@@ -137,7 +147,9 @@ export class PyObject {
 
   /** `value in self`. */
   contains(value: unknown): boolean {
-    return withPython((c) => this.#withConverted(c, value, (v) => checkStatus(c.py.PySequence_Contains(this.pointer, v)) === 1));
+    return withPython((c) =>
+      this.#withConverted(c, value, (v) => checkStatus(c.py.PySequence_Contains(this.pointer, v)) === 1)
+    );
   }
 
   /** `len(self)`. */
@@ -220,9 +232,13 @@ export class PyObject {
   compare(operator: ComparisonOperator, other: unknown): boolean {
     const op = comparisons[operator];
     if (op === undefined) {
-      throw new TypeError(`pyframe: compare() takes one of ${Object.keys(comparisons).join(" ")}, got ${JSON.stringify(operator)}`);
+      throw new TypeError(
+        `pyframe: compare() takes one of ${Object.keys(comparisons).join(" ")}, got ${JSON.stringify(operator)}`,
+      );
     }
-    return withPython((c) => this.#withConverted(c, other, (o) => checkStatus(c.py.PyObject_RichCompareBool(this.pointer, o, op)) === 1));
+    return withPython((c) =>
+      this.#withConverted(c, other, (o) => checkStatus(c.py.PyObject_RichCompareBool(this.pointer, o, op)) === 1)
+    );
   }
 
   /** `hash(self)`: a number, or a bigint when beyond 2^53. Throws PythonError (TypeError) when unhashable. */
@@ -311,7 +327,11 @@ export class PyObject {
   #contextMethods(): [PyObject, PyObject] {
     using type = this.type;
     if (!type.has("__enter__") || !type.has("__exit__")) {
-      throw new TypeError(`pyframe: with() needs a context manager (a type with __enter__ and __exit__); ${type.get("__name__")} is not one`);
+      throw new TypeError(
+        `pyframe: with() needs a context manager (a type with __enter__ and __exit__); ${
+          type.get("__name__")
+        } is not one`,
+      );
     }
     return [type.get("__enter__"), type.get("__exit__")];
   }
