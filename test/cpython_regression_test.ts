@@ -36,14 +36,7 @@ function identityRewrite(file: string, counts: { replaced: number; kept: number 
       if (error instanceof PythonError) return void counts.kept++; // no source: doctest code, exec'd strings
       throw error;
     }
-    let tree: ast.Module;
-    try {
-      tree = ast.parse(source);
-    } catch (error) {
-      // inspect.getsource gives a lambda inside a multi-line expression as lines that do not parse alone.
-      if (error instanceof PythonError && frame.name === "<lambda>") return void counts.kept++;
-      throw error;
-    }
+    const tree = ast.parse(source); // lambdas inside multi-line expressions too (frame.source cuts them out)
     if (!definesFrameCode(tree, frame)) return void counts.kept++; // comprehension or class-body frames
     counts.replaced++;
     return ast.compile(tree, frame);

@@ -56,6 +56,22 @@ class Child(Base):
 
 square = lambda x: x * x + 1
 
+# Lambdas whose lines do not parse alone: part of a multi-line expression.
+def continued_lambda(items):
+    return list(map(str,
+                    map(lambda v: v + 1, items)))
+
+def two_lambdas_on_a_line(x):
+    first, second = (
+        lambda v: v + 1, lambda v: v + 2)
+    return [first(x), second(x)]
+
+def multiline_lambda_body(x):
+    apply = lambda f: f(x)
+    return apply(
+        lambda v: (v *
+                   2))
+
 def outer_function(x):
     def inner(y):
         return x + y + 1
@@ -193,6 +209,9 @@ const cases: [expression: string, outside: unknown, scaled: unknown][] = [
   ["Child(3).describe()", ["base", 1, "child", 4], ["base", 10, "child", 13]],
   ["[Child.build(1).value, Child.helper(1), Child(4).doubled]", [2, 2, 9], [11, 11, 90]],
   ["square(3)", 10, 19],
+  ["continued_lambda([1, 2])", ["2", "3"], ["11", "12"]],
+  ["two_lambdas_on_a_line(0)", [1, 2], [10, 20]],
+  ["multiline_lambda_body(3)", 6, 60],
   ["outer_function(2)", 4, 22],
   ["decorated(1)", ["wrapped", 2, 1], ["wrapped", 11, 10]],
   ["factorial(5)", 120, 10], // 10 if n <= 10
@@ -235,6 +254,27 @@ for (const [way, forceCall] of ways) {
     });
   }
 }
+
+test("a lambda inside a multi-line expression: frame.source is the lambda alone, in its columns", () => {
+  const sources: [line: number, source: string][] = [];
+  {
+    using _ = new Dynamo((frame) => {
+      if (frame.filename === FILENAME && frame.name === "<lambda>") sources.push([frame.firstLineNo, frame.source]);
+    });
+    python.eval("[two_lambdas_on_a_line(0), multiline_lambda_body(3)]");
+  }
+  const line = (expression: string) => python.eval(expression) as number;
+  const at = (first: number) => sources.filter(([lineNo]) => lineNo === first).map(([, source]) => source);
+  // Two lambdas on one line: each frame gets its own, told apart by where its body is.
+  const pair = at(line("two_lambdas_on_a_line.__code__.co_firstlineno + 2"));
+  assert.equal(pair, ["(       lambda v: v + 1)\n", "(                        lambda v: v + 2)\n"]);
+  const columns = pair.map((source) => (ast.parse(source).body[0] as ast.Expr).value.col_offset);
+  assert.equal(columns, [8, 25], "the file's columns");
+  const body = at(line("multiline_lambda_body.__code__.co_firstlineno + 3"));
+  assert.equal(body, ["(       lambda v: (v *\n                   2))\n"]);
+  // A lambda whose line parses alone keeps inspect's text.
+  assert.equal(at(line("multiline_lambda_body.__code__.co_firstlineno + 1")), ["apply = lambda f: f(x)\n"]);
+});
 
 test("an exception through a replaced frame names the original file and the rewritten code's lines", () => {
   using _ = new Dynamo(rewriter(scale, new Set()));

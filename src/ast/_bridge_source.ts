@@ -12,6 +12,7 @@
 
 export const bridgeSource = String.raw`
 import _ast, ast, linecache, sys
+from _pyframe import argument_count, lambda_argument_names, node_span
 
 _CO_NESTED = 0x10
 _ENCLOSING = "__pyframe_enclosing__"
@@ -55,11 +56,11 @@ def compile_lambda(candidates, original, qualname, filename, first_lineno):
     for candidate in candidates:
         _place(candidate, filename, first_lineno)
     positions = set(original.co_positions())
-    placed = [c for c in candidates if _span(c.body) in positions]
+    placed = [c for c in candidates if node_span(c.body) in positions]
     if len(placed) == 1:
         return _compile_placed(placed[0], original, qualname, filename)
-    names = original.co_varnames[:_argument_count(original)]
-    named = [c for c in (placed or candidates) if _lambda_argument_names(c) == names] or candidates
+    names = original.co_varnames[:argument_count(original)]
+    named = [c for c in (placed or candidates) if lambda_argument_names(c) == names] or candidates
     compiled, errors = [], []
     for candidate in named:
         try:
@@ -70,22 +71,6 @@ def compile_lambda(candidates, original, qualname, filename, first_lineno):
         raise errors[0]
     same = [code for code in compiled if (code.co_code, code.co_consts) == (original.co_code, original.co_consts)]
     return (same or compiled)[0]
-
-
-def _span(node):
-    return (node.lineno, node.end_lineno, node.col_offset, node.end_col_offset)
-
-
-def _argument_count(code):
-    return (code.co_argcount + code.co_kwonlyargcount +
-            bool(code.co_flags & 0x04) + bool(code.co_flags & 0x08))
-
-
-def _lambda_argument_names(lambda_node):
-    arguments = lambda_node.args
-    ordered = arguments.posonlyargs + arguments.args + arguments.kwonlyargs
-    ordered += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
-    return tuple(a.arg for a in ordered)
 
 
 def _compile_placed(function, original, qualname, filename):
@@ -214,6 +199,6 @@ def _find_code(code, qualname, node):
     if len(found) > 1:
         found = [c for c in found if c.co_firstlineno == node.lineno] or found
     if len(found) > 1 and isinstance(node, ast.Lambda):
-        found = [c for c in found if _span(node.body) in set(c.co_positions())] or found
+        found = [c for c in found if node_span(node.body) in set(c.co_positions())] or found
     return found[0] if found else None
 `;

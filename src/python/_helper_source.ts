@@ -6,7 +6,7 @@
  */
 
 export const helperSource = String.raw`
-import inspect, linecache, signal, sys, textwrap, traceback, types
+import ast as _ast, inspect, linecache, signal, sys, textwrap, traceback, types
 
 # Importing signal claims SIGINT for KeyboardInterrupt when the host left it at SIG_DFL, even with
 # install_signal_handlers off; give it back so Ctrl+C still stops the Deno or Bun process.
@@ -133,7 +133,12 @@ def format_exception(kind, value, tb):
 def code_source(code):
     """The dedented source of a code object's definition. Asking with the code, not the function,
     keeps inspect from following __wrapped__ to another function's source."""
-    source = inspect.getsource(code)
+    source = _dedented(inspect.getsource(code))
+    if code.co_name == "<lambda>" and not _parses(source):
+        return _lambda_source(code) or source
+    return source
+
+def _dedented(source):
     dedented = textwrap.dedent(source)
     indent = dedented[:len(dedented) - len(dedented.lstrip(" \t"))]
     if not indent:
@@ -141,6 +146,63 @@ def code_source(code):
     # A multi-line string at column 0 stops dedent: strip the first line's indentation from the
     # lines that have it (string lines without it stay exact).
     return "".join(line[len(indent):] if line.startswith(indent) else line for line in dedented.splitlines(True))
+
+def _parses(source):
+    try:
+        compile(source, "<source>", "exec", _ast.PyCF_ONLY_AST)
+        return True
+    except (SyntaxError, ValueError):
+        return False
+
+def _lambda_source(code):
+    """A lambda's own text, for one whose lines do not parse alone (inspect gives whole lines, and
+    a lambda inside a multi-line expression shares them with the rest of it): the lambda read from
+    its file's tree, in parentheses padded so it keeps its line and byte columns. Several lambdas
+    starting on the line: the one whose body sits where the code's does, else all of them (from
+    the first to the end of the last), else the first taking the code's arguments. None when the
+    file does not parse (changed since, or not Python)."""
+    lines, _ = inspect.findsource(code)
+    try:
+        tree = _ast.parse("".join(lines))
+    except (SyntaxError, ValueError):
+        return None
+    first = code.co_firstlineno
+    lambdas = sorted((node for node in _ast.walk(tree) if isinstance(node, _ast.Lambda) and node.lineno == first),
+                     key=lambda node: node.col_offset)
+    positions = set(code.co_positions())
+    placed = [node for node in lambdas if node_span(node.body) in positions]
+    if len(placed) == 1:
+        return _segment(lines, placed[0], placed[0])
+    if not lambdas:
+        return None
+    together = _segment(lines, lambdas[0], max(lambdas, key=lambda node: (node.end_lineno, node.end_col_offset)))
+    if _parses(together):
+        return together
+    names = code.co_varnames[:argument_count(code)]
+    named = [node for node in lambdas if lambda_argument_names(node) == names]
+    return _segment(lines, named[0], named[0]) if named else None
+
+def _segment(lines, start, end):
+    """The source from node 'start' to the end of node 'end' (start on the first line), in
+    parentheses: '(' and spaces before it keep its byte columns, unless it starts at column 0."""
+    encoded = [line.encode("utf-8") for line in lines[start.lineno - 1:end.end_lineno]]
+    if len(encoded) == 1:
+        text = encoded[0][start.col_offset:end.end_col_offset]
+    else:
+        text = encoded[0][start.col_offset:] + b"".join(encoded[1:-1]) + encoded[-1][:end.end_col_offset]
+    padding = b" " * max(start.col_offset - 1, 0)
+    return (b"(" + padding + text + b")\n").decode("utf-8")
+
+def node_span(node):
+    """Where a node is, as code.co_positions() gives an instruction's place."""
+    return (node.lineno, node.end_lineno, node.col_offset, node.end_col_offset)
+
+def lambda_argument_names(node):
+    """The argument names of an ast.Lambda, in the order its code's co_varnames starts with."""
+    arguments = node.args
+    ordered = arguments.posonlyargs + arguments.args + arguments.kwonlyargs
+    ordered += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
+    return tuple(a.arg for a in ordered)
 
 _SHAPE_FLAGS = (inspect.CO_VARARGS | inspect.CO_VARKEYWORDS | inspect.CO_GENERATOR |
                 inspect.CO_COROUTINE | inspect.CO_ITERABLE_COROUTINE | inspect.CO_ASYNC_GENERATOR)
