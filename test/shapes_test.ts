@@ -276,6 +276,21 @@ test("a lambda inside a multi-line expression: frame.source is the lambda alone,
   assert.equal(at(line("multiline_lambda_body.__code__.co_firstlineno + 1")), ["apply = lambda f: f(x)\n"]);
 });
 
+test("a lambda's text follows its file when the file is given again under the same name", () => {
+  const seen: string[] = [];
+  using _ = new Dynamo((frame) => {
+    if (frame.filename === "relambda.py" && frame.name === "<lambda>") seen.push(frame.source);
+  });
+  // The second file moves the lambda: a tree kept from the first would cut the wrong text.
+  for (const [indent, constant] of [["    ", 1], ["        ", 2]]) {
+    python.exec(`def twice(x):\n    return list(map(str,\n${indent}map(lambda v: v + ${constant}, [x])))\n`, {
+      filename: "relambda.py",
+    });
+    python.eval("twice(1)");
+  }
+  assert.equal(seen, ["(       lambda v: v + 1)\n", "(           lambda v: v + 2)\n"]);
+});
+
 test("an exception through a replaced frame names the original file and the rewritten code's lines", () => {
   using _ = new Dynamo(rewriter(scale, new Set()));
   try {

@@ -162,13 +162,10 @@ def _lambda_source(code):
     the first to the end of the last), else the first taking the code's arguments. None when the
     file does not parse (changed since, or not Python)."""
     lines, _ = inspect.findsource(code)
-    try:
-        tree = _ast.parse("".join(lines))
-    except (SyntaxError, ValueError):
+    by_line = _lambdas_by_line(code.co_filename, lines)
+    if by_line is None:
         return None
-    first = code.co_firstlineno
-    lambdas = sorted((node for node in _ast.walk(tree) if isinstance(node, _ast.Lambda) and node.lineno == first),
-                     key=lambda node: node.col_offset)
+    lambdas = by_line.get(code.co_firstlineno, [])
     positions = set(code.co_positions())
     placed = [node for node in lambdas if node_span(node.body) in positions]
     if len(placed) == 1:
@@ -181,6 +178,30 @@ def _lambda_source(code):
     names = code.co_varnames[:argument_count(code)]
     named = [node for node in lambdas if lambda_argument_names(node) == names]
     return _segment(lines, named[0], named[0]) if named else None
+
+_file_lambdas = {}
+
+def _lambdas_by_line(filename, lines):
+    """The lambdas of a file by first line, in column order; None when it does not parse. A few
+    files are kept (while linecache holds the same lines): a module's lambdas are asked one by one."""
+    kept = _file_lambdas.get(filename)
+    if kept is not None and kept[0] is lines:
+        return kept[1]
+    try:
+        tree = _ast.parse("".join(lines))
+    except (SyntaxError, ValueError):
+        by_line = None
+    else:
+        by_line = {}
+        for node in _ast.walk(tree):
+            if isinstance(node, _ast.Lambda):
+                by_line.setdefault(node.lineno, []).append(node)
+        for found in by_line.values():
+            found.sort(key=lambda node: node.col_offset)
+    if len(_file_lambdas) >= 8:
+        _file_lambdas.clear()
+    _file_lambdas[filename] = (lines, by_line)
+    return by_line
 
 def _segment(lines, start, end):
     """The source from node 'start' to the end of node 'end' (start on the first line), in
