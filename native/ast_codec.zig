@@ -3,8 +3,9 @@
 //! any Python per node (a Python-level walk costs as much as the transform it serves).
 //!
 //! A dump is a header, then the tree's value. The header is how many snapshot entries the tree
-//! makes on the TypeScript side (src/ast/_session.ts: two per node, one per field or attribute, one
-//! more per list item), as a varint padded to 5 bytes, so the snapshot is allocated once.
+//! makes on the TypeScript side (src/ast/_session.ts: two per node with fields or attributes, one
+//! per field or attribute, one more per list item), as a varint padded to 5 bytes, so the snapshot
+//! is allocated once. Nodes without fields or attributes are not listed (see `node`).
 //!
 //! A value is a tag byte and its payload; integers in payloads are LEB128 varints:
 //!
@@ -146,9 +147,9 @@ pub fn given() ?Description {
 }
 
 /// Encodes `tree` into the pending output and returns its length; with `nodes` (a list), also
-/// appends every node to it in the order they are written (the decoder meets them in the same
-/// order, so a node's position there is its index on both sides). Returns null with a Python
-/// exception set on failure.
+/// appends every node with fields or attributes to it in the order they are written (the decoder
+/// meets them in the same order, so a node's position there is its index on both sides). Returns
+/// null with a Python exception set on failure.
 pub fn dump(tree: *PyObject, nodes: ?*PyObject) ?usize {
     const known = table orelse {
         _ = fail("pyframe's ast codec was not given its classes (call init first)");
@@ -380,11 +381,14 @@ fn classIndex(kind: *PyObject) Error!u32 {
 }
 
 fn node(known: *const Table, object: *PyObject, index: u32, depth: u32) Error!void {
+    try tag(.node);
+    try varint(index);
+    // A node without fields or attributes (Load(), Add()) is one of Python's shared instances: the
+    // TypeScript side shares one too, and nothing of it is ever patched, so it is not listed.
+    if (class_names[index].len == 0) return;
     const state = api.PyObject_GenericGetDict(object, null) orelse return error.PythonError;
     defer api.Py_DecRef(state);
     if (node_list) |list| if (api.PyList_Append(list, object) != 0) return error.PythonError;
-    try tag(.node);
-    try varint(index);
     entries += 2 + class_names[index].len;
     var cursor = DictCursor.start(state);
     for (class_names[index]) |name| {

@@ -489,6 +489,25 @@ test("a subtree of a parsed tree, and parsed nodes put in a new tree, reach Pyth
   assert.is(dumped((parsed.body[0] as ast.FunctionDef).body[0]), dumped((built.body[0] as ast.FunctionDef).body[0]));
 });
 
+test("nodes without fields are shared as in Python (one Load for all trees); changing one reaches Python", () => {
+  const [first, second] = [ast.parse("a = b"), ast.parse("c")];
+  const assign = first.body[0] as ast.Assign;
+  const [target, value] = [assign.targets[0] as ast.Name, assign.value as ast.Name];
+  const other = (second.body[0] as ast.Expr).value as ast.Name;
+  assert.is(value.ctx, other.ctx, "one Load, like Python's");
+  assert.ok(
+    python.eval("__import__('ast').parse('b').body[0].value.ctx is __import__('ast').parse('c').body[0].value.ctx"),
+  );
+  assert.instance(target.ctx, ast.Store);
+  assert.not.ok((value.ctx as Traced)[SESSION], "not traced: nothing of it is patched");
+  // The shared instances reach Python as its own; a replaced one is sent as the new node.
+  value.ctx = new ast.Store();
+  assert.match(ast.dump(first), "targets=[Name(id='a', ctx=Store())], value=Name(id='b', ctx=Store())");
+  const compare = (ast.parse("x < y < z").body[0] as ast.Expr).value as ast.Compare;
+  compare.ops[1] = new ast.Gt();
+  assert.is(ast.unparse(compare), "x < y > z");
+});
+
 test("a node copied with Object.assign is a node of its own, not the parsed original", () => {
   const tree = ast.parse("x = 1\n");
   const original = tree.body[0] as ast.Assign;

@@ -138,7 +138,7 @@ interface NativeCodec {
   readonly classes: readonly ClassPlan[];
   /**
    * The encoding of `tree`, valid until the next call (its buffer is reused); with `nodes` (a
-   * Python list), every node is appended to it in encoding order.
+   * Python list), every node with fields or attributes is appended to it in encoding order.
    */
   dump(tree: PyObject, nodes?: PyObject): Uint8Array;
   /** The encoding of the tree `ast.parse` makes for the request, as `dump(tree, nodes)` gives it. */

@@ -281,6 +281,7 @@ function nodeReadersFor(classes: readonly ClassPlan[]): NodeReader[] {
  * its children's are (src/ast/_session.ts gives the layout).
  */
 function nodeReaderOf(plan: ClassPlan): NodeReader {
+  if (plan.names.length === 0) return sharedReaderOf(plan);
   const lines = [
     "const node = new Kind(UNFILLED), session = reader.session;",
     "const index = session ? session.count++ : -1;",
@@ -319,6 +320,16 @@ function nodeReaderOf(plan: ClassPlan): NodeReader {
     `return function read${plan.kind.typeName}(reader) {\n${lines.join("\n")}\n};`,
   );
   return make(plan.kind, UNFILLED, SESSION, OFFSET, putList) as NodeReader;
+}
+
+/**
+ * The reader of a class without fields or attributes (Load, Add, ...): one node for all, as Python
+ * has one instance for all. Such a node is not traced: it has nothing to patch, and a parent whose
+ * field still holds it has that field unchanged.
+ */
+function sharedReaderOf(plan: ClassPlan): NodeReader {
+  const shared = new (plan.kind as unknown as new (fields: object) => Node)(UNFILLED);
+  return () => shared;
 }
 
 /**

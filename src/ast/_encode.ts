@@ -19,13 +19,13 @@
 import { article, describe } from "./_access.ts";
 import { checkAttribute, checkField } from "./_check.ts";
 import { type ClassPlan, codecIndexOf, type FieldPlan, planOf } from "./_build.ts";
-import { pythonMinor, requireVersion } from "./_classes.ts";
+import { allNodeClasses, pythonMinor, requireVersion } from "./_classes.ts";
 import type * as nodes from "./_nodes.ts";
 import { ELLIPSIS, FALSE, FROZENSET, LIST, MISSING, NODE, NONE, ORIGINAL, TRUE, TUPLE } from "./_codec_tags.ts";
 import { CodecWriter } from "./_codec_writer.ts";
 import { OFFSET, SESSION, type Session, type Traced } from "./_session.ts";
 import { CodePoints, Complex, type ConstantFrozenSet, ConstantTuple, Ellipsis } from "./constant.ts";
-import { type Location, Node } from "./node.ts";
+import { type Location, Node, type NodeClass } from "./node.ts";
 
 /** How to encode a tree. */
 export interface EncodeOptions {
@@ -316,6 +316,8 @@ function patcherOf(plan: ClassPlan): Patcher {
   }
   plan.fields.forEach((field, i) => {
     const name = key(field.name);
+    // Below an unchanged child, look for changes: unless the child is a shared node (nothing to patch).
+    const patchesBelow = field.itemClass !== undefined && !holdsSharedNodes(field.itemClass);
     lines.push(`value = node[${name}]; original = snapshot[at];`);
     const single = [
       "at++;",
@@ -324,7 +326,9 @@ function patcherOf(plan: ClassPlan): Patcher {
       // their contents may have been.
       field.itemClass
         ? `if (!Object.is(value, original)) { if (!changed?.includes(${name})) (changed ??= []).push(${name}); } ` +
-          "else if (value !== null && value !== undefined) encoder.patch(value, value[OFFSET], here);"
+          (patchesBelow
+            ? "else if (value !== null && value !== undefined) encoder.patch(value, value[OFFSET], here);"
+            : "")
         : `if (!Object.is(value, original) || (typeof value === "object" && value !== null)) { ` +
           `if (!changed?.includes(${name})) (changed ??= []).push(${name}); }`,
     ].join(" ");
@@ -333,7 +337,7 @@ function patcherOf(plan: ClassPlan): Patcher {
       "if (typeof original === 'number') {",
       // Python's list, as its length then its items.
       `  if (!sameItems(value, snapshot, at)) (changed ??= []).push(${name});`,
-      field.itemClass ? "  else encoder.patchItems(value, here);" : "",
+      patchesBelow ? "  else encoder.patchItems(value, here);" : "",
       "  at += 1 + original;",
       `} else { ${single} }`,
     );
@@ -346,6 +350,16 @@ function patcherOf(plan: ClassPlan): Patcher {
     `return function patch${plan.kind.typeName}(encoder, node, snapshot, offset, place) {\n${lines.join("\n")}\n};`,
   );
   return make(plan, OFFSET, sameItems) as Patcher;
+}
+
+/**
+ * Whether every class a field's nodes may be of has neither fields nor attributes (expr_context,
+ * operator, cmpop, ...): such nodes are shared, one per class, and never stand for an original.
+ */
+function holdsSharedNodes(itemClass: NodeClass): boolean {
+  return allNodeClasses()
+    .filter((kind) => kind === itemClass || kind.prototype instanceof itemClass)
+    .every((kind) => kind._fields.length === 0 && kind._attributes.length === 0);
 }
 
 function fieldOf(node: Node, name: string): unknown {

@@ -18,6 +18,9 @@ import type { Node } from "./node.ts";
  * each. It may be patched once: after that the Python side is no longer known (compile moves its
  * lines, toPython hands it to the user), so later conversions of its nodes build new Python nodes.
  *
+ * Nodes without fields or attributes (Load(), Add()) are not in it: like Python, the decoder has
+ * one instance per class for every tree, with nothing to patch.
+ *
  * The snapshot is one flat array, allocated once at the size the stream announces, so reading a
  * tree allocates nothing per node beyond the node. A node's entry starts at its {@link OFFSET}:
  * the node itself (a copy made with Object.assign carries the offset but is not the node there),
