@@ -358,7 +358,7 @@ function patcherOf(plan: ClassPlan): Patcher {
  */
 function holdsSharedNodes(itemClass: NodeClass): boolean {
   return allNodeClasses()
-    .filter((kind) => kind === itemClass || kind.prototype instanceof itemClass)
+    .filter((kind) => kind === itemClass || Object.prototype.isPrototypeOf.call(itemClass.prototype, kind.prototype))
     .every((kind) => kind._fields.length === 0 && kind._attributes.length === 0);
 }
 
