@@ -17,7 +17,7 @@ const Frame = cpython.Frame;
 const field = engine.field;
 
 /// Bumped whenever an exported signature or meaning changes; src/ffi checks it.
-const abi_version: u32 = 9;
+const abi_version: u32 = 10;
 
 var api: cpython.Api = undefined;
 var layout: ?*const layouts.Layout = null;

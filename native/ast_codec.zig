@@ -21,6 +21,9 @@
 //!   11 missing: the node has no such field or attribute
 //!   12 complex: two floats (real, imaginary)   13 Ellipsis
 //!   14 tuple, 15 frozenset: varint count, then the items
+//!   18 location: the four location attributes of a node (lineno, col_offset, end_lineno,
+//!     end_col_offset) as four zigzag varints, written for them instead of four values when all
+//!     four are ints that fit in 64 bits (a parsed tree's always are)
 //!
 //! The other direction (native/ast_load.zig builds Python trees from what src/ast/_encode.ts
 //! writes) uses the same values, and two more:
@@ -54,6 +57,7 @@ pub const Tag = enum(u8) {
     frozenset = 15,
     identifier = 16,
     original = 17,
+    location = 18,
     _,
 };
 
@@ -87,6 +91,9 @@ var output: std.ArrayList(u8) = .empty;
 var hex_spec: ?*PyObject = null;
 /// Per class index, the field and attribute names `init` was given, in order.
 var class_names: []const []const *PyObject = &.{};
+/// Per class index, whether its names end with the four location attributes (written as one
+/// `location` value when they can be).
+var class_located: []const bool = &.{};
 /// Per class index, the node class (null where the running Python lacks it).
 var class_objects: []const ?*PyObject = &.{};
 /// The list `dump` appends each node to, when asked for one.
@@ -118,6 +125,7 @@ pub fn init(bound_api: *const cpython.Api, description: *PyObject) Error!void {
     std.debug.assert(count >= 0);
     const names = try allocator.alloc([]const *PyObject, @intCast(count));
     const objects = try allocator.alloc(?*PyObject, @intCast(count));
+    const located = try allocator.alloc(bool, @intCast(count));
     var index: u32 = 0;
     while (index < count) : (index += 1) {
         const pair = try tupleItem(classes, index);
@@ -125,8 +133,10 @@ pub fn init(bound_api: *const cpython.Api, description: *PyObject) Error!void {
         objects[index] = if (class != found.none) class else null;
         if (class != found.none) try class_indexes.put(allocator, @intFromPtr(class), index);
         names[index] = try namesOf(try tupleItem(pair, 1));
+        located[index] = endsWithLocation(names[index]);
     }
     class_names = names;
+    class_located = located;
     class_objects = objects;
     if (hex_spec == null) hex_spec = api.PyUnicode_FromString("x") orelse return error.PythonError;
     api.Py_IncRef(description); // Holds every object the table points to.
@@ -195,6 +205,21 @@ pub fn copyOutput(buffer: []u8) usize {
     const length = @min(buffer.len, output.items.len);
     @memcpy(buffer[0..length], output.items[0..length]);
     return output.items.len;
+}
+
+const location_names = [_][]const u8{ "lineno", "col_offset", "end_lineno", "end_col_offset" };
+
+fn endsWithLocation(names: []const *PyObject) bool {
+    if (names.len < location_names.len) return false;
+    for (names[names.len - location_names.len ..], location_names) |name, expected| {
+        var size: isize = 0;
+        const text = api.PyUnicode_AsUTF8AndSize(name, &size) orelse {
+            api.PyErr_Clear();
+            return false;
+        };
+        if (!std.mem.eql(u8, text[0..@intCast(size)], expected)) return false;
+    }
+    return true;
 }
 
 /// The names of a tuple as a slice (borrowed: the description holds them), read once at `init`
@@ -389,17 +414,52 @@ fn node(known: *const Table, object: *PyObject, index: u32, depth: u32) Error!vo
     const state = api.PyObject_GenericGetDict(object, null) orelse return error.PythonError;
     defer api.Py_DecRef(state);
     if (node_list) |list| if (api.PyList_Append(list, object) != 0) return error.PythonError;
-    entries += 2 + class_names[index].len;
+    const names = class_names[index];
+    entries += 2 + names.len;
+    const field_count = if (class_located[index]) names.len - location_names.len else names.len;
     var cursor = DictCursor.start(state);
-    for (class_names[index]) |name| {
-        if (cursor.take(name) orelse api.PyDict_GetItemWithError(state, name)) |item| {
-            if (typeOf(item) == known.list_type) entries += @intCast(api.PyList_Size(item));
-            try value(known, item, depth + 1);
-        } else {
-            if (api.PyErr_Occurred() != null) return error.PythonError;
-            try tag(.missing);
-        }
+    for (names[0..field_count]) |name| try namedValue(known, try cursor.find(state, name), depth);
+    if (field_count < names.len) try location(known, state, &cursor, names[field_count..], depth);
+}
+
+/// A field or attribute's value, or `missing` when the node has none.
+fn namedValue(known: *const Table, found: ?*PyObject, depth: u32) Error!void {
+    const object = found orelse return tag(.missing);
+    if (typeOf(object) == known.list_type) entries += @intCast(api.PyList_Size(object));
+    return value(known, object, depth + 1);
+}
+
+/// The four location attributes: one `location` value when all are ints that fit in 64 bits,
+/// else each as a value of its own.
+fn location(known: *const Table, state: *PyObject, cursor: *DictCursor, names: []const *PyObject, depth: u32) Error!void {
+    var attributes: [location_names.len]?*PyObject = undefined;
+    var numbers: [location_names.len]i64 = undefined;
+    var compact = true;
+    for (names, &attributes, &numbers) |name, *found, *number| {
+        found.* = try cursor.find(state, name);
+        const small = if (found.*) |object| smallInt(known, object) else null;
+        number.* = small orelse 0;
+        compact = compact and small != null;
     }
+    if (!compact) {
+        for (attributes) |found| try namedValue(known, found, depth);
+        return;
+    }
+    try tag(.location);
+    for (numbers) |number| try varint(@bitCast((number << 1) ^ (number >> 63)));
+}
+
+/// An exact int that fits in 64 bits, else null (with no Python error left set).
+fn smallInt(known: *const Table, object: *PyObject) ?i64 {
+    if (typeOf(object) != known.int_type) return null;
+    var overflow: c_int = 0;
+    const number = api.PyLong_AsLongLongAndOverflow(object, &overflow);
+    if (overflow != 0) return null;
+    if (number == -1 and api.PyErr_Occurred() != null) {
+        api.PyErr_Clear();
+        return null;
+    }
+    return number;
 }
 
 /// A dict's items in insertion order, taken one by one while their keys are the ones expected.
@@ -421,9 +481,17 @@ const DictCursor = struct {
 
     fn take(cursor: *DictCursor, name: *PyObject) ?*PyObject {
         if (cursor.key != name) return null;
-        const item = cursor.item;
+        const found = cursor.item;
         cursor.advance();
-        return item;
+        return found;
+    }
+
+    /// The value of `name`: the next item when its key is `name` (the order Python's parser
+    /// sets them in), else looked up. Null when the node has none.
+    fn find(cursor: *DictCursor, state: *PyObject, name: *PyObject) Error!?*PyObject {
+        if (cursor.take(name) orelse api.PyDict_GetItemWithError(state, name)) |found| return found;
+        if (api.PyErr_Occurred() != null) return error.PythonError;
+        return null;
     }
 };
 

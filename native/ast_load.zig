@@ -168,7 +168,8 @@ const Reader = struct {
                 if (index >= api.PyList_Size(nodes)) return error.Malformed;
                 return borrowed(api.PyList_GetItem(nodes, @intCast(index)) orelse return error.PythonError);
             },
-            _ => error.Malformed,
+            // Only the dump writes locations; src/ast/_encode.ts writes each attribute.
+            .location, _ => error.Malformed,
         };
     }
 

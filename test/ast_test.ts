@@ -342,18 +342,27 @@ test("location attributes of any size and sign come through exactly (one- and tw
     -4097,
     -(2 ** 33),
   ];
+  // Four ints travel as one location value; a None (or a bool, or a missing one) sends each alone.
   python.exec(`
 import ast as _l_ast
-_l_names = [_l_ast.Name(id="v", ctx=_l_ast.Load(), lineno=v, col_offset=-v, end_lineno=v * 3, end_col_offset=None)
-            for v in ${JSON.stringify(values)}]
-_l_module = _l_ast.Module(body=[_l_ast.Expr(value=n, lineno=1, col_offset=0) for n in _l_names], type_ignores=[])
+_l_values = ${JSON.stringify(values)}
+_l_names = [_l_ast.Name(id="v", ctx=_l_ast.Load(), lineno=v, col_offset=-v, end_lineno=v * 3, end_col_offset=end)
+            for v in _l_values for end in (None, v + 1, True)]
+_l_module = _l_ast.Module(body=[_l_ast.Expr(value=n, lineno=1, col_offset=0, end_lineno=2, end_col_offset=3)
+                                for n in _l_names], type_ignores=[])
 `);
   using module = python.eval("_l_module") as PyObject;
   const read = ast.fromPython(module) as ast.Module;
   const names = read.body.map((statement) => (statement as ast.Expr).value as ast.Name);
   assert.equal(
     names.map((name) => [name.lineno, name.col_offset, name.end_lineno, name.end_col_offset]),
-    values.map((v) => [v, -v || 0, v * 3, null]),
+    values.flatMap((v) => [null, v + 1, true].map((end) => [v, -v || 0, v * 3, end])),
+  );
+  assert.equal(
+    read.body.map((
+      statement,
+    ) => [statement.lineno, statement.col_offset, statement.end_lineno, statement.end_col_offset]),
+    names.map(() => [1, 0, 2, 3]),
   );
 });
 

@@ -17,6 +17,7 @@ import {
   FROZENSET,
   INT,
   LIST,
+  LOCATION,
   MISSING,
   NODE,
   NONE,
@@ -69,6 +70,11 @@ class NativeReader {
   #view: DataView | undefined;
   /** Whether the last constant read was a float (a number alone cannot say). */
   wasFloat = false;
+  /** The location attributes {@link location} read last. */
+  lineno: unknown = undefined;
+  colOffset: unknown = undefined;
+  endLineno: unknown = undefined;
+  endColOffset: unknown = undefined;
   readonly readers: NodeReader[];
 
   constructor(
@@ -102,6 +108,42 @@ class NativeReader {
       this.#position = at + 3;
     }
     return (zigzag & 1) === 0 ? zigzag >> 1 : -((zigzag + 1) >> 1);
+  }
+
+  /**
+   * A node's four location attributes, into {@link lineno} ... {@link endColOffset}: one
+   * `location` value (four zigzag varints) when the encoder could write one, else four values.
+   */
+  location(): void {
+    if (this.bytes[this.#position] !== LOCATION) {
+      this.lineno = this.attribute();
+      this.colOffset = this.attribute();
+      this.endLineno = this.attribute();
+      this.endColOffset = this.attribute();
+      return;
+    }
+    this.#position++;
+    this.lineno = this.#zigzag();
+    this.colOffset = this.#zigzag();
+    this.endLineno = this.#zigzag();
+    this.endColOffset = this.#zigzag();
+  }
+
+  /** A zigzag varint: one or two bytes read inline (lines and columns up to 8191). */
+  #zigzag(): number | bigint {
+    const bytes = this.bytes, at = this.#position;
+    let zigzag = bytes[at];
+    if (zigzag < 0x80) {
+      this.#position = at + 1;
+    } else if (bytes[at + 1] < 0x80) {
+      zigzag = (zigzag & 0x7f) | (bytes[at + 1] << 7);
+      this.#position = at + 2;
+    } else {
+      const long = this.#varint();
+      if (typeof long === "bigint") return unzigzag(long);
+      zigzag = long;
+    }
+    return zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2;
   }
 
   value(): unknown {
@@ -289,7 +331,14 @@ function nodeReaderOf(plan: ClassPlan): NodeReader {
   plan.names.forEach((name, i) => {
     const key = JSON.stringify(name), isField = i < plan.fieldCount, constant = isField && plan.constants[i];
     if (constant) lines.push("reader.wasFloat = false;");
-    lines.push(`const v${i} = reader.${isField ? "value" : "attribute"}();`);
+    if (plan.hasLocation && !isField) {
+      // The four location attributes come together: lineno, col_offset, end_lineno, end_col_offset.
+      const at = i - plan.fieldCount;
+      if (at === 0) lines.push("reader.location();");
+      lines.push(`const v${i} = reader.${LOCATION_READS[at]};`);
+    } else {
+      lines.push(`const v${i} = reader.${isField ? "value" : "attribute"}();`);
+    }
     const quantity = isField ? plan.quantities[i] : "one";
     const fallback = quantity === "list" ? `node[${key}] = [];` : quantity === "optional" ? `node[${key}] = null;` : "";
     lines.push(`if (v${i} !== undefined) node[${key}] = v${i};${fallback ? ` else ${fallback}` : ""}`);
@@ -321,6 +370,9 @@ function nodeReaderOf(plan: ClassPlan): NodeReader {
   );
   return make(plan.kind, UNFILLED, SESSION, OFFSET, putList) as NodeReader;
 }
+
+/** Where {@link NativeReader.location} leaves each location attribute, in `_attributes` order. */
+const LOCATION_READS = ["lineno", "colOffset", "endLineno", "endColOffset"];
 
 /**
  * The reader of a class without fields or attributes (Load, Add, ...): one node for all, as Python

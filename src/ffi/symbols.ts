@@ -52,7 +52,7 @@ export const nativeSymbols = {
 } as const satisfies SymbolTable;
 
 /** The ABI version native.zig must report (its `abi_version`). */
-export const NATIVE_ABI_VERSION = 9;
+export const NATIVE_ABI_VERSION = 10;
 
 /** The JS callback the eval-frame function calls: (frame address) → answer. */
 export const frameCallbackSpec = fn(["ptr"], "i32");
