@@ -1,5 +1,7 @@
 // src/ast: typed nodes, the Python bridge, visitors, location helpers and compile, checked against
 // Python's own `ast` on the running interpreter.
+import { spawnSync } from "node:child_process";
+import process from "node:process";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as ast from "../src/ast/mod.ts";
@@ -763,6 +765,45 @@ test("NodeTransformer: removing a single-node field sets it to null; an array th
     () => new Bad().visit(ast.parse("return 1")),
     /returned an array of 2 for ast\.Return\.value, which holds one node/,
   );
+});
+
+test("visitors and transformers work where code generation from strings is refused", () => {
+  const child = "test/_no_codegen_child.ts";
+  const args = runtime.name === "deno"
+    ? ["run", "-A", "--v8-flags=--disallow-code-generation-from-strings", child]
+    : ["run", child, "--refuse-codegen"];
+  const result = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 60_000 });
+  assert.is(result.status, 0, `the child failed (${result.signal ?? result.status}): ${result.stderr}`);
+  const seen = JSON.parse(result.stdout.trim().split("\n").at(-1)!);
+  assert.ok(seen.refused, "the child could still generate code");
+  assert.equal(seen.names, ["x", "f", "y1", "y2"]);
+  assert.match(seen.dump, "BinOp(left=Constant(value=10), op=Add(), right=Name(id='x', ctx=Load()))");
+  assert.not.match(seen.dump, "Pass()");
+  assert.match(seen.dump, "args=[Name(id='y1', ctx=Load()), Name(id='y2', ctx=Load()), Constant(value=20)]");
+});
+
+test("a visitor dispatches on a node subclass's own typeName, and walks its own _fields", () => {
+  class Tagged extends ast.Name {
+    static override readonly typeName: string = "Tagged";
+  }
+  class Visits extends ast.NodeVisitor {
+    seen: string[] = [];
+    visitName(node: ast.Name) {
+      this.seen.push(`name ${node.id}`);
+    }
+    visitTagged(node: ast.Name) {
+      this.seen.push(`tagged ${node.id}`);
+    }
+  }
+  const ctx = new ast.Load();
+  const tree = new ast.List({
+    elts: [new ast.Name({ id: "a", ctx }), new Tagged({ id: "b", ctx }), new ast.Name({ id: "c", ctx })],
+    ctx,
+  });
+  const visits = new Visits();
+  visits.visit(tree);
+  visits.visit(tree); // the second walk uses what the first one made per class
+  assert.equal(visits.seen, ["name a", "tagged b", "name c", "name a", "tagged b", "name c"]);
 });
 
 test("NodeVisitor dispatches to visit<ClassName> and walks the rest", () => {
