@@ -2,7 +2,8 @@
  * Test support, run as its own process by ast_test.ts where code generation from strings is
  * refused (Deno: `--v8-flags=--disallow-code-generation-from-strings`; Bun has no such switch, so
  * `--refuse-codegen` makes `Function` refuse as V8 does): visitors and transformers must still
- * work, on trees built by hand. Prints one JSON line of what they saw and made.
+ * work, on trees built by hand, and reading a tree from Python must say why it cannot. Prints one
+ * JSON line of what they saw and made.
  */
 import process from "node:process";
 import type * as Ast from "../src/ast/mod.ts";
@@ -53,4 +54,10 @@ class Names extends ast.NodeVisitor {
 new Rewrite().visit(tree);
 const names = new Names();
 names.visit(tree);
-console.log(JSON.stringify({ refused, names: names.seen, dump: ast.dump(tree) }));
+let parseError = "";
+try {
+  ast.parse("x = 1");
+} catch (error) {
+  parseError = String(error);
+}
+console.log(JSON.stringify({ refused, names: names.seen, dump: ast.dump(tree), parseError }));

@@ -767,7 +767,7 @@ test("NodeTransformer: removing a single-node field sets it to null; an array th
   );
 });
 
-test("visitors and transformers work where code generation from strings is refused", () => {
+test("where code generation from strings is refused, visitors work and parse says what it needs", () => {
   const child = "test/_no_codegen_child.ts";
   const args = runtime.name === "deno"
     ? ["run", "-A", "--v8-flags=--disallow-code-generation-from-strings", child]
@@ -780,6 +780,7 @@ test("visitors and transformers work where code generation from strings is refus
   assert.match(seen.dump, "BinOp(left=Constant(value=10), op=Add(), right=Name(id='x', ctx=Load()))");
   assert.not.match(seen.dump, "Pass()");
   assert.match(seen.dump, "args=[Name(id='y1', ctx=Load()), Name(id='y2', ctx=Load()), Constant(value=20)]");
+  assert.match(seen.parseError, "reading a tree from Python needs code generated from strings (new Function)");
 });
 
 test("a visitor dispatches on a node subclass's own typeName, and walks its own _fields", () => {

@@ -7,6 +7,7 @@
 
 import { describe } from "./_access.ts";
 import { type ClassPlan, decodeUtf8 } from "./_build.ts";
+import { generated, generationRefused } from "./_generate.ts";
 import {
   BIG_INT,
   BYTES,
@@ -360,15 +361,13 @@ function nodeReaderOf(plan: ClassPlan): NodeReader {
     "}",
     "return node;",
   );
-  const make = new Function(
-    "Kind",
-    "UNFILLED",
-    "SESSION",
-    "OFFSET",
-    "putList",
-    `return function read${plan.kind.typeName}(reader) {\n${lines.join("\n")}\n};`,
+  const reader = generated<NodeReader>(
+    `function read${plan.kind.typeName}(reader) {\n${lines.join("\n")}\n}`,
+    { Kind: plan.kind, UNFILLED, SESSION, OFFSET, putList },
   );
-  return make(plan.kind, UNFILLED, SESSION, OFFSET, putList) as NodeReader;
+  return reader ?? ((): never => {
+    throw generationRefused("reading a tree from Python");
+  });
 }
 
 /** Where {@link NativeReader.location} leaves each location attribute, in `_attributes` order. */

@@ -23,6 +23,7 @@ import { allNodeClasses, pythonMinor, requireVersion } from "./_classes.ts";
 import type * as nodes from "./_nodes.ts";
 import { ELLIPSIS, FALSE, FROZENSET, LIST, MISSING, NODE, NONE, ORIGINAL, TRUE, TUPLE } from "./_codec_tags.ts";
 import { CodecWriter } from "./_codec_writer.ts";
+import { generated, generationRefused } from "./_generate.ts";
 import { OFFSET, SESSION, type Session, type Traced } from "./_session.ts";
 import { CodePoints, Complex, type ConstantFrozenSet, ConstantTuple, Ellipsis } from "./constant.ts";
 import { type Location, Node, type NodeClass } from "./node.ts";
@@ -343,13 +344,13 @@ function patcherOf(plan: ClassPlan): Patcher {
     );
   });
   lines.push("if (changed) encoder.writePatch(node, plan, offset, changed, here);");
-  const make = new Function(
-    "plan",
-    "OFFSET",
-    "sameItems",
-    `return function patch${plan.kind.typeName}(encoder, node, snapshot, offset, place) {\n${lines.join("\n")}\n};`,
+  const patcher = generated<Patcher>(
+    `function patch${plan.kind.typeName}(encoder, node, snapshot, offset, place) {\n${lines.join("\n")}\n}`,
+    { plan, OFFSET, sameItems },
   );
-  return make(plan, OFFSET, sameItems) as Patcher;
+  return patcher ?? ((): never => {
+    throw generationRefused("sending a parsed tree back to Python");
+  });
 }
 
 /**

@@ -7,6 +7,7 @@
  */
 
 import { describe, fieldValue, setFieldValue } from "./_access.ts";
+import { generated } from "./_generate.ts";
 import { Node, type NodeClass } from "./node.ts";
 
 type VisitMethod = (this: NodeVisitor, node: Node) => unknown;
@@ -74,19 +75,12 @@ function generatedWalk<W>(
   statement: string,
 ): ((walker: W, node: Node) => void) | undefined {
   const body = fields.map((field) => statement.replaceAll("KEY", JSON.stringify(field))).join("\n");
-  try {
-    const make = new Function(
-      "Node",
-      "visitItems",
-      "transformList",
-      "transformSingle",
-      `return function ${name}(walker, node) {\nlet value, result;\n${body}\n};`,
-    );
-    return make(Node, visitItems, transformList, transformSingle);
-  } catch (error) {
-    if (error instanceof EvalError) return undefined; // e.g. --disallow-code-generation-from-strings
-    throw error;
-  }
+  return generated(`function ${name}(walker, node) {\nlet value, result;\n${body}\n}`, {
+    Node,
+    visitItems,
+    transformList,
+    transformSingle,
+  });
 }
 
 function visitMethod(visitor: NodeVisitor, node: Node): VisitMethod | undefined {
