@@ -124,13 +124,16 @@ export function parsedTree(request: ParseRequest): Node | undefined {
     return undefined;
   }
   const { classes, parse } = nativeCodec();
-  const session = new Session(python.toPython([]));
-  try {
-    return held(decodeNative(parse(request, session.nodes), classes, session), session);
-  } catch (error) {
-    session.nodes.dispose();
-    throw error;
-  }
+  // One GIL scope for all steps: each outermost scope asks Python whether other threads wait.
+  return withPython(() => {
+    const session = new Session(python.toPython([]));
+    try {
+      return held(decodeNative(parse(request, session.nodes), classes, session), session);
+    } catch (error) {
+      session.nodes.dispose();
+      throw error;
+    }
+  });
 }
 
 interface NativeCodec {

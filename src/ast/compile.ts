@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type PyObject, python } from "../python/mod.ts";
+import { type PyObject, python, withPython } from "../python/mod.ts";
 import { describe } from "./_access.ts";
 import { bridgeFunction, callWithTree, pythonTree } from "./_bridge.ts";
 import { AsyncFunctionDef, Expression, FunctionDef, Interactive, Lambda, Module } from "./_nodes.ts";
@@ -82,9 +82,12 @@ function isFrameTarget(target: CompileOptions | FrameTarget): target is FrameTar
 
 function compileModule(tree: Node, options: CompileOptions): PyObject {
   const { filename = "<ast>", mode = defaultMode(tree), optimize = -1 } = options;
-  using built = pythonTree(tree, { fixLocations: true });
-  // Python's compile(tree, filename, mode, flags=0, dont_inherit=True, optimize), called directly.
-  return compileBuiltin().call(built, filename, mode, 0, true, optimize);
+  // One GIL scope for both steps: each outermost scope asks Python whether other threads wait.
+  return withPython(() => {
+    using built = pythonTree(tree, { fixLocations: true });
+    // Python's compile(tree, filename, mode, flags=0, dont_inherit=True, optimize), called directly.
+    return compileBuiltin().call(built, filename, mode, 0, true, optimize);
+  });
 }
 
 let builtinCompile: PyObject | undefined;
