@@ -297,6 +297,11 @@ fn varint(number: u64) Error!void {
     output.appendAssumeCapacity(@truncate(rest));
 }
 
+/// Zigzag: small magnitudes of either sign make small varints.
+fn zigzag(number: i64) u64 {
+    return @bitCast((number << 1) ^ (number >> 63));
+}
+
 fn string(object: *PyObject) Error!void {
     const seen = try strings.getOrPut(allocator, @intFromPtr(object));
     if (seen.found_existing) {
@@ -337,8 +342,7 @@ fn integer(object: *PyObject) Error!void {
     if (overflow == 0) {
         if (number == -1 and api.PyErr_Occurred() != null) return error.PythonError;
         try tag(.int);
-        // Zigzag: small magnitudes of either sign take few bytes.
-        return varint(@bitCast((number << 1) ^ (number >> 63)));
+        return varint(zigzag(number));
     }
     const hex = api.PyObject_Format(object, hex_spec.?) orelse return error.PythonError;
     defer api.Py_DecRef(hex);
@@ -446,7 +450,7 @@ fn location(known: *const Table, state: *PyObject, cursor: *DictCursor, names: [
         return;
     }
     try tag(.location);
-    for (numbers) |number| try varint(@bitCast((number << 1) ^ (number >> 63)));
+    for (numbers) |number| try varint(zigzag(number));
 }
 
 /// An exact int that fits in 64 bits, else null (with no Python error left set).

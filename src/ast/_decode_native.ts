@@ -93,22 +93,12 @@ class NativeReader {
 
   /**
    * A location attribute: almost always a small int, read here without the general dispatch;
-   * anything else (a large int, None, missing) through {@link value}.
+   * anything else (None, missing) through {@link value}.
    */
   attribute(): unknown {
-    const bytes = this.bytes, at = this.#position;
-    if (bytes[at] !== INT) return this.value();
-    // Zigzag in one or two varint bytes: lines and columns up to 8191.
-    let zigzag = bytes[at + 1];
-    if (zigzag < 0x80) {
-      this.#position = at + 2;
-    } else {
-      const high = bytes[at + 2];
-      if (high >= 0x80) return this.value();
-      zigzag = (zigzag & 0x7f) | (high << 7);
-      this.#position = at + 3;
-    }
-    return (zigzag & 1) === 0 ? zigzag >> 1 : -((zigzag + 1) >> 1);
+    if (this.bytes[this.#position] !== INT) return this.value();
+    this.#position++;
+    return this.#zigzag();
   }
 
   /**
@@ -130,7 +120,7 @@ class NativeReader {
     this.endColOffset = this.#zigzag();
   }
 
-  /** A zigzag varint: one or two bytes read inline (lines and columns up to 8191). */
+  /** A zigzag varint (an int's payload): one or two bytes read inline (lines and columns up to 8191). */
   #zigzag(): number | bigint {
     const bytes = this.bytes, at = this.#position;
     let zigzag = bytes[at];
@@ -159,10 +149,8 @@ class NativeReader {
         this.#strings.push(text);
         return text;
       }
-      case INT: {
-        const zigzag = this.#varint();
-        return typeof zigzag === "number" ? (zigzag % 2 === 0 ? zigzag / 2 : -(zigzag + 1) / 2) : unzigzag(zigzag);
-      }
+      case INT:
+        return this.#zigzag();
       case LIST: {
         const count = this.#count();
         const items = new Array<unknown>(count);
