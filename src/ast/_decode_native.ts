@@ -7,7 +7,7 @@
 
 import { describe } from "./_access.ts";
 import { type ClassPlan, decodeUtf8 } from "./_build.ts";
-import { generated, generationRefused } from "./_generate.ts";
+import { generated } from "./_generate.ts";
 import {
   BIG_INT,
   BYTES,
@@ -349,13 +349,11 @@ function nodeReaderOf(plan: ClassPlan): NodeReader {
     "}",
     "return node;",
   );
-  const reader = generated<NodeReader>(
+  return generated<NodeReader>(
+    "reading a tree from Python",
     `function read${plan.kind.typeName}(reader) {\n${lines.join("\n")}\n}`,
     { Kind: plan.kind, UNFILLED, SESSION, OFFSET, putList },
   );
-  return reader ?? ((): never => {
-    throw generationRefused("reading a tree from Python");
-  });
 }
 
 /** Where {@link NativeReader.location} leaves each location attribute, in `_attributes` order. */

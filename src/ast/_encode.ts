@@ -23,7 +23,7 @@ import { allNodeClasses, pythonMinor, requireVersion } from "./_classes.ts";
 import type * as nodes from "./_nodes.ts";
 import { ELLIPSIS, FALSE, FROZENSET, LIST, MISSING, NODE, NONE, ORIGINAL, TRUE, TUPLE } from "./_codec_tags.ts";
 import { CodecWriter } from "./_codec_writer.ts";
-import { generated, generationRefused } from "./_generate.ts";
+import { generated } from "./_generate.ts";
 import { OFFSET, SESSION, type Session, type Traced } from "./_session.ts";
 import { CodePoints, Complex, type ConstantFrozenSet, ConstantTuple, Ellipsis } from "./constant.ts";
 import { type Location, Node, type NodeClass } from "./node.ts";
@@ -344,13 +344,11 @@ function patcherOf(plan: ClassPlan): Patcher {
     );
   });
   lines.push("if (changed) encoder.writePatch(node, plan, offset, changed, here);");
-  const patcher = generated<Patcher>(
+  return generated<Patcher>(
+    "sending a parsed tree back to Python",
     `function patch${plan.kind.typeName}(encoder, node, snapshot, offset, place) {\n${lines.join("\n")}\n}`,
     { plan, OFFSET, sameItems },
   );
-  return patcher ?? ((): never => {
-    throw generationRefused("sending a parsed tree back to Python");
-  });
 }
 
 /**

@@ -8,24 +8,19 @@
 
 /**
  * The function `source` (the text of a `function` expression) evaluates to, with `bindings` in
- * scope; undefined where the JS host refuses code generation from strings (e.g. Deno's
- * `--v8-flags=--disallow-code-generation-from-strings`).
+ * scope. Where the JS host refuses code generation from strings (e.g. Deno's
+ * `--v8-flags=--disallow-code-generation-from-strings`), an error saying that `what` needs it.
  */
-export function generated<T>(source: string, bindings: Record<string, unknown>): T | undefined {
+export function generated<T>(what: string, source: string, bindings: Record<string, unknown>): T {
   try {
     const make = new Function(...Object.keys(bindings), `return ${source};`);
     return make(...Object.values(bindings)) as T;
   } catch (error) {
-    if (error instanceof EvalError) return undefined;
-    throw error;
+    if (!(error instanceof EvalError)) throw error;
+    throw new Error(
+      `pyframe: ${what} needs code generated from strings (new Function), which this JS host refuses ` +
+        "(e.g. Deno's --v8-flags=--disallow-code-generation-from-strings); allow it to parse, compile " +
+        "or convert trees (visitors and trees built by hand work without it)",
+    );
   }
-}
-
-/** The error of a part of src/ast that cannot work without generated code. */
-export function generationRefused(what: string): Error {
-  return new Error(
-    `pyframe: ${what} needs code generated from strings (new Function), which this JS host refuses ` +
-      "(e.g. Deno's --v8-flags=--disallow-code-generation-from-strings); allow it to parse, compile or " +
-      "convert trees (visitors and hand-built trees work without it)",
-  );
 }
