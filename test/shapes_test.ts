@@ -72,6 +72,10 @@ def multiline_lambda_body(x):
         lambda v: (v *
                    2))
 
+def lambda_at_column_0(x):
+    return list(map(
+lambda v: v + 1, [x]))
+
 def outer_function(x):
     def inner(y):
         return x + y + 1
@@ -212,6 +216,7 @@ const cases: [expression: string, outside: unknown, scaled: unknown][] = [
   ["continued_lambda([1, 2])", ["2", "3"], ["11", "12"]],
   ["two_lambdas_on_a_line(0)", [1, 2], [10, 20]],
   ["multiline_lambda_body(3)", 6, 60],
+  ["lambda_at_column_0(1)", [2], [11]],
   ["outer_function(2)", 4, 22],
   ["decorated(1)", ["wrapped", 2, 1], ["wrapped", 11, 10]],
   ["factorial(5)", 120, 10], // 10 if n <= 10
@@ -261,7 +266,7 @@ test("a lambda inside a multi-line expression: frame.source is the lambda alone,
     using _ = new Dynamo((frame) => {
       if (frame.filename === FILENAME && frame.name === "<lambda>") sources.push([frame.firstLineNo, frame.source]);
     });
-    python.eval("[two_lambdas_on_a_line(0), multiline_lambda_body(3)]");
+    python.eval("[two_lambdas_on_a_line(0), multiline_lambda_body(3), lambda_at_column_0(1)]");
   }
   const line = (expression: string) => python.eval(expression) as number;
   const at = (first: number) => sources.filter(([lineNo]) => lineNo === first).map(([, source]) => source);
@@ -272,6 +277,8 @@ test("a lambda inside a multi-line expression: frame.source is the lambda alone,
   assert.equal(columns, [8, 25], "the file's columns");
   const body = at(line("multiline_lambda_body.__code__.co_firstlineno + 3"));
   assert.equal(body, ["(       lambda v: (v *\n                   2))\n"]);
+  // At column 0 there is no room for "(": the lambda alone, where it parses so.
+  assert.equal(at(line("lambda_at_column_0.__code__.co_firstlineno + 2")), ["lambda v: v + 1\n"]);
   // A lambda whose line parses alone keeps inspect's text.
   assert.equal(at(line("multiline_lambda_body.__code__.co_firstlineno + 1")), ["apply = lambda f: f(x)\n"]);
 });

@@ -205,12 +205,17 @@ def _lambdas_by_line(filename, lines):
 
 def _segment(lines, start, end):
     """The source from node 'start' to the end of node 'end' (start on the first line), in
-    parentheses: '(' and spaces before it keep its byte columns, unless it starts at column 0."""
+    parentheses: '(' and spaces before it keep its byte columns. At column 0 there is no room for
+    them: the text alone when it parses so, else in parentheses one column to the right."""
     encoded = [line.encode("utf-8") for line in lines[start.lineno - 1:end.end_lineno]]
     if len(encoded) == 1:
         text = encoded[0][start.col_offset:end.end_col_offset]
     else:
         text = encoded[0][start.col_offset:] + b"".join(encoded[1:-1]) + encoded[-1][:end.end_col_offset]
+    if start.col_offset == 0:
+        alone = (text + b"\n").decode("utf-8")
+        if _parses(alone):
+            return alone
     padding = b" " * max(start.col_offset - 1, 0)
     return (b"(" + padding + text + b")\n").decode("utf-8")
 
