@@ -38,6 +38,11 @@ export class ClassPlan {
   readonly isConstant: boolean;
   /** Whether `_attributes` is exactly lineno, col_offset, end_lineno, end_col_offset (every located class). */
   readonly hasLocation: boolean;
+  /**
+   * Whether it has neither fields nor attributes (Load, Add, ...): Python's trees hold one instance
+   * of such a class for all, and so do the trees read from them (nothing of it is ever patched).
+   */
+  readonly shared: boolean;
 
   constructor(readonly kind: NodeClass) {
     const minor = pythonMinor();
@@ -53,6 +58,7 @@ export class ClassPlan {
     this.available = isAvailable(kind.versions, minor);
     this.isConstant = kind === nodes.Constant;
     this.hasLocation = kind._attributes.join() === "lineno,col_offset,end_lineno,end_col_offset";
+    this.shared = this.names.length === 0;
   }
 }
 

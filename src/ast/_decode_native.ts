@@ -312,7 +312,7 @@ function nodeReadersFor(classes: readonly ClassPlan[]): NodeReader[] {
  * its children's are (src/ast/_session.ts gives the layout).
  */
 function nodeReaderOf(plan: ClassPlan): NodeReader {
-  if (plan.names.length === 0) return sharedReaderOf(plan);
+  if (plan.shared) return sharedReaderOf(plan);
   const lines = [
     "const node = new Kind(UNFILLED), session = reader.session;",
     "const index = session ? session.count++ : -1;",

@@ -146,7 +146,7 @@ class Encoder {
     out.tag(NODE);
     out.varint(codecIndexOf(plan));
     // A node without fields or attributes (Load(), Add()) is one instance per tree, as the parser makes it.
-    if (plan.names.length === 0) return;
+    if (plan.shared) return;
     const here = this.fix ? placeOf(node, plan, place) : place;
     for (const field of plan.fields) {
       if (this.isWritten(node, plan, field)) this.#field(node, plan, field, here);
@@ -358,7 +358,7 @@ function patcherOf(plan: ClassPlan): Patcher {
 function holdsSharedNodes(itemClass: NodeClass): boolean {
   return allNodeClasses()
     .filter((kind) => kind === itemClass || Object.prototype.isPrototypeOf.call(itemClass.prototype, kind.prototype))
-    .every((kind) => kind._fields.length === 0 && kind._attributes.length === 0);
+    .every((kind) => planOf(kind).shared);
 }
 
 function fieldOf(node: Node, name: string): unknown {
