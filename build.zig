@@ -59,5 +59,8 @@ fn module(b: *std.Build, root: []const u8, target: std.Build.ResolvedTarget, opt
         .target = target,
         .optimize = optimize,
         .link_libc = true,
+        // The eval-frame function runs on every Python call: optimised builds skip the frame
+        // pointer's push and pop there (Debug keeps it for stack traces).
+        .omit_frame_pointer = optimize != .Debug,
     });
 }

@@ -155,7 +155,7 @@ export fn pyframe_hook_set_mode(mode: u8) i32 {
 
 /// Which Dynamo's decisions the cache serves; 0 serves none.
 export fn pyframe_set_layer(layer: u32) void {
-    engine.state.layer = layer;
+    engine.setLayer(layer);
 }
 
 /// Forgets the decisions of `layer` and releases their replacement code objects.
@@ -177,7 +177,7 @@ export fn pyframe_code_ignore(code: *PyObject, with_calls: u8) i32 {
 /// Takes a new reference; a second call within one callback replaces the first.
 export fn pyframe_decide_replace(code: *PyObject) void {
     const s = &engine.state;
-    std.debug.assert(s.in_callback);
+    std.debug.assert(s.quiet.in_callback);
     api.Py_IncRef(code);
     const previous = s.pending;
     s.pending = code;

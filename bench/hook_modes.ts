@@ -6,6 +6,7 @@
  *
  *   deno run -A bench/hook_modes.ts      bun run bench/hook_modes.ts
  */
+import { readFileSync } from "node:fs";
 import process from "node:process";
 import { askAgain, Dynamo } from "../src/dynamo/mod.ts";
 import { load } from "../src/ffi/mod.ts";
@@ -13,38 +14,9 @@ import { type PyObject, python } from "../src/python/mod.ts";
 
 const rounds = Number(process.env.PYFRAME_BENCH_ROUNDS ?? 31);
 
-python.exec(`
-import ast, inspect, textwrap
-
-def fib(n):
-    return n if n < 2 else fib(n - 1) + fib(n - 2)
-
-_many_source = "".join("def small_%d(x):\\n    return x + %d\\n" % (i, i) for i in range(2000))
-exec(compile(_many_source, "<many>", "exec"))
-_many = [globals()["small_%d" % i] for i in range(2000)]
-
-def run_many(rounds):
-    total = 0
-    for _ in range(rounds):
-        for f in _many:
-            total += f(1)
-    return total
-
-_identity_codes = {}
-
-def identity_code(function):
-    """The function's code compiled again from its source: equal, but another object. One per
-    function for the whole run, so its specialisations settle like the original's."""
-    if function in _identity_codes:
-        return _identity_codes[function]
-    source = textwrap.dedent(inspect.getsource(function)) if function is fib else "def %s(x):\\n    return x + %s\\n" % (
-        function.__name__, function.__name__.split("_")[1])
-    module = compile(ast.parse(source), function.__code__.co_filename, "exec")
-    code = next(c for c in module.co_consts if getattr(c, "co_name", None) == function.__name__)
-    _identity_codes[function] = code
-    return code
-`);
-const identityCode = python.import("__main__").get("identity_code");
+const workloadSource = new URL("./_workloads.py", import.meta.url);
+python.exec(readFileSync(workloadSource, "utf8"), { filename: workloadSource.pathname });
+const identityCode = python.import("__main__").get("compiled_again");
 
 interface Workload {
   name: string;

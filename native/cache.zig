@@ -24,8 +24,10 @@ pub const Kind = enum(u7) {
     skip_tree,
     /// Ask JS again on every new frame.
     ask_again,
-    /// Run the replacement by swapping it into the fresh frame, without further checks.
-    swap,
+    /// Run the replacement by swapping it into the fresh frame; it has as many local slots.
+    swap = 4,
+    /// Like `swap`, for a replacement with another local count (slots nulled, stack moved).
+    swap_resized = 5,
     /// Run the replacement through the engine's general path (generator-like code, fallbacks).
     rebuild,
 };
@@ -38,6 +40,7 @@ pub const Lookup = union(enum) {
     miss,
     decided: Kind,
     swap: Replacement,
+    swap_resized: Replacement,
     rebuild: Replacement,
 };
 
@@ -116,14 +119,18 @@ inline fn immediateEntry(value: usize) u32 {
     return @as(u24, @truncate(value >> 8));
 }
 
+inline fn holdsReplacementKind(kind: Kind) bool {
+    return kind == .swap or kind == .swap_resized or kind == .rebuild;
+}
+
 inline fn holdsReplacement(value: usize) bool {
     if (value & immediate_tag == 0) return false;
     const kind = immediateKind(value);
-    return kind == .swap or kind == .rebuild;
+    return holdsReplacementKind(kind);
 }
 
 /// The slots of `code`, or null when the code has no co_extra block (or one too short) yet.
-inline fn slotsOf(code: *PyObject, offset: usize) ?Slots {
+pub inline fn slotsOf(code: *PyObject, offset: usize) ?Slots {
     const block_address: *const ?*CodeExtra = @ptrFromInt(@intFromPtr(code) + offset);
     const block = block_address.* orelse return null;
     if (decision_index + slot_count > block.size) return null;
@@ -131,48 +138,87 @@ inline fn slotsOf(code: *PyObject, offset: usize) ?Slots {
     return extras[@intCast(decision_index)..][0..slot_count];
 }
 
-/// The code object `find` read last and its slots, so that a function called over and over
-/// (a recursion, a hot loop) skips the dependent loads to its co_extra block. Forgotten whenever
-/// any slot is written or released, so an address reused by a new code object never matches
-/// values it does not have. Read and written with the GIL held.
-var last_code: usize = 0;
-var last_slots: [slot_count]usize = @splat(0);
+/// The decision words the eval-frame function's hot paths compare a slot with, for one layer. A
+/// swap word also carries its entry index, which the comparison masks off.
+pub const Keys = struct {
+    original: usize,
+    swap: usize,
+    swap_resized: usize,
 
-inline fn forgetLast() void {
-    last_code = 0;
+    pub fn of(layer: u32) Keys {
+        return .{
+            .original = immediate(layer, .original, 0),
+            .swap = immediate(layer, .swap, 0),
+            .swap_resized = immediate(layer, .swap_resized, 0),
+        };
+    }
+
+    /// The slot says "run the original" in this layer.
+    pub inline fn isOriginal(keys: Keys, value: usize) bool {
+        return value == keys.original;
+    }
+
+    /// The slot says "swap in the replacement next to me" in this layer.
+    pub inline fn isSwap(keys: Keys, value: usize) bool {
+        return value & ~entry_bits == keys.swap;
+    }
+
+    /// The same for a replacement with another local count.
+    pub inline fn isSwapResized(keys: Keys, value: usize) bool {
+        return value & ~entry_bits == keys.swap_resized;
+    }
+
+    /// Either swap: `swap` and `swap_resized` differ only in the kind's lowest bit.
+    pub inline fn isAnySwap(keys: Keys, value: usize) bool {
+        return value & ~(entry_bits | resized_bit) == keys.swap;
+    }
+};
+
+const entry_bits: usize = (max_entries - 1) << 8;
+const resized_bit: usize = immediate(0, .swap_resized, 0) ^ immediate(0, .swap, 0);
+
+comptime {
+    std.debug.assert(@popCount(resized_bit) == 1 and immediate(0, .swap, 0) & resized_bit == 0);
 }
 
-/// The decision for `code` in `layer`. Hot path: reads co_extra (at byte `offset` of the code
-/// object, a per-version constant) directly.
+/// Of a swap decision: for a replacement with another local count.
+pub inline fn isResized(value: usize) bool {
+    return value & resized_bit != 0;
+}
+
+/// The replacement held by slots whose decision is a swap or a rebuild.
+pub inline fn replacementIn(slots: *const [slot_count]usize) Replacement {
+    return .{ .code = @ptrFromInt(slots[1]), .locals = slots[2] };
+}
+
+/// The decision for `code` in `layer`, read from co_extra (at byte `offset` of the code object, a
+/// per-version constant). The eval-frame function's hot paths compare the decision word with
+/// `Keys` instead; everything else asks here.
 pub inline fn find(code: *PyObject, layer: u32, comptime offset: usize) Lookup {
-    const slots = if (@intFromPtr(code) == last_code) last_slots else read: {
-        const read = (slotsOf(code, offset) orelse return .miss).*;
-        last_code = @intFromPtr(code);
-        last_slots = read;
-        break :read read;
-    };
+    const slots = slotsOf(code, offset) orelse return .miss;
     const value = slots[0];
     if (value & immediate_tag == 0) return .miss; // Empty.
     const owner = immediateLayer(value);
     if (owner != layer and owner != every_layer) return .miss;
     return switch (immediateKind(value)) {
-        .swap => .{ .swap = .{ .code = @ptrFromInt(slots[1]), .locals = slots[2] } },
-        .rebuild => .{ .rebuild = .{ .code = @ptrFromInt(slots[1]), .locals = slots[2] } },
+        .swap => .{ .swap = replacementIn(slots) },
+        .swap_resized => .{ .swap_resized = replacementIn(slots) },
+        .rebuild => .{ .rebuild = replacementIn(slots) },
         else => |kind| .{ .decided = kind },
     };
 }
 
 /// Records a decision that holds no reference. Returns false when CPython refused a co_extra block.
 pub fn storeDecision(code: *PyObject, layer: u32, kind: Kind) bool {
-    std.debug.assert(kind != .swap and kind != .rebuild);
+    std.debug.assert(!holdsReplacementKind(kind));
     return put(code, .{ immediate(layer, kind, 0), 0, 0 });
 }
 
-/// Records a replacement (`how` is `.swap` or `.rebuild`), taking ownership of the strong
+/// Records a replacement (`how` is `.swap`, `.swap_resized` or `.rebuild`), taking ownership of the strong
 /// reference `replacement.code`. Returns false (with the replacement released) when it could not
 /// be stored.
 pub fn storeReplacement(code: *PyObject, layer: u32, replacement: Replacement, how: Kind) bool {
-    std.debug.assert(how == .swap or how == .rebuild);
+    std.debug.assert(holdsReplacementKind(how));
     const index = newEntry(code, layer, replacement.code) orelse {
         api.Py_DecRef(replacement.code);
         return false;
@@ -216,7 +262,6 @@ fn freeEntry(index: u32) void {
 
 /// Writes the slots of `code`, releasing what the decision slot held.
 fn put(code: *PyObject, values: [slot_count]usize) bool {
-    forgetLast();
     const slots = slotsOf(code, code_extra_offset) orelse blk: {
         // No block yet, or one made before our indices existed: CPython allocates or grows it
         // (writing the last slot makes room for all); the decision slot is then empty.
@@ -232,7 +277,6 @@ fn put(code: *PyObject, values: [slot_count]usize) bool {
 
 /// Releases what a decision slot held; CPython calls it when a code object carrying one is freed.
 fn freeDecision(extra: ?*anyopaque) callconv(.c) void {
-    forgetLast();
     const value = @intFromPtr(extra);
     if (!holdsReplacement(value)) return;
     const index = immediateEntry(value);
@@ -248,7 +292,6 @@ fn freeNothing(_: ?*anyopaque) callconv(.c) void {}
 /// decisions of the layer hold nothing; they never match a later layer.)
 pub fn clearLayer(layer: u32) void {
     std.debug.assert(layer != every_layer);
-    forgetLast();
     // Collect first: releasing a replacement can free other code objects, which frees entries.
     var released: std.ArrayListUnmanaged(*PyObject) = .empty;
     defer released.deinit(std.heap.c_allocator);
@@ -271,10 +314,9 @@ const testing = std.testing;
 const FakeCode = struct {
     words: [8]usize = @splat(0),
 
-    /// A stand-in with no co_extra block yet; the lookup starts with nothing remembered.
+    /// A stand-in with no co_extra block yet.
     fn fresh() FakeCode {
         decision_index = 0;
-        forgetLast();
         return .{};
     }
 
@@ -303,7 +345,6 @@ test "a code object with no co_extra block, one too short, or empty slots, is a 
     try testing.expect(fake.lookup(3) == .miss);
     var empty: Block = .{};
     fake.setExtra(&empty);
-    forgetLast();
     try testing.expect(fake.lookup(3) == .miss);
 }
 
@@ -314,7 +355,6 @@ test "an immediate decision holds in its layer and in none other" {
     try testing.expectEqual(Lookup{ .decided = .skip }, fake.lookup(3));
     try testing.expect(fake.lookup(4) == .miss);
     block.extras[0] = immediate(every_layer, .skip_tree, 0);
-    forgetLast(); // The slot was written behind the cache's back: `put` forgets it itself.
     try testing.expectEqual(Lookup{ .decided = .skip_tree }, fake.lookup(9));
 }
 
@@ -342,9 +382,34 @@ test "a replacement is read from the slots next to its decision, in its layer on
     const expected: Replacement = .{ .code = code, .locals = 12 };
     try testing.expectEqual(Lookup{ .swap = expected }, fake.lookup(5));
     try testing.expect(fake.lookup(6) == .miss);
+    block.extras[0] = immediate(5, .swap_resized, 7);
+    try testing.expectEqual(Lookup{ .swap_resized = expected }, fake.lookup(5));
     block.extras[0] = immediate(5, .rebuild, 7);
-    forgetLast();
     try testing.expectEqual(Lookup{ .rebuild = expected }, fake.lookup(5));
+}
+
+test "the hot path's keys match their own layer's decisions only, whatever the entry index" {
+    const keys = Keys.of(5);
+    try testing.expect(keys.isOriginal(immediate(5, .original, 0)));
+    try testing.expect(!keys.isOriginal(immediate(6, .original, 0)));
+    try testing.expect(!keys.isOriginal(immediate(5, .skip, 0)));
+    try testing.expect(!keys.isOriginal(immediate(every_layer, .original, 0)));
+    try testing.expect(!keys.isOriginal(0));
+    try testing.expect(keys.isSwap(immediate(5, .swap, 0)));
+    try testing.expect(keys.isSwap(immediate(5, .swap, max_entries - 1)));
+    try testing.expect(!keys.isSwap(immediate(5, .rebuild, 7)));
+    try testing.expect(!keys.isSwap(immediate(4, .swap, 7)));
+    try testing.expect(!keys.isSwap(immediate(5, .original, 0)));
+    try testing.expect(!keys.isSwap(immediate(5, .swap_resized, 3)));
+    try testing.expect(!keys.isSwap(0));
+    try testing.expect(keys.isSwapResized(immediate(5, .swap_resized, 3)));
+    try testing.expect(!keys.isSwapResized(immediate(5, .swap, 3)));
+    try testing.expect(!keys.isSwapResized(immediate(7, .swap_resized, 3)));
+    try testing.expect(keys.isAnySwap(immediate(5, .swap, 3)) and keys.isAnySwap(immediate(5, .swap_resized, 3)));
+    for ([_]Kind{ .original, .skip, .skip_tree, .ask_again, .rebuild }) |kind| {
+        try testing.expect(!keys.isAnySwap(immediate(5, kind, 0)));
+    }
+    try testing.expect(!keys.isAnySwap(immediate(6, .swap, 3)));
 }
 
 test "the decision word keeps layer, kind and entry index apart" {

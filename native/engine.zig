@@ -58,46 +58,101 @@ pub const State = struct {
     api: *const cpython.Api,
     /// The only thread allowed to call JS.
     js_tstate: ?*PyThreadState = null,
-    /// Its interpreter's sys.monitoring events (3.12+), read on every frame.
-    monitors: ?*const [2]u64 = null,
+    /// Its interpreter's sys.monitoring events (3.12+): 15 bytes, one per event, read on every
+    /// frame that may be rewritten.
+    monitors: ?*const [15]u8 = null,
     callback: ?Callback = null,
     previous: cpython.EvalFrameFn,
+    /// Which Dynamo's decisions hold; change it with `setLayer`, which keeps `keys` in step.
     layer: u32 = 0,
+    keys: cache.Keys = cache.Keys.of(0),
     mode: Mode = .normal,
-    in_callback: bool = false,
-    skip_depth: u32 = 0,
+    quiet: Quiet = .{},
+    /// Frames of this code run as they are: the copy `runByCall` calls (set while it runs).
+    bypass_code: ?*PyObject = null,
     /// Replacement handed over by `pyframe_decide_replace` during the current callback.
     pending: ?*PyObject = null,
     js_calls: u64 = 0,
     replaced_frames: u64 = 0,
-    /// Run the next frame unchanged (the copy called by `runByCall`).
-    bypass_next: bool = false,
     /// Tests only: take the call fallback for every replacement.
     force_call_fallback: bool = false,
 };
+
+/// Why frames run unchanged whatever was decided for their code; all clear on the hot path, which
+/// reads it as one word.
+pub const Quiet = packed struct(u64) {
+    /// Our callback is running: its Python (and the user's) runs unchanged.
+    in_callback: bool = false,
+    /// `runByCall` is running: frames of `bypass_code` run as they are.
+    bypassing: bool = false,
+    _unused: u30 = 0,
+    /// Frames of skip_tree code on the stack.
+    skip_depth: u32 = 0,
+
+    inline fn any(quiet: Quiet) bool {
+        return @as(u64, @bitCast(quiet)) != 0;
+    }
+};
+
+pub fn setLayer(layer: u32) void {
+    state.layer = layer;
+    state.keys = cache.Keys.of(layer);
+}
 
 pub var state: State = undefined;
 
 pub fn Engine(comptime layout: Layout) type {
     return struct {
+        /// The hot paths, in as few instructions as they can take: a frame whose code was decided
+        /// "original" runs as it is whatever else holds (another thread, tracing, a resumed
+        /// generator: each would run it unchanged too); a frame decided "swap" takes its
+        /// replacement when nothing asks for the default path. All else goes the general way.
         pub fn evalFrame(tstate: *PyThreadState, frame: *Frame, throwflag: c_int) callconv(.c) ?*PyObject {
             const s = &state;
-            if (s.mode == .passthrough or tstate != s.js_tstate or throwflag != 0 or s.in_callback or
-                s.skip_depth != 0 or s.bypass_next or !isFresh(frame) or isTracing(tstate))
+            if (s.mode == .passthrough) return s.previous(tstate, frame, throwflag);
+            const code = field(*PyObject, frame, layout.frame_code).*;
+            if (cache.slotsOf(code, layout.code_extra)) |slots| {
+                const decision = slots[0];
+                if (s.keys.isOriginal(decision)) return s.previous(tstate, frame, throwflag);
+                if (s.keys.isAnySwap(decision) and maySwap(tstate, frame)) {
+                    const replacement = cache.replacementIn(slots);
+                    if (cache.isResized(decision)) return swapResized(tstate, frame, replacement.code, replacement.locals, throwflag);
+                    return swapSameSize(tstate, frame, replacement.code, throwflag);
+                }
+            }
+            return evalGeneral(tstate, frame, throwflag);
+        }
+
+        /// Nothing asks for this frame of swap-decided code to run unchanged: the JS thread, no
+        /// callback or skipped tree or call fallback running, no tracing, and a frame the thread
+        /// owns. Swaps are decided only where neither code is generator-like (`howToRun`), and
+        /// CPython hands the eval-frame function a thread-owned frame of such code only from
+        /// `_PyEval_Vector`: fresh, and never with the throw flag (only generators are thrown
+        /// into). So ownership stands for `isFresh` here, and the flag is passed on as it came.
+        inline fn maySwap(tstate: *PyThreadState, frame: *Frame) bool {
+            const s = &state;
+            return tstate == s.js_tstate and !s.quiet.any() and
+                field(u8, frame, layout.frame_owner).* == layouts.frame_owned_by_thread and !isTracing(tstate);
+        }
+
+        noinline fn evalGeneral(tstate: *PyThreadState, frame: *Frame, throwflag: c_int) ?*PyObject {
+            const s = &state;
+            const code = field(*PyObject, frame, layout.frame_code).*;
+            if (s.mode == .passthrough or tstate != s.js_tstate or throwflag != 0 or s.quiet.in_callback or
+                s.quiet.skip_depth != 0 or code == s.bypass_code or !isFresh(frame) or isTracing(tstate))
             {
-                s.bypass_next = false;
                 return s.previous(tstate, frame, throwflag);
             }
-            const code = field(*PyObject, frame, layout.frame_code).*;
             switch (cache.find(code, s.layer, layout.code_extra)) {
                 .miss => {},
                 .decided => |kind| switch (kind) {
                     .original, .skip => return s.previous(tstate, frame, 0),
                     .skip_tree => return runSkippingTree(tstate, frame),
                     .ask_again => {},
-                    .swap, .rebuild => unreachable, // Replacements are their own lookups.
+                    .swap, .swap_resized, .rebuild => unreachable, // Replacements are their own lookups.
                 },
-                .swap => |replacement| return swapCode(tstate, frame, replacement),
+                .swap => |replacement| return swapSameSize(tstate, frame, replacement.code, 0),
+                .swap_resized => |replacement| return swapResized(tstate, frame, replacement.code, replacement.locals, 0),
                 .rebuild => |replacement| return runReplacement(tstate, frame, replacement.code),
             }
             if (s.mode == .run_only) return s.previous(tstate, frame, 0);
@@ -119,9 +174,10 @@ pub fn Engine(comptime layout: Layout) type {
                 return field(?*anyopaque, tstate, layout.tstate_c_tracefunc).* != null or
                     field(?*anyopaque, tstate, layout.tstate_c_profilefunc).* != null;
             }
-            // 15 bytes, one per event: read as two words, ignoring the byte after them.
-            const tools = state.monitors.?.*;
-            return tools[0] != 0 or (tools[1] & 0x00ff_ffff_ffff_ffff) != 0;
+            // 15 bytes, one per event: read as two overlapping words (bytes 0-7 and 7-14), as the
+            // byte after them is another field.
+            const events: [*]const u8 = state.monitors.?;
+            return std.mem.readInt(u64, events[0..8], .little) | std.mem.readInt(u64, events[7..15], .little) != 0;
         }
 
         noinline fn decide(tstate: *PyThreadState, frame: *Frame, code: *PyObject) ?*PyObject {
@@ -131,10 +187,10 @@ pub fn Engine(comptime layout: Layout) type {
             const layer = s.layer;
             // The frame in hand was pushed before any decision; measure it before the code grows.
             const pushed_words = frameWords(code);
-            s.in_callback = true;
+            s.quiet.in_callback = true;
             s.js_calls += 1;
             const answer: Answer = @enumFromInt(s.callback.?(frame));
-            s.in_callback = false;
+            s.quiet.in_callback = false;
             const pending = s.pending;
             s.pending = null;
             switch (answer) {
@@ -161,7 +217,7 @@ pub fn Engine(comptime layout: Layout) type {
                         return runReplacementSized(tstate, frame, replacement, pushed_words);
                     }
                     // The cache owns the replacement from here; the frame takes its own reference.
-                    if (!cache.storeReplacement(code, layer, withLocals(replacement), howToRun(replacement))) {
+                    if (!cache.storeReplacement(code, layer, withLocals(replacement), howToRun(code, replacement))) {
                         return fail(tstate, frame, "pyframe: out of memory while caching a decision");
                     }
                     return runReplacementSized(tstate, frame, replacement, pushed_words);
@@ -185,39 +241,43 @@ pub fn Engine(comptime layout: Layout) type {
             return .{ .code = replacement, .locals = @intCast(codeInt(i32, replacement, layout.code_nlocalsplus)) };
         }
 
-        /// How later frames take `replacement`: by a plain swap (the hot path), unless the code is
-        /// generator-like (its function is copied) or tests force the call fallback.
-        fn howToRun(replacement: *PyObject) cache.Kind {
+        /// How later frames of `code` take `replacement`: by a swap on the hot path (one that
+        /// leaves the frame's local slots as they are when the counts match), unless either code
+        /// is generator-like (its function is copied, and its frames are resumed) or tests force
+        /// the call fallback.
+        fn howToRun(code: *PyObject, replacement: *PyObject) cache.Kind {
             if (state.force_call_fallback) return .rebuild;
-            if (codeInt(u32, replacement, layout.code_flags) & co_generator_like != 0) return .rebuild;
-            return .swap;
+            const flags = codeInt(u32, code, layout.code_flags) | codeInt(u32, replacement, layout.code_flags);
+            if (flags & co_generator_like != 0) return .rebuild;
+            const same_size = codeInt(i32, code, layout.code_nlocalsplus) == codeInt(i32, replacement, layout.code_nlocalsplus);
+            return if (same_size) .swap else .swap_resized;
         }
 
-        /// Swaps `replacement` into a fresh frame of the code it replaces, which was pushed large
-        /// enough (`reserveWords` ran when the decision was made). The replacement's local count
-        /// comes from the cache: reading it off the code object would touch a line nothing else
-        /// reads on this path. Every path ends in a tail call, so the hot path saves no registers.
-        inline fn swapCode(tstate: *PyThreadState, frame: *Frame, cached: cache.Replacement) ?*PyObject {
-            const original = field(*PyObject, frame, layout.frame_code).*;
-            if (cached.locals > codeInt(i32, original, layout.code_nlocalsplus)) {
-                return swapCodeClearing(tstate, frame, cached);
-            }
-            swapInPlace(frame, cached, .held_elsewhere);
-            return state.previous(tstate, frame, 0);
+        /// Swaps `replacement`, which has as many local slots, into a fresh frame of the code it
+        /// replaces (pushed large enough: `reserveWords` ran when the decision was made).
+        inline fn swapSameSize(tstate: *PyThreadState, frame: *Frame, replacement: *PyObject, throwflag: c_int) ?*PyObject {
+            swapInPlace(frame, replacement, .held_elsewhere);
+            return state.previous(tstate, frame, throwflag);
         }
 
-        /// `swapCode` for a replacement with more local slots than the original: they are nulled first.
-        noinline fn swapCodeClearing(tstate: *PyThreadState, frame: *Frame, cached: cache.Replacement) ?*PyObject {
-            nullExtraSlots(frame, cached.locals);
-            swapInPlace(frame, cached, .held_elsewhere);
-            return state.previous(tstate, frame, 0);
+        /// `swapSameSize` for a replacement with another local count, which comes from the cache:
+        /// reading it off the code object would touch a line nothing else reads here. (Arguments
+        /// in registers, so that the hot path calls it as its last act, saving no registers.)
+        noinline fn swapResized(tstate: *PyThreadState, frame: *Frame, replacement: *PyObject, locals: usize, throwflag: c_int) ?*PyObject {
+            resizeLocals(frame, locals);
+            swapInPlace(frame, replacement, .held_elsewhere);
+            return state.previous(tstate, frame, throwflag);
         }
 
-        /// Nulls the local slots a replacement with `locals` slots has beyond the frame's code.
-        inline fn nullExtraSlots(frame: *Frame, locals: usize) void {
-            const original = field(*PyObject, frame, layout.frame_code).*;
-            const from: usize = @intCast(codeInt(i32, original, layout.code_nlocalsplus));
+        /// Gives a fresh frame `locals` local slots: those beyond the original's nulled, the
+        /// value stack starting above them.
+        inline fn resizeLocals(frame: *Frame, locals: usize) void {
+            const stacktop = field(c_int, frame, layout.frame_stacktop);
+            // CPython pushes a fresh frame with its stack top at the code's local count.
+            const from: usize = @intCast(stacktop.*);
+            std.debug.assert(from == codeInt(u32, field(*PyObject, frame, layout.frame_code).*, layout.code_nlocalsplus));
             if (locals > from) @memset(localsplus(frame)[from..locals], null);
+            stacktop.* = @intCast(locals);
         }
 
         /// Who else holds the code a frame is swapped away from.
@@ -228,14 +288,13 @@ pub fn Engine(comptime layout: Layout) type {
             maybe_last,
         };
 
-        /// Swaps the replacement into the frame (its extra slots already nulled): code, instruction
-        /// pointer, stack.
-        inline fn swapInPlace(frame: *Frame, cached: cache.Replacement, original_held: OriginalHeld) void {
-            const replacement = cached.code;
+        /// Swaps the replacement into the frame (its local slots already fitted by `resizeLocals`
+        /// where the counts differ): code and instruction pointer.
+        inline fn swapInPlace(frame: *Frame, replacement: *PyObject, original_held: OriginalHeld) void {
             const code_slot = field(*PyObject, frame, layout.frame_code);
             const original = code_slot.*;
             std.debug.assert(frameWords(original) >= frameWords(replacement));
-            std.debug.assert(cached.locals == codeInt(i32, replacement, layout.code_nlocalsplus));
+            std.debug.assert(field(c_int, frame, layout.frame_stacktop).* == codeInt(i32, replacement, layout.code_nlocalsplus));
             refs.incref(replacement);
             code_slot.* = replacement;
             switch (original_held) {
@@ -243,14 +302,13 @@ pub fn Engine(comptime layout: Layout) type {
                 .maybe_last => refs.decref(state.api, original),
             }
             field(usize, frame, layout.frame_instr).* = startInstr(replacement);
-            field(c_int, frame, layout.frame_stacktop).* = @intCast(cached.locals);
             state.replaced_frames += 1;
         }
 
         noinline fn runSkippingTree(tstate: *PyThreadState, frame: *Frame) ?*PyObject {
             const s = &state;
-            s.skip_depth += 1;
-            defer s.skip_depth -= 1;
+            s.quiet.skip_depth += 1;
+            defer s.quiet.skip_depth -= 1;
             return s.previous(tstate, frame, 0);
         }
 
@@ -276,9 +334,8 @@ pub fn Engine(comptime layout: Layout) type {
                 api.Py_DecRef(function_slot.*);
                 function_slot.* = copy;
             }
-            const cached = withLocals(replacement);
-            nullExtraSlots(frame, cached.locals);
-            swapInPlace(frame, cached, if (function_copied) .maybe_last else .held_elsewhere);
+            resizeLocals(frame, withLocals(replacement).locals);
+            swapInPlace(frame, replacement, if (function_copied) .maybe_last else .held_elsewhere);
             return s.previous(tstate, frame, 0);
         }
 
@@ -296,10 +353,15 @@ pub fn Engine(comptime layout: Layout) type {
             const arguments = argumentsFromSlots(frame) orelse return unwind(tstate, frame);
             defer api.Py_DecRef(arguments.positional);
             defer api.Py_DecRef(arguments.keywords);
-            // The copy's frame is the next one the hook sees: run it as it is, without asking JS.
-            s.bypass_next = true;
+            // The copy's frame runs as it is, without asking JS (and so does any other frame of the
+            // replacement code while the call runs: a code object may serve several functions).
+            const outer_code = s.bypass_code;
+            const outer_bypassing = s.quiet.bypassing;
+            s.bypass_code = replacement;
+            s.quiet.bypassing = true;
             const result = api.PyObject_Call(copy, arguments.positional, arguments.keywords);
-            s.bypass_next = false;
+            s.bypass_code = outer_code;
+            s.quiet.bypassing = outer_bypassing;
             s.replaced_frames += 1;
             if (result == null) return unwind(tstate, frame);
             // Discard the unrun frame through CPython's own unwinding, then drop that exception.

@@ -334,6 +334,50 @@ def call_many(times):
   assert.equal(python.eval("refcounts()"), before);
 });
 
+test("replacements with fewer or more local slots than the original run on every call and leak nothing", () => {
+  python.exec(`
+import sys
+def fewer_locals(x):
+    doubled = x * 2
+    tripled = x * 3
+    return doubled + tripled
+
+def more_locals(x):
+    return x + 1
+
+def _code_of(source, name):
+    namespace = {}
+    exec(compile(source, "<resized>", "exec"), namespace)
+    return namespace[name].__code__
+
+fewer_code = _code_of("def fewer_locals(x):\\n    return x * 50\\n", "fewer_locals")
+more_code = _code_of("def more_locals(x):\\n    a = x\\n    b = a + 1\\n    c = [b] * 2\\n    return c[0] * 100\\n", "more_locals")
+
+def resized_refcounts():
+    return [sys.getrefcount(c) for c in (fewer_locals.__code__, more_locals.__code__, fewer_code, more_code)]
+
+def call_resized(times):
+    return [fewer_locals(i) + more_locals(i) for i in range(times)]
+`);
+  const main = python.import("__main__");
+  const fewerCode = main.get("fewer_code") as PyObject;
+  const moreCode = main.get("more_code") as PyObject;
+  assert.ok(
+    python.eval("fewer_code.co_nlocals < fewer_locals.__code__.co_nlocals < more_code.co_nlocals") &&
+      python.eval("more_locals.__code__.co_nlocals < more_code.co_nlocals"),
+  );
+  using _ = new Dynamo((frame) =>
+    frame.name === "fewer_locals" ? fewerCode : frame.name === "more_locals" ? moreCode : undefined
+  );
+  assert.equal(python.eval("call_resized(3)"), [100, 250, 400]);
+  const before = python.eval("resized_refcounts()");
+  const replacedBefore = Number(load().native.pyframe_stat(1));
+  const results = python.eval("call_resized(5000)") as number[];
+  assert.ok(results.every((value, i) => value === i * 50 + (i + 1) * 100), "a resized replacement gave a wrong result");
+  assert.is(Number(load().native.pyframe_stat(1)) - replacedBefore, 10000, "every call ran replacement code");
+  assert.equal(python.eval("resized_refcounts()"), before);
+});
+
 test("skip rules keep the standard library and matching files away from the callback", () => {
   const paths = standardLibraryPaths();
   assert.ok(
@@ -400,6 +444,59 @@ def with_monitoring():
     seen.some((name) => name === "run" || name === "register_source"),
     `pyframe's own helpers were shown: ${seen}`,
   );
+});
+
+test("a cached replacement gives way to the original under settrace, setprofile, each sys.monitoring event and on other threads", () => {
+  python.exec(`
+import sys, threading
+def cached_scaled():
+    return 1 + 2
+
+def cached_under_settrace():
+    sys.settrace(lambda *a: None)
+    try: return cached_scaled()
+    finally: sys.settrace(None)
+
+def cached_under_setprofile():
+    sys.setprofile(lambda *a: None)
+    try: return cached_scaled()
+    finally: sys.setprofile(None)
+
+def cached_under_each_monitoring_event():
+    """The result with each of the 15 events that have a byte of their own in the interpreter on."""
+    if not hasattr(sys, "monitoring"):
+        return []
+    m = sys.monitoring
+    m.use_tool_id(4, "pyframe-test")
+    try:
+        results = []
+        for bit in range(15):
+            m.set_events(4, 1 << bit)
+            try: results.append(cached_scaled())
+            finally: m.set_events(4, 0)
+        return results
+    finally:
+        m.free_tool_id(4)
+
+def cached_in_thread():
+    out = []
+    worker = threading.Thread(target=lambda: out.append(cached_scaled()))
+    worker.start()
+    worker.join(10)
+    return out
+`);
+  using _ = new Dynamo(scaleFunction("cached_scaled"));
+  assert.is(python.eval("cached_scaled()"), 30, "the replacement is decided and cached");
+  assert.is(python.eval("cached_under_settrace()"), 3);
+  assert.is(python.eval("cached_under_setprofile()"), 3);
+  const hasMonitoring = python.eval("hasattr(__import__('sys'), 'monitoring')");
+  assert.equal(
+    python.eval("cached_under_each_monitoring_event()"),
+    hasMonitoring ? Array(15).fill(3) : [],
+    "a replacement ran while a sys.monitoring event was on",
+  );
+  assert.equal(python.eval("cached_in_thread()"), [3]);
+  assert.is(python.eval("cached_scaled()"), 30, "the replacement runs again once nothing traces");
 });
 
 test("pyframe's AST bridge, used while a Dynamo is active, never shows its frames", () => {

@@ -1,0 +1,33 @@
+"""The hook benchmarks' Python workloads, shared by hook_modes.ts (run inside Deno and Bun) and
+native_modes.py (run by CPython alone): recursive fib, and 2,000 distinct small functions."""
+
+
+def fib(n):
+    return n if n < 2 else fib(n - 1) + fib(n - 2)
+
+
+exec(compile("".join("def small_%d(x):\n    return x + %d\n" % (i, i) for i in range(2000)), "<many>", "exec"))
+many = [globals()["small_%d" % i] for i in range(2000)]
+
+
+def run_many(rounds):
+    total = 0
+    for _ in range(rounds):
+        for function in many:
+            total += function(1)
+    return total
+
+
+_compiled_again = {}
+
+
+def compiled_again(function):
+    """The function's code compiled again from its source: equal, but another object. One per
+    function for the whole run, so its specialisations settle like the original's."""
+    if function not in _compiled_again:
+        name = function.__name__
+        source = "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n" if function is fib else (
+            "def %s(x):\n    return x + %s\n" % (name, name.split("_")[1]))
+        module = compile(source, function.__code__.co_filename, "exec")
+        _compiled_again[function] = next(c for c in module.co_consts if getattr(c, "co_name", None) == name)
+    return _compiled_again[function]

@@ -1,0 +1,99 @@
+"""The eval-frame function's cost with no JS runtime around it: the hook modes of hook_modes.ts,
+driven from Python through ctypes over one native build. For A/B runs of two builds in
+alternating processes, and for exact instruction counts (cachegrind has no JIT to stumble on).
+
+  # interleaved timings (median of ROUNDS rounds per mode, over native pass-through)
+  PYFRAME_LIB=zig-out/release/lib/libpyframe.so python3 bench/native_modes.py fib
+  # one mode only, e.g. to count instructions per frame: run it for two modes and divide the
+  # difference of the totals by the frames it prints
+  PYFRAME_LIB=... valgrind --tool=cachegrind python3 bench/native_modes.py fib --only replacement
+
+Workloads: `fib` (fib(25), 242,785 frames of one code object) and `many` (2,000 small functions
+called 100 times each). Modes: none (no hook), pass-through, original (cached "run the
+original"), replacement (cached identity replacement: the code compiled again), self (the
+frame's own code object as its replacement: the swap without a second code object).
+"""
+import ctypes
+import os
+import random
+import sys
+import sysconfig
+import time
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from _workloads import compiled_again, fib, many, run_many  # noqa: E402
+
+workload = sys.argv[1] if len(sys.argv) > 1 else "fib"
+only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
+
+native = ctypes.PyDLL(os.environ["PYFRAME_LIB"])  # PyDLL: every call keeps the GIL
+libpython = os.path.join(sysconfig.get_config_var("LIBDIR"), sysconfig.get_config_var("INSTSONAME"))
+native.pyframe_error.restype = ctypes.c_char_p
+if native.pyframe_open(libpython.encode(), None, None) != 0:
+    sys.exit("pyframe_open failed: " + native.pyframe_error().decode())
+native.pyframe_frame_function.restype = ctypes.c_void_p
+native.pyframe_frame_function.argtypes = [ctypes.c_void_p]
+native.pyframe_decide_replace.argtypes = [ctypes.py_object]
+native.pyframe_stat.restype = ctypes.c_uint64
+
+replacements = {function: compiled_again(function) for function in [fib] + many}
+layers = {"original": 1, "replacement": 2, "self": 3}
+answering = "original"
+
+
+@ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
+def decide(frame):
+    function = ctypes.cast(native.pyframe_frame_function(frame), ctypes.py_object).value
+    if answering == "original" or function not in replacements:
+        return 0
+    native.pyframe_decide_replace(function.__code__ if answering == "self" else replacements[function])
+    return 1
+
+
+def enter(mode):
+    """Switches to `mode`; a decided mode's first run (untimed) makes its layer's decisions."""
+    global answering
+    native.pyframe_hook_set_mode(1 if mode == "pass-through" else 0)
+    if mode == "none":
+        native.pyframe_hook_uninstall()
+    elif mode in layers:
+        answering = mode
+        native.pyframe_set_layer(layers[mode])
+
+
+def leave(mode):
+    if mode == "none":
+        native.pyframe_hook_install(decide)
+
+
+run = (lambda: fib(25)) if workload == "fib" else (lambda: run_many(100))
+frames = 242785 if workload == "fib" else 200001
+native.pyframe_hook_install(decide)
+
+if only:
+    enter(only)
+    run()
+    before = native.pyframe_stat(1)
+    start = time.perf_counter()
+    run()
+    elapsed = time.perf_counter() - start
+    print("%s %s: %.1f ms, %d frames, %d replaced" % (workload, only, elapsed * 1e3, frames, native.pyframe_stat(1) - before))
+    sys.exit(0)
+
+modes = ["none", "pass-through", "original", "replacement", "self"]
+samples = {mode: [] for mode in modes}
+shuffle = random.Random(7).shuffle
+for _ in range(int(os.environ.get("ROUNDS", 41))):
+    order = modes[:]
+    shuffle(order)
+    for mode in order:
+        enter(mode)
+        run()
+        start = time.perf_counter()
+        run()
+        samples[mode].append(time.perf_counter() - start)
+        leave(mode)
+median = {mode: sorted(values)[len(values) // 2] for mode, values in samples.items()}
+print("%s, CPython %d.%d, median of %d rounds: pass-through %.2fx no hook; over pass-through: %s" % (
+    workload, *sys.version_info[:2], len(samples["none"]), median["pass-through"] / median["none"],
+    ", ".join("%s %+.1f%%" % (mode, (median[mode] / median["pass-through"] - 1) * 100) for mode in modes[2:])))
