@@ -14,6 +14,7 @@
 const std = @import("std");
 const cpython = @import("cpython.zig");
 const PyObject = cpython.PyObject;
+const hot_path = @import("hot_path.zig");
 
 pub const Kind = enum(u7) {
     /// Run the original code.
@@ -131,6 +132,7 @@ inline fn holdsReplacement(value: usize) bool {
 
 /// The slots of `code`, or null when the code has no co_extra block (or one too short) yet.
 pub inline fn slotsOf(code: *PyObject, offset: usize) ?Slots {
+    @setRuntimeSafety(hot_path.safety);
     const block_address: *const ?*CodeExtra = @ptrFromInt(@intFromPtr(code) + offset);
     const block = block_address.* orelse return null;
     if (decision_index + slot_count > block.size) return null;
@@ -155,21 +157,25 @@ pub const Keys = struct {
 
     /// The slot says "run the original" in this layer.
     pub inline fn isOriginal(keys: Keys, value: usize) bool {
+        @setRuntimeSafety(hot_path.safety);
         return value == keys.original;
     }
 
     /// The slot says "swap in the replacement next to me" in this layer.
     pub inline fn isSwap(keys: Keys, value: usize) bool {
+        @setRuntimeSafety(hot_path.safety);
         return value & ~entry_bits == keys.swap;
     }
 
     /// The same for a replacement with another local count.
     pub inline fn isSwapResized(keys: Keys, value: usize) bool {
+        @setRuntimeSafety(hot_path.safety);
         return value & ~entry_bits == keys.swap_resized;
     }
 
     /// Either swap: `swap` and `swap_resized` differ only in the kind's lowest bit.
     pub inline fn isAnySwap(keys: Keys, value: usize) bool {
+        @setRuntimeSafety(hot_path.safety);
         return value & ~(entry_bits | resized_bit) == keys.swap;
     }
 };
@@ -183,11 +189,13 @@ comptime {
 
 /// Of a swap decision: for a replacement with another local count.
 pub inline fn isResized(value: usize) bool {
+    @setRuntimeSafety(hot_path.safety);
     return value & resized_bit != 0;
 }
 
 /// The replacement held by slots whose decision is a swap or a rebuild.
 pub inline fn replacementIn(slots: *const [slot_count]usize) Replacement {
+    @setRuntimeSafety(hot_path.safety);
     return .{ .code = @ptrFromInt(slots[1]), .locals = slots[2] };
 }
 

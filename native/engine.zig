@@ -14,6 +14,7 @@ const cpython = @import("cpython.zig");
 const layouts = @import("layouts.zig");
 const cache = @import("cache.zig");
 const refs = @import("refs.zig");
+const hot_path = @import("hot_path.zig");
 
 const PyObject = cpython.PyObject;
 const PyThreadState = cpython.PyThreadState;
@@ -108,6 +109,7 @@ pub fn Engine(comptime layout: Layout) type {
         /// generator: each would run it unchanged too); a frame decided "swap" takes its
         /// replacement when nothing asks for the default path. All else goes the general way.
         pub fn evalFrame(tstate: *PyThreadState, frame: *Frame, throwflag: c_int) callconv(.c) ?*PyObject {
+            @setRuntimeSafety(hot_path.safety);
             const s = &state;
             if (s.mode == .passthrough) return s.previous(tstate, frame, throwflag);
             const code = field(*PyObject, frame, layout.frame_code).*;
@@ -130,6 +132,7 @@ pub fn Engine(comptime layout: Layout) type {
         /// `_PyEval_Vector`: fresh, and never with the throw flag (only generators are thrown
         /// into). So ownership stands for `isFresh` here, and the flag is passed on as it came.
         inline fn maySwap(tstate: *PyThreadState, frame: *Frame) bool {
+            @setRuntimeSafety(hot_path.safety);
             const s = &state;
             return tstate == s.js_tstate and !s.quiet.any() and
                 field(u8, frame, layout.frame_owner).* == layouts.frame_owned_by_thread and !isTracing(tstate);
@@ -170,6 +173,7 @@ pub fn Engine(comptime layout: Layout) type {
         /// sys.settrace / sys.setprofile on this thread (3.11), or any sys.monitoring tool (3.12+,
         /// where settrace and setprofile are monitoring tools themselves).
         inline fn isTracing(tstate: *PyThreadState) bool {
+            @setRuntimeSafety(hot_path.safety);
             if (layout.interp_monitors == null) {
                 return field(?*anyopaque, tstate, layout.tstate_c_tracefunc).* != null or
                     field(?*anyopaque, tstate, layout.tstate_c_profilefunc).* != null;
@@ -256,6 +260,7 @@ pub fn Engine(comptime layout: Layout) type {
         /// Swaps `replacement`, which has as many local slots, into a fresh frame of the code it
         /// replaces (pushed large enough: `reserveWords` ran when the decision was made).
         inline fn swapSameSize(tstate: *PyThreadState, frame: *Frame, replacement: *PyObject, throwflag: c_int) ?*PyObject {
+            @setRuntimeSafety(hot_path.safety);
             swapInPlace(frame, replacement, .held_elsewhere);
             return state.previous(tstate, frame, throwflag);
         }
@@ -291,10 +296,13 @@ pub fn Engine(comptime layout: Layout) type {
         /// Swaps the replacement into the frame (its local slots already fitted by `resizeLocals`
         /// where the counts differ): code and instruction pointer.
         inline fn swapInPlace(frame: *Frame, replacement: *PyObject, original_held: OriginalHeld) void {
+            @setRuntimeSafety(hot_path.safety);
             const code_slot = field(*PyObject, frame, layout.frame_code);
             const original = code_slot.*;
-            std.debug.assert(frameWords(original) >= frameWords(replacement));
-            std.debug.assert(field(c_int, frame, layout.frame_stacktop).* == codeInt(i32, replacement, layout.code_nlocalsplus));
+            if (hot_path.safety) {
+                std.debug.assert(frameWords(original) >= frameWords(replacement));
+                std.debug.assert(field(c_int, frame, layout.frame_stacktop).* == codeInt(i32, replacement, layout.code_nlocalsplus));
+            }
             refs.incref(replacement);
             code_slot.* = replacement;
             switch (original_held) {
@@ -447,6 +455,7 @@ pub fn Engine(comptime layout: Layout) type {
         }
 
         inline fn startInstr(code: *PyObject) usize {
+            @setRuntimeSafety(hot_path.safety);
             const first = @intFromPtr(code) + layout.code_adaptive;
             return if (layout.frame_instr_is_previous) first - 2 else first;
         }
@@ -509,5 +518,6 @@ fn functionWithCode(function: *PyObject, code: *PyObject) ?*PyObject {
 }
 
 pub inline fn field(comptime T: type, base: anytype, offset: usize) *T {
+    @setRuntimeSafety(hot_path.safety);
     return @ptrFromInt(@intFromPtr(base) + offset);
 }

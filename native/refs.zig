@@ -5,17 +5,21 @@
 
 const std = @import("std");
 const cpython = @import("cpython.zig");
+const hot_path = @import("hot_path.zig");
 
 inline fn refcount(object: *cpython.PyObject) *isize {
+    @setRuntimeSafety(hot_path.safety);
     return @ptrCast(@alignCast(object));
 }
 
 inline fn isImmortal(count: isize) bool {
+    @setRuntimeSafety(hot_path.safety);
     const low: i32 = @truncate(count);
     return low < 0;
 }
 
 pub inline fn incref(object: *cpython.PyObject) void {
+    @setRuntimeSafety(hot_path.safety);
     const count = refcount(object);
     if (isImmortal(count.*)) return;
     count.* += 1;
@@ -34,8 +38,9 @@ pub inline fn decref(api: *const cpython.Api, object: *cpython.PyObject) void {
 
 /// Drops a reference the caller knows is not the last one (another owner outlives the call).
 pub inline fn decrefNotLast(object: *cpython.PyObject) void {
+    @setRuntimeSafety(hot_path.safety);
     const count = refcount(object);
     if (isImmortal(count.*)) return;
-    std.debug.assert(count.* > 1);
+    if (hot_path.safety) std.debug.assert(count.* > 1);
     count.* -= 1;
 }
