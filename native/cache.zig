@@ -145,14 +145,9 @@ pub inline fn slotsOf(code: *PyObject, offset: usize) ?Slots {
 pub const Keys = struct {
     original: usize,
     swap: usize,
-    swap_resized: usize,
 
     pub fn of(layer: u32) Keys {
-        return .{
-            .original = immediate(layer, .original, 0),
-            .swap = immediate(layer, .swap, 0),
-            .swap_resized = immediate(layer, .swap_resized, 0),
-        };
+        return .{ .original = immediate(layer, .original, 0), .swap = immediate(layer, .swap, 0) };
     }
 
     /// The slot says "run the original" in this layer.
@@ -161,19 +156,8 @@ pub const Keys = struct {
         return value == keys.original;
     }
 
-    /// The slot says "swap in the replacement next to me" in this layer.
-    pub inline fn isSwap(keys: Keys, value: usize) bool {
-        @setRuntimeSafety(hot_path.safety);
-        return value & ~entry_bits == keys.swap;
-    }
-
-    /// The same for a replacement with another local count.
-    pub inline fn isSwapResized(keys: Keys, value: usize) bool {
-        @setRuntimeSafety(hot_path.safety);
-        return value & ~entry_bits == keys.swap_resized;
-    }
-
-    /// Either swap: `swap` and `swap_resized` differ only in the kind's lowest bit.
+    /// The slot says "swap in the replacement next to me" in this layer, for either swap:
+    /// `swap` and `swap_resized` differ only in the kind's lowest bit (see `isResized`).
     pub inline fn isAnySwap(keys: Keys, value: usize) bool {
         @setRuntimeSafety(hot_path.safety);
         return value & ~(entry_bits | resized_bit) == keys.swap;
@@ -403,21 +387,15 @@ test "the hot path's keys match their own layer's decisions only, whatever the e
     try testing.expect(!keys.isOriginal(immediate(5, .skip, 0)));
     try testing.expect(!keys.isOriginal(immediate(every_layer, .original, 0)));
     try testing.expect(!keys.isOriginal(0));
-    try testing.expect(keys.isSwap(immediate(5, .swap, 0)));
-    try testing.expect(keys.isSwap(immediate(5, .swap, max_entries - 1)));
-    try testing.expect(!keys.isSwap(immediate(5, .rebuild, 7)));
-    try testing.expect(!keys.isSwap(immediate(4, .swap, 7)));
-    try testing.expect(!keys.isSwap(immediate(5, .original, 0)));
-    try testing.expect(!keys.isSwap(immediate(5, .swap_resized, 3)));
-    try testing.expect(!keys.isSwap(0));
-    try testing.expect(keys.isSwapResized(immediate(5, .swap_resized, 3)));
-    try testing.expect(!keys.isSwapResized(immediate(5, .swap, 3)));
-    try testing.expect(!keys.isSwapResized(immediate(7, .swap_resized, 3)));
-    try testing.expect(keys.isAnySwap(immediate(5, .swap, 3)) and keys.isAnySwap(immediate(5, .swap_resized, 3)));
+    try testing.expect(keys.isAnySwap(immediate(5, .swap, 0)) and !isResized(immediate(5, .swap, 0)));
+    try testing.expect(keys.isAnySwap(immediate(5, .swap, max_entries - 1)));
+    try testing.expect(keys.isAnySwap(immediate(5, .swap_resized, 3)) and isResized(immediate(5, .swap_resized, 3)));
+    try testing.expect(!keys.isAnySwap(immediate(4, .swap, 7)));
+    try testing.expect(!keys.isAnySwap(immediate(7, .swap_resized, 3)));
+    try testing.expect(!keys.isAnySwap(0));
     for ([_]Kind{ .original, .skip, .skip_tree, .ask_again, .rebuild }) |kind| {
         try testing.expect(!keys.isAnySwap(immediate(5, kind, 0)));
     }
-    try testing.expect(!keys.isAnySwap(immediate(6, .swap, 3)));
 }
 
 test "the decision word keeps layer, kind and entry index apart" {
