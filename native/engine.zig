@@ -269,6 +269,7 @@ pub fn Engine(comptime layout: Layout) type {
         /// reading it off the code object would touch a line nothing else reads here. (Arguments
         /// in registers, so that the hot path calls it as its last act, saving no registers.)
         noinline fn swapResized(tstate: *PyThreadState, frame: *Frame, replacement: *PyObject, locals: usize, throwflag: c_int) ?*PyObject {
+            @setRuntimeSafety(hot_path.safety);
             resizeLocals(frame, locals);
             swapInPlace(frame, replacement, .held_elsewhere);
             return state.previous(tstate, frame, throwflag);
@@ -277,10 +278,13 @@ pub fn Engine(comptime layout: Layout) type {
         /// Gives a fresh frame `locals` local slots: those beyond the original's nulled, the
         /// value stack starting above them.
         inline fn resizeLocals(frame: *Frame, locals: usize) void {
+            @setRuntimeSafety(hot_path.safety);
             const stacktop = field(c_int, frame, layout.frame_stacktop);
             // CPython pushes a fresh frame with its stack top at the code's local count.
             const from: usize = @intCast(stacktop.*);
-            std.debug.assert(from == codeInt(u32, field(*PyObject, frame, layout.frame_code).*, layout.code_nlocalsplus));
+            if (hot_path.safety) {
+                std.debug.assert(from == codeInt(u32, field(*PyObject, frame, layout.frame_code).*, layout.code_nlocalsplus));
+            }
             if (locals > from) @memset(localsplus(frame)[from..locals], null);
             stacktop.* = @intCast(locals);
         }
@@ -461,6 +465,7 @@ pub fn Engine(comptime layout: Layout) type {
         }
 
         inline fn localsplus(frame: *Frame) [*]?*PyObject {
+            @setRuntimeSafety(hot_path.safety);
             return @ptrFromInt(@intFromPtr(frame) + layout.frame_localsplus);
         }
 
