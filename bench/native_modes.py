@@ -36,7 +36,7 @@ native.pyframe_frame_function.argtypes = [ctypes.c_void_p]
 native.pyframe_decide_replace.argtypes = [ctypes.py_object]
 native.pyframe_stat.restype = ctypes.c_uint64
 
-replacements = {function: compiled_again(function) for function in [fib] + many}
+rewritten = {fib, *many}
 layers = {"original": 1, "replacement": 2, "self": 3}
 answering = "original"
 
@@ -44,9 +44,9 @@ answering = "original"
 @ctypes.CFUNCTYPE(ctypes.c_int, ctypes.c_void_p)
 def decide(frame):
     function = ctypes.cast(native.pyframe_frame_function(frame), ctypes.py_object).value
-    if answering == "original" or function not in replacements:
+    if answering == "original" or function not in rewritten:
         return 0
-    native.pyframe_decide_replace(function.__code__ if answering == "self" else replacements[function])
+    native.pyframe_decide_replace(function.__code__ if answering == "self" else compiled_again(function))
     return 1
 
 
