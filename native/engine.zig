@@ -116,7 +116,7 @@ pub fn Engine(comptime layout: Layout) type {
             if (cache.slotsOf(code, layout.code_extra)) |slots| {
                 const decision = slots[0];
                 if (s.keys.isOriginal(decision)) return s.previous(tstate, frame, throwflag);
-                if (s.keys.isAnySwap(decision) and maySwap(tstate, frame)) {
+                if (s.keys.isAnySwap(decision) and maySwap(tstate, frame, code)) {
                     const replacement = cache.replacementIn(slots);
                     if (cache.isResized(decision)) return swapResized(tstate, frame, replacement.code, replacement.locals, throwflag);
                     return swapSameSize(tstate, frame, replacement.code, throwflag);
@@ -131,18 +131,18 @@ pub fn Engine(comptime layout: Layout) type {
         /// CPython hands the eval-frame function a thread-owned frame of such code only from
         /// `_PyEval_Vector`: fresh, and never with the throw flag (only generators are thrown
         /// into). So ownership stands for `isFresh` here, and the flag is passed on as it came.
-        inline fn maySwap(tstate: *PyThreadState, frame: *Frame) bool {
+        inline fn maySwap(tstate: *PyThreadState, frame: *Frame, code: *PyObject) bool {
             @setRuntimeSafety(hot_path.safety);
             const s = &state;
             return tstate == s.js_tstate and !s.quiet.any() and
-                field(u8, frame, layout.frame_owner).* == layouts.frame_owned_by_thread and !isTracing(tstate);
+                field(u8, frame, layout.frame_owner).* == layouts.frame_owned_by_thread and !isTracing(tstate, code);
         }
 
         noinline fn evalGeneral(tstate: *PyThreadState, frame: *Frame, throwflag: c_int) ?*PyObject {
             const s = &state;
             const code = field(*PyObject, frame, layout.frame_code).*;
             if (s.mode == .passthrough or tstate != s.js_tstate or throwflag != 0 or s.quiet.in_callback or
-                s.quiet.skip_depth != 0 or code == s.bypass_code or !isFresh(frame) or isTracing(tstate))
+                s.quiet.skip_depth != 0 or code == s.bypass_code or !isFresh(frame) or isTracing(tstate, code))
             {
                 return s.previous(tstate, frame, throwflag);
             }
@@ -170,18 +170,25 @@ pub fn Engine(comptime layout: Layout) type {
             return field(usize, frame, layout.frame_instr).* == startInstr(code);
         }
 
-        /// sys.settrace / sys.setprofile on this thread (3.11), or any sys.monitoring tool (3.12+,
-        /// where settrace and setprofile are monitoring tools themselves).
-        inline fn isTracing(tstate: *PyThreadState) bool {
+        /// sys.settrace / sys.setprofile on this thread (3.11), or any sys.monitoring event on (3.12+,
+        /// where settrace and setprofile are monitoring tools themselves): for every code object,
+        /// or set on `code` alone (sys.monitoring.set_local_events, how debuggers set breakpoints).
+        inline fn isTracing(tstate: *PyThreadState, code: *PyObject) bool {
             @setRuntimeSafety(hot_path.safety);
-            if (layout.interp_monitors == null) {
-                return field(?*anyopaque, tstate, layout.tstate_c_tracefunc).* != null or
-                    field(?*anyopaque, tstate, layout.tstate_c_profilefunc).* != null;
+            if (layout.code_monitoring) |monitoring| {
+                const local = field(?[*]const u8, code, monitoring).*;
+                return anyEvent(15, state.monitors.?) or (local != null and anyEvent(layout.code_local_events, local.?));
             }
-            // 15 bytes, one per event: read as two overlapping words (bytes 0-7 and 7-14), as the
-            // byte after them is another field.
-            const events: [*]const u8 = state.monitors.?;
-            return std.mem.readInt(u64, events[0..8], .little) | std.mem.readInt(u64, events[7..15], .little) != 0;
+            return field(?*anyopaque, tstate, layout.tstate_c_tracefunc).* != null or
+                field(?*anyopaque, tstate, layout.tstate_c_profilefunc).* != null;
+        }
+
+        /// Whether any of `count` (8 to 16) bytes, one per event, names a tool: read as two words
+        /// that overlap where `count` is under 16, as the bytes after them belong to another field.
+        inline fn anyEvent(comptime count: usize, events: [*]const u8) bool {
+            @setRuntimeSafety(hot_path.safety);
+            comptime std.debug.assert(count >= 8 and count <= 16);
+            return std.mem.readInt(u64, events[0..8], .little) | std.mem.readInt(u64, events[count - 8 ..][0..8], .little) != 0;
         }
 
         noinline fn decide(tstate: *PyThreadState, frame: *Frame, code: *PyObject) ?*PyObject {

@@ -33,6 +33,11 @@ pub const Layout = struct {
     /// co_extra: a `_PyCodeObjectExtra` (size, then one pointer per index), read inline on the
     /// hot path instead of calling PyUnstable_Code_GetExtra.
     code_extra: usize,
+    /// `_co_monitoring` (3.12+): null, or a `_PyCoMonitoringData` whose first member is the
+    /// events sys.monitoring.set_local_events set on this code alone, one byte per event.
+    code_monitoring: ?usize,
+    /// How many bytes that member has (`_Py_LocalMonitors`: 15 in 3.12, 10 in 3.13).
+    code_local_events: usize,
 
     // PyThreadState
     tstate_datastack_top: usize,
@@ -76,6 +81,8 @@ pub const cpython_3_11 = Layout{
     .code_framesize = null,
     .code_adaptive = 184,
     .code_extra = 176,
+    .code_monitoring = null,
+    .code_local_events = 0,
     .tstate_datastack_top = 304,
     .tstate_datastack_limit = 312,
     .tstate_c_profilefunc = 64,
@@ -109,6 +116,8 @@ pub const cpython_3_12 = Layout{
     .code_framesize = 76,
     .code_adaptive = 192,
     .code_extra = 184,
+    .code_monitoring = 168,
+    .code_local_events = 15,
     .tstate_datastack_top = 240,
     .tstate_datastack_limit = 248,
     .tstate_c_profilefunc = 64,
@@ -142,6 +151,8 @@ pub const cpython_3_13 = Layout{
     .code_framesize = 76,
     .code_adaptive = 200,
     .code_extra = 192,
+    .code_monitoring = 176,
+    .code_local_events = 10,
     .tstate_datastack_top = 240,
     .tstate_datastack_limit = 248,
     .tstate_c_profilefunc = 80,

@@ -499,6 +499,61 @@ def cached_in_thread():
   assert.is(python.eval("cached_scaled()"), 30, "the replacement runs again once nothing traces");
 });
 
+test("a cached replacement gives way to the original while sys.monitoring events are set on its code alone", () => {
+  // sys.monitoring.set_local_events is how debuggers (debugpy on 3.12+) set a breakpoint: the
+  // events live on that one code object, and a replacement would run past them unseen.
+  if (!python.eval("hasattr(__import__('sys'), 'monitoring')")) return;
+  python.exec(`
+import sys
+def locally_watched():
+    return 1 + 2
+
+def under_each_local_event():
+    """The result and the LINE events seen, with each local event set on locally_watched only."""
+    m = sys.monitoring
+    m.use_tool_id(4, "pyframe-test")
+    lines = []
+    m.register_callback(4, m.events.LINE, lambda code, line: lines.append(code.co_name))
+    try:
+        results = []
+        for bit in range(10):  # the local events: PY_START ... STOP_ITERATION
+            m.set_local_events(4, locally_watched.__code__, 1 << bit)
+            try: results.append(locally_watched())
+            finally: m.set_local_events(4, locally_watched.__code__, 0)
+        return results, sorted(set(lines))
+    finally:
+        m.register_callback(4, m.events.LINE, None)
+        m.free_tool_id(4)
+
+def never_seen():
+    return 4
+
+def first_call_under_local_event():
+    m = sys.monitoring
+    m.use_tool_id(4, "pyframe-test")
+    m.set_local_events(4, never_seen.__code__, m.events.PY_START)
+    try: return never_seen()
+    finally:
+        m.set_local_events(4, never_seen.__code__, 0)
+        m.free_tool_id(4)
+`);
+  const seen: string[] = [];
+  using _ = new Dynamo((frame) => {
+    seen.push(frame.name);
+    return scaleFunction("locally_watched")(frame);
+  });
+  assert.is(python.eval("locally_watched()"), 30, "the replacement is decided and cached");
+  assert.equal(
+    python.eval("under_each_local_event()"),
+    [Array(10).fill(3), ["locally_watched"]],
+    "a replacement ran while a local sys.monitoring event was set on the original's code",
+  );
+  assert.is(python.eval("locally_watched()"), 30, "the replacement runs again once the events are cleared");
+  assert.is(python.eval("first_call_under_local_event()"), 4);
+  assert.ok(seen.includes("first_call_under_local_event"), String(seen));
+  assert.not.ok(seen.includes("never_seen"), "a frame under a local sys.monitoring event reached JS");
+});
+
 test("pyframe's AST bridge, used while a Dynamo is active, never shows its frames", () => {
   const seen = new Set<string>();
   using _ = new Dynamo((frame) => void seen.add(frame.filename));
