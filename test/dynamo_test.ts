@@ -179,6 +179,49 @@ test("a replacement whose arguments differ is refused with a TypeError naming th
   );
 });
 
+test("a replacement of another kind of code (namespace-dict code for a function, or the reverse) is refused with a TypeError", () => {
+  python.exec(`
+def fast_locals_only():
+    return 7
+
+module_code = compile("y = 5", "<module code>", "exec")
+
+def run_module_code():
+    namespace = {}
+    exec(compile("z = 9", "<exec'd module>", "exec"), namespace)
+    return namespace["z"]
+`);
+  const moduleCode = python.eval("module_code") as PyObject;
+  const functionCode = python.eval("fast_locals_only.__code__") as PyObject;
+  const refused = (pattern: RegExp) => (e: unknown) =>
+    e instanceof PythonError && e.type === "TypeError" && pattern.test(e.message);
+  {
+    using _ = new Dynamo((frame) => (frame.name === "fast_locals_only" ? moduleCode : undefined));
+    assert.throws(
+      () => python.eval("fast_locals_only()"),
+      refused(/the original is function code \(fast locals\), the replacement module or class-body code/),
+    );
+  }
+  {
+    using _ = new Dynamo((frame) => (frame.filename === "<exec'd module>" ? functionCode : undefined));
+    assert.throws(
+      () => python.eval("run_module_code()"),
+      refused(/the original is module or class-body code \(a namespace dict\), the replacement function code/),
+    );
+  }
+  {
+    const withoutNewLocals = python.eval(
+      "fast_locals_only.__code__.replace(co_flags=fast_locals_only.__code__.co_flags & ~__import__('inspect').CO_NEWLOCALS)",
+    ) as PyObject;
+    using _ = new Dynamo((frame) => (frame.name === "fast_locals_only" ? withoutNewLocals : undefined));
+    assert.throws(
+      () => python.eval("fast_locals_only()"),
+      refused(/flags differ: the original has co_flags 0x3, the replacement 0x1 \(OPTIMIZED, NEWLOCALS\)/),
+    );
+  }
+  assert.is(python.eval("run_module_code()"), 9);
+});
+
 test("nested Dynamos: the innermost decides, disposing restores the outer one", () => {
   using outer = new Dynamo(scaleFunction("bob", 10));
   assert.is(python.eval("bob()"), 30);

@@ -238,10 +238,22 @@ def argument_count(code):
     return (code.co_argcount + code.co_kwonlyargcount +
             bool(flags & inspect.CO_VARARGS) + bool(flags & inspect.CO_VARKEYWORDS))
 
+# Function code keeps its locals in the frame's slots; module and class-body code in a namespace dict
+# the frame carries. Run in a frame of the other kind, it would raise SystemError or lose its names.
+_FAST_LOCALS = inspect.CO_OPTIMIZED | inspect.CO_NEWLOCALS
+
+def code_kind(code):
+    return "function code (fast locals)" if code.co_flags & inspect.CO_OPTIMIZED else "module or class-body code (a namespace dict)"
+
 def replacement_mismatch(original, replacement):
     """Why 'replacement' cannot run in a frame of 'original', or None when it can."""
     if not isinstance(replacement, types.CodeType):
         return "expected a code object, got %s" % type(replacement).__name__
+    if original.co_flags & _FAST_LOCALS != replacement.co_flags & _FAST_LOCALS:
+        if code_kind(original) == code_kind(replacement):  # hand-made flags: one of the two bits
+            return "flags differ: the original has co_flags 0x%x, the replacement 0x%x (OPTIMIZED, NEWLOCALS)" % (
+                original.co_flags & _FAST_LOCALS, replacement.co_flags & _FAST_LOCALS)
+        return "the original is %s, the replacement %s" % (code_kind(original), code_kind(replacement))
     checks = (
         ("co_argcount", "positional argument count"),
         ("co_posonlyargcount", "positional-only argument count"),
