@@ -96,6 +96,9 @@ test("frame fields first read after the callback returned throw a clear error", 
   assert.ok(kept);
   assert.throws(() => kept!.locals, /frame.locals was first read after the Dynamo callback returned/);
   assert.throws(() => kept!.function, /frame.function was first read after/);
+  assert.throws(() => kept!.filename, /frame.filename was first read after/);
+  assert.throws(() => kept!.qualname, /frame.qualname was first read after/);
+  assert.throws(() => kept!.firstLineNo, /frame.firstLineNo was first read after/);
   assert.is(kept!.name, "bob", "fields read during the callback stay readable");
 });
 

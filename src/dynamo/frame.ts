@@ -49,22 +49,22 @@ export class Frame {
 
   /** `co_name`: the function's name. */
   get name(): string {
-    return this.#codeAttribute("co_name") as string;
+    return this.#codeAttribute("co_name", "name") as string;
   }
 
   /** `co_qualname`: the dotted name, e.g. `Class.method` or `outer.<locals>.inner`. */
   get qualname(): string {
-    return this.#codeAttribute("co_qualname") as string;
+    return this.#codeAttribute("co_qualname", "qualname") as string;
   }
 
   /** `co_filename`. */
   get filename(): string {
-    return this.#codeAttribute("co_filename") as string;
+    return this.#codeAttribute("co_filename", "filename") as string;
   }
 
   /** `co_firstlineno`: the line of the `def` (or of its first decorator). */
   get firstLineNo(): number {
-    return this.#codeAttribute("co_firstlineno") as number;
+    return this.#codeAttribute("co_firstlineno", "firstLineNo") as number;
   }
 
   /**
@@ -93,10 +93,10 @@ export class Frame {
   }
 
   #argumentNames(): string[] {
-    const names = this.#codeAttribute("co_varnames") as string[];
-    const flags = this.#codeAttribute("co_flags") as number;
-    const count = (this.#codeAttribute("co_argcount") as number) +
-      (this.#codeAttribute("co_kwonlyargcount") as number) +
+    const names = this.#codeAttribute("co_varnames", "locals") as string[];
+    const flags = this.#codeAttribute("co_flags", "locals") as number;
+    const count = (this.#codeAttribute("co_argcount", "locals") as number) +
+      (this.#codeAttribute("co_kwonlyargcount", "locals") as number) +
       (flags & 0x4 ? 1 : 0) + (flags & 0x8 ? 1 : 0);
     return names.slice(0, count);
   }
@@ -112,11 +112,12 @@ export class Frame {
     return read(code);
   }
 
-  #codeAttribute(name: string): JSValue {
+  /** `name` of the frame's code, read once; `what` is the public field asked for, for errors. */
+  #codeAttribute(name: string, what: string): JSValue {
     if (!this.#attributes.has(name)) {
       this.#attributes.set(
         name,
-        this.#withCode("code", (code) => {
+        this.#withCode(what, (code) => {
           using value = code.get(name);
           return value.toJS();
         }),
