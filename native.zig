@@ -9,6 +9,7 @@ const layouts = @import("native/layouts.zig");
 const cache = @import("native/cache.zig");
 const engine = @import("native/engine.zig");
 const probe = @import("native/probe.zig");
+const stack = @import("native/stack.zig");
 const ast_codec = @import("native/ast_codec.zig");
 const ast_load = @import("native/ast_load.zig");
 
@@ -17,7 +18,7 @@ const Frame = cpython.Frame;
 const field = engine.field;
 
 /// Bumped whenever an exported signature or meaning changes; src/ffi checks it.
-const abi_version: u32 = 10;
+const abi_version: u32 = 11;
 
 var api: cpython.Api = undefined;
 var layout: ?*const layouts.Layout = null;
@@ -110,6 +111,7 @@ export fn pyframe_hook_install(callback: engine.Callback) i32 {
     const s = &engine.state;
     s.callback = callback;
     s.js_tstate = api.PyThreadState_Get();
+    s.c_floor = if (stack.lowestAddress()) |lowest| lowest + stack.c_reserve else 0;
     s.mode = .normal;
     const interpreter = api.PyInterpreterState_Get();
     if (layout.?.interp_monitors) |offset| s.monitors = @ptrFromInt(@intFromPtr(interpreter) + offset);
@@ -201,15 +203,54 @@ export fn pyframe_frame_slot(frame: *Frame, index: u32) ?*PyObject {
 }
 
 /// Counters for tests and benchmarks: 0 JS calls, 1 frames run with replacement code,
-/// 2 replacement entries alive (decisions without a replacement are immediates, not counted).
+/// 2 replacement entries alive (decisions without a replacement are immediates, not counted),
+/// 3 frames started too deep in the stack to ask JS (run as they are).
 export fn pyframe_stat(which: u32) u64 {
     const s = &engine.state;
     return switch (which) {
         0 => s.js_calls,
         1 => s.replaced_frames,
         2 => cache.count(),
+        3 => s.too_deep_for_js,
         else => 0,
     };
+}
+
+/// The JS function behind `_pyframe._call_js` (src/python/_callback.ts), reached through `callJs`.
+var js_call_target: ?*const fn (?*PyObject, ?*PyObject) callconv(.c) ?*PyObject = null;
+
+/// Makes `target` (a JS callback taking and returning what a METH_VARARGS function does) callable
+/// from Python through the function `pyframe_js_call_entry` returns, which guards the stack.
+export fn pyframe_set_js_call_target(target: *const fn (?*PyObject, ?*PyObject) callconv(.c) ?*PyObject) void {
+    js_call_target = target;
+}
+
+/// The C function to put in `_pyframe._call_js`'s method definition.
+export fn pyframe_js_call_entry() *const anyopaque {
+    return &callJs;
+}
+
+/// Python calling JS: refused with a RecursionError where the JS engine cannot be entered (see
+/// native/stack.zig), instead of letting V8 abort the process.
+fn callJs(self: ?*PyObject, args: ?*PyObject) callconv(.c) ?*PyObject {
+    if (stack.position() < engine.state.js_floor) {
+        api.PyErr_SetString(
+            api.PyExc_RecursionError.*,
+            "maximum recursion depth exceeded: too deep in the C stack to call a JS function (with pyframe's " ++
+                "eval-frame function installed, every Python call uses the C stack)",
+        );
+        return null;
+    }
+    return js_call_target.?(self, args);
+}
+
+/// Called by JS from ever deeper recursion until the JS engine refuses to go deeper: the deepest
+/// stack position seen, plus room for a callback's work, becomes the floor below which the hook
+/// no longer calls JS (see native/stack.zig).
+export fn pyframe_js_stack_mark() void {
+    const s = &engine.state;
+    const floor = stack.position() + stack.js_reserve;
+    if (s.js_floor == 0 or floor < s.js_floor) s.js_floor = floor;
 }
 
 /// Gives the AST codec the constants and node classes its encoding refers to (see

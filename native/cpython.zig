@@ -104,6 +104,7 @@ pub const Api = struct {
     PyUnicode_FromStringAndSize: *const fn ([*]const u8, isize) callconv(.c) ?*PyObject,
     Py_CompileStringObject: *const fn ([*:0]const u8, *PyObject, c_int, ?*CompilerFlags, c_int) callconv(.c) ?*PyObject,
     PyCode_Type: *PyObject,
+    PyExc_RecursionError: **PyObject,
     PyExc_RuntimeError: **PyObject,
     PyExc_TypeError: **PyObject,
     /// `Py_Version`, the running interpreter's PY_VERSION_HEX (exported from 3.11).

@@ -15,6 +15,7 @@ const layouts = @import("layouts.zig");
 const cache = @import("cache.zig");
 const refs = @import("refs.zig");
 const hot_path = @import("hot_path.zig");
+const stack = @import("stack.zig");
 
 const PyObject = cpython.PyObject;
 const PyThreadState = cpython.PyThreadState;
@@ -73,8 +74,15 @@ pub const State = struct {
     bypass_code: ?*PyObject = null,
     /// Replacement handed over by `pyframe_decide_replace` during the current callback.
     pending: ?*PyObject = null,
+    /// Frames the JS thread starts below this stack position are refused with a RecursionError
+    /// (0: the stack's end is unknown). Set by `pyframe_hook_install`.
+    c_floor: usize = 0,
+    /// Below this stack position JS is not called (0: anywhere). Lowered by `pyframe_js_stack_mark`.
+    js_floor: usize = 0,
     js_calls: u64 = 0,
     replaced_frames: u64 = 0,
+    /// Frames that started too deep in the stack for JS, run as they are without asking it.
+    too_deep_for_js: u64 = 0,
     /// Tests only: take the call fallback for every replacement.
     force_call_fallback: bool = false,
 };
@@ -111,6 +119,7 @@ pub fn Engine(comptime layout: Layout) type {
         pub fn evalFrame(tstate: *PyThreadState, frame: *Frame, throwflag: c_int) callconv(.c) ?*PyObject {
             @setRuntimeSafety(hot_path.safety);
             const s = &state;
+            if (stack.position() < s.c_floor and tstate == s.js_tstate and throwflag == 0) return refuseDeep(tstate, frame);
             if (s.mode == .passthrough) return s.previous(tstate, frame, throwflag);
             const code = field(*PyObject, frame, layout.frame_code).*;
             if (cache.slotsOf(code, layout.code_extra)) |slots| {
@@ -191,8 +200,25 @@ pub fn Engine(comptime layout: Layout) type {
             return std.mem.readInt(u64, events[0..8], .little) | std.mem.readInt(u64, events[count - 8 ..][0..8], .little) != 0;
         }
 
+        /// A frame the JS thread starts with too little C stack left to run it and unwind: a
+        /// RecursionError, as CPython raises when Python code recurses past its own limit.
+        noinline fn refuseDeep(tstate: *PyThreadState, frame: *Frame) ?*PyObject {
+            state.api.PyErr_SetString(
+                state.api.PyExc_RecursionError.*,
+                "maximum recursion depth exceeded: the C stack is nearly full (with pyframe's eval-frame " ++
+                    "function installed, every Python call uses it; lower sys.setrecursionlimit to fit)",
+            );
+            return unwind(tstate, frame);
+        }
+
         noinline fn decide(tstate: *PyThreadState, frame: *Frame, code: *PyObject) ?*PyObject {
             const s = &state;
+            if (stack.position() < s.js_floor) {
+                // JS cannot be entered this deep (see stack.zig). Not cached: a frame of this code
+                // started higher up asks JS as usual.
+                s.too_deep_for_js += 1;
+                return s.previous(tstate, frame, 0);
+            }
             std.debug.assert(s.pending == null);
             // The callback may open or close Dynamos: its answer belongs to the layer it was asked in.
             const layer = s.layer;
@@ -461,8 +487,8 @@ pub fn Engine(comptime layout: Layout) type {
         fn frameWords(code: *PyObject) usize {
             if (layout.code_framesize) |offset| return @intCast(field(i32, code, offset).*);
             const locals: usize = @intCast(codeInt(i32, code, layout.code_nlocalsplus));
-            const stack: usize = @intCast(codeInt(i32, code, layout.code_stacksize));
-            return locals + stack + layout.frame_specials_words;
+            const value_stack: usize = @intCast(codeInt(i32, code, layout.code_stacksize));
+            return locals + value_stack + layout.frame_specials_words;
         }
 
         inline fn startInstr(code: *PyObject) usize {

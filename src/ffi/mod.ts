@@ -79,8 +79,29 @@ export function load(): Loaded {
     );
   }
   startReleasing(py, py.PyInterpreterState_Main());
+  markJsStackLimit(native);
   loaded = { native: guardAll(native), py: guardAll(py), unguarded: { native, py }, install, nativePath };
   return loaded;
+}
+
+/**
+ * Shows the native side how deep in the stack this JS engine runs: JS recurses, marking its stack
+ * position natively each level, until the engine refuses to go deeper (V8 stops about 1 MiB down,
+ * JavaScriptCore near the thread's end). Native code then never calls JS from deeper than that
+ * minus room for the call's own work, as V8 aborts the process when entered below its limit (see
+ * native/stack.zig). The mark needs no GIL, and is called unguarded: a guarded call overflowing
+ * between taking and giving back the GIL would leave it taken.
+ */
+function markJsStackLimit(native: Native): void {
+  const dive = (): void => {
+    native.pyframe_js_stack_mark();
+    dive();
+  };
+  try {
+    dive();
+  } catch (error) {
+    if (!(error instanceof RangeError)) throw error;
+  }
 }
 
 function guardAll<T extends SymbolTable>(table: Bound<T>): Bound<T> {

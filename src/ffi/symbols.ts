@@ -40,6 +40,9 @@ export const nativeSymbols = {
   pyframe_frame_function: fn(["ptr"], "ptr"),
   pyframe_frame_slot: fn(["ptr", "u32"], "ptr"),
   pyframe_stat: fn(["u32"], "u64"),
+  pyframe_js_stack_mark: fn([], "void"),
+  pyframe_set_js_call_target: fn(["function"], "void"),
+  pyframe_js_call_entry: fn([], "ptr"),
   pyframe_ast_init: fn(["ptr"], "i32"),
   pyframe_ast_dump: fn(["ptr", "ptr", "buffer", "u32"], "i64"),
   pyframe_ast_copy: fn(["buffer", "u32"], "i64"),
@@ -52,7 +55,7 @@ export const nativeSymbols = {
 } as const satisfies SymbolTable;
 
 /** The ABI version native.zig must report (its `abi_version`). */
-export const NATIVE_ABI_VERSION = 10;
+export const NATIVE_ABI_VERSION = 11;
 
 /** The JS callback the eval-frame function calls: (frame address) → answer. */
 export const frameCallbackSpec = fn(["ptr"], "i32");

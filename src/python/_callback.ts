@@ -1,8 +1,9 @@
 /**
  * JS functions as Python callables, and JS errors as Python exceptions. Private to src/python.
  *
- * One C function serves every JS function: a JS callback (made once, never closed) stored in a
- * `PyMethodDef` and exposed to Python as `_pyframe._call_js(op, handle, args, kwargs)`. A JS
+ * One C function serves every JS function: a JS callback (made once, never closed) reached through
+ * a native entry stored in a `PyMethodDef`, exposed to Python as `_pyframe._call_js(op, handle,
+ * args, kwargs)`. A JS
  * function handed to Python becomes a `_pyframe.JSFunction` holding a handle; its `__call__`
  * refuses every thread but the JS thread (calling JS elsewhere hangs or crashes the runtime) and
  * its `__del__` releases the handle, so nothing is kept once Python drops the callable.
@@ -33,8 +34,11 @@ let takeReleased: Ptr = 0;
 
 /** Exposes the JS callback to Python as `_pyframe._call_js`; part of start-up. */
 export function installCallbacks(c: Core): void {
-  const { py } = c;
+  const { py, native } = c;
   const callback = runtime.callback(pythonCallbackSpec, dispatch); // Lives as long as the process.
+  // Python reaches it through a native entry that refuses calls too deep in the C stack for the JS
+  // engine (native/stack.zig), where V8 would abort the process.
+  native.pyframe_set_js_call_target(callback);
   const name = cString("_call_js");
   // PyMethodDef { const char *ml_name; PyCFunction ml_meth; int ml_flags; const char *ml_doc; },
   // allocated once and never freed: Python keeps pointing at it.
@@ -44,7 +48,7 @@ export function installCallbacks(c: Core): void {
   memory.set(name, methodDefBytes);
   const fields = new DataView(memory.buffer, memory.byteOffset, methodDefBytes);
   fields.setBigUint64(0, BigInt(block) + BigInt(methodDefBytes), true);
-  fields.setBigUint64(8, BigInt(callback.address), true);
+  fields.setBigUint64(8, BigInt(native.pyframe_js_call_entry()), true);
   fields.setInt32(16, methVarargs, true);
   fields.setBigUint64(24, 0n, true);
   const function_ = check(py.PyCFunction_NewEx(block, runtime.NULL, runtime.NULL));

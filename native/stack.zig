@@ -1,0 +1,68 @@
+//! The C stack of the JS thread, which every hooked Python call now uses.
+//!
+//! With an eval-frame function installed, CPython stops running Python-to-Python calls inside one
+//! evaluator loop: each call goes through the C stack (about 2 KiB a call on 3.11-3.13). Two
+//! limits follow, both far below what `sys.setrecursionlimit` lets Python code ask for:
+//! - the thread's stack itself: past it the host process dies (measured: ~3,500 calls deep on an
+//!   8 MiB stack, under a raised recursion limit). Frames started too close to its end are refused
+//!   with a RecursionError instead;
+//! - the JS engine's own limit, which V8 places about 1 MiB below where it started: Deno aborts
+//!   (`Check failed: IsOnCentralStack()`) when native code calls JS below it, which happened ~550
+//!   Python calls deep, inside the default recursion limit. JS measures its limit once at start-up
+//!   (`pyframe_js_stack_mark`); frames started below it are not shown to JS (they run their original
+//!   code, uncached, so a shallower frame of the code still asks), and Python calling a JS function
+//!   there gets a RecursionError.
+
+const std = @import("std");
+const builtin = @import("builtin");
+const hot_path = @import("hot_path.zig");
+
+/// Stack kept free under the deepest frame allowed to start: room for refusing it (the evaluator
+/// unwinds the frame and builds the traceback) and for C code between two Python frames.
+pub const c_reserve: usize = 256 * 1024;
+
+/// Stack kept free for a callback below the point JS was last seen to reach: the callback, the
+/// Python it calls (through the hook again) and the AST work it does run there.
+pub const js_reserve: usize = 256 * 1024;
+
+/// The current stack position (the stack grows down on every supported target).
+pub inline fn position() usize {
+    @setRuntimeSafety(hot_path.safety);
+    return switch (builtin.cpu.arch) {
+        .x86_64 => asm volatile ("mov %%rsp, %[sp]"
+            : [sp] "=r" (-> usize),
+        ),
+        .aarch64 => asm volatile ("mov %[sp], sp"
+            : [sp] "=r" (-> usize),
+        ),
+        else => @compileError("pyframe: no stack position for this architecture"),
+    };
+}
+
+/// The lowest address of the calling thread's stack, or null when the system will not say.
+pub fn lowestAddress() ?usize {
+    switch (builtin.os.tag) {
+        .linux => {
+            var attributes: std.c.pthread_attr_t = undefined;
+            if (pthread_getattr_np(std.c.pthread_self(), &attributes) != 0) return null;
+            defer _ = pthread_attr_destroy(&attributes);
+            var address: ?*anyopaque = null;
+            var size: usize = 0;
+            if (pthread_attr_getstack(&attributes, &address, &size) != 0) return null;
+            return @intFromPtr(address orelse return null);
+        },
+        .macos => {
+            // The address macOS reports is the stack's top (its highest address).
+            const thread = std.c.pthread_self();
+            const top = @intFromPtr(pthread_get_stackaddr_np(thread) orelse return null);
+            return top - pthread_get_stacksize_np(thread);
+        },
+        else => return null,
+    }
+}
+
+extern "c" fn pthread_getattr_np(thread: std.c.pthread_t, attributes: *std.c.pthread_attr_t) c_int;
+extern "c" fn pthread_attr_getstack(attributes: *const std.c.pthread_attr_t, address: *?*anyopaque, size: *usize) c_int;
+extern "c" fn pthread_attr_destroy(attributes: *std.c.pthread_attr_t) c_int;
+extern "c" fn pthread_get_stackaddr_np(thread: std.c.pthread_t) ?*anyopaque;
+extern "c" fn pthread_get_stacksize_np(thread: std.c.pthread_t) usize;

@@ -1,0 +1,112 @@
+// Deep recursion under the hook. With an eval-frame function installed every Python call uses the
+// C stack, so the host must be protected twice: from calling JS deeper than its engine allows
+// (V8 aborts the process there, within CPython's default recursion limit) and from running off the
+// thread's stack under a raised recursion limit. Without either guard these tests kill the process.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { Dynamo, type PyObject, python, PythonError } from "../mod.ts";
+import { load } from "../src/ffi/mod.ts";
+
+python.exec(`
+import sys
+sys.setrecursionlimit(1_000_000)
+
+def at_depth(n, function):
+    return function() if n == 0 else at_depth(n - 1, function)
+
+made = {}
+def fresh(i):
+    """A function whose code object no Dynamo has seen yet."""
+    namespace = {}
+    exec(compile("def fresh_%d():\\n    return 'original'\\n" % i, "<fresh>", "exec"), namespace)
+    made[i] = namespace["fresh_%d" % i]
+    return made[i]
+
+def rewritten():
+    return "rewritten"
+
+def dive(n):
+    return 0 if n == 0 else 1 + dive(n - 1)
+
+def call_at_depth(n, function):
+    return function(n) if n == 0 else call_at_depth(n - 1, function)
+
+def recurse_without_end():
+    try:
+        return dive(10_000_000)
+    except RecursionError as error:
+        return str(error)
+`);
+
+const tooDeepForJs = () => Number(load().native.pyframe_stat(3));
+
+test("a frame started deeper than JS can be entered runs its original code unasked; higher up it asks", () => {
+  const asked = new Set<string>();
+  const replacement = python.eval("rewritten.__code__") as PyObject;
+  using _ = new Dynamo((frame) => {
+    if (!frame.name.startsWith("fresh_")) return;
+    asked.add(frame.name);
+    return replacement;
+  });
+  const before = tooDeepForJs();
+  // Deeper and deeper, 25 calls (~50 KiB of C stack) at a time, each time with code JS has not
+  // seen, until JS is no longer asked or Python's own limit stops the recursion (3.12 stops near
+  // 800 calls, before JavaScriptCore's limit).
+  let unasked: number | undefined;
+  for (let i = 0, depth = 25; depth <= 20_000; i++, depth += 25) {
+    let result: unknown;
+    try {
+      result = python.eval(`at_depth(${depth}, fresh(${i}))`);
+    } catch (error) {
+      if (error instanceof PythonError && error.type === "RecursionError") break;
+      throw error;
+    }
+    if (result === "original") {
+      unasked = i;
+      break;
+    }
+    assert.is(result, "rewritten", `depth ${depth}`);
+    assert.ok(asked.has(`fresh_${i}`));
+  }
+  if (unasked === undefined) return; // The recursion limit came first: nothing ran too deep for JS.
+  assert.not.ok(asked.has(`fresh_${unasked}`), "JS was asked about a frame too deep for it");
+  assert.ok(tooDeepForJs() > before, "the frame was counted as too deep for JS");
+  assert.is(python.eval(`made[${unasked}]()`), "rewritten", "called from higher up, the code is shown to JS");
+  assert.ok(asked.has(`fresh_${unasked}`));
+});
+
+test("Python calling a JS function deeper than JS can be entered gets a RecursionError, not a dead host", () => {
+  using _ = new Dynamo(() => {}); // every Python call now uses the C stack
+  const callAtDepth = python.eval("call_at_depth") as PyObject;
+  let calls = 0;
+  const fromJs = (depth: number) => {
+    calls++;
+    return depth + 1;
+  };
+  // As deep as Python allows, 25 calls at a time: JS answers until the guard refuses, or Python's
+  // own limit comes first (3.12 near 800 calls, before JavaScriptCore's limit).
+  let refused = "";
+  for (let depth = 25; depth <= 20_000 && !refused; depth += 25) {
+    try {
+      assert.is(callAtDepth.call(depth, fromJs).toJS(), 1);
+    } catch (error) {
+      if (!(error instanceof PythonError) || error.type !== "RecursionError") throw error;
+      refused = error.message;
+    }
+  }
+  assert.ok(calls > 0);
+  assert.match(refused, /maximum recursion depth exceeded/);
+  assert.is(callAtDepth.call(5, fromJs).toJS(), 1, "called from higher up, JS answers again");
+});
+
+test("recursion past what the C stack holds raises RecursionError instead of killing the host", () => {
+  using _ = new Dynamo(() => {});
+  const message = python.eval("recurse_without_end()") as string;
+  assert.match(message, /^maximum recursion depth exceeded/);
+  if (!/^3\.12\./.test(python.version)) { // 3.12 counts C recursion itself, and stops first
+    assert.match(message, /the C stack is nearly full/);
+  }
+  assert.is(python.eval("dive(100)"), 100, "Python runs on normally afterwards");
+});
+
+test.run();
