@@ -112,14 +112,21 @@ pub var state: State = undefined;
 
 pub fn Engine(comptime layout: Layout) type {
     return struct {
-        /// The hot paths, in as few instructions as they can take: a frame whose code was decided
-        /// "original" runs as it is whatever else holds (another thread, tracing, a resumed
-        /// generator: each would run it unchanged too); a frame decided "swap" takes its
-        /// replacement when nothing asks for the default path. All else goes the general way.
+        /// Every frame first passes the stack check (stack.zig: one comparison while the stack
+        /// pointer is above the JS thread's floor). Then the hot paths, in as few instructions as
+        /// they can take: a frame whose code was decided "original" runs as it is whatever else
+        /// holds (another thread, tracing, a resumed generator: each would run it unchanged too);
+        /// a frame decided "swap" takes its replacement when nothing asks for the default path.
+        /// All else goes the general way.
         pub fn evalFrame(tstate: *PyThreadState, frame: *Frame, throwflag: c_int) callconv(.c) ?*PyObject {
             @setRuntimeSafety(hot_path.safety);
+            if (stack.position() < state.c_floor) return nearStackEnd(tstate, frame, throwflag);
+            return evalCached(tstate, frame, throwflag);
+        }
+
+        inline fn evalCached(tstate: *PyThreadState, frame: *Frame, throwflag: c_int) ?*PyObject {
+            @setRuntimeSafety(hot_path.safety);
             const s = &state;
-            if (stack.position() < s.c_floor and tstate == s.js_tstate and throwflag == 0) return refuseDeep(tstate, frame);
             if (s.mode == .passthrough) return s.previous(tstate, frame, throwflag);
             const code = field(*PyObject, frame, layout.frame_code).*;
             if (cache.slotsOf(code, layout.code_extra)) |slots| {
@@ -200,9 +207,12 @@ pub fn Engine(comptime layout: Layout) type {
             return std.mem.readInt(u64, events[0..8], .little) | std.mem.readInt(u64, events[count - 8 ..][0..8], .little) != 0;
         }
 
-        /// A frame the JS thread starts with too little C stack left to run it and unwind: a
-        /// RecursionError, as CPython raises when Python code recurses past its own limit.
-        noinline fn refuseDeep(tstate: *PyThreadState, frame: *Frame) ?*PyObject {
+        /// A frame started below the JS thread's stack floor. On the JS thread, too little C stack
+        /// is left to run it and unwind: a RecursionError, as CPython raises when Python code
+        /// recurses past its own limit (a frame thrown into keeps its exception and runs). Another
+        /// thread's stack lies elsewhere: its frame runs as usual.
+        noinline fn nearStackEnd(tstate: *PyThreadState, frame: *Frame, throwflag: c_int) ?*PyObject {
+            if (tstate != state.js_tstate or throwflag != 0) return evalCached(tstate, frame, throwflag);
             state.api.PyErr_SetString(
                 state.api.PyExc_RecursionError.*,
                 "maximum recursion depth exceeded: the C stack is nearly full (with pyframe's eval-frame " ++
