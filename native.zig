@@ -111,7 +111,7 @@ export fn pyframe_hook_install(callback: engine.Callback) i32 {
     const s = &engine.state;
     s.callback = callback;
     s.js_tstate = api.PyThreadState_Get();
-    s.c_floor = if (stack.lowestAddress()) |lowest| lowest + stack.c_reserve else 0;
+    s.c_floor = stack.floorOfThisThread();
     s.mode = .normal;
     const interpreter = api.PyInterpreterState_Get();
     if (layout.?.interp_monitors) |offset| s.monitors = @ptrFromInt(@intFromPtr(interpreter) + offset);

@@ -207,12 +207,13 @@ pub fn Engine(comptime layout: Layout) type {
             return std.mem.readInt(u64, events[0..8], .little) | std.mem.readInt(u64, events[count - 8 ..][0..8], .little) != 0;
         }
 
-        /// A frame started below the JS thread's stack floor. On the JS thread, too little C stack
-        /// is left to run it and unwind: a RecursionError, as CPython raises when Python code
-        /// recurses past its own limit (a frame thrown into keeps its exception and runs). Another
-        /// thread's stack lies elsewhere: its frame runs as usual.
+        /// A frame started below the JS thread's stack floor: on the JS thread, or on another
+        /// thread (whose stack lies elsewhere) below that thread's own floor, too little C stack is
+        /// left to run it and unwind. A RecursionError, as CPython raises when Python code recurses
+        /// past its own limit. (A frame thrown into keeps its exception and runs.)
         noinline fn nearStackEnd(tstate: *PyThreadState, frame: *Frame, throwflag: c_int) ?*PyObject {
-            if (tstate != state.js_tstate or throwflag != 0) return evalCached(tstate, frame, throwflag);
+            const near_end = if (tstate == state.js_tstate) true else stack.position() < stack.cachedFloorOfThisThread();
+            if (!near_end or throwflag != 0) return evalCached(tstate, frame, throwflag);
             state.api.PyErr_SetString(
                 state.api.PyExc_RecursionError.*,
                 "maximum recursion depth exceeded: the C stack is nearly full (with pyframe's eval-frame " ++

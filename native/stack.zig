@@ -18,7 +18,8 @@ const builtin = @import("builtin");
 const hot_path = @import("hot_path.zig");
 
 /// Stack kept free under the deepest frame allowed to start: room for refusing it (the evaluator
-/// unwinds the frame and builds the traceback) and for C code between two Python frames.
+/// unwinds the frame and builds the traceback) and for C code between two Python frames. Every
+/// thread is guarded: Python threads other than the JS one recurse through the hook too.
 pub const c_reserve: usize = 256 * 1024;
 
 /// Stack kept free for a callback below the point JS was last seen to reach: the callback, the
@@ -39,8 +40,30 @@ pub inline fn position() usize {
     };
 }
 
-/// The lowest address of the calling thread's stack, or null when the system will not say.
-pub fn lowestAddress() ?usize {
+/// The position below which the calling thread starts no more frames: `c_reserve` above its
+/// stack's lowest address (a quarter of the stack if that is smaller), or 0 when the system will
+/// not say where its stack is.
+pub fn floorOfThisThread() usize {
+    const bounds = stackBounds() orelse return 0;
+    return bounds.lowest + @min(c_reserve, bounds.size / 4);
+}
+
+/// `floorOfThisThread`, computed once per thread (threads other than the JS one, slow path only).
+pub fn cachedFloorOfThisThread() usize {
+    if (!this_thread_floor_known) {
+        this_thread_floor = floorOfThisThread();
+        this_thread_floor_known = true;
+    }
+    return this_thread_floor;
+}
+
+threadlocal var this_thread_floor: usize = 0;
+threadlocal var this_thread_floor_known = false;
+
+const Bounds = struct { lowest: usize, size: usize };
+
+/// The calling thread's stack, or null when the system will not say.
+fn stackBounds() ?Bounds {
     switch (builtin.os.tag) {
         .linux => {
             var attributes: std.c.pthread_attr_t = undefined;
@@ -49,13 +72,14 @@ pub fn lowestAddress() ?usize {
             var address: ?*anyopaque = null;
             var size: usize = 0;
             if (pthread_attr_getstack(&attributes, &address, &size) != 0) return null;
-            return @intFromPtr(address orelse return null);
+            return .{ .lowest = @intFromPtr(address orelse return null), .size = size };
         },
         .macos => {
             // The address macOS reports is the stack's top (its highest address).
             const thread = std.c.pthread_self();
             const top = @intFromPtr(pthread_get_stackaddr_np(thread) orelse return null);
-            return top - pthread_get_stacksize_np(thread);
+            const size = pthread_get_stacksize_np(thread);
+            return .{ .lowest = top - size, .size = size };
         },
         else => return null,
     }

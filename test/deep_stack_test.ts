@@ -36,6 +36,14 @@ def recurse_without_end():
         return dive(10_000_000)
     except RecursionError as error:
         return str(error)
+
+def in_a_thread(function):
+    import threading
+    out = []
+    worker = threading.Thread(target=lambda: out.append(function()))
+    worker.start()
+    worker.join(60)
+    return out
 `);
 
 const tooDeepForJs = () => Number(load().native.pyframe_stat(3));
@@ -107,6 +115,14 @@ test("recursion past what the C stack holds raises RecursionError instead of kil
     assert.match(message, /the C stack is nearly full/);
   }
   assert.is(python.eval("dive(100)"), 100, "Python runs on normally afterwards");
+});
+
+test("a Python thread recursing past what its own stack holds raises RecursionError too", () => {
+  using _ = new Dynamo(() => {});
+  const [message] = python.eval("in_a_thread(recurse_without_end)") as [string];
+  assert.match(message, /^maximum recursion depth exceeded/);
+  if (!/^3\.12\./.test(python.version)) assert.match(message, /the C stack is nearly full/);
+  assert.equal(python.eval("in_a_thread(lambda: dive(100))"), [100], "a thread recursing less is untouched");
 });
 
 test.run();
