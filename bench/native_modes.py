@@ -5,8 +5,11 @@ alternating processes, and for exact instruction counts (cachegrind has no JIT t
   # interleaved timings (median and fastest of ROUNDS rounds per mode, over native pass-through)
   PYFRAME_LIB=zig-out/release/lib/libpyframe.so python3 bench/native_modes.py fib
   # one mode only, e.g. to count instructions per frame: run it for two modes and divide the
-  # difference of the totals by the frames it prints
-  PYFRAME_LIB=... valgrind --tool=cachegrind python3 bench/native_modes.py fib --only replacement
+  # difference of the totals by twice the frames it prints (it runs the workload twice: once to
+  # make the decisions and warm up, once timed). Valgrind cannot decode the AVX-512 that a build
+  # for this machine's CPU may contain: build for it with `zig build -Doptimize=ReleaseFast
+  # -Dcpu=x86_64_v3 --prefix /tmp/cg`.
+  PYFRAME_LIB=/tmp/cg/lib/libpyframe.so valgrind --tool=cachegrind --cache-sim=no python3 bench/native_modes.py fib --only replacement
 
 Workloads: `fib` (fib(25), 242,785 frames of one code object) and `many` (2,000 small functions
 called 100 times each). Modes: none (no hook), pass-through, original (cached "run the

@@ -1,8 +1,8 @@
 //! Byte offsets into CPython's private structs, one declaration per supported minor version.
 //! Read off each version's own headers (`Include/internal/pycore_frame.h`, `cpython/code.h`,
-//! `cpython/pystate.h`, `cpython/initconfig.h`) with offsetof; the test suite checks them against
-//! the running interpreter. Adding a version means adding one value here and one line in
-//! `src/ffi/supported_pythons.json`.
+//! `cpython/pystate.h`, `cpython/initconfig.h`) with offsetof; the test suite exercises each on
+//! every interpreter it finds (a wrong offset fails or crashes a test). Adding a version means
+//! adding one value here and one line in `src/ffi/supported_pythons.json`.
 
 pub const Layout = struct {
     minor: u32,
