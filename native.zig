@@ -110,8 +110,10 @@ export fn pyframe_hook_install(callback: engine.Callback) i32 {
     if (layout == null) return -1;
     const s = &engine.state;
     s.callback = callback;
-    s.js_tstate = api.PyThreadState_Get();
-    s.c_floor = stack.floorOfThisThread();
+    const tstate = api.PyThreadState_Get();
+    // Found once per JS thread: on the main thread it means reading /proc/self/maps.
+    if (tstate != s.js_tstate) s.c_floor = stack.floorOfThisThread();
+    s.js_tstate = tstate;
     s.mode = .normal;
     const interpreter = api.PyInterpreterState_Get();
     if (layout.?.interp_monitors) |offset| s.monitors = @ptrFromInt(@intFromPtr(interpreter) + offset);

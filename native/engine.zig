@@ -75,7 +75,8 @@ pub const State = struct {
     /// Replacement handed over by `pyframe_decide_replace` during the current callback.
     pending: ?*PyObject = null,
     /// Frames the JS thread starts below this stack position are refused with a RecursionError
-    /// (0: the stack's end is unknown). Set by `pyframe_hook_install`.
+    /// (0: the stack's end is unknown); other threads' frames below it are checked against their
+    /// own stack. Set by `pyframe_hook_install`.
     c_floor: usize = 0,
     /// Below this stack position JS is not called (0: anywhere). Lowered by `pyframe_js_stack_mark`.
     js_floor: usize = 0,
@@ -212,7 +213,7 @@ pub fn Engine(comptime layout: Layout) type {
         /// left to run it and unwind. A RecursionError, as CPython raises when Python code recurses
         /// past its own limit. (A frame thrown into keeps its exception and runs.)
         noinline fn nearStackEnd(tstate: *PyThreadState, frame: *Frame, throwflag: c_int) ?*PyObject {
-            const near_end = if (tstate == state.js_tstate) true else stack.position() < stack.cachedFloorOfThisThread();
+            const near_end = tstate == state.js_tstate or stack.position() < stack.cachedFloorOfThisThread();
             if (!near_end or throwflag != 0) return evalCached(tstate, frame, throwflag);
             state.api.PyErr_SetString(
                 state.api.PyExc_RecursionError.*,

@@ -1,4 +1,4 @@
-//! The C stack of the JS thread, which every hooked Python call now uses.
+//! The C stack, which every hooked Python call now uses.
 //!
 //! With an eval-frame function installed, CPython stops running Python-to-Python calls inside one
 //! evaluator loop: each call goes through the C stack (about 2 KiB a call on 3.11-3.13). Two
