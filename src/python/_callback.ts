@@ -3,10 +3,10 @@
  *
  * One C function serves every JS function: a JS callback (made once, never closed) reached through
  * a native entry stored in a `PyMethodDef`, exposed to Python as `_pyframe._call_js(op, handle,
- * args, kwargs)`. A JS
- * function handed to Python becomes a `_pyframe.JSFunction` holding a handle; its `__call__`
- * refuses every thread but the JS thread (calling JS elsewhere hangs or crashes the runtime) and
- * its `__del__` releases the handle, so nothing is kept once Python drops the callable.
+ * args, kwargs)`. A JS function handed to Python becomes a `_pyframe.JSFunction` holding a
+ * handle; its `__call__` refuses every thread but the JS thread (calling JS elsewhere hangs or
+ * crashes the runtime) and its `__del__` releases the handle, so nothing is kept once Python drops
+ * the callable.
  *
  * @module
  */
