@@ -58,14 +58,18 @@ export fn pyframe_open(libpython: [*:0]const u8, home: ?[*:0]const u8, executabl
         return -1;
     }
     eval_frame = switch (chosen.?.minor) {
-        11 => engine.Engine(layouts.cpython_3_11).evalFrame,
-        12 => engine.Engine(layouts.cpython_3_12).evalFrame,
-        13 => engine.Engine(layouts.cpython_3_13).evalFrame,
+        inline 11, 12, 13 => |supported| evalFrameFor(layouts.forMinor(supported).?.*),
         else => unreachable,
     };
     engine.state = .{ .api = &api, .previous = api._PyEval_EvalFrameDefault };
     layout = chosen;
     return 0;
+}
+
+fn evalFrameFor(comptime layout_of_version: layouts.Layout) cpython.EvalFrameFn {
+    return switch (cache.placement()) {
+        inline else => |where| engine.Engine(layout_of_version).evalFrame(where),
+    };
 }
 
 fn initialize(chosen: *const layouts.Layout, home: ?[*:0]const u8, executable: ?[*:0]const u8) error{InitFailed}!void {
@@ -114,6 +118,7 @@ export fn pyframe_hook_install(callback: engine.Callback) i32 {
     // Found once per JS thread: on the main thread it means reading /proc/self/maps.
     if (tstate != s.js_tstate) s.c_floor = stack.floorOfThisThread();
     s.js_tstate = tstate;
+    s.setQuiet(s.quiet);
     s.mode = .normal;
     const interpreter = api.PyInterpreterState_Get();
     if (layout.?.interp_monitors) |offset| s.monitors = @ptrFromInt(@intFromPtr(interpreter) + offset);

@@ -1,15 +1,16 @@
 //! Per-code-object decisions, stored in three adjacent co_extra slots of the code object.
 //!
-//! The decision slot holds an immediate word: a tag bit, the kind, for a replacement the index of
-//! the entry owning it, and the layer in the high 32 bits. The two slots after it hold the
-//! replacement code object itself (borrowed from the entry) and its local slot count, so the hot
-//! path reads three words of one block, and neither dereferences an entry nor touches a cold line
-//! of the replacement. A decision of another layer reads as a miss and is overwritten.
+//! The decision slot holds an immediate word: a tag bit, the kind, and the layer in the high 32
+//! bits, so the hot paths compare it whole with one word per outcome (`Keys`). For a replacement,
+//! the slot after it holds the replacement code object itself (borrowed from the entry), and the
+//! third the owner word: the index of the entry owning the replacement, and its local slot count.
+//! So the hot path reads words of one block, and neither dereferences an entry nor touches a cold
+//! line of the replacement. A decision of another layer reads as a miss and is overwritten.
 //!
-//! Entries stay attached to their code object until CPython frees the code (it calls
-//! `freeDecision`), until a later decision for that code overwrites them, or until their layer is
-//! cleared. Once a code object has its co_extra block, slots are written in place, so the value a
-//! slot held is always released by this file and never also by CPython.
+//! Entries stay attached to their code object until CPython frees the code (it calls `freeOwner`
+//! on the owner slot), until a later decision for that code overwrites them, or until their layer
+//! is cleared. Once a code object has its co_extra block, slots are written in place, so the value
+//! a slot held is always released by this file and never also by CPython.
 
 const std = @import("std");
 const cpython = @import("cpython.zig");
@@ -51,7 +52,7 @@ pub const Replacement = struct {
     locals: usize,
 };
 
-/// The owner of a replacement's strong reference, found from the decision word by index.
+/// The owner of a replacement's strong reference, found from the owner word by index.
 const Entry = struct {
     /// The code object whose slots point here (borrowed); null while the entry is free.
     code: ?*PyObject,
@@ -61,8 +62,8 @@ const Entry = struct {
 };
 
 const no_entry: u32 = std.math.maxInt(u32);
-/// Entry indices are stored in 24 bits of the decision word.
-const max_entries: usize = 1 << 24;
+/// Entry indices, plus one, are stored in the high 32 bits of the owner word.
+const max_entries: usize = std.math.maxInt(u32) - 1;
 
 var entries: std.ArrayListUnmanaged(Entry) = .empty;
 var free_entries: u32 = no_entry;
@@ -78,13 +79,28 @@ pub fn init(bound_api: *const cpython.Api, extra_offset: usize) bool {
     api = bound_api;
     code_extra_offset = extra_offset;
     if (decision_index >= 0) return true;
-    const decision = api.RequestCodeExtraIndex(freeDecision);
+    const decision = api.RequestCodeExtraIndex(freeNothing);
     if (decision < 0) return false;
     // Indices are handed out in sequence under the GIL, so the others follow the first.
     if (api.RequestCodeExtraIndex(freeNothing) != decision + 1) return false;
-    if (api.RequestCodeExtraIndex(freeNothing) != decision + 2) return false;
+    if (api.RequestCodeExtraIndex(freeOwner) != decision + 2) return false;
     decision_index = decision;
     return true;
+}
+
+/// Where the slots sit in every co_extra block, fixed by the indices `init` obtained.
+pub const Placement = enum {
+    /// They are the interpreter's first three indices. CPython sizes every block it makes for all
+    /// the indices handed out so far, so every block made since holds them, and none was made
+    /// before (nobody had an index): no block's size needs checking.
+    leading,
+    /// Another tool asked first, and may have made blocks too short for ours.
+    after_others,
+};
+
+pub fn placement() Placement {
+    std.debug.assert(decision_index >= 0);
+    return if (decision_index == 0) .leading else .after_others;
 }
 
 pub fn count() usize {
@@ -97,15 +113,14 @@ const CodeExtra = extern struct {
     extras: [1]usize,
 };
 
-/// The decision word, then the replacement and its local count.
+/// The decision word, then for a replacement the replacement and its owner word.
 const slot_count = 3;
 const Slots = *[slot_count]usize;
 
 const immediate_tag: usize = 1;
 
-inline fn immediate(layer: u32, kind: Kind, entry: u32) usize {
-    std.debug.assert(entry < max_entries);
-    return (@as(usize, layer) << 32) | (@as(usize, entry) << 8) | (@as(usize, @intFromEnum(kind)) << 1) | immediate_tag;
+inline fn immediate(layer: u32, kind: Kind) usize {
+    return (@as(usize, layer) << 32) | (@as(usize, @intFromEnum(kind)) << 1) | immediate_tag;
 }
 
 inline fn immediateLayer(value: usize) u32 {
@@ -116,78 +131,67 @@ inline fn immediateKind(value: usize) Kind {
     return @enumFromInt(@as(u7, @truncate(value >> 1)));
 }
 
-inline fn immediateEntry(value: usize) u32 {
-    return @as(u24, @truncate(value >> 8));
-}
-
 inline fn holdsReplacementKind(kind: Kind) bool {
     return kind == .swap or kind == .swap_resized or kind == .rebuild;
 }
 
-inline fn holdsReplacement(value: usize) bool {
-    if (value & immediate_tag == 0) return false;
-    const kind = immediateKind(value);
-    return holdsReplacementKind(kind);
+/// The owner word of a replacement: which entry owns it, and its local count. Never zero, so that
+/// CPython (which skips empty slots) and `freeOwner` see every one.
+inline fn ownerWord(entry: u32, locals: usize) usize {
+    std.debug.assert(entry < max_entries and locals <= std.math.maxInt(u32));
+    return (@as(usize, entry + 1) << 32) | locals;
 }
 
-/// The slots of `code`, or null when the code has no co_extra block (or one too short) yet.
-pub inline fn slotsOf(code: *PyObject, offset: usize) ?Slots {
+inline fn ownerEntry(word: usize) ?u32 {
+    const stored: u32 = @truncate(word >> 32);
+    return if (stored == 0) null else stored - 1;
+}
+
+/// The slots of `code`, or null when the code has no co_extra block (or, after others, one too
+/// short) yet.
+pub inline fn slotsOf(code: *PyObject, offset: usize, comptime where: Placement) ?Slots {
     @setRuntimeSafety(hot_path.safety);
     const block_address: *const ?*CodeExtra = @ptrFromInt(@intFromPtr(code) + offset);
     const block = block_address.* orelse return null;
-    if (decision_index + slot_count > block.size) return null;
     const extras: [*]usize = &block.extras;
-    return extras[@intCast(decision_index)..][0..slot_count];
+    switch (where) {
+        .leading => {
+            if (hot_path.safety) std.debug.assert(decision_index == 0 and block.size >= slot_count);
+            return extras[0..slot_count];
+        },
+        .after_others => {
+            if (decision_index + slot_count > block.size) return null;
+            return extras[@intCast(decision_index)..][0..slot_count];
+        },
+    }
 }
 
-/// The decision words the eval-frame function's hot paths compare a slot with, for one layer. A
-/// swap word also carries its entry index, which the comparison masks off.
+/// The decision words the eval-frame function's hot paths compare a slot with, for one layer.
 pub const Keys = struct {
     original: usize,
     swap: usize,
+    swap_resized: usize,
 
     pub fn of(layer: u32) Keys {
-        return .{ .original = immediate(layer, .original, 0), .swap = immediate(layer, .swap, 0) };
-    }
-
-    /// The slot says "run the original" in this layer.
-    pub inline fn isOriginal(keys: Keys, value: usize) bool {
-        @setRuntimeSafety(hot_path.safety);
-        return value == keys.original;
-    }
-
-    /// The slot says "swap in the replacement next to me" in this layer, for either swap:
-    /// `swap` and `swap_resized` differ only in the kind's lowest bit (see `isResized`).
-    pub inline fn isAnySwap(keys: Keys, value: usize) bool {
-        @setRuntimeSafety(hot_path.safety);
-        return value & ~(entry_bits | resized_bit) == keys.swap;
+        return .{
+            .original = immediate(layer, .original),
+            .swap = immediate(layer, .swap),
+            .swap_resized = immediate(layer, .swap_resized),
+        };
     }
 };
-
-const entry_bits: usize = (max_entries - 1) << 8;
-const resized_bit: usize = immediate(0, .swap_resized, 0) ^ immediate(0, .swap, 0);
-
-comptime {
-    std.debug.assert(@popCount(resized_bit) == 1 and immediate(0, .swap, 0) & resized_bit == 0);
-}
-
-/// Of a swap decision: for a replacement with another local count.
-pub inline fn isResized(value: usize) bool {
-    @setRuntimeSafety(hot_path.safety);
-    return value & resized_bit != 0;
-}
 
 /// The replacement held by slots whose decision is a swap or a rebuild.
 pub inline fn replacementIn(slots: *const [slot_count]usize) Replacement {
     @setRuntimeSafety(hot_path.safety);
-    return .{ .code = @ptrFromInt(slots[1]), .locals = slots[2] };
+    return .{ .code = @ptrFromInt(slots[1]), .locals = @as(u32, @truncate(slots[2])) };
 }
 
 /// The decision for `code` in `layer`, read from co_extra (at byte `offset` of the code object, a
 /// per-version constant). The eval-frame function's hot paths compare the decision word with
 /// `Keys` instead; everything else asks here.
 pub inline fn find(code: *PyObject, layer: u32, comptime offset: usize) Lookup {
-    const slots = slotsOf(code, offset) orelse return .miss;
+    const slots = slotsOf(code, offset, .after_others) orelse return .miss;
     const value = slots[0];
     if (value & immediate_tag == 0) return .miss; // Empty.
     const owner = immediateLayer(value);
@@ -203,7 +207,7 @@ pub inline fn find(code: *PyObject, layer: u32, comptime offset: usize) Lookup {
 /// Records a decision that holds no reference. Returns false when CPython refused a co_extra block.
 pub fn storeDecision(code: *PyObject, layer: u32, kind: Kind) bool {
     std.debug.assert(!holdsReplacementKind(kind));
-    return put(code, .{ immediate(layer, kind, 0), 0, 0 });
+    return put(code, .{ immediate(layer, kind), 0, 0 });
 }
 
 /// Records a replacement (`how` is `.swap`, `.swap_resized` or `.rebuild`), taking ownership of the strong
@@ -215,7 +219,7 @@ pub fn storeReplacement(code: *PyObject, layer: u32, replacement: Replacement, h
         api.Py_DecRef(replacement.code);
         return false;
     };
-    if (!put(code, .{ immediate(layer, how, index), @intFromPtr(replacement.code), replacement.locals })) {
+    if (!put(code, .{ immediate(layer, how), @intFromPtr(replacement.code), ownerWord(index, replacement.locals) })) {
         freeEntry(index);
         api.Py_DecRef(replacement.code);
         return false;
@@ -252,32 +256,31 @@ fn freeEntry(index: u32) void {
     live_entries -= 1;
 }
 
-/// Writes the slots of `code`, releasing what the decision slot held.
+/// Writes the slots of `code`, releasing what they held.
 fn put(code: *PyObject, values: [slot_count]usize) bool {
-    const slots = slotsOf(code, code_extra_offset) orelse blk: {
+    const slots = slotsOf(code, code_extra_offset, .after_others) orelse blk: {
         // No block yet, or one made before our indices existed: CPython allocates or grows it
-        // (writing the last slot makes room for all); the decision slot is then empty.
+        // (writing the last slot makes room for all); the slots are then empty.
         if (api.Code_SetExtra(code, decision_index + slot_count - 1, null) != 0) return false;
-        break :blk slotsOf(code, code_extra_offset).?;
+        break :blk slotsOf(code, code_extra_offset, .after_others).?;
     };
-    const old = slots[0];
+    const old_owner = slots[2];
     slots.* = values;
     // Released last: dropping an old replacement can run arbitrary Python.
-    freeDecision(@ptrFromInt(old));
+    freeOwner(@ptrFromInt(old_owner));
     return true;
 }
 
-/// Releases what a decision slot held; CPython calls it when a code object carrying one is freed.
-fn freeDecision(extra: ?*anyopaque) callconv(.c) void {
-    const value = @intFromPtr(extra);
-    if (!holdsReplacement(value)) return;
-    const index = immediateEntry(value);
+/// Releases the replacement an owner slot stands for; CPython calls it on every slot of this
+/// index when it frees a code object, empty ones included.
+fn freeOwner(extra: ?*anyopaque) callconv(.c) void {
+    const index = ownerEntry(@intFromPtr(extra)) orelse return;
     const replacement = entries.items[index].replacement;
     freeEntry(index);
     api.Py_DecRef(replacement);
 }
 
-/// The replacement's slots only borrow from the entry.
+/// The decision and replacement slots only describe or borrow; the owner slot releases.
 fn freeNothing(_: ?*anyopaque) callconv(.c) void {}
 
 /// Forgets the replacements decided in `layer` and releases their code objects. (Immediate
@@ -291,7 +294,7 @@ pub fn clearLayer(layer: u32) void {
         const code = entry.code orelse continue;
         if (entry.layer != layer) continue;
         released.append(std.heap.c_allocator, entry.replacement) catch break; // Out of memory: keep the rest.
-        slotsOf(code, code_extra_offset).?.* = @splat(0);
+        slotsOf(code, code_extra_offset, .after_others).?.* = @splat(0);
         freeEntry(@intCast(index));
     }
     for (released.items) |replacement| api.Py_DecRef(replacement);
@@ -312,8 +315,12 @@ const FakeCode = struct {
         return .{};
     }
 
+    fn code(fake: *FakeCode) *PyObject {
+        return @ptrCast(&fake.words);
+    }
+
     fn lookup(fake: *FakeCode, layer: u32) Lookup {
-        return find(@ptrCast(&fake.words), layer, fake_extra_offset);
+        return find(fake.code(), layer, fake_extra_offset);
     }
 
     fn setExtra(fake: *FakeCode, block: ?*Block) void {
@@ -321,10 +328,10 @@ const FakeCode = struct {
     }
 };
 
-/// A co_extra block with room for the slots.
+/// A co_extra block with room for the slots (and two indices before them).
 const Block = extern struct {
     size: isize = slot_count,
-    extras: [slot_count]usize = @splat(0),
+    extras: [slot_count + 2]usize = @splat(0),
 };
 
 const fake_extra_offset = 4 * @sizeOf(usize);
@@ -332,7 +339,7 @@ const fake_extra_offset = 4 * @sizeOf(usize);
 test "a code object with no co_extra block, one too short, or empty slots, is a miss" {
     var fake = FakeCode.fresh();
     try testing.expect(fake.lookup(3) == .miss);
-    var short: Block = .{ .size = slot_count - 1, .extras = .{ immediate(3, .skip, 0), 0, 0 } };
+    var short: Block = .{ .size = slot_count - 1, .extras = .{ immediate(3, .skip), 0, 0, 0, 0 } };
     fake.setExtra(&short);
     try testing.expect(fake.lookup(3) == .miss);
     var empty: Block = .{};
@@ -340,70 +347,73 @@ test "a code object with no co_extra block, one too short, or empty slots, is a 
     try testing.expect(fake.lookup(3) == .miss);
 }
 
+test "slots after another tool's are found at their index, in blocks long enough only" {
+    var fake = FakeCode.fresh();
+    decision_index = 2;
+    defer decision_index = 0;
+    try testing.expectEqual(Placement.after_others, placement());
+    var short: Block = .{ .size = 4, .extras = .{ 0, 0, immediate(3, .skip), 0, 0 } };
+    fake.setExtra(&short);
+    try testing.expect(fake.lookup(3) == .miss);
+    var long: Block = .{ .size = 5, .extras = .{ 0, 0, immediate(3, .skip), 0, 0 } };
+    fake.setExtra(&long);
+    try testing.expectEqual(Lookup{ .decided = .skip }, fake.lookup(3));
+    decision_index = 0;
+    try testing.expectEqual(Placement.leading, placement());
+    try testing.expectEqual(&long.extras[0], &slotsOf(fake.code(), fake_extra_offset, .leading).?[0]);
+}
+
 test "an immediate decision holds in its layer and in none other" {
     var fake = FakeCode.fresh();
-    var block: Block = .{ .extras = .{ immediate(3, .skip, 0), 0, 0 } };
+    var block: Block = .{ .extras = .{ immediate(3, .skip), 0, 0, 0, 0 } };
     fake.setExtra(&block);
     try testing.expectEqual(Lookup{ .decided = .skip }, fake.lookup(3));
     try testing.expect(fake.lookup(4) == .miss);
-    block.extras[0] = immediate(every_layer, .skip_tree, 0);
+    block.extras[0] = immediate(every_layer, .skip_tree);
     try testing.expectEqual(Lookup{ .decided = .skip_tree }, fake.lookup(9));
-}
-
-test "a released slot makes the next lookup read its code object again (addresses are reused)" {
-    var fake = FakeCode.fresh();
-    var freed: Block = .{ .extras = .{ immediate(3, .skip, 0), 0, 0 } };
-    fake.setExtra(&freed);
-    try testing.expectEqual(Lookup{ .decided = .skip }, fake.lookup(3));
-    // CPython frees the code object, releasing its slots; a new one is made at the same address.
-    freeDecision(@ptrFromInt(freed.extras[0]));
-    var fresh: Block = .{ .extras = .{ immediate(3, .original, 0), 0, 0 } };
-    fake.setExtra(&fresh);
-    try testing.expectEqual(Lookup{ .decided = .original }, fake.lookup(3));
-    fake.setExtra(null);
-    freeDecision(@ptrFromInt(fresh.extras[0]));
-    try testing.expect(fake.lookup(3) == .miss);
 }
 
 test "a replacement is read from the slots next to its decision, in its layer only" {
     var fake = FakeCode.fresh();
     var replacement = FakeCode{};
-    const code: *PyObject = @ptrCast(&replacement.words);
-    var block: Block = .{ .extras = .{ immediate(5, .swap, 7), @intFromPtr(code), 12 } };
+    var block: Block = .{ .extras = .{ immediate(5, .swap), @intFromPtr(replacement.code()), ownerWord(7, 12), 0, 0 } };
     fake.setExtra(&block);
-    const expected: Replacement = .{ .code = code, .locals = 12 };
+    const expected: Replacement = .{ .code = replacement.code(), .locals = 12 };
     try testing.expectEqual(Lookup{ .swap = expected }, fake.lookup(5));
     try testing.expect(fake.lookup(6) == .miss);
-    block.extras[0] = immediate(5, .swap_resized, 7);
+    block.extras[0] = immediate(5, .swap_resized);
     try testing.expectEqual(Lookup{ .swap_resized = expected }, fake.lookup(5));
-    block.extras[0] = immediate(5, .rebuild, 7);
+    block.extras[0] = immediate(5, .rebuild);
     try testing.expectEqual(Lookup{ .rebuild = expected }, fake.lookup(5));
 }
 
-test "the hot path's keys match their own layer's decisions only, whatever the entry index" {
+test "the hot path's keys match their own layer's decision of their own kind only" {
     const keys = Keys.of(5);
-    try testing.expect(keys.isOriginal(immediate(5, .original, 0)));
-    try testing.expect(!keys.isOriginal(immediate(6, .original, 0)));
-    try testing.expect(!keys.isOriginal(immediate(5, .skip, 0)));
-    try testing.expect(!keys.isOriginal(immediate(every_layer, .original, 0)));
-    try testing.expect(!keys.isOriginal(0));
-    try testing.expect(keys.isAnySwap(immediate(5, .swap, 0)) and !isResized(immediate(5, .swap, 0)));
-    try testing.expect(keys.isAnySwap(immediate(5, .swap, max_entries - 1)));
-    try testing.expect(keys.isAnySwap(immediate(5, .swap_resized, 3)) and isResized(immediate(5, .swap_resized, 3)));
-    try testing.expect(!keys.isAnySwap(immediate(4, .swap, 7)));
-    try testing.expect(!keys.isAnySwap(immediate(7, .swap_resized, 3)));
-    try testing.expect(!keys.isAnySwap(0));
-    for ([_]Kind{ .original, .skip, .skip_tree, .ask_again, .rebuild }) |kind| {
-        try testing.expect(!keys.isAnySwap(immediate(5, kind, 0)));
+    try testing.expectEqual(immediate(5, .original), keys.original);
+    try testing.expectEqual(immediate(5, .swap), keys.swap);
+    try testing.expectEqual(immediate(5, .swap_resized), keys.swap_resized);
+    const others = Keys.of(6);
+    for ([_]usize{ keys.original, keys.swap, keys.swap_resized }) |key| {
+        for ([_]usize{ others.original, others.swap, others.swap_resized, Keys.of(every_layer).original, 0 }) |other| {
+            try testing.expect(key != other);
+        }
+    }
+    for ([_]Kind{ .skip, .skip_tree, .ask_again, .rebuild }) |kind| {
+        const word = immediate(5, kind);
+        try testing.expect(word != keys.original and word != keys.swap and word != keys.swap_resized);
     }
 }
 
-test "the decision word keeps layer, kind and entry index apart" {
-    const value = immediate(0xfffffffe, .rebuild, max_entries - 1);
+test "the decision word keeps layer and kind apart; the owner word, entry and local count" {
+    const value = immediate(0xfffffffe, .rebuild);
     try testing.expectEqual(@as(u32, 0xfffffffe), immediateLayer(value));
     try testing.expectEqual(Kind.rebuild, immediateKind(value));
-    try testing.expectEqual(@as(u32, max_entries - 1), immediateEntry(value));
-    try testing.expect(holdsReplacement(value));
-    try testing.expect(!holdsReplacement(immediate(1, .skip_tree, 0)));
-    try testing.expect(!holdsReplacement(0));
+    try testing.expect(value & immediate_tag != 0);
+    for ([_]u32{ 0, 1, max_entries - 1 }) |entry| {
+        const word = ownerWord(entry, 0);
+        try testing.expect(word != 0);
+        try testing.expectEqual(@as(?u32, entry), ownerEntry(word));
+        try testing.expectEqual(@as(?u32, entry), ownerEntry(ownerWord(entry, std.math.maxInt(u32))));
+    }
+    try testing.expectEqual(@as(?u32, null), ownerEntry(0));
 }

@@ -60,6 +60,9 @@ pub const State = struct {
     api: *const cpython.Api,
     /// The only thread allowed to call JS.
     js_tstate: ?*PyThreadState = null,
+    /// The thread whose frames may take a cached swap now: the JS thread while nothing in `quiet`
+    /// holds, else none (so the hot path makes one comparison for both). Kept by `setQuiet`.
+    swap_thread: ?*PyThreadState = null,
     /// Its interpreter's sys.monitoring events (3.12+): 15 bytes, one per event, read on every
     /// frame that may be rewritten.
     monitors: ?*const [15]u8 = null,
@@ -69,6 +72,7 @@ pub const State = struct {
     layer: u32 = 0,
     keys: cache.Keys = cache.Keys.of(0),
     mode: Mode = .normal,
+    /// Change it only through `setQuiet`.
     quiet: Quiet = .{},
     /// Frames of this code run as they are: the copy `runByCall` calls (set while it runs).
     bypass_code: ?*PyObject = null,
@@ -86,6 +90,13 @@ pub const State = struct {
     too_deep_for_js: u64 = 0,
     /// Tests only: take the call fallback for every replacement.
     force_call_fallback: bool = false,
+
+    /// Sets `quiet`, keeping `swap_thread` in step (also after a change of `js_tstate`). Every
+    /// change of `quiet` is undone in reverse order, so a saved value is restored as it was.
+    pub fn setQuiet(s: *State, quiet: Quiet) void {
+        s.quiet = quiet;
+        s.swap_thread = if (quiet.any()) null else s.js_tstate;
+    }
 };
 
 /// Why frames run unchanged whatever was decided for their code; all clear on the hot path, which
@@ -102,6 +113,13 @@ pub const Quiet = packed struct(u64) {
     inline fn any(quiet: Quiet) bool {
         return @as(u64, @bitCast(quiet)) != 0;
     }
+
+    /// `quiet` with one field changed.
+    fn with(quiet: Quiet, comptime name: []const u8, value: @FieldType(Quiet, name)) Quiet {
+        var changed = quiet;
+        @field(changed, name) = value;
+        return changed;
+    }
 };
 
 pub fn setLayer(layer: u32) void {
@@ -113,45 +131,55 @@ pub var state: State = undefined;
 
 pub fn Engine(comptime layout: Layout) type {
     return struct {
-        /// Every frame first passes the stack check (stack.zig: one comparison while the stack
-        /// pointer is above the JS thread's floor). Then the hot paths, in as few instructions as
-        /// they can take: a frame whose code was decided "original" runs as it is whatever else
-        /// holds (another thread, tracing, a resumed generator: each would run it unchanged too);
-        /// a frame decided "swap" takes its replacement when nothing asks for the default path.
-        /// All else goes the general way.
-        pub fn evalFrame(tstate: *PyThreadState, frame: *Frame, throwflag: c_int) callconv(.c) ?*PyObject {
-            @setRuntimeSafety(hot_path.safety);
-            if (stack.position() < state.c_floor) return nearStackEnd(tstate, frame, throwflag);
-            return evalCached(tstate, frame, throwflag);
+        /// The eval-frame function for slots placed `where` in co_extra blocks (cache.Placement:
+        /// when they lead, the hot paths read them without checking the block's size).
+        pub fn evalFrame(comptime where: cache.Placement) cpython.EvalFrameFn {
+            return struct {
+                /// Every frame first passes the stack check (stack.zig: one comparison while the
+                /// stack pointer is above the JS thread's floor). Then the hot paths, in as few
+                /// instructions as they can take: a frame whose code was decided "original" runs
+                /// as it is whatever else holds (another thread, tracing, a resumed generator:
+                /// each would run it unchanged too); a frame decided "swap" takes its replacement
+                /// when nothing asks for the default path. All else goes the general way.
+                fn evalFrame(tstate: *PyThreadState, frame: *Frame, throwflag: c_int) callconv(.c) ?*PyObject {
+                    @setRuntimeSafety(hot_path.safety);
+                    if (stack.position() < state.c_floor) return nearStackEnd(tstate, frame, throwflag);
+                    return evalCached(where, tstate, frame, throwflag);
+                }
+            }.evalFrame;
         }
 
-        inline fn evalCached(tstate: *PyThreadState, frame: *Frame, throwflag: c_int) ?*PyObject {
+        inline fn evalCached(comptime where: cache.Placement, tstate: *PyThreadState, frame: *Frame, throwflag: c_int) ?*PyObject {
             @setRuntimeSafety(hot_path.safety);
             const s = &state;
             if (s.mode == .passthrough) return s.previous(tstate, frame, throwflag);
             const code = field(*PyObject, frame, layout.frame_code).*;
-            if (cache.slotsOf(code, layout.code_extra)) |slots| {
+            if (cache.slotsOf(code, layout.code_extra, where)) |slots| {
                 const decision = slots[0];
-                if (s.keys.isOriginal(decision)) return s.previous(tstate, frame, throwflag);
-                if (s.keys.isAnySwap(decision) and maySwap(tstate, frame, code)) {
+                if (decision == s.keys.original) return s.previous(tstate, frame, throwflag);
+                if (decision == s.keys.swap and maySwap(tstate, frame, code)) {
+                    return swapSameSize(tstate, frame, cache.replacementIn(slots).code, throwflag);
+                }
+                if (decision == s.keys.swap_resized and maySwap(tstate, frame, code)) {
                     const replacement = cache.replacementIn(slots);
-                    if (cache.isResized(decision)) return swapResized(tstate, frame, replacement.code, replacement.locals, throwflag);
-                    return swapSameSize(tstate, frame, replacement.code, throwflag);
+                    return swapResized(tstate, frame, replacement.code, replacement.locals, throwflag);
                 }
             }
             return evalGeneral(tstate, frame, throwflag);
         }
 
-        /// Nothing asks for this frame of swap-decided code to run unchanged: the JS thread, no
-        /// callback or skipped tree or call fallback running, no tracing, and a frame the thread
-        /// owns. Swaps are decided only where neither code is generator-like (`howToRun`), and
-        /// CPython hands the eval-frame function a thread-owned frame of such code only from
-        /// `_PyEval_Vector`: fresh, and never with the throw flag (only generators are thrown
-        /// into). So ownership stands for `isFresh` here, and the flag is passed on as it came.
+        /// Nothing asks for this frame of swap-decided code to run unchanged: the JS thread with
+        /// nothing quiet (no callback, skipped tree or call fallback running: `swap_thread`), no
+        /// tracing, and a frame the thread owns. Swaps are decided only where neither code is
+        /// generator-like (`howToRun`), and CPython hands the eval-frame function a thread-owned
+        /// frame of such code only from `_PyEval_Vector`: fresh, and never with the throw flag
+        /// (only generators are thrown into). So ownership stands for `isFresh` here, and the flag
+        /// is passed on as it came.
         inline fn maySwap(tstate: *PyThreadState, frame: *Frame, code: *PyObject) bool {
             @setRuntimeSafety(hot_path.safety);
             const s = &state;
-            return tstate == s.js_tstate and !s.quiet.any() and
+            if (hot_path.safety) std.debug.assert(s.swap_thread == (if (s.quiet.any()) null else s.js_tstate));
+            return tstate == s.swap_thread and
                 field(u8, frame, layout.frame_owner).* == layouts.frame_owned_by_thread and !isTracing(tstate, code);
         }
 
@@ -196,8 +224,9 @@ pub fn Engine(comptime layout: Layout) type {
                 const local = field(?[*]const u8, code, monitoring).*;
                 return anyEvent(15, state.monitors.?) or (local != null and anyEvent(layout.code_local_events, local.?));
             }
-            return field(?*anyopaque, tstate, layout.tstate_c_tracefunc).* != null or
-                field(?*anyopaque, tstate, layout.tstate_c_profilefunc).* != null;
+            // One test for both (no short circuit: both words share a line of the thread state).
+            const tracefunc = @intFromPtr(field(?*anyopaque, tstate, layout.tstate_c_tracefunc).*);
+            return tracefunc | @intFromPtr(field(?*anyopaque, tstate, layout.tstate_c_profilefunc).*) != 0;
         }
 
         /// Whether any of `count` (8 to 16) bytes, one per event, names a tool: read as two words
@@ -214,7 +243,7 @@ pub fn Engine(comptime layout: Layout) type {
         /// past its own limit. (A frame thrown into keeps its exception and runs.)
         noinline fn nearStackEnd(tstate: *PyThreadState, frame: *Frame, throwflag: c_int) ?*PyObject {
             const near_end = tstate == state.js_tstate or stack.position() < stack.cachedFloorOfThisThread();
-            if (!near_end or throwflag != 0) return evalCached(tstate, frame, throwflag);
+            if (!near_end or throwflag != 0) return evalCached(.after_others, tstate, frame, throwflag);
             state.api.PyErr_SetString(
                 state.api.PyExc_RecursionError.*,
                 "maximum recursion depth exceeded: the C stack is nearly full (with pyframe's eval-frame " ++
@@ -236,10 +265,11 @@ pub fn Engine(comptime layout: Layout) type {
             const layer = s.layer;
             // The frame in hand was pushed before any decision; measure it before the code grows.
             const pushed_words = frameWords(code);
-            s.quiet.in_callback = true;
+            const outer_quiet = s.quiet;
+            s.setQuiet(outer_quiet.with("in_callback", true));
             s.js_calls += 1;
             const answer: Answer = @enumFromInt(s.callback.?(frame));
-            s.quiet.in_callback = false;
+            s.setQuiet(outer_quiet);
             const pending = s.pending;
             s.pending = null;
             switch (answer) {
@@ -292,12 +322,14 @@ pub fn Engine(comptime layout: Layout) type {
 
         /// How later frames of `code` take `replacement`: by a swap on the hot path (one that
         /// leaves the frame's local slots as they are when the counts match), unless either code
-        /// is generator-like (its function is copied, and its frames are resumed) or tests force
-        /// the call fallback.
+        /// is generator-like (its function is copied, and its frames are resumed), either is
+        /// immortal (3.12+: the hot path counts references without looking), or tests force the
+        /// call fallback.
         fn howToRun(code: *PyObject, replacement: *PyObject) cache.Kind {
             if (state.force_call_fallback) return .rebuild;
             const flags = codeInt(u32, code, layout.code_flags) | codeInt(u32, replacement, layout.code_flags);
             if (flags & co_generator_like != 0) return .rebuild;
+            if (refs.isImmortal(code) or refs.isImmortal(replacement)) return .rebuild;
             const same_size = codeInt(i32, code, layout.code_nlocalsplus) == codeInt(i32, replacement, layout.code_nlocalsplus);
             return if (same_size) .swap else .swap_resized;
         }
@@ -306,7 +338,7 @@ pub fn Engine(comptime layout: Layout) type {
         /// replaces (pushed large enough: `reserveWords` ran when the decision was made).
         inline fn swapSameSize(tstate: *PyThreadState, frame: *Frame, replacement: *PyObject, throwflag: c_int) ?*PyObject {
             @setRuntimeSafety(hot_path.safety);
-            swapInPlace(frame, replacement, .held_elsewhere);
+            swapInPlace(frame, replacement, .mortal);
             return state.previous(tstate, frame, throwflag);
         }
 
@@ -316,7 +348,7 @@ pub fn Engine(comptime layout: Layout) type {
         noinline fn swapResized(tstate: *PyThreadState, frame: *Frame, replacement: *PyObject, locals: usize, throwflag: c_int) ?*PyObject {
             @setRuntimeSafety(hot_path.safety);
             resizeLocals(frame, locals);
-            swapInPlace(frame, replacement, .held_elsewhere);
+            swapInPlace(frame, replacement, .mortal);
             return state.previous(tstate, frame, throwflag);
         }
 
@@ -334,17 +366,21 @@ pub fn Engine(comptime layout: Layout) type {
             stacktop.* = @intCast(locals);
         }
 
-        /// Who else holds the code a frame is swapped away from.
-        const OriginalHeld = enum {
-            /// The frame's function does: the frame's reference is never the last.
+        /// What is known of the two code objects' references when one is swapped for the other.
+        const Counts = enum {
+            /// Neither is immortal (`howToRun` made sure), and the frame's function holds the
+            /// original, so the frame's reference is never its last: the hot path's swaps.
+            mortal,
+            /// Either may be immortal; the frame's function holds the original.
             held_elsewhere,
-            /// Maybe nobody (the frame's function was swapped for a copy).
+            /// Either may be immortal; maybe nobody else holds the original (the frame's function
+            /// was swapped for a copy).
             maybe_last,
         };
 
         /// Swaps the replacement into the frame (its local slots already fitted by `resizeLocals`
         /// where the counts differ): code and instruction pointer.
-        inline fn swapInPlace(frame: *Frame, replacement: *PyObject, original_held: OriginalHeld) void {
+        inline fn swapInPlace(frame: *Frame, replacement: *PyObject, counts: Counts) void {
             @setRuntimeSafety(hot_path.safety);
             const code_slot = field(*PyObject, frame, layout.frame_code);
             const original = code_slot.*;
@@ -352,9 +388,13 @@ pub fn Engine(comptime layout: Layout) type {
                 std.debug.assert(frameWords(original) >= frameWords(replacement));
                 std.debug.assert(field(c_int, frame, layout.frame_stacktop).* == codeInt(i32, replacement, layout.code_nlocalsplus));
             }
-            refs.incref(replacement);
+            switch (counts) {
+                .mortal => refs.increfMortal(replacement),
+                .held_elsewhere, .maybe_last => refs.incref(replacement),
+            }
             code_slot.* = replacement;
-            switch (original_held) {
+            switch (counts) {
+                .mortal => refs.decrefMortalNotLast(original),
                 .held_elsewhere => refs.decrefNotLast(original),
                 .maybe_last => refs.decref(state.api, original),
             }
@@ -364,8 +404,9 @@ pub fn Engine(comptime layout: Layout) type {
 
         noinline fn runSkippingTree(tstate: *PyThreadState, frame: *Frame) ?*PyObject {
             const s = &state;
-            s.quiet.skip_depth += 1;
-            defer s.quiet.skip_depth -= 1;
+            const outer_quiet = s.quiet;
+            s.setQuiet(outer_quiet.with("skip_depth", outer_quiet.skip_depth + 1));
+            defer s.setQuiet(outer_quiet);
             return s.previous(tstate, frame, 0);
         }
 
@@ -413,12 +454,12 @@ pub fn Engine(comptime layout: Layout) type {
             // The copy's frame runs as it is, without asking JS (and so does any other frame of the
             // replacement code while the call runs: a code object may serve several functions).
             const outer_code = s.bypass_code;
-            const outer_bypassing = s.quiet.bypassing;
+            const outer_quiet = s.quiet;
             s.bypass_code = replacement;
-            s.quiet.bypassing = true;
+            s.setQuiet(outer_quiet.with("bypassing", true));
             const result = api.PyObject_Call(copy, arguments.positional, arguments.keywords);
             s.bypass_code = outer_code;
-            s.quiet.bypassing = outer_bypassing;
+            s.setQuiet(outer_quiet);
             s.replaced_frames += 1;
             if (result == null) return unwind(tstate, frame);
             // Discard the unrun frame through CPython's own unwinding, then drop that exception.

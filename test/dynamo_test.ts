@@ -1,5 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
+import { spawnSync } from "node:child_process";
+import process from "node:process";
 import { askAgain, Dynamo, type Frame, skip, standardLibraryPaths } from "../src/dynamo/mod.ts";
 import { type PyObject, python, PythonError } from "../src/python/mod.ts";
 import * as ast from "../src/ast/mod.ts";
@@ -378,6 +380,45 @@ def call_many(times):
   assert.is(python.eval("call_many(10000)"), (10000 * 9999) / 2 + 10000 * (2 + 1 + 10) + 10000 * (0 + 1 + 2 + 10));
   assert.is(Number(load().native.pyframe_stat(1)) - replacedBefore, 20000, "every call ran replacement code");
   assert.equal(python.eval("refcounts()"), before);
+});
+
+test("immortal code objects (3.12's deep-frozen standard library) are swapped both ways, their counts untouched", () => {
+  // genericpath is deep-frozen into 3.12's interpreter: its code objects are immortal there (and
+  // ordinary on 3.11 and 3.13, where this checks the same behaviour through the usual paths).
+  python.exec(`
+import genericpath, sys
+from types import SimpleNamespace as _Stat
+
+def samestat(s1, s2):
+    return "mine"
+
+def samestat_replacement(s1, s2):
+    return "replaced"
+
+_a, _b = _Stat(st_ino=1, st_dev=2), _Stat(st_ino=1, st_dev=3)
+
+def call_both(times):
+    results = set()
+    for _ in range(times):
+        results.add((genericpath.samestat(_a, _a), samestat(_a, _b)))
+    return sorted(results)
+
+def counts():
+    return [sys.getrefcount(genericpath.samestat.__code__), sys.getrefcount(samestat_replacement.__code__)]
+`);
+  const frozen = python.eval("genericpath.samestat.__code__") as PyObject;
+  const replacement = python.eval("samestat_replacement.__code__") as PyObject;
+  const before = python.eval("counts()");
+  {
+    // The deep-frozen code replaced by a user's, and a user's code by the deep-frozen one.
+    using _ = new Dynamo((frame) => {
+      if (frame.name !== "samestat") return;
+      return frame.filename.includes("genericpath") ? replacement : frozen; // "<frozen genericpath>"
+    });
+    assert.equal(python.eval("call_both(1000)"), [["replaced", false]]);
+  }
+  assert.equal(python.eval("call_both(1)"), [[true, "mine"]]);
+  assert.equal(python.eval("counts()"), before);
 });
 
 test("replacements with fewer or more local slots than the original run on every call and leak nothing", () => {
@@ -767,6 +808,18 @@ assert _set_extra(neighbour.__code__, other_tool_index, 0x5eed0) == 0
   }
   assert.is(python.eval("neighbour(1)"), 2);
   assert.is(python.eval("other_tool_extra(neighbour.__code__)"), 0x5eed0, "and after the Dynamo ended");
+});
+
+test("after another PEP 523 tool's co_extra index, code objects with blocks too short for pyframe's slots run and swap", () => {
+  // Only possible where Python runs before pyframe opens: a CPython process loading the library.
+  const { install, nativePath } = load();
+  const child = spawnSync(install.executable, ["test/_after_others_child.py"], {
+    encoding: "utf8",
+    env: { ...process.env, PYFRAME_LIB: nativePath },
+    timeout: 60_000,
+  });
+  assert.is(child.status, 0, `the child failed (${child.signal ?? child.status}): ${child.stderr}`);
+  assert.is(child.stdout.trim().split("\n").at(-1), "ok");
 });
 
 test("a Dynamo disposed while its replacement runs: the running frame finishes, later calls run the original", () => {
