@@ -35,6 +35,7 @@
 
 const std = @import("std");
 const cpython = @import("cpython.zig");
+const stack = @import("stack.zig");
 
 const PyObject = cpython.PyObject;
 
@@ -61,9 +62,16 @@ pub const Tag = enum(u8) {
     _,
 };
 
-/// Deeper trees are refused instead of risking the native stack (CPython's own parser stops
-/// far earlier; only a tree built by hand, or one with a cycle, gets here).
-const depth_max: u32 = 20_000;
+/// Trees deeper than this are taken to hold a cycle.
+const depth_max: u32 = 100_000;
+
+/// Whether a value `depth` levels down is too deep to visit, in either direction (this file and
+/// ast_load.zig recurse once or more per level): past `depth_max`, or so deep that the thread's
+/// stack is nearly spent (`stack.pastFloorOfThisThread`). A tree built by hand, or by Python code
+/// rather than its parser, reaches that: 4,000 levels overflowed Bun's stack, 8,000 Deno's.
+pub fn tooDeep(depth: u32) bool {
+    return depth > depth_max or stack.pastFloorOfThisThread();
+}
 
 /// The constants and builtin types `init` was given, compared by address (the node classes are
 /// in `class_indexes` and `class_names`).
@@ -251,7 +259,13 @@ fn typeOf(object: *PyObject) *PyObject {
 }
 
 fn value(known: *const Table, object: *PyObject, depth: u32) Error!void {
-    if (depth > depth_max) return raise("pyframe: the ast tree is nested too deeply (or holds a cycle) to send to TypeScript");
+    if (tooDeep(depth)) {
+        api.PyErr_SetString(
+            api.PyExc_RecursionError.*,
+            "pyframe: the ast tree nests too deeply to send to TypeScript (or holds a cycle); split its deepest expression",
+        );
+        return error.PythonError;
+    }
     if (object == known.none) return tag(.none);
     if (object == known.true_) return tag(.true_);
     if (object == known.false_) return tag(.false_);

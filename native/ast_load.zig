@@ -23,9 +23,6 @@ var api: *const cpython.Api = undefined;
 var empty_tuple: ?*PyObject = null;
 const allocator = std.heap.c_allocator;
 
-/// Deeper values are refused instead of risking the native stack (as the encoder does).
-const depth_max: u32 = 20_000;
-
 const Error = error{ OutOfMemory, PythonError, Malformed };
 
 /// A new reference to the tree `data` holds, patches applied to the nodes of `nodes` (a list, or
@@ -128,8 +125,11 @@ const Reader = struct {
 
     /// A new reference to the next value, or `missing`.
     fn value(reader: *Reader, depth: u32) Error!*PyObject {
-        if (depth > depth_max) {
-            api.PyErr_SetString(api.PyExc_TypeError.*, "pyframe: the ast tree is nested too deeply (or holds a cycle) to send to Python");
+        if (codec.tooDeep(depth)) {
+            api.PyErr_SetString(
+                api.PyExc_RecursionError.*,
+                "pyframe: the ast tree nests too deeply to send to Python (or holds a cycle); split its deepest expression",
+            );
             return error.PythonError;
         }
         const table = reader.known.table;

@@ -45,22 +45,40 @@ pub inline fn position() usize {
 /// not say where its stack is.
 pub fn floorOfThisThread() usize {
     const bounds = stackBounds() orelse return 0;
-    return bounds.lowest + @min(c_reserve, bounds.size / 4);
+    return bounds.floor();
 }
 
-/// `floorOfThisThread`, computed once per thread (threads other than the JS one, slow path only).
+/// `floorOfThisThread`, remembered for the stack last asked about, and asked again when the
+/// calling thread runs on another (callers hold the GIL: one at a time). Keyed by the stack
+/// itself, not the thread: a thread id can be reused with another stack. Not a threadlocal
+/// either: reading one in the library crashed Bun's main thread now and then (its first access
+/// allocates the library's thread-local block).
 pub fn cachedFloorOfThisThread() usize {
-    if (!this_thread_floor_known) {
-        this_thread_floor = floorOfThisThread();
-        this_thread_floor_known = true;
-    }
-    return this_thread_floor;
+    const here = position();
+    if (remembered == null or !remembered.?.holds(here)) remembered = stackBounds();
+    return if (remembered) |bounds| bounds.floor() else 0;
 }
 
-threadlocal var this_thread_floor: usize = 0;
-threadlocal var this_thread_floor_known = false;
+/// Whether the calling thread is past its floor: native code recursing over data (the AST codec)
+/// stops there with an error instead of overflowing the stack.
+pub fn pastFloorOfThisThread() bool {
+    return position() < cachedFloorOfThisThread();
+}
 
-const Bounds = struct { lowest: usize, size: usize };
+var remembered: ?Bounds = null;
+
+const Bounds = struct {
+    lowest: usize,
+    size: usize,
+
+    fn floor(bounds: Bounds) usize {
+        return bounds.lowest + @min(c_reserve, bounds.size / 4);
+    }
+
+    fn holds(bounds: Bounds, address: usize) bool {
+        return address >= bounds.lowest and address - bounds.lowest < bounds.size;
+    }
+};
 
 /// The calling thread's stack, or null when the system will not say.
 fn stackBounds() ?Bounds {

@@ -1014,6 +1014,63 @@ test("compile(tree, frame): unchanged source gives the same lines and columns as
   }
 });
 
+test("trees nested deeper than the stacks allow are refused with a clear error, never a crash", () => {
+  // Python code (not its parser) builds trees of any depth; 4,000-8,000 levels overflowed the
+  // native stack of Bun and Deno, killing the process.
+  python.exec(`
+import ast as _deep_ast
+_at = dict(lineno=1, col_offset=0, end_lineno=1, end_col_offset=1)
+def _deep_tree(levels):
+    node = _deep_ast.Constant(1, **_at)
+    for _ in range(levels):
+        node = _deep_ast.BinOp(node, _deep_ast.Add(), _deep_ast.Constant(1, **_at), **_at)
+    return _deep_ast.Expression(node)
+def _deep_value(tree):
+    return eval(compile(tree, "<deep>", "eval"))
+`);
+  const depthOf = (tree: ast.Node) => {
+    let levels = 0;
+    for (let node = (tree as ast.Expression).body; node instanceof ast.BinOp; node = node.left) levels++;
+    return levels;
+  };
+  {
+    using shallow = python.eval("_deep_tree(500)") as PyObject;
+    const tree = ast.fromPython(shallow);
+    assert.is(depthOf(tree), 500);
+    using back = ast.toPython(tree);
+    assert.is(python.import("__main__").get("_deep_value").call(back).toJS(), 501);
+  }
+  {
+    using deep = python.eval("_deep_tree(30000)") as PyObject;
+    const error = captured(() => ast.fromPython(deep));
+    assert.instance(error, PythonError);
+    assert.is((error as PythonError).type, "RecursionError");
+    assert.match(String(error), /nests too deeply to send to TypeScript/);
+  }
+  for (const levels of [5000, 100000]) {
+    let node: ast.expr = new ast.Constant({ value: 1 });
+    for (let i = 0; i < levels; i++) {
+      node = new ast.BinOp({ left: node, op: new ast.Add(), right: new ast.Constant({ value: 1 }) });
+    }
+    // Refused by the JS encoder or, where the JS stack is deeper, by the native one.
+    assert.match(
+      String(captured(() => ast.toPython(new ast.Expression({ body: node })))),
+      /nests too deeply to send to Python/,
+    );
+  }
+  assert.is(ast.parse("x = 1 + 1").body.length, 1, "and everything works after");
+});
+
+/** What `run` throws (it must throw). */
+function captured(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    return error;
+  }
+  throw new Error("expected an error");
+}
+
 test("compile(tree, frame): a free variable the new body no longer uses is kept", () => {
   class ForgetB extends ast.NodeTransformer {
     visitName(node: ast.Name) {

@@ -29,6 +29,7 @@ import {
 } from "./_codec_tags.ts";
 import * as nodes from "./_nodes.ts";
 import { OFFSET, SESSION, type Session } from "./_session.ts";
+import { withinStack } from "./_stack.ts";
 import { Complex, ConstantFrozenSet, ConstantTuple, type ConstantValue, Ellipsis } from "./constant.ts";
 import { Node, UNFILLED } from "./node.ts";
 
@@ -42,7 +43,7 @@ export function decodeNative(bytes: Uint8Array, classes: readonly ClassPlan[], s
   // The header counts the snapshot entries the tree makes: one allocation of the right size.
   const entries = reader.header();
   if (session) session.snapshot = new Array(entries);
-  const tree = reader.value();
+  const tree = withinStack("TypeScript", () => reader.value());
   if (session && session.filled !== entries) {
     throw new Error(`pyframe: internal error: a tree announced ${entries} snapshot entries and made ${session.filled}`);
   }

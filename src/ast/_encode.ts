@@ -25,6 +25,7 @@ import { ELLIPSIS, FALSE, FROZENSET, LIST, MISSING, NODE, NONE, ORIGINAL, TRUE, 
 import { CodecWriter } from "./_codec_writer.ts";
 import { generated } from "./_generate.ts";
 import { OFFSET, SESSION, type Session, type Traced } from "./_session.ts";
+import { withinStack } from "./_stack.ts";
 import { CodePoints, Complex, type ConstantFrozenSet, ConstantTuple, Ellipsis } from "./constant.ts";
 import { type Location, Node, type NodeClass } from "./node.ts";
 
@@ -48,7 +49,7 @@ export function encodeTree(tree: Node, options: EncodeOptions = {}): Encoded {
     throw new TypeError(`pyframe: expected an ast node (an instance of ast.Node), found ${describe(tree)}`);
   }
   const encoder = new Encoder(pythonMinor(), options.fixLocations ?? false);
-  const data = encoder.run(tree);
+  const data = withinStack("Python", () => encoder.run(tree));
   encoder.session?.spend();
   return { data, session: encoder.session };
 }
