@@ -10,7 +10,7 @@ const FILENAME = "shapes_module.py";
 
 python.exec(
   `
-import asyncio, contextlib, functools
+import asyncio, contextlib, functools, types
 
 def posonly(a, b, /, c=1):
     return [a, b, c, 1]
@@ -174,6 +174,35 @@ def with_and_finally(fail):
         exit_log.append("finally")
     return list(exit_log)
 
+class Texts:
+    def lines(self, n):
+        text = """a
+    b
+        c"""
+        joined = 'k\
+   m'
+        return [text, joined, n + 1]
+
+class Named(Base):
+    def who(self):
+        return [super().describe(), Named.__name__, 1]
+
+@types.coroutine
+def legacy_step(n):
+    yield
+    return n + 1
+
+async def use_legacy(n):
+    return await legacy_step(n)
+
+def run_legacy():
+    coroutine = use_legacy(2)
+    try:
+        while True:
+            coroutine.send(None)
+    except StopIteration as stop:
+        return stop.value
+
 def with_and_finally_failing():
     try:
         with_and_finally(True)
@@ -225,6 +254,12 @@ const cases: [expression: string, outside: unknown, scaled: unknown][] = [
   ["run_coroutines()", [4, 8], [40, 80]],
   ["run_async_generator()", [3, 2, 1], [30, 20, 10]],
   ["comprehensions(3)", [[1, 2, 5], [[0, 0], [1, 1], [2, 0]], 6], [[10, 11, 14], [[0, 0], [1, 1], [2, 2]], 33]],
+  // Lines inside multi-line strings keep their spaces when the method's source is dedented.
+  ["Texts().lines(1)", ["a\n    b\n        c", "k   m", 2], ["a\n    b\n        c", "k   m", 11]],
+  // super() and the class's own name: __class__ is the class's cell, Named the module's global.
+  ["Named().who()", [["base", 1], "Named", 1], [["base", 10], "Named", 10]],
+  // A generator @types.coroutine flagged as a coroutine (the rewrite drops decorators).
+  ["run_legacy()", 3, 30],
   ["with_and_finally(False)", ["enter", "body", "exit", "finally"], ["enter", "body", "exit", "finally"]],
   ["with_and_finally_failing()", ["enter", "exit", "finally"], ["enter", "exit", "finally"]],
 ];

@@ -12,9 +12,11 @@
 
 export const bridgeSource = String.raw`
 import _ast, ast, linecache, sys
-from _pyframe import argument_count, lambda_argument_names, node_span
+from _pyframe import argument_count, lambda_argument_names, node_span, string_lines
 
 _CO_NESTED = 0x10
+_CO_GENERATOR = 0x20
+_CO_ITERABLE_COROUTINE = 0x100
 _ENCLOSING = "__pyframe_enclosing__"
 
 
@@ -85,6 +87,9 @@ def _compile_placed(function, original, qualname, filename):
             "the compiled function's free variables %r differ from the frame's %r; a replacement must use "
             "the same closure variables" % (code.co_freevars, freevars))
     flags = (code.co_flags & ~_CO_NESTED) | (original.co_flags & _CO_NESTED)
+    if code.co_flags & _CO_GENERATOR:
+        # Set on a generator's code by @types.coroutine, a decorator the rewrite drops.
+        flags |= original.co_flags & _CO_ITERABLE_COROUTINE
     return code.replace(co_qualname=qualname, co_flags=flags)
 
 
@@ -94,7 +99,7 @@ def _place(function, filename, first_lineno):
         # CPython gives a decorated function the first decorator's line as co_firstlineno.
         function.lineno = function.decorator_list[0].lineno
         function.decorator_list = []
-    _shift_columns(function, _column_shift(first_lineno, filename))
+    _shift_columns(function, filename, first_lineno)
 
 
 def _column_shift(first_lineno, filename):
@@ -104,12 +109,22 @@ def _column_shift(first_lineno, filename):
     return len(line) - len(line.lstrip(" \t")) if line.strip() else 0
 
 
-def _shift_columns(function, shift):
+def _kept_lines(function, filename, first_lineno):
+    # The lines dedenting left as they were (they start inside a string literal), by their number
+    # in the file: positions on them are the file's already.
+    last = max((node.end_lineno for node in ast.walk(function) if getattr(node, "end_lineno", None)), default=first_lineno)
+    source = "".join(linecache.getline(filename, number) for number in range(first_lineno, last + 1))
+    return {first_lineno - 1 + number for number in string_lines(source)}
+
+
+def _shift_columns(function, filename, first_lineno):
+    shift = _column_shift(first_lineno, filename)
     if not shift:
         return
+    kept_lines = _kept_lines(function, filename, first_lineno)
     for node in ast.walk(function):
-        for name in ("col_offset", "end_col_offset"):
-            if getattr(node, name, None) is not None and name in node._attributes:
+        for name, line in (("col_offset", "lineno"), ("end_col_offset", "end_lineno")):
+            if getattr(node, name, None) is not None and name in node._attributes and getattr(node, line) not in kept_lines:
                 setattr(node, name, getattr(node, name) + shift)
 
 
@@ -162,17 +177,20 @@ def _enclose(function, freevars, qualname):
     nested functions get the original qualnames; the frame's free variables are bound in the
     innermost enclosing function (a synthetic one when the path has none). Returns the module and
     the qualname the compiler gives the function there."""
-    scopes = _scopes(qualname)
-    if scopes is None:
-        scopes = []
-    if freevars and not any(kind == "def" for kind, _ in scopes):
+    scopes = _scopes(qualname) or []
+    # A method's __class__ is the class body's own cell (made for methods using super() or
+    # __class__): binding it outside would need a function around a top-level class, making the
+    # class name a local of it, which the method would then close over instead of the global.
+    method = bool(scopes) and scopes[-1][0] == "class"
+    bound = [name for name in freevars if not (method and name == "__class__")]
+    if bound and not any(kind == "def" for kind, _ in scopes):
         scopes.insert(0, ("def", _ENCLOSING))
     innermost_def = max((i for i, (kind, _) in enumerate(scopes) if kind == "def"), default=-1)
     lines = []
     for depth, (kind, name) in enumerate(scopes):
         lines.append("    " * depth + ("def %s():" % name if kind == "def" else "class %s:" % name))
-        if depth == innermost_def and freevars:
-            lines.append("    " * (depth + 1) + "%s = None" % " = ".join(freevars))
+        if depth == innermost_def and bound:
+            lines.append("    " * (depth + 1) + "%s = None" % " = ".join(bound))
     lines.append("    " * len(scopes) + "pass")
     module = ast.parse("\n".join(lines) + "\n")
     for node in ast.walk(module):

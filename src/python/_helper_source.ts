@@ -6,7 +6,7 @@
  */
 
 export const helperSource = String.raw`
-import ast as _ast, inspect, linecache, signal, sys, textwrap, traceback, types
+import ast as _ast, inspect, io, linecache, signal, sys, tokenize, traceback, types
 
 # Importing signal claims SIGINT for KeyboardInterrupt when the host left it at SIG_DFL, even with
 # install_signal_handlers off; give it back so Ctrl+C still stops the Deno or Bun process.
@@ -139,13 +139,39 @@ def code_source(code):
     return source
 
 def _dedented(source):
-    dedented = textwrap.dedent(source)
-    indent = dedented[:len(dedented) - len(dedented.lstrip(" \t"))]
+    """'source' with its first line's indentation taken off every line that has it, except the
+    lines that start inside a string literal: their leading spaces belong to the string."""
+    indent = source[:len(source) - len(source.lstrip(" \t"))]
     if not indent:
-        return dedented
-    # A multi-line string at column 0 stops dedent: strip the first line's indentation from the
-    # lines that have it (string lines without it stay exact).
-    return "".join(line[len(indent):] if line.startswith(indent) else line for line in dedented.splitlines(True))
+        return source
+    inside = string_lines(source)
+    return "".join(
+        line[len(indent):] if line.startswith(indent) and number not in inside else line
+        for number, line in enumerate(source.splitlines(True), 1))
+
+_FSTRING_START = getattr(tokenize, "FSTRING_START", None)  # 3.12+ tokenizes f-strings in pieces
+_FSTRING_END = getattr(tokenize, "FSTRING_END", None)
+
+def string_lines(source):
+    """The numbers (from 1) of the lines of 'source' that start inside a string literal: every line
+    after the first of a string spanning several (triple-quoted, or continued by a backslash).
+    Empty when the source does not tokenize."""
+    if '"""' not in source and "'''" not in source and "\\\n" not in source:
+        return set()  # No string can span lines: skip the tokenizer (most functions).
+    lines, open_fstrings = set(), []
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type == tokenize.STRING:
+                lines.update(range(token.start[0] + 1, token.end[0] + 1))
+            elif token.type == _FSTRING_START:
+                open_fstrings.append(token.start[0])
+            elif token.type == _FSTRING_END:
+                first = open_fstrings.pop()
+                if not open_fstrings:
+                    lines.update(range(first + 1, token.end[0] + 1))
+    except (tokenize.TokenError, SyntaxError):
+        return set()
+    return lines
 
 def _parses(source):
     try:
