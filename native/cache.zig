@@ -135,8 +135,8 @@ inline fn holdsReplacementKind(kind: Kind) bool {
     return kind == .swap or kind == .swap_resized or kind == .rebuild;
 }
 
-/// The owner word of a replacement: which entry owns it, and its local count. Never zero, so that
-/// CPython (which skips empty slots) and `freeOwner` see every one.
+/// The owner word of a replacement: which entry owns it (plus one), and its local count. Never
+/// zero: a zero owner slot holds no replacement (immediate decisions, empty slots).
 inline fn ownerWord(entry: u32, locals: usize) usize {
     std.debug.assert(entry < max_entries and locals <= std.math.maxInt(u32));
     return (@as(usize, entry + 1) << 32) | locals;

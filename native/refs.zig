@@ -3,8 +3,7 @@
 //! from 3.12 an object whose low 32 bits read negative is immortal and must not be touched. A 3.11
 //! object never reaches 2^31 references in practice, so the same test is safe there. The hot path
 //! counts without the test, for objects found mortal when its decision was made: a mortal object
-//! stays mortal unless it reaches 2^32 - 1 references (3.12's saturation), which a code object
-//! does not.
+//! would read as immortal only past 2^31 references, which a code object does not reach.
 
 const std = @import("std");
 const cpython = @import("cpython.zig");
