@@ -174,6 +174,14 @@ def with_and_finally(fail):
         exit_log.append("finally")
     return list(exit_log)
 
+# Two constant lambdas on a line (3.12 gives them no column): told apart by their constants,
+# which compare equal (0j == -0j) unless the sign of zero counts.
+zero_pair = (lambda: 0.0j, lambda: -0.0j)
+
+def signed_zeros():
+    first, second = zero_pair
+    return [repr(first()), repr(second()), 1]
+
 class Texts:
     def lines(self, n):
         text = """a
@@ -260,6 +268,7 @@ const cases: [expression: string, outside: unknown, scaled: unknown][] = [
   ["Named().who()", [["base", 1], "Named", 1], [["base", 10], "Named", 10]],
   // A generator @types.coroutine flagged as a coroutine (the rewrite drops decorators).
   ["run_legacy()", 3, 30],
+  ["signed_zeros()", ["0j", "(-0-0j)", 1], ["0j", "(-0-0j)", 10]],
   ["with_and_finally(False)", ["enter", "body", "exit", "finally"], ["enter", "body", "exit", "finally"]],
   ["with_and_finally_failing()", ["enter", "exit", "finally"], ["enter", "exit", "finally"]],
 ];

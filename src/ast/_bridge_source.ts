@@ -71,8 +71,20 @@ def compile_lambda(candidates, original, qualname, filename, first_lineno):
             errors.append(error)
     if not compiled:
         raise errors[0]
-    same = [code for code in compiled if (code.co_code, code.co_consts) == (original.co_code, original.co_consts)]
+    wanted = (original.co_code, _constants_key(original.co_consts))
+    same = [code for code in compiled if (code.co_code, _constants_key(code.co_consts)) == wanted]
     return (same or compiled)[0]
+
+
+def _constants_key(value):
+    # Constants as the compiler tells them apart: 0j == -0j and 1 == 1.0 == True in Python, but
+    # not in a code object.
+    if isinstance(value, (tuple, frozenset)):
+        items = tuple(_constants_key(item) for item in value)
+        return type(value), (frozenset(items) if isinstance(value, frozenset) else items)
+    if isinstance(value, (float, complex)):
+        return type(value), repr(value)
+    return type(value), value
 
 
 def _compile_placed(function, original, qualname, filename):
