@@ -87,6 +87,41 @@ test("the frame exposes name, qualname, filename, first line, source, code, func
   assert.is(locals.get("punctuation"), "?");
 });
 
+test("a class body's frame.source is its class statement, decorators included", () => {
+  // inspect finds a code object's source by walking up to a line that looks like a def or a
+  // lambda: for a class body defined under one it gave that line.
+  python.exec(
+    `
+def _keep(cls):
+    return cls
+
+def make_classes(items):
+    ordered = sorted(items, key=lambda item: -item)
+    @_keep
+    class Made:
+        first = ordered[0]
+    class Plain(Exception):
+        pass
+    return Made.first, Plain
+`,
+    { filename: "class_source_module.py" },
+  );
+  const sources: Record<string, string> = {};
+  {
+    using _ = new Dynamo((frame) => {
+      if (frame.filename === "class_source_module.py") sources[frame.name] = frame.source;
+    });
+    python.eval("make_classes([1, 3, 2])");
+  }
+  assert.is(sources.Made, "@_keep\nclass Made:\n    first = ordered[0]\n");
+  assert.is(sources.Plain, "class Plain(Exception):\n    pass\n");
+  assert.is(
+    sources["<lambda>"],
+    "ordered = sorted(items, key=lambda item: -item)\n",
+    "a lambda: its line, which parses",
+  );
+});
+
 test("frame fields first read after the callback returned throw a clear error", () => {
   let kept: Frame | undefined;
   {

@@ -133,10 +133,24 @@ def format_exception(kind, value, tb):
 def code_source(code):
     """The dedented source of a code object's definition. Asking with the code, not the function,
     keeps inspect from following __wrapped__ to another function's source."""
-    source = _dedented(inspect.getsource(code))
+    source = _dedented(_class_source(code) or inspect.getsource(code))
     if code.co_name == "<lambda>" and not _parses(source):
         return _lambda_source(code) or source
     return source
+
+_CO_NEWLOCALS = 0x2
+
+def _class_source(code):
+    """A class body's statement, decorators included, from the line its code starts at; None for
+    other code. (inspect looks for a code object's source by walking up from that line to one that
+    looks like a def, a decorator or a lambda: for a class it finds whatever comes before.)"""
+    if code.co_flags & _CO_NEWLOCALS or code.co_name.startswith("<"):
+        return None
+    lines = linecache.getlines(code.co_filename)
+    start = code.co_firstlineno - 1
+    if not 0 <= start < len(lines) or not lines[start].lstrip().startswith(("class", "@")):
+        return None
+    return "".join(inspect.getblock(lines[start:]))
 
 def _dedented(source):
     """'source' with its first line's indentation taken off every line that has it, except the
