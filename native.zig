@@ -62,6 +62,8 @@ export fn pyframe_open(libpython: [*:0]const u8, home: ?[*:0]const u8, executabl
         else => unreachable,
     };
     engine.state = .{ .api = &api, .previous = api._PyEval_EvalFrameDefault };
+    // Fails only without memory for the handler; JS would then be called in a forked child.
+    _ = std.c.pthread_atfork(null, null, engine.afterForkInChild);
     layout = chosen;
     return 0;
 }
@@ -240,6 +242,15 @@ export fn pyframe_js_call_entry() *const anyopaque {
 /// Python calling JS: refused with a RecursionError where the JS engine cannot be entered (see
 /// native/stack.zig), instead of letting V8 abort the process.
 fn callJs(self: ?*PyObject, args: ?*PyObject) callconv(.c) ?*PyObject {
+    if (engine.state.in_forked_child) {
+        api.PyErr_SetString(
+            api.PyExc_RuntimeError.*,
+            "pyframe: a JS function cannot be called in a process forked from the JS host (only the " ++
+                "forking thread survives a fork, the JS engine's threads do not); call it before forking, " ++
+                "or start the child with subprocess or multiprocessing's 'spawn'",
+        );
+        return null;
+    }
     if (stack.position() < engine.state.js_floor) {
         api.PyErr_SetString(
             api.PyExc_RecursionError.*,

@@ -90,6 +90,9 @@ pub const State = struct {
     too_deep_for_js: u64 = 0,
     /// Tests only: take the call fallback for every replacement.
     force_call_fallback: bool = false,
+    /// Set in a child process forked from the JS host (`afterForkInChild`): only the forking thread
+    /// survives a fork, the JS engine's do not, so JS is never called there.
+    in_forked_child: bool = false,
 
     /// Sets `quiet`, keeping `swap_thread` in step (also after a change of `js_tstate`). Every
     /// change of `quiet` is undone in reverse order, so a saved value is restored as it was.
@@ -121,6 +124,11 @@ pub const Quiet = packed struct(u64) {
         return changed;
     }
 };
+
+/// Registered with pthread_atfork when the library opens.
+pub fn afterForkInChild() callconv(.c) void {
+    state.in_forked_child = true;
+}
 
 pub fn setLayer(layer: u32) void {
     state.layer = layer;
@@ -260,6 +268,8 @@ pub fn Engine(comptime layout: Layout) type {
                 s.too_deep_for_js += 1;
                 return s.previous(tstate, frame, 0);
             }
+            // Code first met in a forked child runs as it is (cached decisions still apply).
+            if (s.in_forked_child) return s.previous(tstate, frame, 0);
             std.debug.assert(s.pending == null);
             // The callback may open or close Dynamos: its answer belongs to the layer it was asked in.
             const layer = s.layer;

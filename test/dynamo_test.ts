@@ -858,6 +858,56 @@ test("after another PEP 523 tool's co_extra index, code objects with blocks too 
   assert.is(child.stdout.trim().split("\n").at(-1), "ok");
 });
 
+test("in a process forked under a Dynamo, cached decisions hold and JS is never called", () => {
+  // Only the forking thread survives a fork, not the JS engine's: calling JS there killed the child.
+  python.exec(`
+import json, os, warnings
+
+def first_met_in_child(x):
+    return x + 1
+
+def forked_results(js_function):
+    reader, writer = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork() in a multi-threaded process
+        pid = os.fork()
+    if pid == 0:
+        os.close(reader)
+        try:
+            results = [bob(), first_met_in_child(1)]
+            try:
+                js_function()
+            except RuntimeError as error:
+                results.append(str(error))
+            os.write(writer, json.dumps(results).encode())
+        finally:
+            os._exit(0)
+    os.close(writer)
+    with os.fdopen(reader) as pipe:
+        output = pipe.read()
+    return [output, os.waitpid(pid, 0)[1]]
+`);
+  let jsCalls = 0;
+  using jsFunction = python.callable(() => void jsCalls++);
+  const asked: string[] = [];
+  using _ = new Dynamo((frame) => {
+    asked.push(frame.name);
+    return scaleFunction("bob")(frame);
+  });
+  assert.is(python.eval("bob()"), 30, "the decision for bob is cached before the fork");
+  using forkedResults = python.import("__main__").get("forked_results");
+  const [output, status] = forkedResults.call(jsFunction).toJS() as [string, number];
+  assert.is(status, 0, "the child exited normally");
+  const [bobInChild, firstMet, jsError] = JSON.parse(output);
+  assert.is(bobInChild, 30, "a cached replacement runs in the child");
+  assert.is(firstMet, 2, "code first met in the child runs as it is");
+  assert.match(jsError, /cannot be called in a process forked from the JS host/);
+  assert.is(jsCalls, 0);
+  assert.not.ok(asked.includes("first_met_in_child"), "the parent's callback never heard of it");
+  assert.is(python.eval("first_met_in_child(1)"), 2);
+  assert.ok(asked.includes("first_met_in_child"), "the parent still asks JS");
+});
+
 test("a Dynamo disposed while its replacement runs: the running frame finishes, later calls run the original", () => {
   python.exec(`
 import gc
