@@ -14,8 +14,8 @@ import { ast, Dynamo, type Frame, python, PythonError } from "../mod.ts";
 // rewrite from source cannot follow), test_monitoring and test_sys_settrace (under any eval-frame
 // function, CPython 3.12+ reports some events differently; see README), test_call and
 // test_functools (they recurse past the C stack an eval-frame function needs; see README),
-// test_tokenize (a test patches tokenize, which reading a frame's source uses), test_random (its
-// fork test failed until forked children stopped calling JS; it passes now, see dynamo_test).
+// test_tokenize (a test patches tokenize, which reading a frame's source uses). test_random's fork
+// test failed until forked children stopped calling JS (see dynamo_test).
 const modules = [
   "test_scope",
   "test_keywordonlyarg",
@@ -46,6 +46,7 @@ const modules = [
   "test_asyncio.test_pep492",
   "test_asyncio.test_locks",
   "test_asyncio.test_queues",
+  "test_random",
 ];
 
 python.exec(`
