@@ -68,8 +68,10 @@ export class Frame {
   }
 
   /**
-   * The function's source, dedented so it parses on its own (`inspect.getsource`). Throws
-   * PythonError (OSError) when Python has no source for it, e.g. code built at run time.
+   * The function's source, dedented so it parses on its own (`inspect.getsource`; lines inside
+   * multi-line strings keep their spaces). A class body's frame gives the class statement, a
+   * lambda's its own text when its lines do not parse alone. Throws PythonError (OSError) when
+   * Python has no source for it, e.g. code built at run time.
    */
   get source(): string {
     if (this.#source === undefined) {
