@@ -53,6 +53,7 @@ export {
   type DynamoOptions,
   Frame,
   type FrameCallback,
+  patch,
   skip,
   type SkipOptions,
   standardLibraryPaths,

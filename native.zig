@@ -18,7 +18,7 @@ const Frame = cpython.Frame;
 const field = engine.field;
 
 /// Bumped whenever an exported signature or meaning changes; src/ffi checks it.
-const abi_version: u32 = 11;
+const abi_version: u32 = 12;
 
 var api: cpython.Api = undefined;
 var layout: ?*const layouts.Layout = null;
@@ -182,6 +182,14 @@ export fn pyframe_code_ignore(code: *PyObject, with_calls: u8) i32 {
     if (layout == null) return -1;
     const kind: cache.Kind = if (with_calls != 0) .skip_tree else .skip;
     return if (cache.storeDecision(code, cache.every_layer, kind)) 0 else -1;
+}
+
+/// Caches "run the original" for `code` in `layer`: the replacement a Dynamo's patch() made a
+/// function's `__code__`, whose frames arrive already running it (so the hot path forwards them).
+export fn pyframe_code_run_as_is(code: *PyObject, layer: u32) i32 {
+    if (layout == null) return -1;
+    std.debug.assert(layer != 0);
+    return if (cache.storeDecision(code, layer, .original)) 0 else -1;
 }
 
 /// Hands over the replacement for the frame being decided (the callback then answers 1 or 5).

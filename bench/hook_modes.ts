@@ -8,7 +8,7 @@
  */
 import { readFileSync } from "node:fs";
 import process from "node:process";
-import { askAgain, Dynamo } from "../src/dynamo/mod.ts";
+import { askAgain, Dynamo, type Frame, patch } from "../src/dynamo/mod.ts";
 import { load } from "../src/ffi/mod.ts";
 import { type PyObject, python } from "../src/python/mod.ts";
 
@@ -37,13 +37,12 @@ const workloads: Workload[] = [
 ];
 
 type Mode = { name: string; enter: () => Disposable | undefined };
+const rewritten = (frame: Frame) => frame.name === "fib" || frame.name.startsWith("small_");
 const replaceAll = () =>
-  new Dynamo((
-    frame,
-  ) => (frame.name === "fib" || frame.name.startsWith("small_")
-    ? identityCode.call(frame.function) as PyObject
-    : undefined)
-  );
+  new Dynamo((frame) => rewritten(frame) ? identityCode.call(frame.function) as PyObject : undefined);
+// patch(): the function's __code__ becomes the replacement, so its later frames need no swap.
+const patchAll = () =>
+  new Dynamo((frame) => rewritten(frame) ? patch(identityCode.call(frame.function) as PyObject) : undefined);
 const modes: Mode[] = [
   { name: "no hook", enter: () => undefined },
   {
@@ -56,6 +55,7 @@ const modes: Mode[] = [
   },
   { name: "cached: original", enter: () => new Dynamo(() => {}) },
   { name: "cached: replacement", enter: replaceAll },
+  { name: "cached: patched", enter: patchAll },
   { name: "JS on every frame", enter: () => new Dynamo(() => askAgain()) },
 ];
 

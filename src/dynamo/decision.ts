@@ -7,15 +7,15 @@
 
 import type { PyObject } from "../python/mod.ts";
 
-/** A decision other than "original" or "replace": see {@link skip} and {@link askAgain}. */
+/** A decision other than "original" or "replace": see {@link skip}, {@link askAgain} and {@link patch}. */
 export class Decision {
   private constructor(
-    /** @internal */ readonly kind: "skip" | "skipTree" | "askAgain",
+    /** @internal */ readonly kind: "skip" | "skipTree" | "askAgain" | "patch",
     /** @internal */ readonly replacement?: PyObject,
   ) {}
 
   /** @internal */
-  static make(kind: "skip" | "skipTree" | "askAgain", replacement?: PyObject): Decision {
+  static make(kind: "skip" | "skipTree" | "askAgain" | "patch", replacement?: PyObject): Decision {
     return new Decision(kind, replacement);
   }
 }
@@ -53,4 +53,37 @@ export function skip(options: SkipOptions = {}): Decision {
  */
 export function askAgain(replacement?: PyObject): Decision {
   return Decision.make("askAgain", replacement);
+}
+
+/**
+ * Runs `replacement` instead, like returning it, and also makes it the `__code__` of the function
+ * being called, until this Dynamo is disposed. Later calls of that function then start in the
+ * replacement, with no swap on each frame: they cost what a cached "run the original" costs, where a
+ * returned replacement adds a few percent a frame (README, "How a frame runs").
+ *
+ * What that changes, by design: `function.__code__` is the replacement while the Dynamo is open,
+ * so every caller sees it, and the function runs it on every thread and under tracers and
+ * debuggers too, where a returned replacement runs only on the JS thread with nothing tracing.
+ * Another Dynamo opened inside this one is asked about the replacement's frames. Other functions
+ * made from the same code (closures made again) take the replacement frame by frame, as usual.
+ * Disposing the Dynamo gives each patched function its code back, unless its `__code__` was set
+ * since. Only a function's frame can be patched: module and class-body code raise a `TypeError`.
+ *
+ * @example
+ * ```ts
+ * import { ast, Dynamo, patch, python } from "@pyframe/dynamo";
+ * python.exec("def bob():\n    return 1 + 2\n");
+ * {
+ *   using _ = new Dynamo((frame) => {
+ *     if (frame.name !== "bob") return;
+ *     return patch(ast.compile(ast.parse(frame.source.replace("1 + 2", "10 + 20")), frame));
+ *   });
+ *   python.eval("bob()"); // 30
+ *   python.eval("bob.__code__.co_consts[-1]"); // 30: bob.__code__ is the replacement
+ * }
+ * python.eval("bob()"); // 3: bob has its own code back
+ * ```
+ */
+export function patch(replacement: PyObject): Decision {
+  return Decision.make("patch", replacement);
 }

@@ -63,6 +63,8 @@ export class Dynamo implements Disposable {
   readonly #callback: FrameCallback;
   readonly #mode: "normal" | "run-only";
   readonly #skip: readonly (string | RegExp)[];
+  /** Functions whose `__code__` this Dynamo's callback set with `patch()` (helper `_Patch`es). */
+  readonly #patches: PyObject[] = [];
   #active = true;
 
   constructor(callback: FrameCallback, options: DynamoOptions = {}) {
@@ -116,7 +118,16 @@ export class Dynamo implements Disposable {
     return this.#skip.some((rule) => typeof rule === "string" ? filename.startsWith(rule) : rule.test(filename));
   }
 
-  /** Removes this Dynamo; the one below it (or no hook at all) takes over. Safe to call twice. */
+  /** @internal Keeps a patch made for this Dynamo's callback, to undo when it is disposed. */
+  keepPatch(patch: PyObject): void {
+    this.#patches.push(patch);
+    if (!this.#active) this.#unpatch(); // the callback disposed its own Dynamo
+  }
+
+  /**
+   * Removes this Dynamo; the one below it (or no hook at all) takes over, and functions it
+   * {@link patch}ed get their code back. Safe to call twice.
+   */
   dispose(): void {
     if (!this.#active) return;
     this.#active = false;
@@ -128,6 +139,18 @@ export class Dynamo implements Disposable {
     else {
       native.pyframe_set_layer(0);
       native.pyframe_hook_uninstall();
+    }
+    this.#unpatch();
+  }
+
+  #unpatch(): void {
+    if (this.#patches.length === 0) return;
+    const patches = this.#patches.splice(0);
+    try {
+      using unpatch = helperFunction("unpatch");
+      unpatch.call(patches).dispose();
+    } finally {
+      for (const patch of patches) patch.dispose();
     }
   }
 
@@ -151,7 +174,7 @@ function onFrame(address: Ptr): number {
   const frame = new Frame(address);
   try {
     if (top.skips(frame)) return Answer.skip;
-    return answer(top.callback(frame), frame);
+    return answer(top.callback(frame), frame, top);
   } catch (error) {
     raiseFromJS(error);
     return Answer.failed;
@@ -160,12 +183,13 @@ function onFrame(address: Ptr): number {
   }
 }
 
-function answer(result: unknown, frame: Frame): number {
+function answer(result: unknown, frame: Frame, dynamo: Dynamo): number {
   if (result === undefined) return Answer.original;
   if (result instanceof PyObject) return handOver(result, frame) ? Answer.replace : Answer.failed;
   if (result instanceof Decision) {
     if (result.kind === "skip") return Answer.skip;
     if (result.kind === "skipTree") return Answer.skipTree;
+    if (result.kind === "patch") return patchItsFunction(result.replacement, frame, dynamo);
     if (!result.replacement) return Answer.askAgain;
     return handOver(result.replacement, frame) ? Answer.replaceOnce : Answer.failed;
   }
@@ -189,6 +213,28 @@ function handOver(replacement: PyObject, frame: Frame): boolean {
   }
   load().native.pyframe_decide_replace(replacement.pointer);
   return true;
+}
+
+/**
+ * Runs `replacement` in this frame and makes it the frame's function's `__code__` (see `patch()`),
+ * its own frames then run as they are in this Dynamo, unasked.
+ */
+function patchItsFunction(replacement: unknown, frame: Frame, dynamo: Dynamo): number {
+  if (!(replacement instanceof PyObject)) {
+    raise(
+      `pyframe: patch(code) needs a code object (a PyObject), got ${describe(replacement)} for ${frame.qualname}`,
+      open().typeErrorType,
+    );
+    return Answer.failed;
+  }
+  if (!handOver(replacement, frame)) return Answer.failed;
+  using patchFunction = helperFunction("patch_function");
+  dynamo.keepPatch(withFrameCode(frame, (code) => patchFunction.call(frame.function, code, replacement)));
+  if (load().native.pyframe_code_run_as_is(replacement.pointer, dynamo.layer) !== 0) {
+    raise("pyframe: out of memory while caching a decision");
+    return Answer.failed;
+  }
+  return Answer.replace;
 }
 
 /** A PythonError keeps its Python exception; any other JS error becomes a RuntimeError. */

@@ -6,4 +6,4 @@
 
 export { Dynamo, type DynamoOptions, type FrameCallback, standardLibraryPaths } from "./dynamo.ts";
 export { Frame } from "./frame.ts";
-export { askAgain, Decision, skip, type SkipOptions } from "./decision.ts";
+export { askAgain, Decision, patch, skip, type SkipOptions } from "./decision.ts";

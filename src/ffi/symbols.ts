@@ -36,6 +36,7 @@ export const nativeSymbols = {
   pyframe_clear_layer: fn(["u32"], "void"),
   pyframe_decide_replace: fn(["ptr"], "void"),
   pyframe_code_ignore: fn(["ptr", "u8"], "i32"),
+  pyframe_code_run_as_is: fn(["ptr", "u32"], "i32"),
   pyframe_frame_code: fn(["ptr"], "ptr"),
   pyframe_frame_function: fn(["ptr"], "ptr"),
   pyframe_frame_slot: fn(["ptr", "u32"], "ptr"),
@@ -55,7 +56,7 @@ export const nativeSymbols = {
 } as const satisfies SymbolTable;
 
 /** The ABI version native.zig must report (its `abi_version`). */
-export const NATIVE_ABI_VERSION = 11;
+export const NATIVE_ABI_VERSION = 12;
 
 /** The JS callback the eval-frame function calls: (frame address) → answer. */
 export const frameCallbackSpec = fn(["ptr"], "i32");

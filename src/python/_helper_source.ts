@@ -6,7 +6,7 @@
  */
 
 export const helperSource = String.raw`
-import ast as _ast, inspect, io, linecache, signal, sys, tokenize, traceback, types
+import ast as _ast, inspect, io, linecache, signal, sys, tokenize, traceback, types, weakref
 
 # Importing signal claims SIGINT for KeyboardInterrupt when the host left it at SIG_DFL, even with
 # install_signal_handlers off; give it back so Ctrl+C still stops the Deno or Bun process.
@@ -317,4 +317,48 @@ def replacement_mismatch(original, replacement):
         return "free variables differ: the original has %r, the replacement %r" % (
             original.co_freevars, replacement.co_freevars)
     return None
+
+
+class _Patch:
+    """A function whose __code__ a Dynamo's patch() set: the function (weakly), the code set, and
+    the code it replaced."""
+    __slots__ = ("function", "code", "replaced")
+
+    def __init__(self, function, code, replaced):
+        self.function, self.code, self.replaced = weakref.ref(function), code, replaced
+
+# The patches of every open Dynamo, oldest first.
+_open_patches = []
+
+def patch_function(function, code, replacement):
+    """Makes 'replacement' the __code__ of 'function', whose frame runs 'code' (already checked to
+    fit: replacement_mismatch). Returns the patch, for unpatch()."""
+    if not code.co_flags & inspect.CO_OPTIMIZED:
+        raise TypeError("%s is %s, run by no function that later calls would reuse: return the "
+                        "replacement itself instead of patch(replacement)" % (code.co_qualname, code_kind(code)))
+    if function.__code__ is not code:
+        raise TypeError("the function %s no longer has the code of this frame as its __code__ (it was set "
+                        "since the call began): return the replacement itself instead of patch(replacement)"
+                        % function.__qualname__)
+    patch = _Patch(function, replacement, code)
+    function.__code__ = replacement
+    _open_patches.append(patch)
+    return patch
+
+def unpatch(patches):
+    """Undoes the patches of a Dynamo being disposed, newest first (a Dynamo may patch its own patch:
+    asked again about it after an inner Dynamo's decision displaced its own). Each function gets
+    back the code it had, unless its __code__ was set since; then a patch made on top of this one,
+    by a Dynamo still open, will undo to the code before this one."""
+    closing = set(map(id, patches))
+    _open_patches[:] = [patch for patch in _open_patches if id(patch) not in closing]
+    for patch in reversed(patches):
+        function = patch.function()
+        if function is None:
+            continue
+        for later in _open_patches:
+            if later.replaced is patch.code and later.function() is function:
+                later.replaced = patch.replaced
+        if function.__code__ is patch.code:
+            function.__code__ = patch.replaced
 `;
