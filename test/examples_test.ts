@@ -2,6 +2,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { assertionMessages } from "../examples/assert_rewrite.ts";
+import { hotPatch } from "../examples/hot_patch.ts";
 import { scaleConstants } from "../examples/scale_constants.ts";
 import { traceCalls } from "../examples/trace_calls.ts";
 import { python } from "../mod.ts";
@@ -14,6 +15,15 @@ test("assert_rewrite: a failing assert reports both sides once rewritten", () =>
   const { plain, rewritten } = assertionMessages();
   assert.is(plain, "", "Python's own assert says nothing");
   assert.is(rewritten, "assert 4 == 5 (sum(prices) == 5)");
+});
+
+test("hot_patch: average([]) fails before and after the patch, and gives 0 under it, in a Python thread too", () => {
+  assert.equal(hotPatch(), {
+    before: "ZeroDivisionError",
+    patched: [2, 0],
+    inAThread: [0],
+    after: "ZeroDivisionError",
+  });
 });
 
 test("trace_calls: every call records its function and arguments, in call order", () => {

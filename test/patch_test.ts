@@ -136,9 +136,10 @@ test("a __code__ set by someone else while the Dynamo is open is left as it is",
 });
 
 test("a Dynamo disposed by its own callback before it answers patch() leaves the function as it was", () => {
-  const dynamo: Dynamo = new Dynamo((frame) => {
+  const own: { dynamo?: Dynamo } = {};
+  own.dynamo = new Dynamo((frame) => {
     if (frame.name !== "bob") return;
-    dynamo.dispose();
+    own.dynamo!.dispose();
     return patch(scaledCode(frame));
   });
   assert.is(python.eval("bob()"), 30, "the frame asked about still runs the replacement");
