@@ -1,9 +1,9 @@
-// CPython's own regression tests, run once plainly and once under a Dynamo that replaces every
-// function of the test module with an identity rewrite made by the TypeScript AST: the results
-// must be the same. The modules ship with each interpreter (`python -m test -h`).
+// CPython's own regression tests, run plainly and under a Dynamo that replaces every function of
+// the test module with an identity rewrite made by the TypeScript AST (returned, then patch()ed):
+// the results must be the same. The modules ship with each interpreter (`python -m test -h`).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { ast, Dynamo, type Frame, python, PythonError } from "../mod.ts";
+import { ast, Dynamo, type Frame, patch, python, PythonError } from "../mod.ts";
 
 // The issue's five, then modules whose tests exercise what a replaced frame must keep: exceptions,
 // with blocks, generators, coroutines and async generators (asyncio's own tests too), super() and
@@ -67,8 +67,11 @@ def run_regression_module(name):
         signal.signal(signal.SIGINT, previous)
 `);
 
-/** Replaces every function of `file` with itself, parsed and compiled by pyframe's AST. */
-function identityRewrite(file: string, counts: { replaced: number; kept: number }) {
+/**
+ * Replaces every function of `file` with itself, parsed and compiled by pyframe's AST; with
+ * `patching`, by patch() (the function's `__code__` becomes the rewrite).
+ */
+function identityRewrite(file: string, counts: { replaced: number; kept: number }, patching = false) {
   return (frame: Frame) => {
     if (frame.filename !== file) return;
     // Comprehensions, generator expressions, module code: their source lines are not a definition.
@@ -83,7 +86,8 @@ function identityRewrite(file: string, counts: { replaced: number; kept: number 
     const tree = ast.parse(source); // lambdas inside multi-line expressions too (frame.source cuts them out)
     if (!definesFrameCode(tree, frame)) return void counts.kept++; // comprehension or class-body frames
     counts.replaced++;
-    return ast.compile(tree, frame);
+    const code = ast.compile(tree, frame);
+    return patching ? patch(code) : code;
   };
 }
 
@@ -93,25 +97,30 @@ function definesFrameCode(tree: ast.Module, frame: Frame): boolean {
   return (first instanceof ast.FunctionDef || first instanceof ast.AsyncFunctionDef) && first.name === frame.name;
 }
 
-for (const name of modules) {
-  test(`CPython's ${name} gives the same results under an identity rewrite of every function`, () => {
-    const [runPlain, problemsPlain, , file] = python.eval(`run_regression_module("${name}")`) as [
-      number,
-      string[],
-      string,
-      string,
-    ];
-    const counts = { replaced: 0, kept: 0 };
-    let rewritten: [number, string[], string, string];
-    {
-      using _ = new Dynamo(identityRewrite(file, counts));
-      rewritten = python.eval(`run_regression_module("${name}")`) as [number, string[], string, string];
-    }
-    assert.ok(runPlain > 0, `${name} ran no test`);
-    assert.ok(counts.replaced > 10, `only ${counts.replaced} functions of ${name} were replaced`);
-    assert.is(rewritten[0], runPlain, "tests run");
-    assert.equal(rewritten[1], problemsPlain, `failures and errors differ; output under the Dynamo:\n${rewritten[2]}`);
-  });
+// Each module twice: replacements swapped into frames, then patch()ed into the functions.
+for (const patching of [false, true]) {
+  for (const name of modules) {
+    const how = patching ? "patched into every function" : "swapped into every function's frames";
+    test(`CPython's ${name} gives the same results with an identity rewrite ${how}`, () => {
+      compareUnderRewrite(name, patching);
+    });
+  }
+}
+
+type Run = [testsRun: number, problems: string[], output: string, file: string];
+
+function compareUnderRewrite(name: string, patching: boolean): void {
+  const [runPlain, problemsPlain, , file] = python.eval(`run_regression_module("${name}")`) as Run;
+  const counts = { replaced: 0, kept: 0 };
+  let rewritten: Run;
+  {
+    using _ = new Dynamo(identityRewrite(file, counts, patching));
+    rewritten = python.eval(`run_regression_module("${name}")`) as Run;
+  }
+  assert.ok(runPlain > 0, `${name} ran no test`);
+  assert.ok(counts.replaced > 10, `only ${counts.replaced} functions of ${name} were replaced`);
+  assert.is(rewritten[0], runPlain, "tests run");
+  assert.equal(rewritten[1], problemsPlain, `failures and errors differ; output under the Dynamo:\n${rewritten[2]}`);
 }
 
 test.run();

@@ -3,6 +3,7 @@ import * as assert from "uvu/assert";
 import { Dynamo, type Frame, patch } from "../src/dynamo/mod.ts";
 import { type PyObject, python, PythonError } from "../src/python/mod.ts";
 import { load } from "../src/ffi/mod.ts";
+import * as ast from "../src/ast/mod.ts";
 import { scaledCode } from "./_rewrite.ts";
 
 python.exec(
@@ -36,6 +37,19 @@ def traced(function):
         sys.settrace(None)
 
 bob_code = bob.__code__
+
+class Tracked:
+    alive = 0
+    def __init__(self):
+        Tracked.alive += 1
+    def __del__(self):
+        Tracked.alive -= 1
+
+def make_reader():
+    x = Tracked()
+    def read():
+        return x
+    read()
 `,
   { filename: "patch_test_module.py" },
 );
@@ -75,6 +89,14 @@ test("patch() gives the original code back its references when the Dynamo ends",
     python.eval("[bob() for _ in range(10000)]");
   }
   assert.is(count(), before);
+});
+
+test("a patched closure is not kept alive by the patch, nor what its cells hold", () => {
+  using _ = new Dynamo((frame) =>
+    frame.name === "read" ? patch(ast.compile(ast.parse(frame.source), frame)) : undefined
+  );
+  python.exec("for _ in range(10): make_reader()");
+  assert.is(python.eval("gc.collect() and 0 or Tracked.alive"), 0);
 });
 
 test("a patched generator function makes generators of its replacement", () => {

@@ -3,7 +3,7 @@
 // visible rewrite that multiplies integer constants by ten (the expected rewritten result).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { ast, Dynamo, type Frame, python, PythonError } from "../mod.ts";
+import { ast, Dynamo, type Frame, patch, python, PythonError } from "../mod.ts";
 import { load } from "../src/ffi/mod.ts";
 
 const FILENAME = "shapes_module.py";
@@ -229,14 +229,20 @@ class ScaleIntegers extends ast.NodeTransformer {
   }
 }
 
-/** Functions and lambdas of the shapes module; comprehension frames (3.11) run unchanged. */
-function rewriter(transform: (tree: ast.Module) => ast.Module, replaced: Set<string>) {
+/**
+ * Functions and lambdas of the shapes module; comprehension frames (3.11) run unchanged. With
+ * `patching`, function code is patch()ed into its function (class bodies are replaced as usual).
+ */
+function rewriter(transform: (tree: ast.Module) => ast.Module, replaced: Set<string>, patching = false) {
   return (frame: Frame) => {
     if (frame.filename !== FILENAME || (frame.name.startsWith("<") && frame.name !== "<lambda>")) return;
     replaced.add(frame.qualname);
-    return ast.compile(transform(ast.parse(frame.source)), frame);
+    const code = ast.compile(transform(ast.parse(frame.source)), frame);
+    return patching && isFunctionCode(frame) ? patch(code) : code;
   };
 }
+
+const isFunctionCode = (frame: Frame) => ((frame.code.get("co_flags").toJS() as number) & 0x1) !== 0; // CO_OPTIMIZED
 
 const identity = (tree: ast.Module) => tree;
 const scale = (tree: ast.Module) => new ScaleIntegers().visit(tree) as ast.Module;
@@ -275,11 +281,16 @@ const cases: [expression: string, outside: unknown, scaled: unknown][] = [
 
 /**
  * Replacement code normally runs in the frame CPython pushed; when that frame cannot grow on the
- * data stack, pyframe calls a copy of the function instead. Both ways must give the same results.
+ * data stack, pyframe calls a copy of the function instead; a patch()ed function's later frames
+ * are CPython's own. Every way must give the same results.
  */
-const ways = [["in place", 0], ["by call (the fallback for a full data stack)", 1]] as const;
+const ways = [
+  { way: "in place", forceCall: 0, patching: false },
+  { way: "by call (the fallback for a full data stack)", forceCall: 1, patching: false },
+  { way: "patched into the function", forceCall: 0, patching: true },
+] as const;
 
-for (const [way, forceCall] of ways) {
+for (const { way, forceCall, patching } of ways) {
   for (const [expression, outside, scaled] of cases) {
     test(`${expression}, ${way}: same under identity, rewritten under scaling`, () => {
       assert.equal(python.eval(expression), outside, "without a Dynamo");
@@ -287,14 +298,15 @@ for (const [way, forceCall] of ways) {
       try {
         const replaced = new Set<string>();
         {
-          using _ = new Dynamo(rewriter(identity, replaced));
+          using _ = new Dynamo(rewriter(identity, replaced, patching));
           assert.equal(python.eval(expression), outside, "identity rewrite");
           assert.equal(python.eval(expression), outside, "identity rewrite, cached");
         }
         assert.ok(replaced.size > 0, "no frame was replaced");
         {
-          using _ = new Dynamo(rewriter(scale, new Set()));
+          using _ = new Dynamo(rewriter(scale, new Set(), patching));
           assert.equal(python.eval(expression), scaled, "scaled rewrite");
+          assert.equal(python.eval(expression), scaled, "scaled rewrite, cached");
         }
       } finally {
         load().native.pyframe_test_force_call_fallback(0);

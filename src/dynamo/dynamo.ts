@@ -8,7 +8,7 @@
 import { frameCallbackSpec, load, type NativeCallback, type Ptr, runtime } from "../ffi/mod.ts";
 import { helperFunction, open, PyObject, PythonError, raise } from "../python/mod.ts";
 import { Decision } from "./decision.ts";
-import { Frame, invalidateFrame, withFrameCode } from "./frame.ts";
+import { Frame, invalidateFrame, withFrameCode, withFrameFunction } from "./frame.ts";
 
 /**
  * Called once per code object (per Dynamo) with the first frame of that code. Return `undefined`
@@ -229,7 +229,13 @@ function patchItsFunction(replacement: unknown, frame: Frame, dynamo: Dynamo): n
   }
   if (!handOver(replacement, frame)) return Answer.failed;
   using patchFunction = helperFunction("patch_function");
-  dynamo.keepPatch(withFrameCode(frame, (code) => patchFunction.call(frame.function, code, replacement)));
+  // Neither the function nor its code is kept by the Frame: a patch must not hold the function
+  // (with its closure) alive, until the JS garbage collector finalizes the Frame.
+  const patch = withFrameFunction(
+    frame,
+    (fn) => withFrameCode(frame, (code) => patchFunction.call(fn, code, replacement)),
+  );
+  dynamo.keepPatch(patch);
   if (load().native.pyframe_code_run_as_is(replacement.pointer, dynamo.layer) !== 0) {
     raise("pyframe: out of memory while caching a decision");
     return Answer.failed;

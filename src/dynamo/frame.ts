@@ -10,6 +10,7 @@ import { helperFunction, type JSValue, PyObject, toJS } from "../python/mod.ts";
 
 const invalidate = Symbol("invalidate");
 const withCode = Symbol("withCode");
+const withFunction = Symbol("withFunction");
 
 /**
  * A Python frame, passed to a {@link Dynamo} callback before its first instruction runs.
@@ -147,6 +148,13 @@ export class Frame {
   [withCode]<T>(read: (code: PyObject) => T): T {
     return this.#withCode("code", read);
   }
+
+  /** @internal For the trampoline's own reads of the function: like #withCode, kept only if the user took it. */
+  [withFunction]<T>(read: (fn: PyObject) => T): T {
+    if (this.#function) return read(this.#function);
+    using fn = PyObject.borrowed(load().native.pyframe_frame_function(this.#live("function")));
+    return read(fn);
+  }
 }
 
 /** @internal */
@@ -154,6 +162,9 @@ export const invalidateFrame = (frame: Frame): void => frame[invalidate]();
 
 /** @internal Runs `read` on the frame's code without the Frame keeping a reference to it. */
 export const withFrameCode = <T>(frame: Frame, read: (code: PyObject) => T): T => frame[withCode](read);
+
+/** @internal Runs `read` on the frame's function without the Frame keeping a reference to it. */
+export const withFrameFunction = <T>(frame: Frame, read: (fn: PyObject) => T): T => frame[withFunction](read);
 
 /** A slot is NULL only for an argument the frame has not bound (never for a fresh call). */
 function valueOf(slot: Ptr): JSValue {
