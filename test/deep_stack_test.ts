@@ -6,6 +6,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Dynamo, type PyObject, python, PythonError } from "../mod.ts";
 import { load } from "../src/ffi/mod.ts";
+import "./_in_a_thread.ts";
 
 python.exec(`
 import sys
@@ -37,13 +38,6 @@ def recurse_without_end():
     except RecursionError as error:
         return str(error)
 
-def in_a_thread(function):
-    import threading
-    out = []
-    worker = threading.Thread(target=lambda: out.append(function()))
-    worker.start()
-    worker.join(60)
-    return out
 `);
 
 const tooDeepForJs = () => Number(load().native.pyframe_stat(3));

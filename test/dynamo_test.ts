@@ -7,6 +7,7 @@ import { type PyObject, python, PythonError } from "../src/python/mod.ts";
 import * as ast from "../src/ast/mod.ts";
 import { load } from "../src/ffi/mod.ts";
 import { scaledCode } from "./_rewrite.ts";
+import "./_in_a_thread.ts";
 
 python.exec(
   `
@@ -600,13 +601,6 @@ def cached_under_each_monitoring_event():
         return results
     finally:
         m.free_tool_id(4)
-
-def cached_in_thread():
-    out = []
-    worker = threading.Thread(target=lambda: out.append(cached_scaled()))
-    worker.start()
-    worker.join(10)
-    return out
 `);
   using _ = new Dynamo(scaleFunction("cached_scaled"));
   assert.is(python.eval("cached_scaled()"), 30, "the replacement is decided and cached");
@@ -618,7 +612,7 @@ def cached_in_thread():
     hasMonitoring ? Array(15).fill(3) : [],
     "a replacement ran while a sys.monitoring event was on",
   );
-  assert.equal(python.eval("cached_in_thread()"), [3]);
+  assert.equal(python.eval("in_a_thread(cached_scaled)"), [3]);
   assert.is(python.eval("cached_scaled()"), 30, "the replacement runs again once nothing traces");
 });
 

@@ -5,10 +5,11 @@ import { type PyObject, python, PythonError } from "../src/python/mod.ts";
 import { load } from "../src/ffi/mod.ts";
 import * as ast from "../src/ast/mod.ts";
 import { scaledCode } from "./_rewrite.ts";
+import "./_in_a_thread.ts";
 
 python.exec(
   `
-import gc, sys, threading
+import gc, sys
 
 def bob():
     return 1 + 2
@@ -21,13 +22,6 @@ def make_adder(k):
 def countdown(n):
     yield from range(n)
     yield 1
-
-def in_thread(function):
-    out = []
-    worker = threading.Thread(target=lambda: out.append(function()))
-    worker.start()
-    worker.join(10)
-    return out
 
 def traced(function):
     sys.settrace(lambda *args: None)
@@ -121,7 +115,7 @@ test("only the called function is patched; others made from the same code are sw
 test("a patched function runs its replacement on other threads and under settrace too", () => {
   using _ = patching("bob");
   assert.is(python.eval("bob()"), 30);
-  assert.equal(python.eval("in_thread(bob)"), [30]);
+  assert.equal(python.eval("in_a_thread(bob)"), [30]);
   assert.is(python.eval("traced(bob)"), 30);
 });
 
