@@ -1,6 +1,7 @@
 /**
  * Python code pyframe installs as the module `_pyframe` when the interpreter opens: the few jobs
- * that are plain Python (source registration, traceback formatting, code comparison).
+ * that are plain Python (source registration, traceback formatting, code comparison, the
+ * function patches of `patch()`).
  *
  * @module
  */
