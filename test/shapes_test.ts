@@ -242,7 +242,11 @@ function rewriter(transform: (tree: ast.Module) => ast.Module, replaced: Set<str
   };
 }
 
-const isFunctionCode = (frame: Frame) => ((frame.code.get("co_flags").toJS() as number) & 0x1) !== 0; // CO_OPTIMIZED
+/** Function code (CO_OPTIMIZED), not the module or class-body code patch() refuses. */
+function isFunctionCode(frame: Frame): boolean {
+  using flags = frame.code.get("co_flags");
+  return ((flags.toJS() as number) & 0x1) !== 0;
+}
 
 const identity = (tree: ast.Module) => tree;
 const scale = (tree: ast.Module) => new ScaleIntegers().visit(tree) as ast.Module;
