@@ -17,9 +17,9 @@ import { ast, Dynamo, type Frame, patch, python, PythonError } from "../mod.ts";
 // test_tokenize (a test patches tokenize, which reading a frame's source uses), test_dynamic (it
 // swaps builtins.len, which reading a frame's source uses too), test_sys (test_getframe compares a
 // frame's f_code with its function's __code__, which differ under a swap; see README), and
-// test_threading (passes, in a minute of waiting). test_random's fork
-// test failed until forked children stopped calling JS (see dynamo_test). test_scope's testLeaks
-// failed patched until patching stopped keeping the function alive (see patch_test).
+// test_threading (passes, in a minute of waiting). test_random's fork test failed until forked
+// children stopped calling JS (see dynamo_test); test_scope's testLeaks failed patched until
+// patching stopped keeping the function alive (see patch_test).
 const modules = [
   "test_scope",
   "test_keywordonlyarg",
