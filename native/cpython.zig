@@ -123,8 +123,9 @@ pub const OpenError = error{ LibraryNotLoaded, SymbolMissing };
 /// Message for the last `OpenError`, valid until the next call.
 pub var open_error_buffer: [512:0]u8 = undefined;
 
+/// Binds to the CPython already running in this process, else loads the one at `path`.
 pub fn open(path: [*:0]const u8) OpenError!Api {
-    const handle = dlopen(path, rtld_now | rtld_global) orelse {
+    const handle = runningInterpreter() orelse dlopen(path, rtld_now | rtld_global) orelse {
         setOpenError("could not load libpython '{s}': {s}", .{ path, dlerror() orelse "unknown error" });
         return error.LibraryNotLoaded;
     };
@@ -134,6 +135,16 @@ pub fn open(path: [*:0]const u8) OpenError!Api {
         @field(api, field.name) = @ptrCast(@alignCast(address));
     }
     return api;
+}
+
+/// The process's own symbols when they include an initialised CPython: a Python process loading
+/// this library. Its interpreter may be linked into the executable (Debian's python3 is), where
+/// loading `path` would bring a second, uninitialised CPython into the process (seen: SIGSEGV).
+/// A JS host has no Python symbols of its own, so it loads `path`.
+fn runningInterpreter() ?*anyopaque {
+    const process_symbols = dlopen(null, rtld_now) orelse return null;
+    const is_initialized: *const fn () callconv(.c) c_int = @ptrCast(dlsym(process_symbols, "Py_IsInitialized") orelse return null);
+    return if (is_initialized() != 0) process_symbols else null;
 }
 
 fn lookup(handle: *anyopaque, comptime field: [:0]const u8) OpenError!*anyopaque {
