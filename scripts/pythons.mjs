@@ -7,7 +7,7 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, readdirSync, readFileSync, realpathSync, statSync } from "node:fs";
 import { homedir } from "node:os";
-import { delimiter, dirname, join, resolve } from "node:path";
+import { basename, delimiter, dirname, join, resolve } from "node:path";
 import { fileURLToPath, pathToFileURL } from "node:url";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -71,7 +71,8 @@ function pyenvRoot() {
 
 function candidates() {
   const out = [];
-  const versions = join(pyenvRoot(), "versions");
+  const root = pyenvRoot();
+  const versions = join(root, "versions");
   let names = [];
   try {
     names = readdirSync(versions);
@@ -80,17 +81,40 @@ function candidates() {
     const p = join(versions, v, "bin", "python3");
     if (existsSync(p)) out.push({ path: p, source: "pyenv", dirVersion: /^\d+\.\d+\.\d+$/.test(v) ? v : null });
   }
-  for (const dir of (process.env.PATH ?? "").split(delimiter)) {
-    if (!dir) continue;
-    const p = join(dir, "python3");
+  const onPath = (process.env.PATH ?? "").split(delimiter).filter(Boolean);
+  // The python3 that PATH resolves to (a pyenv shim, maybe): the user's default interpreter.
+  const first = onPath.map((dir) => join(dir, "python3")).find(isFile);
+  if (first) out.push({ path: first, source: "PATH", isDefault: true });
+  // Every other python3 and python3.N on PATH: the system's interpreters (pyenv's "system"
+  // version) and any installed beside them. pyenv's shim folders only lead to its versions above.
+  for (const dir of onPath) {
+    if (dir.startsWith(root) && basename(dir) === "shims") continue;
+    let files = [];
     try {
-      if (statSync(p).isFile()) {
-        out.push({ path: p, source: "PATH" });
-        break; // only the python3 that PATH resolves to
-      }
-    } catch { /* not here */ }
+      files = readdirSync(dir);
+    } catch { /* not a folder */ }
+    for (const name of files.filter((f) => /^python3(\.\d+)?$/.test(f)).sort()) {
+      const p = join(dir, name);
+      if (p !== first && isFile(p)) out.push({ path: p, source: "PATH" });
+    }
   }
   return out;
+}
+
+function realpathOrSelf(path) {
+  try {
+    return realpathSync(path);
+  } catch {
+    return path;
+  }
+}
+
+function isFile(path) {
+  try {
+    return statSync(path).isFile();
+  } catch {
+    return false;
+  }
 }
 
 function findLibpython(info) {
@@ -121,11 +145,13 @@ function probe({ path, source }) {
     return { path, source, error: why };
   }
   const info = JSON.parse(r.stdout.trim().split("\n").pop());
-  let real = info.executable;
-  try {
-    real = realpathSync(info.executable);
-  } catch { /* keep as reported */ }
-  return { path, source, ...info, realpath: real, minorVersion: `${info.major}.${info.minor}` };
+  return {
+    path,
+    source,
+    ...info,
+    realpath: realpathOrSelf(info.executable),
+    minorVersion: `${info.major}.${info.minor}`,
+  };
 }
 
 /**
@@ -148,13 +174,11 @@ export function findPythons() {
   const seen = new Set();
   const usable = [], unusable = [], ignored = [];
   let pathRealpath = null;
+  const probed = new Set();
   for (const c of candidates()) {
     // pyenv dirs named like "3.9.18" below the oldest supported minor: no need to start them.
     if (c.dirVersion && cmpMinor(c.dirVersion.split(".").slice(0, 2).join("."), oldest) < 0) {
-      let real = c.path;
-      try {
-        real = realpathSync(c.path);
-      } catch { /* keep */ }
+      const real = realpathOrSelf(c.path);
       if (seen.has(real)) continue;
       seen.add(real);
       const [major, minor] = c.dirVersion.split(".").map(Number);
@@ -171,8 +195,12 @@ export function findPythons() {
       });
       continue;
     }
+    // /bin/python3, /usr/bin/python3 and /usr/bin/python3.11 are often one file: start it once.
+    const file = realpathOrSelf(c.path);
+    if (probed.has(file)) continue;
+    probed.add(file);
     const p = probe(c);
-    if (c.source === "PATH" && !p.error) pathRealpath = p.realpath;
+    if (c.isDefault && !p.error) pathRealpath = p.realpath;
     if (p.error) {
       unusable.push({ ...p, version: "?", minorVersion: "?", reason: `probe failed: ${p.error}` });
       continue;
@@ -206,11 +234,13 @@ export function findPythons() {
   return { supported, usable, unusable, ignored, missing, pathRealpath };
 }
 
-/** One usable interpreter per supported minor (the first found: pyenv before PATH). */
+/** One usable interpreter per supported minor: pyenv's before others, then the newest. */
 export function pythonsByMinor(found = findPythons()) {
+  const fromPyenvFirst = (a, b) => (a.source === "pyenv" ? 0 : 1) - (b.source === "pyenv" ? 0 : 1);
   const map = new Map();
   for (const m of found.supported) {
-    const p = found.usable.find((x) => x.minorVersion === m);
+    const ofMinor = found.usable.filter((x) => x.minorVersion === m);
+    const [p] = ofMinor.sort((a, b) => fromPyenvFirst(a, b) || cmpVersion(b.version, a.version));
     if (p) map.set(m, p);
   }
   return map;

@@ -1,9 +1,9 @@
 #!/usr/bin/env node
-// Test matrix: every usable supported Python x {deno, bun} x every test/**/*_test.ts,
+// Test matrix: every usable supported Python interpreter x {deno, bun} x every test/**/*_test.ts,
 // one process per test file (a crash fails only that file).
 //
 //   node scripts/test.mjs [test/foo_test.ts ...]
-//   env PYFRAME_TEST_PYTHONS=3.12,3.13   only these minors
+//   env PYFRAME_TEST_PYTHONS=3.12,3.11.2  only these minors, versions or python executables
 //       PYFRAME_TEST_RUNTIMES=deno        only these runtimes (deno,bun)
 //       PYFRAME_TEST_TIMEOUT=120          seconds per test file
 //       PYFRAME_TEST_VERBOSE=1            print output of passing files too
@@ -11,7 +11,7 @@ import { spawnSync } from "node:child_process";
 import { readdirSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { bootstrap, ROOT } from "./bootstrap.mjs";
-import { findPythons, formatReport, pythonsByMinor } from "./pythons.mjs";
+import { findPythons, formatReport } from "./pythons.mjs";
 
 const t0 = Date.now();
 const secs = (ms) => `${(ms / 1000).toFixed(1)}s`;
@@ -96,24 +96,30 @@ for (const [label, cmd, cmdArgs] of checks) {
 
 const found = findPythons();
 console.log(formatReport(found));
-const byMinor = pythonsByMinor(found);
-const wanted = envList("PYFRAME_TEST_PYTHONS") ?? found.supported;
-const missing = wanted.filter((m) => !byMinor.has(m));
-const pythons = wanted.filter((m) => byMinor.has(m)).map((m) => byMinor.get(m));
+// Every usable interpreter, not one per minor: a distribution's build of a version (Debian's
+// python3, linked into its executable) differs from pyenv's of the same one.
+const wanted = envList("PYFRAME_TEST_PYTHONS");
+const matches = (py, w) => [py.minorVersion, py.version, py.executable].includes(w);
+const pythons = found.usable.filter((py) => !wanted || wanted.some((w) => matches(py, w)));
+const missing = (wanted ?? found.supported).filter((w) => !pythons.some((py) => matches(py, w)));
 if (pythons.length === 0) {
-  console.error(`[test] no usable Python for: ${wanted.join(", ")}`);
+  console.error(`[test] no usable Python for: ${missing.join(", ")}`);
   process.exit(1);
 }
 
+// A test file exits with this code, after printing "skipped: <why>", when the interpreter lacks
+// what it tests (test/_skip.ts).
+const SKIPPED = 77;
 const timeoutMs = Number(process.env.PYFRAME_TEST_TIMEOUT ?? 120) * 1000;
 const verbose = !!process.env.PYFRAME_TEST_VERBOSE;
-const results = new Map(); // "3.11|deno" -> { pass: [], fail: [] }
+const results = new Map(); // "<python executable>|deno" -> { pass: [], fail: [], skip: [] }
+const skips = []; // why each skipped file was
 let passed = 0, failed = 0;
 
 for (const py of pythons) {
   for (const rt of runtimeNames) {
-    const cell = { pass: [], fail: [] };
-    results.set(`${py.minorVersion}|${rt}`, cell);
+    const cell = { pass: [], fail: [], skip: [] };
+    results.set(`${py.executable}|${rt}`, cell);
     console.log(`\n=== Python ${py.version} (${py.executable}) x ${rt} ===`);
     for (const file of files) {
       const rel = relative(ROOT, file);
@@ -132,9 +138,14 @@ for (const py of pythons) {
       if (r.error?.code === "ETIMEDOUT") why = `timed out after ${timeoutMs / 1000}s`;
       else if (r.error) why = r.error.message;
       else if (r.signal) why = `killed by ${r.signal}`;
-      else if (r.status !== 0) why = `exit ${r.status}`;
+      else if (r.status !== 0 && r.status !== SKIPPED) why = `exit ${r.status}`;
       const output = `${r.stdout ?? ""}${r.stderr ?? ""}`.trimEnd();
-      if (why) {
+      if (r.status === SKIPPED) {
+        const reason = output.match(/^skipped: (.*)$/m)?.[1] ?? "no reason given";
+        cell.skip.push(rel);
+        skips.push(`${py.version} ${py.executable} x ${rt}: ${rel}: ${reason}`);
+        console.log(`  skip ${rel} (${reason})`);
+      } else if (why) {
         failed++;
         cell.fail.push(rel);
         console.log(`  FAIL ${rel} (${why}, ${took})`);
@@ -153,14 +164,15 @@ for (const py of pythons) {
 const shortName = (f) => relative(join(ROOT, "test"), join(ROOT, f));
 const header = ["python", ...runtimeNames];
 const rows = pythons.map((py) => [
-  py.version,
+  `${py.version} ${py.executable}`,
   ...runtimeNames.map((rt) => {
-    const c = results.get(`${py.minorVersion}|${rt}`);
-    return c.fail.length ? `FAIL: ${c.fail.map(shortName).join(", ")}` : `pass (${c.pass.length} files)`;
+    const c = results.get(`${py.executable}|${rt}`);
+    const skipped = c.skip.length ? `; skipped: ${c.skip.map(shortName).join(", ")}` : "";
+    return c.fail.length ? `FAIL: ${c.fail.map(shortName).join(", ")}` : `pass (${c.pass.length} files${skipped})`;
   }),
 ]);
 for (const m of missing) {
-  const why = found.supported.includes(m) ? "MISSING (not on this machine)" : "MISSING (not in supported_pythons.json)";
+  const why = found.supported.includes(m) ? "MISSING (not on this machine)" : "MISSING (no usable interpreter matches)";
   rows.push([m, ...runtimeNames.map(() => why)]);
 }
 const widths = header.map((_, i) => Math.max(...[header, ...rows].map((r) => r[i].length)));
@@ -168,8 +180,9 @@ const line = (r) => r.map((c, i) => c.padEnd(widths[i])).join("  ").trimEnd();
 console.log(`\n${line(header)}\n${widths.map((w) => "-".repeat(w)).join("  ")}`);
 for (const r of rows) console.log(line(r));
 console.log(`missing: ${missing.length ? missing.join(", ") : "none"}`);
+for (const skip of skips) console.log(`skipped: ${skip}`);
 console.log(`total time: ${secs(Date.now() - t0)}`);
 console.log("(counted per test file, per Python x runtime)");
 console.log(`static checks: ${checksFailed ? `${checksFailed} failed` : "ok"}`);
-console.log(`tests: ${passed} passed, ${failed} failed`);
+console.log(`tests: ${passed} passed, ${failed} failed, ${skips.length} skipped`);
 process.exit(failed || checksFailed ? 1 : 0);

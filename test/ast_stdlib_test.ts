@@ -75,7 +75,8 @@ test("every standard library file survives Python → TypeScript → Python exac
   console.log(
     `  ${checked} files round-tripped, ${skipped} skipped (do not parse on Python ${python.version}), ${seconds}s`,
   );
-  assert.ok(checked > 1000, `expected the standard library's files, found ${checked}`);
+  // pyenv's standard libraries hold ~1,900 files; Debian's, without the regression tests, ~670.
+  assert.ok(checked > 500, `expected the standard library's files, found ${checked}`);
   assert.equal(failures.slice(0, 5), [], `${failures.length} files differ`);
 });
 
@@ -91,7 +92,8 @@ def _t_python_dump(text):
 `);
   const readText = main.get("_t_text"), pythonDump = main.get("_t_python_dump");
   let compared = 0;
-  for (const path of files.filter((_, i) => i % 25 === 0)) {
+  const step = Math.ceil(files.length / 70); // ~70 files, spread over the whole library
+  for (const path of files.filter((_, i) => i % step === 0)) {
     let text: string, expected: string;
     try {
       using read = readText.call(path);
