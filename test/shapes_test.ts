@@ -76,6 +76,14 @@ def lambda_at_column_0(x):
     return list(map(
 lambda v: v + 1, [x]))
 
+# A lambda whose first line parses alone, as a shorter lambda: its body goes on below.
+def lambda_body_below(x):
+    pick = (
+        lambda v: v + 1
+        if v > 0 else -1
+    )
+    return [pick(x), pick(-x)]
+
 def outer_function(x):
     def inner(y):
         return x + y + 1
@@ -264,6 +272,7 @@ const cases: [expression: string, outside: unknown, scaled: unknown][] = [
   ["two_lambdas_on_a_line(0)", [1, 2], [10, 20]],
   ["multiline_lambda_body(3)", 6, 60],
   ["lambda_at_column_0(1)", [2], [11]],
+  ["lambda_body_below(3)", [4, -1], [13, -10]],
   ["outer_function(2)", 4, 22],
   ["decorated(1)", ["wrapped", 2, 1], ["wrapped", 11, 10]],
   ["factorial(5)", 120, 10], // 10 if n <= 10
@@ -326,7 +335,7 @@ test("a lambda inside a multi-line expression: frame.source is the lambda alone,
     using _ = new Dynamo((frame) => {
       if (frame.filename === FILENAME && frame.name === "<lambda>") sources.push([frame.firstLineNo, frame.source]);
     });
-    python.eval("[two_lambdas_on_a_line(0), multiline_lambda_body(3), lambda_at_column_0(1)]");
+    python.eval("[two_lambdas_on_a_line(0), multiline_lambda_body(3), lambda_at_column_0(1), lambda_body_below(1)]");
   }
   const line = (expression: string) => python.eval(expression) as number;
   const at = (first: number) => sources.filter(([lineNo]) => lineNo === first).map(([, source]) => source);
@@ -339,6 +348,9 @@ test("a lambda inside a multi-line expression: frame.source is the lambda alone,
   assert.equal(body, ["(       lambda v: (v *\n                   2))\n"]);
   // At column 0 there is no room for "(": the lambda alone, where it parses so.
   assert.equal(at(line("lambda_at_column_0.__code__.co_firstlineno + 2")), ["lambda v: v + 1\n"]);
+  // A lambda whose first line parses alone but whose body goes on: not cut short there.
+  const below = at(line("lambda_body_below.__code__.co_firstlineno + 2"));
+  assert.equal(below, ["(       lambda v: v + 1\n        if v > 0 else -1)\n"]);
   // A lambda whose line parses alone keeps inspect's text.
   assert.equal(at(line("multiline_lambda_body.__code__.co_firstlineno + 1")), ["apply = lambda f: f(x)\n"]);
 });

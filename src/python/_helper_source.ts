@@ -135,9 +135,17 @@ def code_source(code):
     """The dedented source of a code object's definition. Asking with the code, not the function,
     keeps inspect from following __wrapped__ to another function's source."""
     source = _dedented(_class_source(code) or inspect.getsource(code))
-    if code.co_name == "<lambda>" and not _parses(source):
+    if code.co_name == "<lambda>" and (not _parses(source) or _ends_before_its_body(code, source)):
         return _lambda_source(code) or source
     return source
+
+def _ends_before_its_body(code, source):
+    """Whether inspect's lines for a lambda stop above the last line of its body. Inside brackets,
+    a lambda's first line can parse alone as a shorter lambda ("lambda v: v + 1" over
+    "if v > 0 else -1"): inspect stops there, and that text would compile to other code."""
+    _, first = inspect.findsource(code)  # 0-based: the line inspect's text starts at
+    body_ends = max((end for _, end, _, _ in code.co_positions() if end is not None), default=0)
+    return body_ends > first + source.count("\n")
 
 _CO_NEWLOCALS = 0x2
 
