@@ -1071,6 +1071,28 @@ function captured(run: () => unknown): unknown {
   throw new Error("expected an error");
 }
 
+test("compile(tree, frame): the module's __future__ imports hold (annotations stay strings)", () => {
+  // sympy's evalf: a nested def annotated with a name imported only for type checkers raised
+  // NameError in the rewritten code, compiled without the module's \`from __future__ import annotations\`.
+  python.exec(
+    `from __future__ import annotations
+import typing
+if typing.TYPE_CHECKING:
+    from decimal import Decimal
+
+def with_future_annotations(x: Decimal) -> int:
+    def inner(y: Decimal) -> Decimal:
+        return y
+    return inner.__annotations__["y"], x + 1
+`,
+    { filename: "future_annotations_module.py" },
+  );
+  const frame = frameOf("with_future_annotations");
+  using code = ast.compile(new ScaleConstants().visit(ast.parse(frame.source)), frame);
+  assert.is(codeAttribute(code, "co_flags"), codeAttribute(frame.code, "co_flags"));
+  assert.equal(callWith(code, frame, 1), ["Decimal", 1 + 10]);
+});
+
 test("compile(tree, frame): a free variable the new body no longer uses is kept", () => {
   class ForgetB extends ast.NodeTransformer {
     visitName(node: ast.Name) {

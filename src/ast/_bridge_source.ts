@@ -11,12 +11,14 @@
  */
 
 export const bridgeSource = String.raw`
-import _ast, ast, linecache, sys
+import __future__, _ast, ast, functools, linecache, operator, sys
 from _pyframe import argument_count, lambda_argument_names, node_span, string_lines
 
 _CO_NESTED = 0x10
 _CO_GENERATOR = 0x20
 _CO_ITERABLE_COROUTINE = 0x100
+_FUTURE_FLAGS = functools.reduce(
+    operator.or_, (getattr(__future__, name).compiler_flag for name in __future__.all_feature_names))
 _ENCLOSING = "__pyframe_enclosing__"
 
 
@@ -89,11 +91,13 @@ def _constants_key(value):
 
 def _compile_placed(function, original, qualname, filename):
     freevars = original.co_freevars
-    code = _compile_enclosed(function, freevars, qualname, filename)
+    # The module's "from __future__" imports, which every code object compiled in it carries.
+    future = original.co_flags & _FUTURE_FLAGS
+    code = _compile_enclosed(function, freevars, qualname, filename, future)
     unused = [name for name in freevars if name not in code.co_freevars]
     if unused:
         _declare_nonlocal(function, unused, code)
-        code = _compile_enclosed(function, freevars, qualname, filename)
+        code = _compile_enclosed(function, freevars, qualname, filename, future)
     if code.co_freevars != freevars:
         raise ValueError(
             "the compiled function's free variables %r differ from the frame's %r; a replacement must use "
@@ -157,9 +161,9 @@ def _declare_nonlocal(function, names, code):
     function.body.append(statement)
 
 
-def _compile_enclosed(function, freevars, qualname, filename):
+def _compile_enclosed(function, freevars, qualname, filename, future):
     module, expected_qualname = _enclose(function, freevars, qualname)
-    code = _find_code(compile(module, filename, "exec", dont_inherit=True), expected_qualname, function)
+    code = _find_code(compile(module, filename, "exec", future, dont_inherit=True), expected_qualname, function)
     if code is None:
         raise ValueError("no code object %r in the compiled module" % expected_qualname)
     return code
