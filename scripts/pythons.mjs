@@ -155,8 +155,9 @@ function probe({ path, source }) {
 }
 
 /**
- * Finds CPython interpreters: every <pyenv root>/versions/* /bin/python3 and the
- * python3 on PATH, deduplicated by the real path of the interpreter.
+ * Finds CPython interpreters: every <pyenv root>/versions/* /bin/python3, the python3 on PATH
+ * and every python3 / python3.N in PATH's folders (pyenv's shims aside), deduplicated by the
+ * real path of the interpreter.
  *
  * Returns {
  *   supported: ["3.11", ...],          // from src/ffi/supported_pythons.json
