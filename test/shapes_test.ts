@@ -229,6 +229,41 @@ def with_and_finally_failing():
   { filename: FILENAME },
 );
 
+// Shapes needing a module of their own: compiled under \`from __future__ import annotations\`, and
+// with type parameters (3.12+, where they parse).
+const FUTURE_FILENAME = "shapes_future_module.py";
+python.exec(
+  `from __future__ import annotations
+import typing
+if typing.TYPE_CHECKING:
+    from decimal import Decimal
+
+def annotated_inside(x: Decimal) -> int:
+    def inner(y: Decimal) -> Decimal:
+        return y
+    return [inner.__annotations__["y"], inner(x) + 1]
+`,
+  { filename: FUTURE_FILENAME },
+);
+const GENERIC_FILENAME = "shapes_generic_module.py";
+const hasTypeParameters = python.eval("__import__('sys').version_info >= (3, 12)") as boolean;
+if (hasTypeParameters) {
+  python.exec(
+    `
+def first[T](items: list[T]) -> T:
+    return [items[0], T.__name__, 1]
+
+class Box[T]:
+    def __init__(self, value: T):
+        self.value = value
+    def get(self) -> T:
+        return [self.value, T.__name__, __class__.__name__, 1]
+`,
+    { filename: GENERIC_FILENAME },
+  );
+}
+const rewrittenFiles = new Set([FILENAME, FUTURE_FILENAME, GENERIC_FILENAME]);
+
 /** Multiplies integer constants (not booleans, not floats) by ten. */
 class ScaleIntegers extends ast.NodeTransformer {
   visitConstant(node: ast.Constant) {
@@ -243,7 +278,7 @@ class ScaleIntegers extends ast.NodeTransformer {
  */
 function rewriter(transform: (tree: ast.Module) => ast.Module, replaced: Set<string>, patching = false) {
   return (frame: Frame) => {
-    if (frame.filename !== FILENAME || (frame.name.startsWith("<") && frame.name !== "<lambda>")) return;
+    if (!rewrittenFiles.has(frame.filename) || (frame.name.startsWith("<") && frame.name !== "<lambda>")) return;
     replaced.add(frame.qualname);
     const code = ast.compile(transform(ast.parse(frame.source)), frame);
     return patching && isFunctionCode(frame) ? patch(code) : code;
@@ -290,6 +325,14 @@ const cases: [expression: string, outside: unknown, scaled: unknown][] = [
   ["signed_zeros()", ["0j", "(-0-0j)", 1], ["0j", "(-0-0j)", 10]],
   ["with_and_finally(False)", ["enter", "body", "exit", "finally"], ["enter", "body", "exit", "finally"]],
   ["with_and_finally_failing()", ["enter", "exit", "finally"], ["enter", "exit", "finally"]],
+  // A nested def's annotations name what only type checkers import: they must stay strings.
+  ["annotated_inside(1)", ["Decimal", 2], ["Decimal", 11]],
+  ...(hasTypeParameters
+    ? [
+      ["first([5])", [5, "T", 1], [5, "T", 10]],
+      ["Box(2).get()", [2, "T", "Box", 1], [2, "T", "Box", 10]],
+    ] as typeof cases
+    : []),
 ];
 
 /**
