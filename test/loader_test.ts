@@ -71,6 +71,21 @@ test("the running interpreter is one of the supported versions, and the native s
   assert.is(`${hex >>> 24}.${(hex >>> 16) & 0xff}`, minor);
 });
 
+test("a Python process loading the native library binds to its own running CPython, not a second one", () => {
+  // Debian's python3 holds CPython in its executable: loading the libpython named by the caller
+  // brought a second, uninitialised CPython into the process, and the child died of SIGSEGV.
+  const { install, nativePath } = load();
+  const child = execFileSync(install.executable, [
+    "-c",
+    `import ctypes, sys
+native = ctypes.PyDLL(sys.argv[1])
+opened = native.pyframe_open(b"/nonexistent/libpython3.so", None, None)
+print(opened, native.pyframe_python_version() == sys.hexversion)`,
+    nativePath,
+  ], { encoding: "utf8", timeout: 60_000 });
+  assert.is(child.trim(), "0 True", "opened without loading the path, and bound to this interpreter");
+});
+
 function withEnvs<T>(values: Record<string, string | undefined>, body: () => T): T {
   const entries = Object.entries(values);
   const run = (i: number): T => i === entries.length ? body() : withEnv(entries[i][0], entries[i][1], () => run(i + 1));
