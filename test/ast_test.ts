@@ -8,6 +8,7 @@ import * as ast from "../src/ast/mod.ts";
 import { kw, PyObject, python, PythonError, takeError } from "../src/python/mod.ts";
 import { load, runtime } from "../src/ffi/mod.ts";
 import { HELD_NODES_MAX, heldNodeCount, SESSION, type Traced } from "../src/ast/_session.ts";
+import "./_future_annotations.ts";
 
 const pyAst = python.import("ast");
 const minor = Number(python.version.split(".")[1]);
@@ -1072,22 +1073,7 @@ function captured(run: () => unknown): unknown {
 }
 
 test("compile(tree, frame): the module's __future__ imports hold (annotations stay strings)", () => {
-  // sympy's evalf: a nested def annotated with a name imported only for type checkers raised
-  // NameError in the rewritten code, compiled without the module's \`from __future__ import annotations\`.
-  python.exec(
-    `from __future__ import annotations
-import typing
-if typing.TYPE_CHECKING:
-    from decimal import Decimal
-
-def with_future_annotations(x: Decimal) -> int:
-    def inner(y: Decimal) -> Decimal:
-        return y
-    return inner.__annotations__["y"], x + 1
-`,
-    { filename: "future_annotations_module.py" },
-  );
-  const frame = frameOf("with_future_annotations");
+  const frame = frameOf("annotated_inside");
   using code = ast.compile(new ScaleConstants().visit(ast.parse(frame.source)), frame);
   assert.is(codeAttribute(code, "co_flags"), codeAttribute(frame.code, "co_flags"));
   assert.equal(callWith(code, frame, 1), ["Decimal", 1 + 10]);

@@ -5,6 +5,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { ast, Dynamo, type Frame, patch, python, PythonError } from "../mod.ts";
 import { load } from "../src/ffi/mod.ts";
+import { FUTURE_FILENAME } from "./_future_annotations.ts";
 
 const FILENAME = "shapes_module.py";
 
@@ -229,22 +230,8 @@ def with_and_finally_failing():
   { filename: FILENAME },
 );
 
-// Shapes needing a module of their own: compiled under \`from __future__ import annotations\`, and
-// with type parameters (3.12+, where they parse).
-const FUTURE_FILENAME = "shapes_future_module.py";
-python.exec(
-  `from __future__ import annotations
-import typing
-if typing.TYPE_CHECKING:
-    from decimal import Decimal
-
-def annotated_inside(x: Decimal) -> int:
-    def inner(y: Decimal) -> Decimal:
-        return y
-    return [inner.__annotations__["y"], inner(x) + 1]
-`,
-  { filename: FUTURE_FILENAME },
-);
+// Shapes needing a module of their own: compiled under `from __future__ import annotations`
+// (_future_annotations.ts), and with type parameters (3.12+, where they parse).
 const GENERIC_FILENAME = "shapes_generic_module.py";
 const hasTypeParameters = python.eval("__import__('sys').version_info >= (3, 12)") as boolean;
 if (hasTypeParameters) {
