@@ -37,8 +37,10 @@ export fn pyframe_error() [*:0]const u8 {
     return &cpython.open_error_buffer;
 }
 
-/// Loads libpython (RTLD_GLOBAL) and starts the interpreter unless it runs already.
-/// `home` is the prefix of the libpython loaded; `executable` becomes sys.executable.
+/// Loads libpython (RTLD_GLOBAL) and starts the interpreter unless it runs already. In a process
+/// where CPython runs already (a Python program loading this library), binds to that one and
+/// leaves `libpython` unread. `home` is the prefix of the libpython loaded; `executable` becomes
+/// sys.executable.
 /// Returns 0, or -1 with a message in `pyframe_error`.
 export fn pyframe_open(libpython: [*:0]const u8, home: ?[*:0]const u8, executable: ?[*:0]const u8) i32 {
     if (layout != null) return 0;
