@@ -123,6 +123,98 @@ def make_classes(items):
   );
 });
 
+test("frame.source refuses the text of a def whose arguments are not the code's", () => {
+  // hypothesis's @given wrapper copies its test's co_filename and co_firstlineno, taking fewer
+  // arguments: inspect reads the test's def for it, which compiled to code that cannot run in the
+  // wrapper's frames. Private argument names are mangled in the code and still match.
+  python.exec(
+    `
+def given_test(self, x, *, y):
+    return x + y
+
+class Private:
+    def __twice(self, __value, /, *__rest, **__options):
+        return 2 * __value
+    def twice(self, value):
+        return self.__twice(value)
+
+def impersonating():
+    def given_test(self):
+        return "wrapper"
+    borrowed = given_test.__code__.replace(co_filename="borrowed_lines_module.py", co_firstlineno=2)
+    given_test.__code__ = borrowed
+    return given_test
+`,
+    { filename: "borrowed_lines_module.py" },
+  );
+  const sources = new Map<string, string | PythonError>();
+  {
+    using _ = new Dynamo((frame) => {
+      if (frame.filename !== "borrowed_lines_module.py") return;
+      try {
+        sources.set(frame.qualname, frame.source);
+      } catch (error) {
+        sources.set(frame.qualname, error as PythonError);
+      }
+    });
+    assert.is(python.eval("impersonating()(None)"), "wrapper");
+    assert.is(python.eval("given_test(None, 1, y=2)"), 3);
+    assert.is(python.eval("Private().twice(4)"), 8);
+  }
+  assert.is(sources.get("given_test"), "def given_test(self, x, *, y):\n    return x + y\n");
+  assert.is(
+    sources.get("Private.__twice"),
+    "def __twice(self, __value, /, *__rest, **__options):\n    return 2 * __value\n",
+  );
+  const refused = sources.get("impersonating.<locals>.given_test");
+  assert.instance(refused, PythonError);
+  assert.is((refused as PythonError).type, "OSError");
+  assert.match(
+    (refused as PythonError).message,
+    "borrowed_lines_module.py line 2 holds def given_test(self, x, *, y), not the source of " +
+      "impersonating.<locals>.given_test, which takes (self): the code claims lines that are not its own",
+  );
+});
+
+test("frame.source of code evaluating type parameters and type aliases is their statement (3.12+)", () => {
+  if (!python.eval("__import__('sys').version_info >= (3, 12)")) return;
+  // Each runs in code of its own, named after what it evaluates; on 3.12 inspect walked up from
+  // its line to whatever def came before (the alias's value got `def first`'s text).
+  const sources: Record<string, string> = {};
+  {
+    using _ = new Dynamo((frame) => {
+      if (frame.filename === "type_parameters_module.py") sources[frame.name] = frame.source;
+    });
+    python.exec(
+      `
+def first[T: int](x: T) -> T:
+    return x
+
+class Box[U: (int, str)]:
+    pass
+
+type Alias[V] = list[V]
+evaluated = (first.__type_params__[0].__bound__, Box.__type_params__[0].__constraints__, Alias.__value__)
+`,
+      { filename: "type_parameters_module.py" },
+    );
+  }
+  assert.is(python.eval("repr(evaluated)"), "(<class 'int'>, (<class 'int'>, <class 'str'>), list[V])");
+  const first = "def first[T: int](x: T) -> T:\n    return x\n";
+  const box = "class Box[U: (int, str)]:\n    pass\n";
+  const alias = "type Alias[V] = list[V]\n";
+  delete sources["<module>"];
+  assert.equal(sources, {
+    "<generic parameters of first>": first,
+    T: first,
+    "<generic parameters of Box>": box,
+    Box: box,
+    U: box,
+    "<generic parameters of Alias>": alias,
+    Alias: alias,
+  });
+});
+
 test("frame fields first read after the callback returned throw a clear error", () => {
   let kept: Frame | undefined;
   {

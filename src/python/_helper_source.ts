@@ -7,7 +7,7 @@
  */
 
 export const helperSource = String.raw`
-import ast as _ast, inspect, io, linecache, signal, sys, tokenize, traceback, types, weakref
+import ast as _ast, inspect, io, linecache, re, signal, sys, tokenize, traceback, types, weakref
 
 # Importing signal claims SIGINT for KeyboardInterrupt when the host left it at SIG_DFL, even with
 # install_signal_handlers off; give it back so Ctrl+C still stops the Deno or Bun process.
@@ -134,10 +134,103 @@ def format_exception(kind, value, tb):
 def code_source(code):
     """The dedented source of a code object's definition. Asking with the code, not the function,
     keeps inspect from following __wrapped__ to another function's source."""
-    source = _dedented(_class_source(code) or inspect.getsource(code))
+    statement = _statement_source(code)
+    if statement is not None:
+        return _dedented(statement)
+    source = _dedented(inspect.getsource(code))
     if code.co_name == "<lambda>" and (not _parses(source) or _ends_before_its_body(code, source)):
         return _lambda_source(code) or source
+    _check_defines_code(code, source)
     return source
+
+def _check_defines_code(code, source):
+    """Raises OSError when the function code's source does not define a function taking its
+    arguments: the code claims lines that are not its own. Code built at run time can copy another
+    function's co_filename and co_firstlineno (hypothesis's @given wrapper takes its test's, with
+    fewer arguments), and a file edited since it was imported has other text at that line; either
+    way the text would compile to a function that cannot run in the code's frames."""
+    if code.co_flags & _FAST_LOCALS != _FAST_LOCALS or code.co_name.startswith("<"):
+        return  # Lambdas, comprehensions, module and class bodies: no def to compare.
+    header = _def_header(source)
+    found = None if header is None else _function_in(header)
+    if found is None:
+        what = "no def"
+    elif _same_arguments(code, found) or code.co_name in _type_parameter_names(found):
+        return  # Its own def, or a type parameter's bound or default, evaluated in code of its own.
+    else:
+        what = "def %s(%s)" % (found.name, _ast.unparse(found.args))
+    raise OSError(
+        "%s line %d holds %s, not the source of %s, which takes (%s): the code claims lines that "
+        "are not its own (code built at run time with another function's co_filename and "
+        "co_firstlineno, or a file changed since it was imported)" % (
+            code.co_filename, code.co_firstlineno, what, code.co_qualname, _code_arguments(code)))
+
+def _code_arguments(code):
+    """A code object's arguments as a def writes them (without defaults): "a, /, b, *c, d, **e"."""
+    names, flags = code.co_varnames, code.co_flags
+    positional_only, positional, keyword_only = code.co_posonlyargcount, code.co_argcount, code.co_kwonlyargcount
+    after_keywords = positional + keyword_only
+    written = list(names[:positional_only]) + (["/"] if positional_only else []) + list(names[positional_only:positional])
+    if flags & inspect.CO_VARARGS:
+        written.append("*" + names[after_keywords])
+    elif keyword_only:
+        written.append("*")
+    written += names[positional:after_keywords]
+    if flags & inspect.CO_VARKEYWORDS:
+        written.append("**" + names[after_keywords + bool(flags & inspect.CO_VARARGS)])
+    return ", ".join(written)
+
+def _def_header(source):
+    """The source's decorators and def up to the end of the def's logical line (its signature, and
+    its body when on that line); None when its first statement is not a def."""
+    lines = source.splitlines(True)
+    starts_statement, in_def = True, False
+    try:
+        for token in tokenize.generate_tokens(io.StringIO(source).readline):
+            if token.type in (tokenize.NL, tokenize.COMMENT):
+                continue
+            if starts_statement:
+                if token.string in ("def", "async"):
+                    in_def = True
+                elif token.string != "@":
+                    return None
+                starts_statement = False
+            if token.type == tokenize.NEWLINE:
+                if in_def:
+                    return "".join(lines[:token.end[0]])
+                starts_statement = True
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return None
+
+def _function_in(header):
+    """The def a header from _def_header parses to: given an indented body first, as nearly every
+    def's body starts on a line of its own (a failed parse costs as much as two)."""
+    for text in (header.rstrip("\n") + "\n    pass\n", header):
+        try:
+            statement = compile(text, "<header>", "exec", _ast.PyCF_ONLY_AST).body[0]
+        except (SyntaxError, ValueError):
+            continue
+        if isinstance(statement, (_ast.FunctionDef, _ast.AsyncFunctionDef)):
+            return statement
+    return None
+
+def _same_arguments(code, node):
+    """Whether a def's arguments are the code's, kind by kind and name by name; a class's private
+    names (__x) are mangled in the code (_Class__x)."""
+    arguments = node.args
+    if (len(arguments.posonlyargs) != code.co_posonlyargcount or
+            len(arguments.posonlyargs) + len(arguments.args) != code.co_argcount or
+            len(arguments.kwonlyargs) != code.co_kwonlyargcount or
+            (arguments.vararg is not None) != bool(code.co_flags & inspect.CO_VARARGS) or
+            (arguments.kwarg is not None) != bool(code.co_flags & inspect.CO_VARKEYWORDS)):
+        return False
+    return all(
+        name == written or (_is_private(written) and name.startswith("_") and name.endswith(written))
+        for name, written in zip(code.co_varnames, _argument_names(arguments)))
+
+def _is_private(name):
+    return name.startswith("__") and not name.endswith("__")
 
 def _ends_before_its_body(code, source):
     """Whether inspect's lines for a lambda stop above the last line of its body. Inside brackets,
@@ -147,17 +240,29 @@ def _ends_before_its_body(code, source):
     body_ends = max((end for _, end, _, _ in code.co_positions() if end is not None), default=0)
     return body_ends > first + source.count("\n")
 
-_CO_NEWLOCALS = 0x2
+def _type_parameter_names(node):
+    return {parameter.name for parameter in getattr(node, "type_params", ())}
 
-def _class_source(code):
-    """A class body's statement, decorators included, from the line its code starts at; None for
-    other code. (inspect looks for a code object's source by walking up from that line to one that
-    looks like a def, a decorator or a lambda: for a class it finds whatever comes before.)"""
-    if code.co_flags & _CO_NEWLOCALS or code.co_name.startswith("<"):
+_CO_NEWLOCALS = 0x2
+_CLASS_OR_TYPE = re.compile(r"(class|type)\b")
+
+def _statement_source(code):
+    """The class or type statement, decorators included, at the line a code object starts at: a
+    class body's, or (3.12+) that of a type alias's value or a class's type parameter's bound,
+    evaluated in code of their own; and the statement of any generic def, class or type alias for
+    the code setting up its type parameters. None for other code. (inspect looks for a code object's
+    source by walking up from that line to one that looks like a def, a decorator or a lambda: for
+    these it found whatever def came before, on 3.11 and 3.12.)"""
+    type_parameters_scope = code.co_name.startswith("<generic parameters of ")
+    if code.co_name.startswith("<") and not type_parameters_scope:
         return None
     lines = linecache.getlines(code.co_filename)
     start = code.co_firstlineno - 1
-    if not 0 <= start < len(lines) or not lines[start].lstrip().startswith(("class", "@")):
+    if not 0 <= start < len(lines):
+        return None
+    line = lines[start].lstrip()
+    class_body = not code.co_flags & _CO_NEWLOCALS
+    if not type_parameters_scope and not (line.startswith("@") and class_body) and not _CLASS_OR_TYPE.match(line):
         return None
     return "".join(inspect.getblock(lines[start:]))
 
@@ -274,7 +379,10 @@ def node_span(node):
 
 def lambda_argument_names(node):
     """The argument names of an ast.Lambda, in the order its code's co_varnames starts with."""
-    arguments = node.args
+    return _argument_names(node.args)
+
+def _argument_names(arguments):
+    """The names of an ast.arguments, in the order a code's co_varnames starts with."""
     ordered = arguments.posonlyargs + arguments.args + arguments.kwonlyargs
     ordered += [a for a in (arguments.vararg, arguments.kwarg) if a is not None]
     return tuple(a.arg for a in ordered)
