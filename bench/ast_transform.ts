@@ -11,22 +11,9 @@
 import process from "node:process";
 import * as ast from "../src/ast/mod.ts";
 import { type PyObject, python } from "../src/python/mod.ts";
+import { MODULES } from "./_stdlib_modules.ts";
 
 const rounds = Number(process.env.PYFRAME_BENCH_ROUNDS ?? 9);
-const MODULES = [
-  "argparse",
-  "ast",
-  "collections",
-  "dataclasses",
-  "difflib",
-  "enum",
-  "inspect",
-  "json.decoder",
-  "pathlib",
-  "string",
-  "textwrap",
-  "typing",
-];
 
 python.exec(`
 import ast as _b_ast, importlib as _b_importlib, inspect as _b_inspect, textwrap as _b_textwrap, time as _b_time

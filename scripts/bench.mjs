@@ -31,7 +31,9 @@ if (args.length) {
   files = args.map((a) => relative(ROOT, resolve(process.cwd(), a)));
 } else {
   try {
-    files = readdirSync(join(ROOT, "bench")).filter((f) => f.endsWith(".ts")).sort().map((f) => join("bench", f));
+    files = readdirSync(join(ROOT, "bench")).filter((f) => f.endsWith(".ts") && !f.startsWith("_")).sort().map((f) =>
+      join("bench", f)
+    );
   } catch {
     files = [];
   }

@@ -123,10 +123,12 @@ def make_classes(items):
   );
 });
 
-test("frame.source refuses the text of a def whose arguments are not the code's", () => {
-  // hypothesis's @given wrapper copies its test's co_filename and co_firstlineno, taking fewer
-  // arguments: inspect reads the test's def for it, which compiled to code that cannot run in the
-  // wrapper's frames. Private argument names are mangled in the code and still match.
+test("frame.source refuses the def at a code's lines when it is another function's", () => {
+  // hypothesis's @given wraps a test in two functions built at run time, each given the test's
+  // co_filename and co_firstlineno: one taking fewer arguments, one taking the same. inspect read
+  // the test's def for both, which compiled to code that failed in their frames (a TypeError, or
+  // a NameError for the test's globals). Private argument names are mangled in the code and still
+  // match; a closure's def is found under its qualified name.
   python.exec(
     `
 def given_test(self, x, *, y):
@@ -138,12 +140,25 @@ class Private:
     def twice(self, value):
         return self.__twice(value)
 
-def impersonating():
+def outer(a):
+    def inner(b):
+        return a + b
+    return inner(1)
+
+def _claiming_given_test_lines(function):
+    borrowed = function.__code__.replace(co_filename="borrowed_lines_module.py", co_firstlineno=2)
+    function.__code__ = borrowed
+    return function
+
+def fewer_arguments():
     def given_test(self):
-        return "wrapper"
-    borrowed = given_test.__code__.replace(co_filename="borrowed_lines_module.py", co_firstlineno=2)
-    given_test.__code__ = borrowed
-    return given_test
+        return "fewer"
+    return _claiming_given_test_lines(given_test)
+
+def same_arguments():
+    def given_test(self, x, *, y):
+        return "same"
+    return _claiming_given_test_lines(given_test)
 `,
     { filename: "borrowed_lines_module.py" },
   );
@@ -157,22 +172,33 @@ def impersonating():
         sources.set(frame.qualname, error as PythonError);
       }
     });
-    assert.is(python.eval("impersonating()(None)"), "wrapper");
+    assert.is(python.eval("fewer_arguments()(None)"), "fewer");
+    assert.is(python.eval("same_arguments()(None, 1, y=2)"), "same");
     assert.is(python.eval("given_test(None, 1, y=2)"), 3);
     assert.is(python.eval("Private().twice(4)"), 8);
+    assert.is(python.eval("outer(2)"), 3);
   }
   assert.is(sources.get("given_test"), "def given_test(self, x, *, y):\n    return x + y\n");
   assert.is(
     sources.get("Private.__twice"),
     "def __twice(self, __value, /, *__rest, **__options):\n    return 2 * __value\n",
   );
-  const refused = sources.get("impersonating.<locals>.given_test");
-  assert.instance(refused, PythonError);
-  assert.is((refused as PythonError).type, "OSError");
+  assert.is(sources.get("outer.<locals>.inner"), "def inner(b):\n    return a + b\n");
+  const refusal = (qualname: string) => {
+    const error = sources.get(qualname);
+    assert.instance(error, PythonError, qualname);
+    assert.is((error as PythonError).type, "OSError");
+    return (error as PythonError).message;
+  };
   assert.match(
-    (refused as PythonError).message,
+    refusal("fewer_arguments.<locals>.given_test"),
     "borrowed_lines_module.py line 2 holds def given_test(self, x, *, y), not the source of " +
-      "impersonating.<locals>.given_test, which takes (self): the code claims lines that are not its own",
+      "fewer_arguments.<locals>.given_test, which takes (self): the code claims lines that are not its own",
+  );
+  assert.match(
+    refusal("same_arguments.<locals>.given_test"),
+    "borrowed_lines_module.py line 2 holds the def of given_test, not the source of " +
+      "same_arguments.<locals>.given_test, which takes (self, x, *, y): the code claims lines",
   );
 });
 

@@ -74,16 +74,18 @@ export class Frame {
    * lambda's its own text when its lines do not parse alone; code evaluating type parameters or a
    * type alias's value (3.12+) gives the def, class or `type` statement declaring them. Throws
    * PythonError (OSError) when Python has no source for it, e.g. code built at run time, and when
-   * the def at its lines takes other arguments than the code does (code claiming another
-   * function's lines, as hypothesis's wrappers do, or a file edited since it was imported).
+   * the def at its lines is another function's: other arguments, or for a nested function another
+   * qualified name (code claiming another function's lines, as hypothesis's wrappers do, or a
+   * file edited since it was imported).
    */
   get source(): string {
     if (this.#source === undefined) {
       using codeSource = helperFunction("code_source");
-      this.#source = this.#withCode("source", (code) => {
-        using text = codeSource.call(code);
-        return text.toString();
-      });
+      this.#source = this.#withCode("source", (code) =>
+        this[withFunction]((fn) => {
+          using text = codeSource.call(code, fn);
+          return text.toString();
+        }));
     }
     return this.#source;
   }

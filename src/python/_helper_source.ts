@@ -131,19 +131,20 @@ def own_code_objects(target=None):
 def format_exception(kind, value, tb):
     return "".join(traceback.format_exception(kind, value, tb))
 
-def code_source(code):
+def code_source(code, function=None):
     """The dedented source of a code object's definition. Asking with the code, not the function,
-    keeps inspect from following __wrapped__ to another function's source."""
+    keeps inspect from following __wrapped__ to another function's source; the function, when
+    given, only tells whether its module was compiled from the code's file."""
     statement = _statement_source(code)
     if statement is not None:
         return _dedented(statement)
     source = _dedented(inspect.getsource(code))
     if code.co_name == "<lambda>" and (not _parses(source) or _ends_before_its_body(code, source)):
         return _lambda_source(code) or source
-    _check_defines_code(code, source)
+    _check_defines_code(code, source, function)
     return source
 
-def _check_defines_code(code, source):
+def _check_defines_code(code, source, function=None):
     """Raises OSError when the function code's source does not define a function taking its
     arguments: the code claims lines that are not its own. Code built at run time can copy another
     function's co_filename and co_firstlineno (hypothesis's @given wrapper takes its test's, with
@@ -155,15 +156,38 @@ def _check_defines_code(code, source):
     found = None if header is None else _function_in(header)
     if found is None:
         what = "no def"
-    elif _same_arguments(code, found) or code.co_name in _type_parameter_names(found):
-        return  # Its own def, or a type parameter's bound or default, evaluated in code of its own.
-    else:
+    elif code.co_name in _type_parameter_names(found):
+        return  # A type parameter's bound or default, evaluated in code of its own.
+    elif not _same_arguments(code, found):
         what = "def %s(%s)" % (found.name, _ast.unparse(found.args))
+    elif _nested_elsewhere(code, function):
+        defined = _qualnames_at(code)
+        what = "the def of %s" % " or ".join(sorted(defined)) if defined else "no def"
+    else:
+        return
     raise OSError(
         "%s line %d holds %s, not the source of %s, which takes (%s): the code claims lines that "
         "are not its own (code built at run time with another function's co_filename and "
         "co_firstlineno, or a file changed since it was imported)" % (
             code.co_filename, code.co_firstlineno, what, code.co_qualname, _code_arguments(code)))
+
+def _nested_elsewhere(code, function):
+    """Whether a nested function's code (its qualified name holds "<locals>") starts where the file
+    has no def of that name: hypothesis's generated wrappers ("accept.<locals>.test_x") take the
+    test's lines and arguments, in a module of their own. The file's tree costs a parse of the
+    file, so it is read only for nested functions whose module is not the one imported from the
+    code's file; functions outside functions are taken on their arguments."""
+    if "<locals>" not in code.co_qualname:
+        return False
+    if getattr(function, "__globals__", {}).get("__file__") == code.co_filename:
+        return False
+    qualnames = _qualnames_at(code)
+    return qualnames is not None and code.co_qualname not in qualnames
+
+def _qualnames_at(code):
+    """The qualified names of the defs starting at the code's first line; None without a tree."""
+    by_line = _qualnames_by_line(code.co_filename, linecache.getlines(code.co_filename))
+    return None if by_line is None else by_line.get(code.co_firstlineno, set())
 
 def _code_arguments(code):
     """A code object's arguments as a def writes them (without defaults): "a, /, b, *c, d, **e"."""
@@ -333,28 +357,60 @@ def _lambda_source(code):
     named = [node for node in lambdas if lambda_argument_names(node) == names]
     return _segment(lines, named[0], named[0]) if named else None
 
-_file_lambdas = {}
-
 def _lambdas_by_line(filename, lines):
     """The lambdas of a file by first line, in column order; None when it does not parse. A few
-    files are kept (while linecache holds the same lines): a module's lambdas are asked one by one."""
-    kept = _file_lambdas.get(filename)
-    if kept is not None and kept[0] is lines:
-        return kept[1]
+    files are kept: a module's lambdas are asked one by one."""
+    return _file_index(_file_lambdas, 8, filename, lines, _lambdas_in)
+
+def _lambdas_in(tree):
+    by_line = {}
+    for node in _ast.walk(tree):
+        if isinstance(node, _ast.Lambda):
+            by_line.setdefault(node.lineno, []).append(node)
+    for found in by_line.values():
+        found.sort(key=lambda node: node.col_offset)
+    return by_line
+
+def _qualnames_by_line(filename, lines):
+    """The qualified names of a file's defs and classes by the lines their code starts at (the
+    def's, and its first decorator's), as the compiler names them ("C.m.<locals>.f"); None when
+    it does not parse. Kept for many files: small, and each costs a parse of its file."""
+    return _file_index(_file_qualnames, 256, filename, lines, _qualnames_in)
+
+def _qualnames_in(tree):
+    by_line = {}
+    pending = [(tree, "")]
+    while pending:  # Statements only: no def sits inside an expression.
+        node, prefix = pending.pop()
+        for child in _ast.iter_child_nodes(node):
+            if not isinstance(child, (_ast.stmt, _ast.excepthandler, _ast.match_case)):
+                continue
+            inner = prefix
+            if isinstance(child, (_ast.FunctionDef, _ast.AsyncFunctionDef, _ast.ClassDef)):
+                qualname = prefix + child.name
+                for line in {child.lineno, *(d.lineno for d in child.decorator_list[:1])}:
+                    by_line.setdefault(line, set()).add(qualname)
+                inner = qualname + ("." if isinstance(child, _ast.ClassDef) else ".<locals>.")
+            pending.append((child, inner))
+    return by_line
+
+_file_lambdas, _file_qualnames = {}, {}
+
+def _file_index(kept, limit, filename, lines, index):
+    """index(tree) for a file's tree, None when it does not parse; kept in 'kept' (at most 'limit'
+    files) while linecache holds the same lines."""
+    entry = kept.get(filename)
+    if entry is not None and entry[0] is lines:
+        return entry[1]
     try:
         tree = _ast.parse("".join(lines))
-    except (SyntaxError, ValueError):
+    except (SyntaxError, ValueError, RecursionError):
         by_line = None
     else:
-        by_line = {}
-        for node in _ast.walk(tree):
-            if isinstance(node, _ast.Lambda):
-                by_line.setdefault(node.lineno, []).append(node)
-        for found in by_line.values():
-            found.sort(key=lambda node: node.col_offset)
-    if len(_file_lambdas) >= 8:
-        _file_lambdas.clear()
-    _file_lambdas[filename] = (lines, by_line)
+        by_line = index(tree)
+    if len(kept) >= limit:
+        kept.clear()
+    kept[filename] = (lines, by_line)
     return by_line
 
 def _segment(lines, start, end):
