@@ -220,17 +220,33 @@ class Box[U: (int, str)]:
     pass
 
 type Alias[V] = list[V]
-evaluated = (first.__type_params__[0].__bound__, Box.__type_params__[0].__constraints__, Alias.__value__)
+
+def local_alias():
+    type Local = dict[
+        str, int]
+    return Local.__value__
+
+def after():
+    pass
+
+evaluated = (first.__type_params__[0].__bound__, Box.__type_params__[0].__constraints__, Alias.__value__, local_alias())
 `,
       { filename: "type_parameters_module.py" },
     );
   }
-  assert.is(python.eval("repr(evaluated)"), "(<class 'int'>, (<class 'int'>, <class 'str'>), list[V])");
+  assert.is(
+    python.eval("repr(evaluated)"),
+    "(<class 'int'>, (<class 'int'>, <class 'str'>), list[V], dict[str, int])",
+  );
   const first = "def first[T: int](x: T) -> T:\n    return x\n";
   const box = "class Box[U: (int, str)]:\n    pass\n";
   const alias = "type Alias[V] = list[V]\n";
   delete sources["<module>"];
+  delete sources["local_alias"];
   assert.equal(sources, {
+    // A type alias inside a function: its statement alone (inspect's getblock ran on to the end of
+    // the next def).
+    Local: "type Local = dict[\n    str, int]\n",
     "<generic parameters of first>": first,
     T: first,
     "<generic parameters of Box>": box,

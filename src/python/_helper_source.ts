@@ -269,6 +269,7 @@ def _type_parameter_names(node):
 
 _CO_NEWLOCALS = 0x2
 _CLASS_OR_TYPE = re.compile(r"(class|type)\b")
+_TYPE_STATEMENT = re.compile(r"type\b")
 
 def _statement_source(code):
     """The class or type statement, decorators included, at the line a code object starts at: a
@@ -288,7 +289,21 @@ def _statement_source(code):
     class_body = not code.co_flags & _CO_NEWLOCALS
     if not type_parameters_scope and not (line.startswith("@") and class_body) and not _CLASS_OR_TYPE.match(line):
         return None
+    if _TYPE_STATEMENT.match(line):
+        return _first_logical_line(lines[start:])
     return "".join(inspect.getblock(lines[start:]))
+
+def _first_logical_line(lines):
+    """The statement on the first line of 'lines', with the lines its brackets continue on: a type
+    alias has no block, and inspect.getblock, looking for a def or a class, ran on to the end of
+    whatever def came next."""
+    try:
+        for token in tokenize.generate_tokens(iter(lines).__next__):
+            if token.type == tokenize.NEWLINE:
+                return "".join(lines[:token.end[0]])
+    except (tokenize.TokenError, SyntaxError):
+        pass
+    return lines[0]
 
 def _dedented(source):
     """'source' with its first line's indentation taken off every line that has it, except the
