@@ -208,24 +208,26 @@ def _def_header(source):
     """The source's decorators and def up to the end of the def's logical line (its signature, and
     its body when on that line); None when its first statement is not a def."""
     lines = source.splitlines(True)
-    starts_statement, in_def = True, False
-    try:
-        for token in tokenize.generate_tokens(io.StringIO(source).readline):
-            if token.type in (tokenize.NL, tokenize.COMMENT):
-                continue
-            if starts_statement:
-                if token.string in ("def", "async"):
-                    in_def = True
-                elif token.string != "@":
-                    return None
-                starts_statement = False
-            if token.type == tokenize.NEWLINE:
-                if in_def:
-                    return "".join(lines[:token.end[0]])
-                starts_statement = True
-    except (tokenize.TokenError, SyntaxError):
-        pass
+    for first_token, last_line in _logical_lines(lines):
+        if first_token != "@":
+            return "".join(lines[:last_line]) if first_token in ("def", "async") else None
     return None
+
+def _logical_lines(lines):
+    """(first token, last line number) of each logical line of 'lines', a statement with the lines
+    its brackets continue on; stops where the text no longer tokenizes."""
+    first_token = None
+    try:
+        for token in tokenize.generate_tokens(iter(lines).__next__):
+            if token.type in (tokenize.NL, tokenize.COMMENT, tokenize.INDENT, tokenize.DEDENT):
+                continue
+            if first_token is None:
+                first_token = token.string
+            if token.type == tokenize.NEWLINE:
+                yield first_token, token.end[0]
+                first_token = None
+    except (tokenize.TokenError, SyntaxError):
+        return
 
 def _function_in(header):
     """The def a header from _def_header parses to: given an indented body first, as nearly every
@@ -297,12 +299,8 @@ def _first_logical_line(lines):
     """The statement on the first line of 'lines', with the lines its brackets continue on: a type
     alias has no block, and inspect.getblock, looking for a def or a class, ran on to the end of
     whatever def came next."""
-    try:
-        for token in tokenize.generate_tokens(iter(lines).__next__):
-            if token.type == tokenize.NEWLINE:
-                return "".join(lines[:token.end[0]])
-    except (tokenize.TokenError, SyntaxError):
-        pass
+    for _, last_line in _logical_lines(lines):
+        return "".join(lines[:last_line])
     return lines[0]
 
 def _dedented(source):
