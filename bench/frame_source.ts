@@ -17,7 +17,7 @@ import { MODULES } from "./_stdlib_modules.ts";
 const rounds = Number(process.env.PYFRAME_BENCH_ROUNDS ?? 5);
 
 python.exec(`
-import importlib, linecache, statistics, time, _pyframe
+import importlib, statistics, time, _pyframe
 
 class _FunctionOf:
     """What frame.source hands over of a frame's function: its globals (nested functions have no
