@@ -814,6 +814,73 @@ test("pyframe's AST bridge, used while a Dynamo is active, never shows its frame
   assert.is(seen.size, 0, `frames shown: ${[...seen].join(", ")}`);
 });
 
+// A program's own __import__ (a sandbox refusing modules, a lazy importer, a test's mock) must not
+// see pyframe's imports: ast.walk imports collections inside it, 3.13's linecache imports os,
+// sys and tokenize inside its functions, traceback imports ast. test_ast's test_sys_modules put a
+// stand-in for collections into sys.modules through the rewrite of its frames, failing later tests.
+python.exec(`
+import builtins, os, tempfile
+
+def _write_module(text):
+    path = os.path.join(tempfile.mkdtemp(), "sandboxed_module.py")  # a file linecache has not read
+    with open(path, "w") as file:
+        file.write(text)
+    namespace = {"__name__": "sandboxed_module"}
+    exec(compile(text, path, "exec"), namespace)
+    return namespace
+
+sandboxed = _write_module("def sandboxed(x):\\n    return x + 1\\n")["sandboxed"]
+exec("def unsourced(x):\\n    return x - 1\\n", globals())  # no file: its frame.source raises
+
+def in_sandbox(function, *args):
+    """function(*args) while every import is refused: its result or its exception's text, the
+    modules asked for, and the names whose sys.modules entries changed."""
+    asked = []
+    def refuse(name, *rest):
+        asked.append(name)
+        raise ImportError("the sandbox refuses " + name)
+    modules = dict(sys.modules)
+    builtins.__import__, installed = refuse, builtins.__import__
+    try:
+        try:
+            outcome = function(*args)
+        except Exception as error:
+            outcome = "%s: %s" % (type(error).__name__, error)
+    finally:
+        builtins.__import__ = installed
+    changed = sorted(name for name in set(modules) | set(sys.modules) if modules.get(name) is not sys.modules.get(name))
+    return [outcome, asked, changed]
+`);
+
+test("pyframe's own Python imports through CPython's __import__, never through the program's", () => {
+  const sources: string[] = [];
+  using _ = new Dynamo((frame) => {
+    if (frame.name !== "sandboxed") return;
+    sources.push(frame.source);
+    const tree = ast.parse(frame.source.replace("x + 1", "x + 100"));
+    assert.is([...ast.walk(tree)].filter((node) => node instanceof ast.BinOp).length, 1);
+    return ast.compile(tree, frame);
+  });
+  assert.equal(python.eval("in_sandbox(sandboxed, 1)"), [101, [], []]);
+  assert.equal(sources, ["def sandboxed(x):\n    return x + 1\n"]);
+});
+
+test("a Python error reaching a callback under the program's own __import__ is told without it", () => {
+  const errors: string[] = [];
+  using _ = new Dynamo((frame) => {
+    if (frame.name !== "unsourced") return;
+    try {
+      return ast.compile(ast.parse(frame.source), frame);
+    } catch (error) {
+      if (!(error instanceof PythonError)) throw error;
+      errors.push(error.message);
+    }
+  });
+  assert.equal(python.eval("in_sandbox(unsourced, 1)"), [0, [], []]);
+  assert.is(errors.length, 1);
+  assert.match(errors[0], /OSError/);
+});
+
 test("a replacement needing a larger frame than the original runs at every recursion depth", () => {
   const locals = Array.from({ length: 80 }, (_, i) => `v${i}`);
   python.exec(`

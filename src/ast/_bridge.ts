@@ -8,7 +8,7 @@
  */
 
 import { type Native, runtime } from "../ffi/mod.ts";
-import { hideFramesOf, open, PyObject, python, takeError, withPython } from "../python/mod.ts";
+import { helperFunction, hideFramesOf, open, PyObject, python, takeError, withPython } from "../python/mod.ts";
 import { type ClassPlan, planOf } from "./_build.ts";
 import { allNodeClasses } from "./_classes.ts";
 import { bridgeSource } from "./_bridge_source.ts";
@@ -38,19 +38,12 @@ export function bridgeFunction(name: string): PyObject {
 
 function installBridge(): PyObject {
   using builtins = python.builtins;
-  using types = python.import("types");
-  using moduleType = types.get("ModuleType");
-  const module = moduleType.call(BRIDGE_MODULE);
-  using namespace = module.get("__dict__");
   using compile = builtins.get("compile");
   using code = compile.call(bridgeSource, `<${BRIDGE_MODULE}>`, "exec");
   hideFramesOf(code); // Its module body runs now, maybe under a Dynamo: hide it before it does.
-  using exec = builtins.get("exec");
-  exec.call(code, namespace).dispose();
-  using sys = python.import("sys");
-  using modules = sys.get("modules");
-  using setItem = modules.get("__setitem__");
-  setItem.call(BRIDGE_MODULE, module).dispose(); // So Python code and tracebacks can find it by name.
+  // In sys.modules, so Python code and tracebacks can find it by name.
+  using installModule = helperFunction("install_module");
+  const module = installModule.call(BRIDGE_MODULE, code);
   hideFramesOf(module); // Nor may a Dynamo see the bridge's functions, or what they call.
   return module;
 }

@@ -12,7 +12,7 @@
 
 export const bridgeSource = String.raw`
 import __future__, _ast, ast, functools, linecache, operator, sys
-from _pyframe import argument_count, lambda_argument_names, node_span, string_lines
+from _pyframe import argument_count, lambda_argument_names, node_span, string_lines, with_cpython_imports
 
 _CO_NESTED = 0x10
 _CO_GENERATOR = 0x20
@@ -34,16 +34,19 @@ def codec_description(class_names, names):
     return constants, tuple(classes)
 
 
+@with_cpython_imports
 def call_ast(tree, name, keywords):
     return getattr(ast, name)(tree, **keywords)
 
 
+@with_cpython_imports
 def parse(source, filename, mode, type_comments, feature_version):
     if isinstance(feature_version, list):
         feature_version = tuple(feature_version)
     return ast.parse(source, filename, mode, type_comments=type_comments, feature_version=feature_version)
 
 
+@with_cpython_imports
 def compile_function(function, original, qualname, filename, first_lineno):
     """The code object of the function (an ast.FunctionDef whose tree's line 1 is
     'first_lineno') made to fit a frame of the code object 'original': same file, lines, free
@@ -52,6 +55,7 @@ def compile_function(function, original, qualname, filename, first_lineno):
     return _compile_placed(function, original, qualname, filename)
 
 
+@with_cpython_imports
 def compile_lambda(candidates, original, qualname, filename, first_lineno):
     """Like compile_function for a lambda's frame. A line may hold several lambdas: the one whose
     body sits where the original code's body does; else (3.12 gives a constant-returning lambda no

@@ -7,12 +7,42 @@
  */
 
 export const helperSource = String.raw`
-import ast as _ast, inspect, io, linecache, re, signal, sys, tokenize, traceback, types, weakref
+import ast as _ast, builtins, inspect, io, linecache, re, signal, sys, tokenize, traceback, types, weakref
 
 # Importing signal claims SIGINT for KeyboardInterrupt when the host left it at SIG_DFL, even with
 # install_signal_handlers off; give it back so Ctrl+C still stops the Deno or Bun process.
 if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+# CPython's own __import__, as the interpreter opened with it.
+_cpython_import = builtins.__import__
+
+def with_cpython_imports(function):
+    """'function' running with CPython's own __import__ in place of one the program installed (a
+    sandbox refusing modules, a lazy importer, a test's stand-in): pyframe's helpers, and the
+    standard library they call, import inside functions (ast.walk imports collections, 3.13's
+    linecache os, traceback ast), which must neither fail nor change the program's sys.modules.
+    Other threads import through CPython's too meanwhile (reading files releases the GIL)."""
+    def cpython_imports(*args, **keywords):
+        installed = builtins.__import__
+        if installed is _cpython_import:
+            return function(*args, **keywords)
+        builtins.__import__ = _cpython_import
+        try:
+            return function(*args, **keywords)
+        finally:
+            if builtins.__import__ is _cpython_import:  # else another thread set one meanwhile
+                builtins.__import__ = installed
+    cpython_imports.__wrapped__ = function
+    return cpython_imports
+
+@with_cpython_imports
+def install_module(name, code):
+    """Runs the code of one of pyframe's own modules as the module 'name', in sys.modules."""
+    module = types.ModuleType(name)
+    exec(code, module.__dict__)
+    sys.modules[name] = module
+    return module
 
 _counter = 0
 
@@ -104,6 +134,7 @@ class JSError(RuntimeError):
         if self._js_handle is not None:
             _release(self._js_handle)
 
+@with_cpython_imports
 def library_paths():
     """Directories of the standard library and of site-packages, each ending with a separator."""
     import os, site, sysconfig
@@ -120,7 +151,9 @@ def own_code_objects(target=None):
         namespace = vars(target) if target is not None else globals()
         values = list(namespace.values())
         values += [v for cls in values if isinstance(cls, type) for v in vars(cls).values()]
-        pending = [f.__code__ for f in values if isinstance(f, types.FunctionType)]
+        functions = [f for f in values if isinstance(f, types.FunctionType)]
+        functions += [f.__wrapped__ for f in functions if isinstance(getattr(f, "__wrapped__", None), types.FunctionType)]
+        pending = [f.__code__ for f in functions]
     found = []
     while pending:
         code = pending.pop()
@@ -128,9 +161,11 @@ def own_code_objects(target=None):
         pending.extend(c for c in code.co_consts if isinstance(c, types.CodeType))
     return found
 
+@with_cpython_imports
 def format_exception(kind, value, tb):
     return "".join(traceback.format_exception(kind, value, tb))
 
+@with_cpython_imports
 def code_source(code, function=None):
     """The dedented source of a code object's definition. Asking with the code, not the function,
     keeps inspect from following __wrapped__ to another function's source; the function, when
