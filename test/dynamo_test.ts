@@ -865,6 +865,16 @@ test("pyframe's own Python imports through CPython's __import__, never through t
   assert.equal(sources, ["def sandboxed(x):\n    return x + 1\n"]);
 });
 
+test("pyframe's AST first used in a callback under the program's own __import__ loads without it", () => {
+  const runtime = "Bun" in globalThis ? ["run"] : ["run", "-A"];
+  const child = spawnSync(process.execPath, [...runtime, "test/_sandbox_child.ts"], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  assert.is(child.status, 0, `the child failed (${child.signal ?? child.status}): ${child.stderr}`);
+  assert.equal(JSON.parse(child.stdout.trim().split("\n").at(-1)!), [101, []]);
+});
+
 test("a Python error reaching a callback under the program's own __import__ is told without it", () => {
   const errors: string[] = [];
   using _ = new Dynamo((frame) => {

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { python } from "../python/mod.ts";
+import { helperFunction } from "../python/mod.ts";
 import * as nodes from "./_nodes.ts";
 import { Node, type NodeClass } from "./node.ts";
 
@@ -31,9 +31,8 @@ let runningMinor: string | undefined;
 /** The running Python's minor version, e.g. `"3.12"`. */
 export function pythonMinor(): string {
   if (runningMinor === undefined) {
-    using sys = python.import("sys"); // Not python.version: that imports `platform`.
-    using versionInfo = sys.get("version_info");
-    runningMinor = `${versionInfo.item(0).toJS()}.${versionInfo.item(1).toJS()}`;
+    using minor = helperFunction("python_minor").call();
+    runningMinor = String(minor.toJS());
   }
   return runningMinor;
 }

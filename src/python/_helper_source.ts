@@ -44,6 +44,11 @@ def install_module(name, code):
     sys.modules[name] = module
     return module
 
+def python_minor():
+    """The running Python's minor version, e.g. "3.12" (an import of sys could meet the program's
+    __import__; python.version imports platform)."""
+    return "%d.%d" % sys.version_info[:2]
+
 _counter = 0
 
 def register_source(source, filename=None):
