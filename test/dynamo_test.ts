@@ -7,6 +7,7 @@ import { type PyObject, python, PythonError } from "../src/python/mod.ts";
 import * as ast from "../src/ast/mod.ts";
 import { load } from "../src/ffi/mod.ts";
 import { scaledCode } from "./_rewrite.ts";
+import { sandboxPython } from "./_sandbox.ts";
 import "./_in_a_thread.ts";
 
 python.exec(
@@ -818,39 +819,8 @@ test("pyframe's AST bridge, used while a Dynamo is active, never shows its frame
 // see pyframe's imports: ast.walk imports collections inside it, 3.13's linecache imports os,
 // sys and tokenize inside its functions, traceback imports ast. test_ast's test_sys_modules put a
 // stand-in for collections into sys.modules through the rewrite of its frames, failing later tests.
-python.exec(`
-import builtins, os, tempfile
-
-def _write_module(text):
-    path = os.path.join(tempfile.mkdtemp(), "sandboxed_module.py")  # a file linecache has not read
-    with open(path, "w") as file:
-        file.write(text)
-    namespace = {"__name__": "sandboxed_module"}
-    exec(compile(text, path, "exec"), namespace)
-    return namespace
-
-sandboxed = _write_module("def sandboxed(x):\\n    return x + 1\\n")["sandboxed"]
-exec("def unsourced(x):\\n    return x - 1\\n", globals())  # no file: its frame.source raises
-
-def in_sandbox(function, *args):
-    """function(*args) while every import is refused: its result or its exception's text, the
-    modules asked for, and the names whose sys.modules entries changed."""
-    asked = []
-    def refuse(name, *rest):
-        asked.append(name)
-        raise ImportError("the sandbox refuses " + name)
-    modules = dict(sys.modules)
-    builtins.__import__, installed = refuse, builtins.__import__
-    try:
-        try:
-            outcome = function(*args)
-        except Exception as error:
-            outcome = "%s: %s" % (type(error).__name__, error)
-    finally:
-        builtins.__import__ = installed
-    changed = sorted(name for name in set(modules) | set(sys.modules) if modules.get(name) is not sys.modules.get(name))
-    return [outcome, asked, changed]
-`);
+python.exec(sandboxPython);
+python.exec('exec("def unsourced(x):\\n    return x - 1\\n", globals())'); // no file: its frame.source raises
 
 test("pyframe's own Python imports through CPython's __import__, never through the program's", () => {
   const sources: string[] = [];
@@ -872,7 +842,8 @@ test("pyframe's AST first used in a callback under the program's own __import__ 
     timeout: 60_000,
   });
   assert.is(child.status, 0, `the child failed (${child.signal ?? child.status}): ${child.stderr}`);
-  assert.equal(JSON.parse(child.stdout.trim().split("\n").at(-1)!), [101, []]);
+  // Only pyframe's AST bridge joins sys.modules, with the __future__ it imports (through CPython's).
+  assert.equal(JSON.parse(child.stdout.trim().split("\n").at(-1)!), [101, [], ["__future__", "_pyframe_ast"]]);
 });
 
 test("a Python error reaching a callback under the program's own __import__ is told without it", () => {
