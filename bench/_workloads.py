@@ -6,7 +6,8 @@ def fib(n):
     return n if n < 2 else fib(n - 1) + fib(n - 2)
 
 
-exec(compile("".join("def small_%d(x):\n    return x + %d\n" % (i, i) for i in range(2000)), "<many>", "exec"))
+_many_source = "".join("def small_%d(x):\n    return x + %d\n" % (i, i) for i in range(2000))
+exec(compile(_many_source, "<many>", "exec"))
 many = [globals()["small_%d" % i] for i in range(2000)]
 
 
@@ -31,3 +32,20 @@ def compiled_again(function):
         module = compile(source, function.__code__.co_filename, "exec")
         _compiled_again[function] = next(c for c in module.co_consts if getattr(c, "co_name", None) == name)
     return _compiled_again[function]
+
+
+def compile_all_again(how):
+    """When the small functions' replacements are made, which decides where they lie in memory:
+    "lazy" (at each function's first call, as a rewrite makes them: the default), "upfront" (all
+    before the first round, one compile each), "together" (one compile of all 2,000, laid out as
+    the originals are). PYFRAME_BENCH_REPLACEMENTS chooses it in native_modes.py and hook_modes.ts."""
+    if how == "upfront":
+        for function in many:
+            compiled_again(function)
+    elif how == "together":
+        namespace = {}
+        exec(compile(_many_source, "<many>", "exec"), namespace)
+        for function in many:
+            _compiled_again[function] = namespace[function.__name__].__code__
+    elif how != "lazy":
+        raise ValueError("PYFRAME_BENCH_REPLACEMENTS must be lazy, upfront or together, not %r" % how)

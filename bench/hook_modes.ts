@@ -5,6 +5,8 @@
  * round runs the modes in a new shuffled order, so no mode always follows the same other one.
  *
  *   deno run -A bench/hook_modes.ts      bun run bench/hook_modes.ts
+ *   PYFRAME_BENCH_REPLACEMENTS=upfront   when the replacements are compiled (lazy, upfront,
+ *                                        together: see _workloads.py's compile_all_again)
  */
 import { readFileSync } from "node:fs";
 import process from "node:process";
@@ -16,7 +18,10 @@ const rounds = Number(process.env.PYFRAME_BENCH_ROUNDS ?? 31);
 
 const workloadSource = new URL("./_workloads.py", import.meta.url);
 python.exec(readFileSync(workloadSource, "utf8"), { filename: workloadSource.pathname });
-const identityCode = python.import("__main__").get("compiled_again");
+const workloadsModule = python.import("__main__");
+const identityCode = workloadsModule.get("compiled_again");
+const replacementsMade = process.env.PYFRAME_BENCH_REPLACEMENTS ?? "lazy";
+workloadsModule.get("compile_all_again").call(replacementsMade);
 
 interface Workload {
   name: string;
@@ -102,7 +107,7 @@ for (const workload of workloads) {
   console.log(
     `${workload.name} (~${
       workload.frames.toLocaleString("en")
-    } frames), CPython ${python.version}, ${runtime}, ${rounds} interleaved rounds (median; fastest)`,
+    } frames), CPython ${python.version}, ${runtime}, ${rounds} interleaved rounds (median; fastest), replacements compiled ${replacementsMade}`,
   );
   for (const mode of modes) {
     const times = samples.get(mode.name)!;

@@ -15,6 +15,8 @@ Workloads: `fib` (fib(25), 242,785 frames of one code object) and `many` (2,000 
 called 100 times each). Modes: none (no hook), pass-through, original (cached "run the
 original"), replacement (cached identity replacement: the code compiled again), self (the
 frame's own code object as its replacement: the swap without a second code object).
+PYFRAME_BENCH_REPLACEMENTS=lazy|upfront|together: when the replacements are compiled, so where
+they lie in memory (_workloads.compile_all_again).
 """
 import ctypes
 import os
@@ -24,7 +26,7 @@ import sysconfig
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from _workloads import compiled_again, fib, many, run_many  # noqa: E402
+from _workloads import compile_all_again, compiled_again, fib, many, run_many  # noqa: E402
 
 workload = sys.argv[1] if len(sys.argv) > 1 else "fib"
 only = sys.argv[sys.argv.index("--only") + 1] if "--only" in sys.argv else None
@@ -39,6 +41,8 @@ native.pyframe_frame_function.argtypes = [ctypes.c_void_p]
 native.pyframe_decide_replace.argtypes = [ctypes.py_object]
 native.pyframe_stat.restype = ctypes.c_uint64
 
+replacements_made = os.environ.get("PYFRAME_BENCH_REPLACEMENTS", "lazy")
+compile_all_again(replacements_made)
 rewritten = {fib, *many}
 layers = {"original": 1, "replacement": 2, "self": 3}
 answering = "original"
@@ -107,6 +111,6 @@ def over_pass_through(statistic):
 
 # The median, and the fastest round: this machine's noise (other processes, interrupts) only ever
 # adds time, so the fastest round is the least disturbed one.
-print("%s, CPython %d.%d, %d rounds" % (workload, *sys.version_info[:2], len(samples["none"])))
+print("%s, CPython %d.%d, %d rounds, replacements compiled %s" % (workload, *sys.version_info[:2], len(samples["none"]), replacements_made))
 print("  median:  " + over_pass_through(lambda times: times[len(times) // 2]))
 print("  fastest: " + over_pass_through(lambda times: times[0]))
