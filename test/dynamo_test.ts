@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import process from "node:process";
-import { askAgain, Dynamo, type Frame, skip, standardLibraryPaths } from "../src/dynamo/mod.ts";
+import { askAgain, Dynamo, type Frame, patch, skip, standardLibraryPaths } from "../src/dynamo/mod.ts";
 import { type PyObject, python, PythonError } from "../src/python/mod.ts";
 import * as ast from "../src/ast/mod.ts";
 import { load } from "../src/ffi/mod.ts";
@@ -1082,6 +1082,28 @@ def forked_results(js_function):
   assert.not.ok(asked.includes("first_met_in_child"), "the parent's callback never heard of it");
   assert.is(python.eval("first_met_in_child(1)"), 2);
   assert.ok(asked.includes("first_met_in_child"), "the parent still asks JS");
+});
+
+test("a callback that disposes its own Dynamo runs its answer in that frame and leaves nothing cached", () => {
+  python.exec(`
+def self_disposing(x):
+    return x + 1
+self_disposing_code = self_disposing.__code__
+`);
+  const liveEntries = () => Number(load().native.pyframe_stat(2));
+  const entriesBefore = liveEntries();
+  for (const answer of ["replacement", "patch"] as const) {
+    const dynamo: Dynamo = new Dynamo((frame) => {
+      if (frame.name !== "self_disposing") return;
+      dynamo.dispose();
+      return answer === "patch" ? patch(scaledCode(frame)) : scaledCode(frame);
+    });
+    assert.is(python.eval("self_disposing(1)"), 11, `${answer}: the frame at hand runs the answer`);
+    assert.is(dynamo.active, false);
+    assert.is(python.eval("self_disposing(1)"), 2, `${answer}: later calls run the original`);
+    assert.ok(python.eval("self_disposing.__code__ is self_disposing_code"), `${answer}: the function keeps its code`);
+    assert.is(liveEntries(), entriesBefore, `${answer}: no replacement held for the disposed Dynamo`);
+  }
 });
 
 test("a Dynamo disposed while its replacement runs: the running frame finishes, later calls run the original", () => {

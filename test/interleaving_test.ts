@@ -1,8 +1,8 @@
 // Dynamos opened and disposed in random order (seeded, so a failure replays), each answering in
-// its own way (run the original, a swapped rewrite, patch(), skip, ask again, run-only), while code
-// objects are made and freed and a Python thread runs the same workload: every result stays what
-// plain Python gives, and once the last Dynamo is gone no replacement is held and every patched
-// function has its own code back.
+// its own way (run the original, a swapped rewrite, patch(), skip, ask again, run-only, or ending
+// itself from its callback), while code objects are made and freed and a Python thread runs the
+// same workload: every result stays what plain Python gives, and once the last Dynamo is gone no
+// replacement is held and every patched function has its own code back.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { askAgain, Dynamo, type Frame, type FrameCallback, patch, skip } from "../src/dynamo/mod.ts";
@@ -143,7 +143,7 @@ const rewritable = (frame: Frame) =>
 const identity = (frame: Frame) => ast.compile(ast.parse(frame.source), frame);
 
 /** Ways a Dynamo answers for the module's functions; everything else runs as it is. */
-const answers: Array<(frame: Frame, random: Random) => ReturnType<FrameCallback>> = [
+const answers: Array<(frame: Frame, random: Random, self: Dynamo) => ReturnType<FrameCallback>> = [
   () => undefined,
   (frame) => identity(frame),
   (frame) => patch(identity(frame)),
@@ -152,13 +152,21 @@ const answers: Array<(frame: Frame, random: Random) => ReturnType<FrameCallback>
   (frame, random) => {
     const choice = random.pick(["original", "rewrite", "skip"]);
     return choice === "rewrite" ? identity(frame) : choice === "skip" ? skip() : undefined;
+  }, // The callback ends its own Dynamo, then answers.
+  (frame, random, self) => {
+    self.dispose();
+    return random.pick([() => identity(frame), () => patch(identity(frame)), () => undefined])();
   },
 ];
 
 function openDynamo(random: Random): Dynamo {
   const answer = random.pick(answers);
   const mode = random.next() < 0.15 ? "run-only" : "normal";
-  return new Dynamo((frame) => rewritable(frame) ? answer(frame, random) : undefined, { mode });
+  const dynamo: Dynamo = new Dynamo(
+    (frame) => rewritable(frame) ? answer(frame, random, dynamo) : undefined,
+    { mode },
+  );
+  return dynamo;
 }
 
 /** One seeded run of `steps` random actions; returns how many workload results it compared. */

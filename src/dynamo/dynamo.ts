@@ -174,7 +174,10 @@ function onFrame(address: Ptr): number {
   const frame = new Frame(address);
   try {
     if (top.skips(frame)) return Answer.skip;
-    return answer(top.callback(frame), frame, top);
+    const given = answer(top.callback(frame), frame, top);
+    // A callback that disposed its own Dynamo: its layer is already cleared, so a replacement
+    // cached there would be held, unused, until the code dies. It runs in this frame only.
+    return given === Answer.replace && !top.active ? Answer.replaceOnce : given;
   } catch (error) {
     raiseFromJS(error);
     return Answer.failed;
