@@ -337,6 +337,16 @@ test("a callback returning garbage gets a Python TypeError; nothing means the or
     );
   }
   {
+    const asynchronous = async () => await Promise.resolve(undefined);
+    using _ = new Dynamo((frame) => (frame.name === "bob" ? asynchronous() : undefined) as undefined);
+    assert.throws(
+      () => python.eval("bob()"),
+      (e: unknown) =>
+        e instanceof PythonError && e.type === "TypeError" && /returned Promise for bob/.test(e.message) &&
+        /must answer synchronously/.test(e.message),
+    );
+  }
+  {
     using _ = new Dynamo(() => {});
     assert.is(python.eval("bob()"), 3);
   }

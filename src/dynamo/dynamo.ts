@@ -196,9 +196,13 @@ function answer(result: unknown, frame: Frame, dynamo: Dynamo): number {
     if (!result.replacement) return Answer.askAgain;
     return handOver(result.replacement, frame) ? Answer.replaceOnce : Answer.failed;
   }
+  const promised = result instanceof Promise
+    ? " (the callback runs inside the Python call that started the frame, so it must answer " +
+      "synchronously: an async function's Promise comes too late)"
+    : "";
   raise(
     `pyframe: a Dynamo callback returns undefined (run the original), a code object (run it instead) ` +
-      `or a decision (skip(), askAgain()); it returned ${describe(result)} for ${frame.qualname}`,
+      `or a decision (skip(), askAgain()); it returned ${describe(result)} for ${frame.qualname}${promised}`,
     open().typeErrorType,
   );
   return Answer.failed;
