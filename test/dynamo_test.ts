@@ -670,6 +670,17 @@ test("skip rules keep the standard library and matching files away from the call
   );
 });
 
+test("a skip rule with the global or sticky flag matches every file it names, not every other one", () => {
+  const files = ["skipped_a.py", "skipped_b.py", "skipped_c.py"];
+  for (const file of files) python.exec(`def in_${file.slice(8, 9)}():\n    return 1\n`, { filename: file });
+  for (const rule of [/^skipped_/g, /skipped_/y]) {
+    const seen: string[] = [];
+    using _ = new Dynamo((frame) => void seen.push(frame.filename), { skip: [rule] });
+    python.eval("in_a() + in_b() + in_c()");
+    assert.equal(seen.filter((file) => files.includes(file)), [], String(rule));
+  }
+});
+
 test("frames run under sys.settrace, sys.setprofile or sys.monitoring take the default path", () => {
   python.exec(`
 import sys

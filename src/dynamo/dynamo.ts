@@ -115,7 +115,9 @@ export class Dynamo implements Disposable {
   skips(frame: Frame): boolean {
     if (this.#skip.length === 0) return false;
     const filename = frame.filename;
-    return this.#skip.some((rule) => typeof rule === "string" ? filename.startsWith(rule) : rule.test(filename));
+    // search(), not test(): it ignores lastIndex, which test() on a /g or /y RegExp moves on
+    // each match, so the same rule would miss every other file.
+    return this.#skip.some((rule) => typeof rule === "string" ? filename.startsWith(rule) : filename.search(rule) >= 0);
   }
 
   /** @internal Keeps a patch made for this Dynamo's callback, to undo when it is disposed. */
