@@ -668,6 +668,12 @@ test("skip rules keep the standard library and matching files away from the call
     () => new Dynamo(() => {}, { skip: [42 as never] }),
     /skip rules are filename prefixes \(strings\) or RegExps, got number/,
   );
+  for (const [rule, named] of [["/usr/lib", "string"], [/site-packages/, "RegExp"]] as const) {
+    assert.throws(
+      () => new Dynamo(() => {}, { skip: rule as never }),
+      new RegExp(`skip takes an array of filename prefixes and RegExps, got ${named} \\(wrap a single rule`),
+    );
+  }
 });
 
 test("a skip rule with the global or sticky flag matches every file it names, not every other one", () => {

@@ -76,6 +76,13 @@ export class Dynamo implements Disposable {
       throw new TypeError(`pyframe: Dynamo mode must be "normal" or "run-only", got ${JSON.stringify(mode)}`);
     }
     const skipRules = options.skip ?? [];
+    if (!Array.isArray(skipRules)) {
+      // A lone string would be taken apart into one-character prefixes ("/" skips every file).
+      throw new TypeError(
+        `pyframe: Dynamo skip takes an array of filename prefixes and RegExps, got ${describe(skipRules)}` +
+          ` (wrap a single rule: { skip: [rule] })`,
+      );
+    }
     for (const rule of skipRules) {
       if (typeof rule !== "string" && !(rule instanceof RegExp)) {
         throw new TypeError(
