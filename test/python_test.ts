@@ -161,6 +161,48 @@ test("calls: positional arguments, then kw({...}) for keyword arguments; callMet
   assert.equal(text.callMethod("split", kw({ sep: ",", maxsplit: 0 })).toJS(), ["a,b"]);
 });
 
+test("kw() takes a plain object, last: anything else is refused saying what to pass", () => {
+  python.exec("def takes_keywords(a=0, **more):\n    return [a, sorted(more.items())]\n");
+  using takesKeywords = python.import("__main__").get("takes_keywords");
+  assert.equal(takesKeywords.call(kw(Object.assign(Object.create(null), { b: 1 }))).toJS(), [0, [["b", 1]]]);
+  for (const [value, named] of [[42, "number"], [null, "null"], [[1], "an Array"], [new Map(), "Map"]] as const) {
+    assert.throws(
+      () => kw(value as never),
+      new RegExp(`kw\\(\\) takes a plain object of keyword arguments, kw\\(\\{ name: value \\}\\), got ${named}$`),
+    );
+  }
+  assert.throws(
+    () => takesKeywords.call(kw({ b: 1 }), 2),
+    /kw\(\{ \.\.\. \}\) goes last in a call's arguments; here it is argument 1 of 2/,
+  );
+  assert.throws(() => takesKeywords.callMethod("__call__", kw({ b: 1 }), 2), /goes last/);
+});
+
+test("exec, eval, import and importFile refuse what is not a string, saying what they take", () => {
+  const refusals: Array<[() => unknown, RegExp]> = [
+    [() => python.exec(42 as never), /python\.exec\(source\) takes Python statements as a string, got number/],
+    [
+      () => python.eval(undefined as never),
+      /python\.eval\(expression\) takes a Python expression as a string, got undefined/,
+    ],
+    [
+      () => python.exec("x = 1", { filename: 7 as never }),
+      /python\.exec's filename option takes a file name as a string, got number/,
+    ],
+    [
+      () => python.import(["os"] as never),
+      /python\.import\(name\) takes a module name such as "os\.path" as a string, got an Array/,
+    ],
+    [
+      () => python.importFile(null as never),
+      /python\.importFile\(path\) takes the path of a Python file as a string, got null/,
+    ],
+  ];
+  for (const [call, message] of refusals) {
+    assert.throws(call, (e: unknown) => e instanceof TypeError && message.test(e.message));
+  }
+});
+
 test("str, repr, type, typeName, isInstance", () => {
   using value = python.toPython("é");
   assert.is(value.toString(), "é");

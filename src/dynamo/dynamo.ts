@@ -6,7 +6,7 @@
  */
 
 import { frameCallbackSpec, load, type NativeCallback, type Ptr, runtime } from "../ffi/mod.ts";
-import { helperFunction, open, PyObject, PythonError, raise } from "../python/mod.ts";
+import { describeValue, helperFunction, open, PyObject, PythonError, raise } from "../python/mod.ts";
 import { Decision } from "./decision.ts";
 import { Frame, invalidateFrame, withFrameCode, withFrameFunction } from "./frame.ts";
 
@@ -79,14 +79,14 @@ export class Dynamo implements Disposable {
     if (!Array.isArray(skipRules)) {
       // A lone string would be taken apart into one-character prefixes ("/" skips every file).
       throw new TypeError(
-        `pyframe: Dynamo skip takes an array of filename prefixes and RegExps, got ${describe(skipRules)}` +
+        `pyframe: Dynamo skip takes an array of filename prefixes and RegExps, got ${describeValue(skipRules)}` +
           ` (wrap a single rule: { skip: [rule] })`,
       );
     }
     for (const rule of skipRules) {
       if (typeof rule !== "string" && !(rule instanceof RegExp)) {
         throw new TypeError(
-          `pyframe: Dynamo skip rules are filename prefixes (strings) or RegExps, got ${describe(rule)}`,
+          `pyframe: Dynamo skip rules are filename prefixes (strings) or RegExps, got ${describeValue(rule)}`,
         );
       }
     }
@@ -211,7 +211,7 @@ function answer(result: unknown, frame: Frame, dynamo: Dynamo): number {
     : "";
   raise(
     `pyframe: a Dynamo callback returns undefined (run the original), a code object (run it instead) ` +
-      `or a decision (skip(), askAgain()); it returned ${describe(result)} for ${frame.qualname}${promised}`,
+      `or a decision (skip(), askAgain()); it returned ${describeValue(result)} for ${frame.qualname}${promised}`,
     open().typeErrorType,
   );
   return Answer.failed;
@@ -238,7 +238,7 @@ function handOver(replacement: PyObject, frame: Frame): boolean {
 function patchItsFunction(replacement: unknown, frame: Frame, dynamo: Dynamo): number {
   if (!(replacement instanceof PyObject)) {
     raise(
-      `pyframe: patch(code) needs a code object (a PyObject), got ${describe(replacement)} for ${frame.qualname}`,
+      `pyframe: patch(code) needs a code object (a PyObject), got ${describeValue(replacement)} for ${frame.qualname}`,
       open().typeErrorType,
     );
     return Answer.failed;
@@ -283,10 +283,4 @@ function raiseFromJS(error: unknown): void {
 export function standardLibraryPaths(): string[] {
   using paths = helperFunction("library_paths").call();
   return paths.toJS() as string[];
-}
-
-function describe(value: unknown): string {
-  if (value === null) return "null";
-  if (typeof value === "object") return value.constructor?.name ?? "an object";
-  return typeof value;
 }

@@ -28,6 +28,7 @@ import { check, checkStatus, type Core, takeError, withPython } from "./_core.ts
 import { PyObject } from "./object.ts";
 import { byteArrayToJS, bytesToJS, bytesToPython, stringToJS, stringToPython } from "./_text.ts";
 import { functionOf, functionToPython } from "./_callback.ts";
+import { isPlainObject } from "./_describe.ts";
 
 /** What {@link toJS} can return. */
 export type JSValue =
@@ -358,11 +359,6 @@ class JSToPython {
 /** Integral, within ±(2^53 − 1), and not -0 (which only a float keeps). */
 function isExactInt(value: number): boolean {
   return Number.isSafeInteger(value) && !Object.is(value, -0);
-}
-
-function isPlainObject(value: object): boolean {
-  const prototype = Object.getPrototypeOf(value);
-  return prototype === Object.prototype || prototype === null;
 }
 
 function cannotConvert(value: unknown): TypeError {

@@ -9,6 +9,7 @@ import { check, helperFunction as helper, open } from "./_core.ts";
 import { type ConvertOptions, type JSValue, toPythonValue } from "./convert.ts";
 import { PyObject } from "./object.ts";
 import { type CallableOptions, functionToPython } from "./_callback.ts";
+import { describeValue } from "./_describe.ts";
 
 /** Options for {@link python.exec} and {@link python.eval}. */
 export interface RunOptions {
@@ -55,12 +56,16 @@ export interface Python {
 export const python: Python = {
   /** Runs statements in `__main__`. */
   exec(source: string, options: RunOptions = {}): void {
+    requireText(source, "python.exec(source)", "Python statements");
+    requireFilename(options, "python.exec");
     using run = helper("run");
     run.call(source, "exec", options.filename ?? null).dispose();
   },
 
   /** Evaluates an expression in `__main__` and converts the result (see {@link toJS}). */
   eval(expression: string, options: RunOptions = {}): JSValue {
+    requireText(expression, "python.eval(expression)", "a Python expression");
+    requireFilename(options, "python.eval");
     using run = helper("run");
     using result = run.call(expression, "eval", options.filename ?? null);
     return result.toJS();
@@ -68,6 +73,7 @@ export const python: Python = {
 
   /** Imports a module by name (`import a.b` gives the module `a.b`). */
   import(name: string): PyObject {
+    requireText(name, "python.import(name)", 'a module name such as "os.path"');
     const c = open();
     return inPython(() => new PyObject(check(c.py.PyImport_ImportModule(cString(name)))));
   },
@@ -84,6 +90,8 @@ export const python: Python = {
    * ```
    */
   importFile(path: string, options: ImportFileOptions = {}): PyObject {
+    requireText(path, "python.importFile(path)", "the path of a Python file");
+    if (options.name !== undefined) requireText(options.name, "python.importFile's name option", "a module name");
     using importFile = helper("import_file");
     return importFile.call(path, options.name ?? null);
   },
@@ -150,3 +158,14 @@ export const python: Python = {
     open();
   },
 };
+
+/** Throws a TypeError naming `what` unless `value` is a string (callers from plain JS pass anything). */
+function requireText(value: unknown, what: string, expected: string): void {
+  if (typeof value !== "string") {
+    throw new TypeError(`pyframe: ${what} takes ${expected} as a string, got ${describeValue(value)}`);
+  }
+}
+
+function requireFilename(options: RunOptions, what: string): void {
+  if (options.filename !== undefined) requireText(options.filename, `${what}'s filename option`, "a file name");
+}

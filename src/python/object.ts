@@ -11,6 +11,7 @@ import { type ConvertOptions, type JSValue, toJSValue, toPythonValue, tupleOf } 
 import { PythonError } from "./error.ts";
 import { raiseJSError } from "./_callback.ts";
 import { stringToJS } from "./_text.ts";
+import { describeValue, isPlainObject } from "./_describe.ts";
 
 // References whose wrappers were garbage-collected: released together, under one GIL acquisition,
 // in a microtask after the finalizers ran (a finalizer runs outside any Python scope).
@@ -46,6 +47,11 @@ export class KeywordArguments {
  * ```
  */
 export function kw(values: Record<string, unknown>): KeywordArguments {
+  if (!isPlainObject(values)) {
+    throw new TypeError(
+      `pyframe: kw() takes a plain object of keyword arguments, kw({ name: value }), got ${describeValue(values)}`,
+    );
+  }
   return new KeywordArguments(values);
 }
 
@@ -396,6 +402,12 @@ function callObject(c: Core, callable: Ptr, args: unknown[]): Ptr {
   const { py } = c;
   const last = args.at(-1);
   const keywords = last instanceof KeywordArguments ? last : undefined;
+  const misplaced = args.findIndex((arg, index) => arg instanceof KeywordArguments && index < args.length - 1);
+  if (misplaced >= 0) {
+    throw new TypeError(
+      `pyframe: kw({ ... }) goes last in a call's arguments; here it is argument ${misplaced + 1} of ${args.length}`,
+    );
+  }
   const tuple = tupleOf(c, keywords ? args.slice(0, -1) : args);
   let kwargs: Ptr = runtime.NULL;
   try {
