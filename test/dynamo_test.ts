@@ -529,6 +529,15 @@ test("a tool installed on top of a Dynamo keeps working after the Dynamo ends", 
 test("bad Dynamo arguments are clear errors", () => {
   assert.throws(() => new Dynamo(42 as never), /needs a function, got number/);
   assert.throws(() => new Dynamo(() => {}, { mode: "fast" as never }), /mode must be "normal" or "run-only"/);
+  assert.throws(
+    () => new Dynamo(() => {}, "run-only" as never),
+    /takes an options object such as \{ mode: "run-only" \}, got string/,
+  );
+  assert.throws(
+    () => new Dynamo(() => {}, { skips: ["/usr/lib"], mode: "normal" } as never),
+    /unknown Dynamo option "skips"; the options are mode and skip/,
+  );
+  assert.is(load().native.pyframe_hook_is_current(), 0, "a refused Dynamo installs nothing");
 });
 
 test("10,000 replaced calls leave the code object's and the function's reference counts unchanged", () => {
