@@ -531,11 +531,11 @@ test("bad Dynamo arguments are clear errors", () => {
   assert.throws(() => new Dynamo(() => {}, { mode: "fast" as never }), /mode must be "normal" or "run-only"/);
   assert.throws(
     () => new Dynamo(() => {}, "run-only" as never),
-    /takes an options object such as \{ mode: "run-only" \}, got string/,
+    /new Dynamo\(callback, options\) takes an options object \(\{ mode, skip \}\), got string/,
   );
   assert.throws(
     () => new Dynamo(() => {}, { skips: ["/usr/lib"], mode: "normal" } as never),
-    /unknown Dynamo option "skips"; the options are mode and skip/,
+    /new Dynamo\(callback, options\) has no option "skips"; its options are mode, skip/,
   );
   assert.is(load().native.pyframe_hook_is_current(), 0, "a refused Dynamo installs nothing");
 });

@@ -203,6 +203,38 @@ test("exec, eval, import and importFile refuse what is not a string, saying what
   }
 });
 
+test("options that are not an object, or that name an option the call does not have, are refused", () => {
+  using list = python.toPython([1]);
+  const refusals: Array<[() => unknown, RegExp]> = [
+    [
+      () => python.exec("x = 1", { file: "a.py" } as never),
+      /python\.exec\(source, options\) has no option "file"; its options are filename$/,
+    ],
+    [
+      () => python.eval("1", "a.py" as never),
+      /python\.eval\(expression, options\) takes an options object \(\{ filename \}\), got string$/,
+    ],
+    [
+      () => python.toPython([1], { deep: 2 } as never),
+      /python\.toPython\(value, options\) has no option "deep"; its options are depth$/,
+    ],
+    [
+      () => python.callable(() => 1, { raw: true } as never),
+      /python\.callable\(fn, options\) has no option "raw"; its options are name, rawArguments$/,
+    ],
+    [
+      () => python.importFile("x.py", { module: "x" } as never),
+      /python\.importFile\(path, options\) has no option "module"; its options are name$/,
+    ],
+    [() => list.toJS({ depht: 1 } as never), /toJS\(options\) has no option "depht"; its options are depth$/],
+    [() => list.toJS(null as never), /toJS\(options\) takes an options object \(\{ depth \}\), got null$/],
+  ];
+  for (const [call, message] of refusals) {
+    assert.throws(call, (e: unknown) => e instanceof TypeError && message.test(e.message));
+  }
+  assert.equal(list.toJS({ depth: 1 }), [1]);
+});
+
 test("str, repr, type, typeName, isInstance", () => {
   using value = python.toPython("é");
   assert.is(value.toString(), "é");

@@ -6,7 +6,7 @@
  */
 
 import { frameCallbackSpec, load, type NativeCallback, type Ptr, runtime } from "../ffi/mod.ts";
-import { describeValue, helperFunction, open, PyObject, PythonError, raise } from "../python/mod.ts";
+import { checkOptions, describeValue, helperFunction, open, PyObject, PythonError, raise } from "../python/mod.ts";
 import { Decision } from "./decision.ts";
 import { Frame, invalidateFrame, withFrameCode, withFrameFunction } from "./frame.ts";
 
@@ -71,7 +71,7 @@ export class Dynamo implements Disposable {
     if (typeof callback !== "function") {
       throw new TypeError(`pyframe: new Dynamo(callback) needs a function, got ${typeof callback}`);
     }
-    checkOptionNames(options);
+    checkOptions(options, ["mode", "skip"] satisfies (keyof DynamoOptions)[], "new Dynamo(callback, options)");
     const mode = options.mode ?? "normal";
     if (mode !== "normal" && mode !== "run-only") {
       throw new TypeError(`pyframe: Dynamo mode must be "normal" or "run-only", got ${JSON.stringify(mode)}`);
@@ -166,25 +166,6 @@ export class Dynamo implements Disposable {
 
   [Symbol.dispose](): void {
     this.dispose();
-  }
-}
-
-const optionNames: readonly (keyof DynamoOptions)[] = ["mode", "skip"];
-
-/** Options come as an object of known names: a misspelt one would otherwise be ignored unseen. */
-function checkOptionNames(options: DynamoOptions): void {
-  if (typeof options !== "object" || options === null || Array.isArray(options)) {
-    throw new TypeError(
-      `pyframe: new Dynamo(callback, options) takes an options object such as { mode: "run-only" }, ` +
-        `got ${describeValue(options)}`,
-    );
-  }
-  const unknown = Object.keys(options).filter((name) => !optionNames.includes(name as keyof DynamoOptions));
-  if (unknown.length > 0) {
-    throw new TypeError(
-      `pyframe: unknown Dynamo option ${unknown.map((name) => JSON.stringify(name)).join(", ")}; ` +
-        `the options are ${optionNames.join(" and ")}`,
-    );
   }
 }
 

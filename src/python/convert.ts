@@ -28,7 +28,7 @@ import { check, checkStatus, type Core, takeError, withPython } from "./_core.ts
 import { PyObject } from "./object.ts";
 import { byteArrayToJS, bytesToJS, bytesToPython, stringToJS, stringToPython } from "./_text.ts";
 import { functionOf, functionToPython } from "./_callback.ts";
-import { isPlainObject } from "./_describe.ts";
+import { isPlainObject } from "./_arguments.ts";
 
 /** What {@link toJS} can return. */
 export type JSValue =
@@ -49,6 +49,9 @@ export interface ConvertOptions {
   /** How many levels of containers to convert before throwing a RangeError; default 1000. */
   depth?: number;
 }
+
+/** @internal The names of {@link ConvertOptions}, for checking what callers pass. */
+export const convertOptionNames = ["depth"] as const satisfies readonly (keyof ConvertOptions)[];
 
 /** Containers nested deeper than this are refused, like Python's default recursion limit. */
 export const DEFAULT_DEPTH = 1000;

@@ -6,10 +6,10 @@
 
 import { cString, inPython } from "../ffi/mod.ts";
 import { check, helperFunction as helper, open } from "./_core.ts";
-import { type ConvertOptions, type JSValue, toPythonValue } from "./convert.ts";
+import { convertOptionNames, type ConvertOptions, type JSValue, toPythonValue } from "./convert.ts";
 import { PyObject } from "./object.ts";
 import { type CallableOptions, functionToPython } from "./_callback.ts";
-import { describeValue } from "./_describe.ts";
+import { checkOptions, describeValue } from "./_arguments.ts";
 
 /** Options for {@link python.exec} and {@link python.eval}. */
 export interface RunOptions {
@@ -57,7 +57,7 @@ export const python: Python = {
   /** Runs statements in `__main__`. */
   exec(source: string, options: RunOptions = {}): void {
     requireText(source, "python.exec(source)", "Python statements");
-    requireFilename(options, "python.exec");
+    requireRunOptions(options, "python.exec", "source");
     using run = helper("run");
     run.call(source, "exec", options.filename ?? null).dispose();
   },
@@ -65,7 +65,7 @@ export const python: Python = {
   /** Evaluates an expression in `__main__` and converts the result (see {@link toJS}). */
   eval(expression: string, options: RunOptions = {}): JSValue {
     requireText(expression, "python.eval(expression)", "a Python expression");
-    requireFilename(options, "python.eval");
+    requireRunOptions(options, "python.eval", "expression");
     using run = helper("run");
     using result = run.call(expression, "eval", options.filename ?? null);
     return result.toJS();
@@ -91,6 +91,7 @@ export const python: Python = {
    */
   importFile(path: string, options: ImportFileOptions = {}): PyObject {
     requireText(path, "python.importFile(path)", "the path of a Python file");
+    checkOptions(options, ["name"] satisfies (keyof ImportFileOptions)[], "python.importFile(path, options)");
     if (options.name !== undefined) requireText(options.name, "python.importFile's name option", "a module name");
     using importFile = helper("import_file");
     return importFile.call(path, options.name ?? null);
@@ -103,6 +104,7 @@ export const python: Python = {
 
   /** Converts a JS value to a Python object (see {@link toPython}). */
   toPython(value: unknown, options: ConvertOptions = {}): PyObject {
+    checkOptions(options, convertOptionNames, "python.toPython(value, options)");
     const c = open();
     return inPython(() => new PyObject(toPythonValue(c, value, options)));
   },
@@ -124,6 +126,7 @@ export const python: Python = {
    */
   callable(fn: (...args: never[]) => unknown, options: CallableOptions = {}): PyObject {
     if (typeof fn !== "function") throw new TypeError(`pyframe: python.callable needs a function, got ${typeof fn}`);
+    checkOptions(options, ["name", "rawArguments"] satisfies (keyof CallableOptions)[], "python.callable(fn, options)");
     const c = open();
     return inPython(() => new PyObject(functionToPython(c, fn, options)));
   },
@@ -166,6 +169,7 @@ function requireText(value: unknown, what: string, expected: string): void {
   }
 }
 
-function requireFilename(options: RunOptions, what: string): void {
+function requireRunOptions(options: RunOptions, what: string, firstParameter: string): void {
+  checkOptions(options, ["filename"] satisfies (keyof RunOptions)[], `${what}(${firstParameter}, options)`);
   if (options.filename !== undefined) requireText(options.filename, `${what}'s filename option`, "a file name");
 }

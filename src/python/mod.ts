@@ -20,4 +20,4 @@ export {
   withPython,
 } from "./_core.ts";
 export { handleCount } from "./_handles.ts";
-export { describeValue } from "./_describe.ts";
+export { checkOptions, describeValue } from "./_arguments.ts";

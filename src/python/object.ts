@@ -7,11 +7,11 @@
 
 import { cString, enterPython, leavePython, type Ptr, runtime } from "../ffi/mod.ts";
 import { check, checkStatus, type Core, open, takeError, withPython } from "./_core.ts";
-import { type ConvertOptions, type JSValue, toJSValue, toPythonValue, tupleOf } from "./convert.ts";
+import { convertOptionNames, type ConvertOptions, type JSValue, toJSValue, toPythonValue, tupleOf } from "./convert.ts";
 import { PythonError } from "./error.ts";
 import { raiseJSError } from "./_callback.ts";
 import { stringToJS } from "./_text.ts";
-import { describeValue, isPlainObject } from "./_describe.ts";
+import { checkOptions, describeValue, isPlainObject } from "./_arguments.ts";
 
 // References whose wrappers were garbage-collected: released together, under one GIL acquisition,
 // in a microtask after the finalizers ran (a finalizer runs outside any Python scope).
@@ -188,6 +188,7 @@ export class PyObject {
 
   /** Converts to a JS value (see {@link toJS}); objects without a JS equivalent stay PyObjects. */
   toJS(options: ConvertOptions = {}): JSValue {
+    checkOptions(options, convertOptionNames, "toJS(options)");
     const c = open();
     enterPython();
     try {

@@ -1,0 +1,41 @@
+/**
+ * Checking what callers of the public API pass (from plain JS, anything can arrive), and naming
+ * it in the error when it is not what was expected.
+ *
+ * @module
+ */
+
+/** The value's type, or its class for objects: "number", "null", "an Array", "RegExp", "Promise". */
+export function describeValue(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "an Array";
+  if (typeof value === "object") return (value as object).constructor?.name ?? "an object";
+  return typeof value;
+}
+
+/** Whether `value` is a plain object: `{ ... }` or `Object.create(null)`. */
+export function isPlainObject(value: unknown): value is Record<string, unknown> {
+  if (typeof value !== "object" || value === null) return false;
+  const prototype = Object.getPrototypeOf(value);
+  return prototype === Object.prototype || prototype === null;
+}
+
+/**
+ * Throws a TypeError unless `options` is undefined or an object whose names are all in `known`:
+ * a misspelt option would otherwise be ignored unseen. `call` names the call in the message.
+ */
+export function checkOptions(options: unknown, known: readonly string[], call: string): void {
+  if (options === undefined) return;
+  if (typeof options !== "object" || options === null || Array.isArray(options)) {
+    throw new TypeError(
+      `pyframe: ${call} takes an options object ({ ${known.join(", ")} }), got ${describeValue(options)}`,
+    );
+  }
+  const unknown = Object.keys(options).filter((name) => !known.includes(name));
+  if (unknown.length > 0) {
+    throw new TypeError(
+      `pyframe: ${call} has no option ${unknown.map((name) => JSON.stringify(name)).join(", ")}; ` +
+        `its options are ${known.join(", ")}`,
+    );
+  }
+}
