@@ -152,7 +152,8 @@ const answers: Array<(frame: Frame, random: Random, self: Dynamo) => ReturnType<
   (frame, random) => {
     const choice = random.pick(["original", "rewrite", "skip"]);
     return choice === "rewrite" ? identity(frame) : choice === "skip" ? skip() : undefined;
-  }, // The callback ends its own Dynamo, then answers.
+  },
+  // The callback ends its own Dynamo, then answers.
   (frame, random, self) => {
     self.dispose();
     return random.pick([() => identity(frame), () => patch(identity(frame)), () => undefined])();
