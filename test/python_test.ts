@@ -3,7 +3,7 @@ import * as assert from "uvu/assert";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KeyboardInterrupt, kw, PyObject, python, PythonError, SystemExit } from "../src/python/mod.ts";
+import { KeyboardInterrupt, kw, PyObject, python, PythonError, SystemExit, toJS, toPython } from "../src/python/mod.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -228,6 +228,11 @@ test("options that are not an object, or that name an option the call does not h
     ],
     [() => list.toJS({ depht: 1 } as never), /toJS\(options\) has no option "depht"; its options are depth$/],
     [() => list.toJS(null as never), /toJS\(options\) takes an options object \(\{ depth \}\), got null$/],
+    [
+      () => toJS(list.pointer, { deep: 1 } as never),
+      /toJS\(object, options\) has no option "deep"; its options are depth$/,
+    ],
+    [() => toPython(1, 2 as never), /toPython\(value, options\) takes an options object \(\{ depth \}\), got number$/],
   ];
   for (const [call, message] of refusals) {
     assert.throws(call, (e: unknown) => e instanceof TypeError && message.test(e.message));

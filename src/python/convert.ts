@@ -28,7 +28,7 @@ import { check, checkStatus, type Core, takeError, withPython } from "./_core.ts
 import { PyObject } from "./object.ts";
 import { byteArrayToJS, bytesToJS, bytesToPython, stringToJS, stringToPython } from "./_text.ts";
 import { functionOf, functionToPython } from "./_callback.ts";
-import { isPlainObject } from "./_arguments.ts";
+import { checkOptions, isPlainObject } from "./_arguments.ts";
 
 /** What {@link toJS} can return. */
 export type JSValue =
@@ -67,6 +67,7 @@ export const DEFAULT_DEPTH = 1000;
  * ```
  */
 export function toJS(object: Ptr, options: ConvertOptions = {}): JSValue {
+  checkOptions(options, convertOptionNames, "toJS(object, options)");
   return withPython((c) => toJSValue(c, object, options));
 }
 
@@ -82,6 +83,7 @@ export function toJS(object: Ptr, options: ConvertOptions = {}): JSValue {
  * ```
  */
 export function toPython(value: unknown, options: ConvertOptions = {}): Ptr {
+  checkOptions(options, convertOptionNames, "toPython(value, options)");
   return withPython((c) => toPythonValue(c, value, options));
 }
 
