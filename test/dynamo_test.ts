@@ -10,6 +10,9 @@ import { scaledCode } from "./_rewrite.ts";
 import { sandboxPython } from "./_sandbox.ts";
 import "./_in_a_thread.ts";
 
+/** Replacements the native cache holds, all Dynamos together. */
+const liveEntries = () => Number(load().native.pyframe_stat(2));
+
 python.exec(
   `
 def bob():
@@ -986,7 +989,6 @@ def _make_short_lived():
     return namespace["short_lived"]
 kept = _make_short_lived()
 `);
-  const liveEntries = () => Number(load().native.pyframe_stat(2));
   const entriesBefore = liveEntries();
   const replacements: PyObject[] = [];
   const callback = (frame: Frame) => {
@@ -1126,7 +1128,6 @@ def self_disposing(x):
     return x + 1
 self_disposing_code = self_disposing.__code__
 `);
-  const liveEntries = () => Number(load().native.pyframe_stat(2));
   const entriesBefore = liveEntries();
   for (const answer of ["replacement", "patch"] as const) {
     const dynamo: Dynamo = new Dynamo((frame) => {

@@ -66,7 +66,7 @@ export const DEFAULT_DEPTH = 1000;
  * toJS(list.pointer); // [1, [18446744073709551616n, "é"]]
  * ```
  */
-export function toJS(object: Ptr, options: ConvertOptions = {}): JSValue {
+export function toJS(object: Ptr, options?: ConvertOptions): JSValue {
   checkOptions(options, convertOptionNames, "toJS(object, options)");
   return withPython((c) => toJSValue(c, object, options));
 }
@@ -82,7 +82,7 @@ export function toJS(object: Ptr, options: ConvertOptions = {}): JSValue {
  * dict.repr(); // "{'a': [1, 2]}"
  * ```
  */
-export function toPython(value: unknown, options: ConvertOptions = {}): Ptr {
+export function toPython(value: unknown, options?: ConvertOptions): Ptr {
   checkOptions(options, convertOptionNames, "toPython(value, options)");
   return withPython((c) => toPythonValue(c, value, options));
 }

@@ -103,7 +103,7 @@ export const python: Python = {
   },
 
   /** Converts a JS value to a Python object (see {@link toPython}). */
-  toPython(value: unknown, options: ConvertOptions = {}): PyObject {
+  toPython(value: unknown, options?: ConvertOptions): PyObject {
     checkOptions(options, convertOptionNames, "python.toPython(value, options)");
     const c = open();
     return inPython(() => new PyObject(toPythonValue(c, value, options)));

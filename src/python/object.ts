@@ -187,7 +187,7 @@ export class PyObject {
   }
 
   /** Converts to a JS value (see {@link toJS}); objects without a JS equivalent stay PyObjects. */
-  toJS(options: ConvertOptions = {}): JSValue {
+  toJS(options?: ConvertOptions): JSValue {
     checkOptions(options, convertOptionNames, "toJS(options)");
     const c = open();
     enterPython();
