@@ -1,6 +1,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { spawnSync } from "node:child_process";
+import process from "node:process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { KeyboardInterrupt, kw, PyObject, python, PythonError, SystemExit, toJS, toPython } from "../src/python/mod.ts";
@@ -395,6 +397,24 @@ test("SystemExit and KeyboardInterrupt surface as themselves, and the process ke
     (e: unknown) => e instanceof SystemExit && e.type === "Quit" && e.code === 5,
   );
   assert.is(python.eval("1 + 1"), 2, "still alive");
+});
+
+test("when the process exits, Python finishes as python does: threads joined, atexit run, files flushed", () => {
+  const file = join(mkdtempSync(join(tmpdir(), "pyframe-exit-")), "left_open.txt");
+  const runtime = "Bun" in globalThis ? ["run"] : ["run", "-A"];
+  const child = spawnSync(process.execPath, [...runtime, "test/_exit_child.ts", file], {
+    encoding: "utf8",
+    timeout: 60_000,
+  });
+  assert.is(child.status, 0, `the child failed (${child.signal ?? child.status}): ${child.stderr}`);
+  assert.equal(child.stdout.trim().split("\n"), [
+    "script ended",
+    "thread finished",
+    "atexit handler ran",
+    "a later exit listener: pyframe: the Python interpreter was finalized as the process began to exit; " +
+    "Python cannot be called any more (an exit listener registered before pyframe's first use still can)",
+  ]);
+  assert.is(readFileSync(file, "utf8"), "written, never closed");
 });
 
 test("python.builtins is the builtins module", () => {

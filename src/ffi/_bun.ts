@@ -5,6 +5,7 @@
  * @module
  */
 
+import process from "node:process";
 import type { NativeType, SymbolSpec, SymbolTable } from "./symbols.ts";
 import type { Bound, CallbackFunction, NativeCallback, Ptr, Runtime } from "./_runtime.ts";
 
@@ -95,5 +96,8 @@ export const runtime: Runtime = {
   },
   collectGarbage(): void {
     (globalThis as unknown as { Bun: { gc(force: boolean): void } }).Bun.gc(true);
+  },
+  onExit(fn: () => void): void {
+    process.on("exit", fn);
   },
 };

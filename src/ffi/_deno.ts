@@ -102,4 +102,7 @@ export const runtime: Runtime = {
     if (!gc) throw new Error("pyframe: forcing a garbage collection in Deno needs `deno run --v8-flags=--expose-gc`");
     gc();
   },
+  onExit(fn: () => void): void {
+    globalThis.addEventListener("unload", fn);
+  },
 };

@@ -54,4 +54,7 @@ export interface Runtime {
   pointer(word: bigint): Ptr;
   /** Runs a full garbage collection now (tests of lifetimes). Deno needs `--v8-flags=--expose-gc`. */
   collectGarbage(): void;
+  /** Calls `fn` when the process exits normally (its event loop ends, or it calls exit), not when
+   * a signal or a crash ends it. Listeners run in the order they were added. */
+  onExit(fn: () => void): void;
 }

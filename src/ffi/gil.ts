@@ -29,6 +29,8 @@ let depth = 0;
 /** The GIL is still ours although no scope is open (see `leavePython`). */
 let kept = false;
 let releaseScheduled = false;
+/** The interpreter was finalized as the process exited (`finalizePython`): Python cannot be entered. */
+let finalized = false;
 
 /** Called once, right after the interpreter starts on this thread: releases the GIL. */
 export function startReleasing(api: ThreadSwitch, mainInterpreter: Ptr): void {
@@ -41,6 +43,12 @@ export function startReleasing(api: ThreadSwitch, mainInterpreter: Ptr): void {
 
 /** Takes the GIL unless this thread holds it already. Pair every call with {@link leavePython}. */
 export function enterPython(): void {
+  if (finalized) {
+    throw new Error(
+      "pyframe: the Python interpreter was finalized as the process began to exit; Python cannot be called " +
+        "any more (an exit listener registered before pyframe's first use still can)",
+    );
+  }
   if (depth++ !== 0 || !threads) return;
   if (kept) kept = false;
   else threads.PyEval_RestoreThread(detached);
@@ -80,6 +88,26 @@ function releaseKept(): void {
 function otherThreadsExist(api: ThreadSwitch): boolean {
   const head = api.PyInterpreterState_ThreadHead(interpreter);
   return head !== detached || !!api.PyThreadState_Next(head);
+}
+
+/**
+ * Runs `finalize`, which ends the interpreter, holding the GIL; from then on every entry into
+ * Python throws. Does nothing while Python is on the JS thread's stack (the process exits from
+ * inside a call from Python, whose frames cannot be unwound first). Returns whether it ran.
+ */
+export function finalizePython(finalize: () => void): boolean {
+  if (!threads || depth !== 0 || finalized) return false;
+  enterPython();
+  try {
+    finalize();
+  } finally {
+    // The thread state is gone with the interpreter: nothing is left to detach or release.
+    finalized = true;
+    threads = undefined;
+    depth = 0;
+    kept = false;
+  }
+  return true;
 }
 
 /** Whether the JS thread holds the GIL now (inside a scope, or in a callback from Python). */

@@ -16,7 +16,7 @@ import {
   pythonSymbols,
   type SymbolTable,
 } from "./symbols.ts";
-import { guarded, startReleasing } from "./gil.ts";
+import { finalizePython, guarded, startReleasing } from "./gil.ts";
 
 export type { Bound, CallbackFunction, NativeCallback, Ptr, PythonInstall, Runtime };
 export { frameCallbackSpec, LoadError, pythonCallbackSpec, runtime, SUPPORTED_MINORS };
@@ -79,9 +79,22 @@ export function load(): Loaded {
     );
   }
   startReleasing(py, py.PyInterpreterState_Main());
+  runtime.onExit(() => finalizeAtExit(native, py));
   markJsStackLimit(native);
   loaded = { native: guardAll(native), py: guardAll(py), unguarded: { native, py }, install, nativePath };
   return loaded;
+}
+
+/**
+ * Ends the interpreter as `python` does when it exits: non-daemon threads are joined, atexit
+ * handlers run, and files Python left open are flushed and closed. The eval-frame hook goes first,
+ * so no Dynamo callback runs while Python shuts down.
+ */
+function finalizeAtExit(native: Native, py: Python): void {
+  finalizePython(() => {
+    native.pyframe_hook_uninstall();
+    py.Py_FinalizeEx();
+  });
 }
 
 /**

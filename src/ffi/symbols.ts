@@ -111,6 +111,7 @@ export const pythonSymbols = {
   PyDict_Next: fn(["ptr", "buffer", "buffer", "buffer"], "i32"),
   // The GIL: the JS thread detaches its thread state whenever control returns to JS (src/ffi/gil.ts).
   PyEval_SaveThread: fn([], "ptr"),
+  Py_FinalizeEx: fn([], "i32"),
   PyEval_RestoreThread: fn(["ptr"], "void"),
   PyInterpreterState_Main: fn([], "ptr"),
   PyGILState_GetThisThreadState: fn([], "ptr"),
