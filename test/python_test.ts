@@ -205,6 +205,29 @@ test("exec, eval, import and importFile refuse what is not a string, saying what
   }
 });
 
+test("attribute and module names must be strings without NUL, which C would cut short", () => {
+  using text = python.toPython("abc");
+  const refusals: Array<[() => unknown, RegExp]> = [
+    [() => python.builtins.get(5 as never), /PyObject\.get\(name\) takes an attribute name as a string, got number$/],
+    [
+      () => text.callMethod(5 as never),
+      /PyObject\.callMethod\(name\) takes an attribute name as a string, got number$/,
+    ],
+    [() => text.get("upper\0junk"), /PyObject\.get\(name\) takes an attribute name without NUL characters$/],
+    [() => text.has("upper\0"), /PyObject\.has\(name\) takes an attribute name without NUL characters$/],
+    [() => text.set(null as never, 1), /PyObject\.set\(name\) takes an attribute name as a string, got null$/],
+    [() => text.delete("x\0y"), /PyObject\.delete\(name\) takes an attribute name without NUL characters$/],
+    [
+      () => python.import("os\0whatever"),
+      /python\.import\(name\) takes a module name such as "os\.path" without NUL characters$/,
+    ],
+  ];
+  for (const [call, message] of refusals) {
+    assert.throws(call, (e: unknown) => e instanceof TypeError && message.test(e.message));
+  }
+  assert.is(text.callMethod("upper").toJS(), "ABC");
+});
+
 test("options that are not an object, or that name an option the call does not have, are refused", () => {
   using list = python.toPython([1]);
   const refusals: Array<[() => unknown, RegExp]> = [

@@ -5,6 +5,8 @@
  * @module
  */
 
+import { cString } from "../ffi/mod.ts";
+
 /** The value's type, or its class for objects: "number", "null", "an Array", "RegExp", "Promise". */
 export function describeValue(value: unknown): string {
   if (value === null) return "null";
@@ -38,4 +40,21 @@ export function checkOptions(options: unknown, known: readonly string[], call: s
         `its options are ${known.join(", ")}`,
     );
   }
+}
+
+/** Throws a TypeError naming `what` unless `value` is a string. */
+export function requireText(value: unknown, what: string, expected: string): asserts value is string {
+  if (typeof value !== "string") {
+    throw new TypeError(`pyframe: ${what} takes ${expected} as a string, got ${describeValue(value)}`);
+  }
+}
+
+/**
+ * `name` as the NUL-terminated string a C API taking a name reads, once checked: a string, with
+ * no NUL inside (C would stop there and read another name: "a\0b" would be "a").
+ */
+export function nameForC(name: unknown, what: string, expected: string): Uint8Array {
+  requireText(name, what, expected);
+  if (name.includes("\0")) throw new TypeError(`pyframe: ${what} takes ${expected} without NUL characters`);
+  return cString(name);
 }

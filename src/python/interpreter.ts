@@ -4,12 +4,12 @@
  * @module
  */
 
-import { cString, inPython } from "../ffi/mod.ts";
+import { inPython } from "../ffi/mod.ts";
 import { check, helperFunction as helper, open } from "./_core.ts";
 import { convertOptionNames, type ConvertOptions, type JSValue, toPythonValue } from "./convert.ts";
 import { PyObject } from "./object.ts";
 import { type CallableOptions, functionToPython } from "./_callback.ts";
-import { checkOptions, describeValue } from "./_arguments.ts";
+import { checkOptions, nameForC, requireText } from "./_arguments.ts";
 
 /** Options for {@link python.exec} and {@link python.eval}. */
 export interface RunOptions {
@@ -73,9 +73,9 @@ export const python: Python = {
 
   /** Imports a module by name (`import a.b` gives the module `a.b`). */
   import(name: string): PyObject {
-    requireText(name, "python.import(name)", 'a module name such as "os.path"');
+    const moduleName = nameForC(name, "python.import(name)", 'a module name such as "os.path"');
     const c = open();
-    return inPython(() => new PyObject(check(c.py.PyImport_ImportModule(cString(name)))));
+    return inPython(() => new PyObject(check(c.py.PyImport_ImportModule(moduleName))));
   },
 
   /**
@@ -161,13 +161,6 @@ export const python: Python = {
     open();
   },
 };
-
-/** Throws a TypeError naming `what` unless `value` is a string (callers from plain JS pass anything). */
-function requireText(value: unknown, what: string, expected: string): void {
-  if (typeof value !== "string") {
-    throw new TypeError(`pyframe: ${what} takes ${expected} as a string, got ${describeValue(value)}`);
-  }
-}
 
 function requireRunOptions(options: RunOptions, what: string, firstParameter: string): void {
   checkOptions(options, ["filename"] satisfies (keyof RunOptions)[], `${what}(${firstParameter}, options)`);

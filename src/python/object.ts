@@ -5,13 +5,13 @@
  * @module
  */
 
-import { cString, enterPython, leavePython, type Ptr, runtime } from "../ffi/mod.ts";
+import { enterPython, leavePython, type Ptr, runtime } from "../ffi/mod.ts";
 import { check, checkStatus, type Core, open, takeError, withPython } from "./_core.ts";
 import { convertOptionNames, type ConvertOptions, type JSValue, toJSValue, toPythonValue, tupleOf } from "./convert.ts";
 import { PythonError } from "./error.ts";
 import { raiseJSError } from "./_callback.ts";
 import { stringToJS } from "./_text.ts";
-import { checkOptions, describeValue, isPlainObject } from "./_arguments.ts";
+import { checkOptions, describeValue, isPlainObject, nameForC } from "./_arguments.ts";
 
 // References whose wrappers were garbage-collected: released together, under one GIL acquisition,
 // in a microtask after the finalizers ran (a finalizer runs outside any Python scope).
@@ -103,15 +103,17 @@ export class PyObject {
 
   /** Attribute `name`, as a PyObject. Throws PythonError (AttributeError) when missing. */
   get(name: string): PyObject {
-    return withPython((c) => new PyObject(check(c.py.PyObject_GetAttrString(this.pointer, cString(name)))));
+    const attribute = attributeName(name, "get");
+    return withPython((c) => new PyObject(check(c.py.PyObject_GetAttrString(this.pointer, attribute))));
   }
 
   /** Sets attribute `name` to `value` (converted). */
   set(name: string, value: unknown): void {
+    const attribute = attributeName(name, "set");
     withPython((c) => {
       const converted = toPythonValue(c, value);
       try {
-        checkStatus(c.py.PyObject_SetAttrString(this.pointer, cString(name), converted));
+        checkStatus(c.py.PyObject_SetAttrString(this.pointer, attribute, converted));
       } finally {
         c.py.Py_DecRef(converted);
       }
@@ -120,12 +122,14 @@ export class PyObject {
 
   /** Whether attribute `name` exists (`hasattr`). */
   has(name: string): boolean {
-    return withPython((c) => c.py.PyObject_HasAttrString(this.pointer, cString(name)) === 1);
+    const attribute = attributeName(name, "has");
+    return withPython((c) => c.py.PyObject_HasAttrString(this.pointer, attribute) === 1);
   }
 
   /** Deletes attribute `name` (`del self.name`). Throws PythonError (AttributeError) when missing. */
   delete(name: string): void {
-    withPython((c) => checkStatus(c.py.PyObject_SetAttrString(this.pointer, cString(name), runtime.NULL)));
+    const attribute = attributeName(name, "delete");
+    withPython((c) => checkStatus(c.py.PyObject_SetAttrString(this.pointer, attribute, runtime.NULL)));
   }
 
   /** `self[key]`, as a PyObject. */
@@ -176,8 +180,9 @@ export class PyObject {
 
   /** Calls method `name` (`self.name(*args)`); a trailing {@link kw} gives keyword arguments. */
   callMethod(name: string, ...args: unknown[]): PyObject {
+    const attribute = attributeName(name, "callMethod");
     return withPython((c) => {
-      const method = check(c.py.PyObject_GetAttrString(this.pointer, cString(name)));
+      const method = check(c.py.PyObject_GetAttrString(this.pointer, attribute));
       try {
         return new PyObject(callObject(c, method, args));
       } finally {
@@ -399,6 +404,11 @@ export class PyObject {
 }
 
 /** Calls `callable` with JS arguments (a trailing {@link kw} gives keywords); a new reference. */
+/** An attribute name for a `PyObject` method, checked (see `nameForC`). */
+function attributeName(name: unknown, method: string): Uint8Array {
+  return nameForC(name, `PyObject.${method}(name)`, "an attribute name");
+}
+
 function callObject(c: Core, callable: Ptr, args: unknown[]): Ptr {
   const { py } = c;
   const last = args.at(-1);
