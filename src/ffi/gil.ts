@@ -93,10 +93,10 @@ function otherThreadsExist(api: ThreadSwitch): boolean {
 /**
  * Runs `finalize`, which ends the interpreter, holding the GIL; from then on every entry into
  * Python throws. Does nothing while Python is on the JS thread's stack (the process exits from
- * inside a call from Python, whose frames cannot be unwound first). Returns whether it ran.
+ * inside a call from Python, whose frames cannot be unwound first).
  */
-export function finalizePython(finalize: () => void): boolean {
-  if (!threads || depth !== 0 || finalized) return false;
+export function finalizePython(finalize: () => void): void {
+  if (!threads || depth !== 0 || finalized) return;
   enterPython();
   try {
     finalize();
@@ -107,7 +107,6 @@ export function finalizePython(finalize: () => void): boolean {
     depth = 0;
     kept = false;
   }
-  return true;
 }
 
 /** Whether the JS thread holds the GIL now (inside a scope, or in a callback from Python). */

@@ -111,12 +111,13 @@ export const pythonSymbols = {
   PyDict_Next: fn(["ptr", "buffer", "buffer", "buffer"], "i32"),
   // The GIL: the JS thread detaches its thread state whenever control returns to JS (src/ffi/gil.ts).
   PyEval_SaveThread: fn([], "ptr"),
-  Py_FinalizeEx: fn([], "i32"),
   PyEval_RestoreThread: fn(["ptr"], "void"),
   PyInterpreterState_Main: fn([], "ptr"),
   PyGILState_GetThisThreadState: fn([], "ptr"),
   PyInterpreterState_ThreadHead: fn(["ptr"], "ptr"),
   PyThreadState_Next: fn(["ptr"], "ptr"),
+  // Ending the interpreter when the process exits (src/ffi/mod.ts, finalizeAtExit).
+  Py_FinalizeEx: fn([], "i32"),
   // Objects.
   PyObject_DelItem: fn(["ptr", "ptr"], "i32"),
   PyObject_Hash: fn(["ptr"], "i64"),
