@@ -157,6 +157,30 @@ test("deep nesting converts up to the depth limit and refuses beyond it with a R
   assert.is(converted.len(), 1);
 });
 
+test("depth is a whole number of levels or Infinity; anything else is refused, not coerced", () => {
+  using nested = python.toPython([[1, [2]]]);
+  assert.equal(nested.toJS({ depth: Infinity }), [[1, [2]]]);
+  assert.equal(nested.toJS({ depth: 3 }), [[1, [2]]]);
+  assert.throws(() => nested.toJS({ depth: 2 }), /more than 2 levels deep/);
+  // Compared as numbers, "5" and true passed, and "" meant 0.
+  for (const depth of ["5", "", true, null, 3n]) {
+    assert.throws(
+      () => nested.toJS({ depth: depth as never }),
+      (e: unknown) => e instanceof TypeError && /depth takes a number of levels, got /.test(e.message),
+      String(depth),
+    );
+    assert.throws(() => python.toPython([1], { depth: depth as never }), TypeError, String(depth));
+  }
+  for (const depth of [-1, 1.5, NaN, -Infinity]) {
+    assert.throws(
+      () => nested.toJS({ depth }),
+      (e: unknown) =>
+        e instanceof RangeError && /whole number of levels \(0 or more, or Infinity\), got /.test(e.message),
+      String(depth),
+    );
+  }
+});
+
 test("values that have no Python equivalent are refused with a message saying what to pass", () => {
   assert.throws(() => python.toPython(new Date()), /cannot convert a Date to Python; pass a number/);
   assert.throws(() => python.toPython(Symbol("s")), /cannot convert a symbol/);

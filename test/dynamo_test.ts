@@ -531,6 +531,7 @@ test("a tool installed on top of a Dynamo keeps working after the Dynamo ends", 
 
 test("bad Dynamo arguments are clear errors", () => {
   assert.throws(() => new Dynamo(42 as never), /needs a function, got number/);
+  assert.throws(() => new Dynamo(null as never), /needs a function, got null$/);
   assert.throws(() => new Dynamo(() => {}, { mode: "fast" as never }), /mode must be "normal" or "run-only"/);
   assert.throws(
     () => new Dynamo(() => {}, "run-only" as never),

@@ -247,6 +247,16 @@ test("options that are not an object, or that name an option the call does not h
       () => python.callable(() => 1, { raw: true } as never),
       /python\.callable\(fn, options\) has no option "raw"; its options are name, rawArguments$/,
     ],
+    // A number was taken as the name ("5"), and a string as rawArguments (any non-empty one meaning true).
+    [
+      () => python.callable(() => 1, { name: 5 } as never),
+      /python\.callable's name option takes the name Python shows as a string, got number$/,
+    ],
+    [
+      () => python.callable(() => 1, { rawArguments: "no" } as never),
+      /python\.callable's rawArguments option is true or false, got string$/,
+    ],
+    [() => python.callable(null as never), /python\.callable needs a function, got null$/],
     [
       () => python.importFile("x.py", { module: "x" } as never),
       /python\.importFile\(path, options\) has no option "module"; its options are name$/,

@@ -69,7 +69,7 @@ export class Dynamo implements Disposable {
 
   constructor(callback: FrameCallback, options: DynamoOptions = {}) {
     if (typeof callback !== "function") {
-      throw new TypeError(`pyframe: new Dynamo(callback) needs a function, got ${typeof callback}`);
+      throw new TypeError(`pyframe: new Dynamo(callback) needs a function, got ${describeValue(callback)}`);
     }
     checkOptions(options, ["mode", "skip"] satisfies (keyof DynamoOptions)[], "new Dynamo(callback, options)");
     const mode = options.mode ?? "normal";

@@ -28,7 +28,7 @@ import { check, checkStatus, type Core, takeError, withPython } from "./_core.ts
 import { PyObject } from "./object.ts";
 import { byteArrayToJS, bytesToJS, bytesToPython, stringToJS, stringToPython } from "./_text.ts";
 import { functionOf, functionToPython } from "./_callback.ts";
-import { checkOptions, isPlainObject } from "./_arguments.ts";
+import { checkOptions, describeValue, isPlainObject } from "./_arguments.ts";
 
 /** What {@link toJS} can return. */
 export type JSValue =
@@ -111,9 +111,17 @@ export function tupleOf(c: Core, values: readonly unknown[]): Ptr {
   return tuple;
 }
 
+/** The `depth` option, checked: a whole number of levels (0 or more) or Infinity; undefined: the default. */
 function depthLimit(options: ConvertOptions): number {
-  const depth = options.depth ?? DEFAULT_DEPTH;
-  if (!(depth >= 0)) throw new RangeError(`pyframe: depth must be a number of levels (0 or more), got ${depth}`);
+  const depth: unknown = options.depth;
+  if (depth === undefined) return DEFAULT_DEPTH;
+  // Compared as a number, "2" or true would pass and "" would mean 0.
+  if (typeof depth !== "number") {
+    throw new TypeError(`pyframe: depth takes a number of levels, got ${describeValue(depth)}`);
+  }
+  if (!(depth >= 0 && (Number.isInteger(depth) || depth === Infinity))) {
+    throw new RangeError(`pyframe: depth must be a whole number of levels (0 or more, or Infinity), got ${depth}`);
+  }
   return depth;
 }
 
