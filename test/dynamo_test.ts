@@ -544,6 +544,20 @@ test("bad Dynamo arguments are clear errors", () => {
   assert.is(load().native.pyframe_hook_is_current(), 0, "a refused Dynamo installs nothing");
 });
 
+test("bad skip() options are clear errors, not a plain skip", () => {
+  // A misspelt or non-boolean calls option skipped only the frame's own code, silently.
+  assert.throws(() => skip({ call: true } as never), /skip\(options\) has no option "call"; its options are calls$/);
+  assert.throws(() => skip({ calls: "yes" } as never), /skip's calls option is true or false, got string$/);
+  assert.throws(() => skip(true as never), /skip\(options\) takes an options object \(\{ calls \}\), got boolean$/);
+  python.exec("def skipped_by_typo(x):\n    return x + 1\n");
+  using _ = new Dynamo((frame) => frame.name === "skipped_by_typo" ? skip({ calls: 1 } as never) : undefined);
+  assert.throws(
+    () => python.eval("skipped_by_typo(1)"),
+    (e: unknown) =>
+      e instanceof PythonError && /callback threw TypeError: pyframe: skip's calls option/.test(e.message),
+  );
+});
+
 test("10,000 replaced calls leave the code object's and the function's reference counts unchanged", () => {
   python.exec(`
 import sys

@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { PyObject } from "../python/mod.ts";
+import { checkOptions, describeValue, type PyObject } from "../python/mod.ts";
 
 /** A decision other than "original" or "replace": see {@link skip}, {@link askAgain} and {@link patch}. */
 export class Decision {
@@ -37,7 +37,12 @@ export interface SkipOptions {
  * ```
  */
 export function skip(options: SkipOptions = {}): Decision {
-  return Decision.make(options.calls ? "skipTree" : "skip");
+  checkOptions(options, ["calls"] satisfies (keyof SkipOptions)[], "skip(options)");
+  const calls: unknown = options.calls ?? false;
+  if (typeof calls !== "boolean") {
+    throw new TypeError(`pyframe: skip's calls option is true or false, got ${describeValue(calls)}`);
+  }
+  return Decision.make(calls ? "skipTree" : "skip");
 }
 
 /**
