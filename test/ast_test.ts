@@ -215,6 +215,52 @@ test("parse modes and options", () => {
   assert.instance(ast.parse("match = 1\nmatch x:\n    case 1: pass\n", { featureVersion: 10 }).body[1], ast.Match);
 });
 
+test("misspelt or mistyped options and arguments of the ast functions are clear TypeErrors", () => {
+  const tree = ast.parse("x = 1");
+  const cases: [() => unknown, RegExp][] = [
+    // Each was ignored (a misspelt option, a string where a boolean goes) or failed with an error
+    // from deep inside naming neither the call nor what to pass.
+    [
+      () => ast.parse("x", { type_comments: true } as never),
+      /ast\.parse\(source, options\) has no option "type_comments"; its options are filename, mode, typeComments, featureVersion$/,
+    ],
+    [
+      () => ast.parse("x", { typeComments: "no" as never }),
+      /ast\.parse's typeComments option is true or false, got string "no"$/,
+    ],
+    [() => ast.parse("x", null as never), /ast\.parse\(source, options\) takes an options object .*, got null$/],
+    [
+      () => ast.compile(tree, { fileName: "a.py" } as never),
+      /ast\.compile\(tree, options\) has no option "fileName"; its options are filename, mode, optimize$/,
+    ],
+    [
+      () => ast.compile(tree, "a.py" as never),
+      /ast\.compile\(tree, target\) takes options \(\{ filename, mode, optimize \}\) or a frame, got string "a\.py"$/,
+    ],
+    [() => ast.compile(tree, null as never), /ast\.compile\(tree, target\) takes options .* or a frame, got null$/],
+    [() => ast.dump(tree, { indnet: 2 } as never), /ast\.dump\(tree, options\) has no option "indnet"/],
+    [
+      () => ast.dump({ _fields: [] } as never),
+      /ast\.dump\(tree\) expects an ast node \(an instance of ast\.Node\), found an Object$/,
+    ],
+    [() => ast.unparse(5 as never), /ast\.unparse\(tree\) expects an ast node .*, found number 5$/],
+    [() => ast.walk(5 as never), /ast\.walk\(node\) expects an ast node .*, found number 5$/],
+    [() => ast.iterFields(null as never), /ast\.iterFields\(node\) expects an ast node .*, found null$/],
+    [() => ast.iterChildNodes("x" as never), /ast\.iterChildNodes\(node\) expects an ast node/],
+    [() => ast.fixMissingLocations({} as never), /ast\.fixMissingLocations\(node\) expects an ast node/],
+    [() => ast.copyLocation(new ast.Pass(), {} as never), /ast\.copyLocation\(newNode, oldNode\) expects an ast node/],
+    [
+      () => ast.incrementLineno(tree, "2" as never),
+      /ast\.incrementLineno\(node, lines\) takes a whole number of lines, got string "2"$/,
+    ],
+    [() => ast.incrementLineno(tree, 1.5), /takes a whole number of lines, got number 1\.5$/],
+  ];
+  for (const [call, message] of cases) {
+    assert.throws(call, (e: unknown) => e instanceof TypeError && message.test(e.message), String(message));
+  }
+  assert.is((tree.body[0] as ast.Assign).lineno, 1, "a refused incrementLineno moved nothing");
+});
+
 test("parse gives Python's tree or Python's error for unusual source: cookies, BOM, NUL, surrogates, bad modes", () => {
   python.exec(
     "def _t_parse_outcome(source, mode):\n    try:\n        return _t_ast.dump(_t_ast.parse(source, mode=mode), include_attributes=True)\n" +

@@ -23,7 +23,9 @@ export function describe(value: unknown): string {
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === "object") {
     const typeName = (value as { typeName?: unknown }).typeName;
-    return typeof typeName === "string" ? `ast.${typeName}` : `a ${value.constructor?.name ?? "object"}`;
+    if (typeof typeName === "string") return `ast.${typeName}`;
+    const className = value.constructor?.name ?? "object";
+    return `${/^[AEIOU]/i.test(className) ? "an" : "a"} ${className}`;
   }
   if (typeof value === "string") {
     return `string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;

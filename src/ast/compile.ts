@@ -5,7 +5,7 @@
  * @module
  */
 
-import { type PyObject, python, withPython } from "../python/mod.ts";
+import { checkOptions, type PyObject, python, withPython } from "../python/mod.ts";
 import { describe } from "./_access.ts";
 import { bridgeFunction, callWithTree, pythonTree } from "./_bridge.ts";
 import { AsyncFunctionDef, Expression, FunctionDef, Interactive, Lambda, Module } from "./_nodes.ts";
@@ -74,8 +74,18 @@ export function compile(tree: Node, target: CompileOptions | FrameTarget = {}): 
         `visit methods must return the root node`,
     );
   }
-  return isFrameTarget(target) ? compileFunction(tree, target) : compileModule(tree, target);
+  if (typeof target !== "object" || target === null) {
+    throw new TypeError(
+      `pyframe: ast.compile(tree, target) takes options ({ filename, mode, optimize }) or a frame, ` +
+        `got ${describe(target)}`,
+    );
+  }
+  if (isFrameTarget(target)) return compileFunction(tree, target);
+  checkOptions(target, compileOptionNames, "ast.compile(tree, options)");
+  return compileModule(tree, target);
 }
+
+const compileOptionNames = ["filename", "mode", "optimize"] satisfies (keyof CompileOptions)[];
 
 function isFrameTarget(target: CompileOptions | FrameTarget): target is FrameTarget {
   return "code" in target && "name" in target;

@@ -5,9 +5,9 @@
  * @module
  */
 
-import { fieldValue, setFieldValue } from "./_access.ts";
+import { describe, fieldValue, setFieldValue } from "./_access.ts";
 import { TypeIgnore } from "./_nodes.ts";
-import type { Node } from "./node.ts";
+import { type Node, requireNode } from "./node.ts";
 import { iterChildNodes, walk } from "./walk.ts";
 
 const POSITIONS = ["lineno", "col_offset", "end_lineno", "end_col_offset"] as const;
@@ -25,6 +25,8 @@ const POSITIONS = ["lineno", "col_offset", "end_lineno", "end_col_offset"] as co
  * ```
  */
 export function copyLocation<T extends Node>(newNode: T, oldNode: Node): T {
+  requireNode(newNode, "ast.copyLocation(newNode, oldNode)");
+  requireNode(oldNode, "ast.copyLocation(newNode, oldNode)");
   for (const name of POSITIONS) {
     if (!oldNode._attributes.includes(name) || !newNode._attributes.includes(name)) continue;
     const value = fieldValue(oldNode, name);
@@ -47,6 +49,7 @@ export function copyLocation<T extends Node>(newNode: T, oldNode: Node): T {
  * ```
  */
 export function fixMissingLocations<T extends Node>(node: T): T {
+  requireNode(node, "ast.fixMissingLocations(node)");
   fixNode(node, { lineno: 1, col_offset: 0, end_lineno: 1, end_col_offset: 0 });
   return node;
 }
@@ -78,6 +81,13 @@ function fixNode(node: Node, parent: Inherited): void {
  * ```
  */
 export function incrementLineno<T extends Node>(node: T, lines = 1): T {
+  requireNode(node, "ast.incrementLineno(node, lines)");
+  // A string would be concatenated: "2" made line 1 line "12".
+  if (!Number.isInteger(lines)) {
+    throw new TypeError(
+      `pyframe: ast.incrementLineno(node, lines) takes a whole number of lines, got ${describe(lines)}`,
+    );
+  }
   for (const child of walk(node)) {
     // TypeIgnore has lineno as a field, not as a location attribute.
     if (child instanceof TypeIgnore) {

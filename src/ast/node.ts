@@ -5,6 +5,7 @@
  * @module
  */
 
+import { describe } from "./_access.ts";
 import { checkAttribute, checkField } from "./_check.ts";
 
 /**
@@ -137,4 +138,14 @@ function defaultValue(field: FieldType | undefined): unknown {
   if (field?.quantity === "list") return [];
   if (field?.quantity === "optional") return null;
   return undefined; // A required field left out: toPython reports it by name.
+}
+
+/**
+ * @internal Throws a TypeError naming `call` unless `value` is a node (a plain object that looks
+ * like one has no `_fields` to walk, and would fail deep inside with a message naming neither).
+ */
+export function requireNode(value: unknown, call: string): asserts value is Node {
+  if (!(value instanceof Node)) {
+    throw new TypeError(`pyframe: ${call} expects an ast node (an instance of ast.Node), found ${describe(value)}`);
+  }
 }

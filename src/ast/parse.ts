@@ -4,11 +4,12 @@
  * @module
  */
 
-import { type PyObject, PythonError } from "../python/mod.ts";
+import { checkOptions, type PyObject, PythonError } from "../python/mod.ts";
+import { describe } from "./_access.ts";
 import { bridgeFunction, callWithTree, parsedTree, typeScriptTree } from "./_bridge.ts";
 import { pythonAtLeast, pythonMinor } from "./_classes.ts";
 import type { Expression, FunctionType, Interactive, Module } from "./_nodes.ts";
-import type { Node } from "./node.ts";
+import { type Node, requireNode } from "./node.ts";
 
 /** Options for {@link parse}; the meanings of Python's `ast.parse` arguments. */
 export interface ParseOptions {
@@ -94,7 +95,15 @@ export function parse(source: string, options: ParseOptions = {}): Node {
   if (typeof source !== "string") {
     throw new TypeError(`pyframe: ast.parse expects Python source as a string, found ${typeof source}`);
   }
+  checkOptions(
+    options,
+    ["filename", "mode", "typeComments", "featureVersion"] satisfies (keyof ParseOptions)[],
+    "ast.parse(source, options)",
+  );
   const { filename = "<unknown>", mode = "exec", typeComments = false, featureVersion = null } = options;
+  if (typeof typeComments !== "boolean") {
+    throw new TypeError(`pyframe: ast.parse's typeComments option is true or false, got ${describe(typeComments)}`);
+  }
   try {
     // An older grammar is asked of Python's ast.parse, which checks the version given.
     const tree = featureVersion === null ? parsedTree({ source, filename, mode, typeComments }) : undefined;
@@ -143,6 +152,11 @@ export interface DumpOptions {
  * ```
  */
 export function dump(tree: Node, options: DumpOptions = {}): string {
+  checkOptions(
+    options,
+    ["annotateFields", "includeAttributes", "indent", "showEmpty"] satisfies (keyof DumpOptions)[],
+    "ast.dump(tree, options)",
+  );
   const { annotateFields = true, includeAttributes = false, indent = null, showEmpty } = options;
   const keywords: Record<string, unknown> = {
     annotate_fields: annotateFields,
@@ -175,6 +189,7 @@ export function unparse(tree: Node): string {
 
 /** Python's `ast.<name>(tree, **keywords)`, through the bridge so no Dynamo sees its frames. */
 function callPythonAst(name: string, tree: Node, keywords: Record<string, unknown>): string {
+  requireNode(tree, `ast.${name}(tree)`);
   using result = callWithTree("call_ast", tree, {}, name, keywords);
   return result.toString();
 }

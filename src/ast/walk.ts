@@ -5,7 +5,7 @@
  */
 
 import { fieldValue } from "./_access.ts";
-import { Node } from "./node.ts";
+import { Node, requireNode } from "./node.ts";
 
 /**
  * Each `[name, value]` of the node's fields (Python's `ast.iter_fields`), skipping unset ones.
@@ -17,7 +17,12 @@ import { Node } from "./node.ts";
  * [...ast.iterFields(name)].map(([field]) => field); // ["id", "ctx"]
  * ```
  */
-export function* iterFields(node: Node): Generator<[name: string, value: unknown]> {
+export function iterFields(node: Node): Generator<[name: string, value: unknown]> {
+  requireNode(node, "ast.iterFields(node)");
+  return fieldsOf(node);
+}
+
+function* fieldsOf(node: Node): Generator<[name: string, value: unknown]> {
   for (const name of node._fields) {
     const value = fieldValue(node, name);
     if (value !== undefined) yield [name, value];
@@ -35,8 +40,13 @@ export function* iterFields(node: Node): Generator<[name: string, value: unknown
  * [...ast.iterChildNodes(sum)].length; // 3: Constant, Add, Constant
  * ```
  */
-export function* iterChildNodes(node: Node): Generator<Node> {
-  for (const [, value] of iterFields(node)) {
+export function iterChildNodes(node: Node): Generator<Node> {
+  requireNode(node, "ast.iterChildNodes(node)");
+  return childrenOf(node);
+}
+
+function* childrenOf(node: Node): Generator<Node> {
+  for (const [, value] of fieldsOf(node)) {
     if (value instanceof Node) yield value;
     else if (Array.isArray(value)) {
       for (const item of value) if (item instanceof Node) yield item;
@@ -54,12 +64,17 @@ export function* iterChildNodes(node: Node): Generator<Node> {
  * constants.length; // 2
  * ```
  */
-export function* walk(node: Node): Generator<Node> {
+export function walk(node: Node): Generator<Node> {
+  requireNode(node, "ast.walk(node)");
+  return breadthFirst(node);
+}
+
+function* breadthFirst(node: Node): Generator<Node> {
   const pending: Node[] = [node];
   // An index instead of shift(): shift is linear, and trees have many nodes.
   for (let next = 0; next < pending.length; next++) {
     const current = pending[next];
-    pending.push(...iterChildNodes(current));
+    pending.push(...childrenOf(current));
     yield current;
   }
 }
