@@ -104,6 +104,33 @@ test("a Python exception inside a JS callback is a PythonError there, and keeps 
   );
 });
 
+test("a thrown PythonError without a live Python exception, or a value that cannot be shown, is a JSError, never a crash", () => {
+  // Raising a disposed value threw inside the call from C: Deno aborted ("entered unreachable
+  // code"), and a made-up pointer segfaulted both runtimes.
+  let disposed: PythonError | undefined;
+  try {
+    python.exec("raise ValueError('gone')");
+  } catch (error) {
+    disposed = error as PythonError;
+  }
+  disposed!.value!.dispose();
+  using five = python.toPython(5);
+  const cases: [unknown, string][] = [
+    [disposed, "PythonError: ValueError: gone"],
+    [new PythonError("ValueError", "made up", "", { pointer: 12345 } as never), "PythonError: ValueError: made up"],
+    [new PythonError("ValueError", "not one", "", five), "PythonError: ValueError: not one"],
+    [Object.create(null), "JavaScript threw a value that cannot be shown"],
+  ];
+  for (const [thrown, message] of cases) {
+    const fails = () => {
+      throw thrown;
+    };
+    assert.equal(main.get("catching").call(fails).toJS(), ["JSError", true, message]);
+    assert.throws(() => apply.call(fails), (e: unknown) => e === thrown, "uncaught, it returns as itself");
+  }
+  assert.is(python.eval("1 + 1"), 2);
+});
+
 test("callbacks nest: JS calls Python calls JS calls Python", () => {
   const depthOf = (n: number): number => n === 0 ? 0 : 1 + (apply.call(depthOf, n - 1).toJS() as number);
   assert.is(depthOf(20), 20);

@@ -323,6 +323,29 @@ test("Python code can catch the exception a throwing callback raises", () => {
   );
 });
 
+test("a callback throwing a PythonError whose exception is gone, or an unprintable value, raises a RuntimeError", () => {
+  // Re-raising read the disposed value's pointer, and that ReferenceError replaced the error thrown.
+  let disposed: PythonError | undefined;
+  try {
+    python.exec("raise ValueError('gone')");
+  } catch (error) {
+    disposed = error as PythonError;
+  }
+  disposed!.value!.dispose();
+  for (
+    const [thrown, shown] of [
+      [disposed, "PythonError: ValueError: gone"],
+      [new PythonError("KeyError", "made up", "", { pointer: 12345 } as never), "PythonError: KeyError: made up"],
+      [Object.create(null), "a value that cannot be shown"],
+    ] as const
+  ) {
+    using _ = new Dynamo((frame) => {
+      if (frame.name === "bob") throw thrown;
+    });
+    assert.is(python.eval("guarded()"), `caught pyframe: the Dynamo callback threw ${shown}`);
+  }
+});
+
 test("a callback returning garbage gets a Python TypeError; nothing means the original", () => {
   {
     using _ = new Dynamo((frame) => (frame.name === "bob" ? (42 as unknown as PyObject) : undefined));

@@ -6,7 +6,7 @@
  */
 
 import { frameCallbackSpec, load, type NativeCallback, type Ptr, runtime } from "../ffi/mod.ts";
-import { checkOptions, describeValue, helperFunction, open, PyObject, PythonError, raise } from "../python/mod.ts";
+import { checkOptions, describeValue, helperFunction, open, PyObject, raise, raiseThrown } from "../python/mod.ts";
 import { Decision } from "./decision.ts";
 import { Frame, invalidateFrame, withFrameCode, withFrameFunction } from "./frame.ts";
 
@@ -262,13 +262,7 @@ function patchItsFunction(replacement: unknown, frame: Frame, dynamo: Dynamo): n
 
 /** A PythonError keeps its Python exception; any other JS error becomes a RuntimeError. */
 function raiseFromJS(error: unknown): void {
-  if (error instanceof PythonError && error.value) {
-    using type = new PyObject(open().py.PyObject_Type(error.value.pointer));
-    open().py.PyErr_SetObject(type.pointer, error.value.pointer);
-    return;
-  }
-  const message = error instanceof Error ? `${error.name}: ${error.message}` : String(error);
-  raise(`pyframe: the Dynamo callback threw ${message}`);
+  raiseThrown(open(), error, (shown) => raise(`pyframe: the Dynamo callback threw ${shown}`));
 }
 
 /**

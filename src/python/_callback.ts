@@ -112,21 +112,35 @@ function callHelperClass(c: Core, type: Ptr, args: unknown[]): Ptr {
  * unchanged if Python does not catch it. The caller holds the GIL.
  */
 export function raiseJSError(c: Core, error: unknown): void {
+  raiseThrown(c, error, (shown) => {
+    const handle = handles.keep(error);
+    try {
+      const message = error instanceof Error ? shown : `JavaScript threw ${shown}`;
+      const exception = callHelperClass(c, c.jsErrorType, [message, handle]);
+      c.py.PyErr_SetObject(c.jsErrorType, exception);
+      c.py.Py_DecRef(exception);
+    } catch (failure) {
+      handles.release(handle);
+      throw failure;
+    }
+  });
+}
+
+/**
+ * Sets the Python exception for `error`, thrown by JavaScript that Python called: a PythonError
+ * still holding a Python exception raises it again; anything else is raised by `raiseOther`, given
+ * a description of `error`. Never throws: an exception escaping a call from C aborts Deno and
+ * crashes Bun, so a failure to raise becomes a RuntimeError saying so.
+ */
+export function raiseThrown(c: Core, error: unknown, raiseOther: (shown: string) => void): void {
   const { py } = c;
-  if (error instanceof PythonError && error.value) {
-    const value = error.value.pointer;
-    const type = py.PyObject_Type(value);
-    py.PyErr_SetObject(type, value);
-    py.Py_DecRef(type);
-    return;
-  }
-  const handle = handles.keep(error);
   try {
-    const exception = callHelperClass(c, c.jsErrorType, [describeThrown(error), handle]);
-    py.PyErr_SetObject(c.jsErrorType, exception);
-    py.Py_DecRef(exception);
+    const exception = heldException(c, error);
+    if (exception === undefined) return raiseOther(describeThrown(error));
+    const type = py.PyObject_Type(exception);
+    py.PyErr_SetObject(type, exception);
+    py.Py_DecRef(type);
   } catch (failure) {
-    handles.release(handle);
     py.PyErr_SetString(
       c.runtimeErrorType,
       cString(`pyframe: a JavaScript error could not be raised in Python: ${describeThrown(failure)}`),
@@ -134,12 +148,30 @@ export function raiseJSError(c: Core, error: unknown): void {
   }
 }
 
+/**
+ * The Python exception a PythonError holds, if any: its value may have been disposed, or be any
+ * object in an error constructed by hand (Python refuses to raise a non-exception).
+ */
+function heldException(c: Core, error: unknown): Ptr | undefined {
+  if (!(error instanceof PythonError) || !(error.value instanceof PyObject)) return undefined;
+  let exception: Ptr;
+  try {
+    exception = error.value.pointer;
+  } catch {
+    return undefined; // Disposed: raised as any other error, by its message.
+  }
+  const isException = c.py.PyObject_IsInstance(exception, c.baseExceptionType);
+  if (isException < 0) c.py.PyErr_Clear();
+  return isException === 1 ? exception : undefined;
+}
+
+/** `Name: message` for an Error, else the value as a string; never throws. */
 function describeThrown(error: unknown): string {
   try {
     if (error instanceof Error) return `${error.name}: ${error.message}`;
-    return `JavaScript threw ${String(error)}`;
+    return String(error);
   } catch {
-    return "JavaScript threw a value that cannot be shown";
+    return "a value that cannot be shown"; // Object.create(null), a throwing toString
   }
 }
 

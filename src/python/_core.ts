@@ -54,6 +54,7 @@ export interface Core {
   readonly false: Ptr;
   readonly builtins: Ptr;
   readonly helper: Ptr;
+  readonly baseExceptionType: Ptr;
   readonly runtimeErrorType: Ptr;
   readonly typeErrorType: Ptr;
   readonly systemExitType: Ptr;
@@ -126,6 +127,7 @@ function startCore(loaded: Loaded): Core {
     false: builtin("False"),
     builtins,
     helper,
+    baseExceptionType: builtin("BaseException"),
     runtimeErrorType: builtin("RuntimeError"),
     typeErrorType: builtin("TypeError"),
     systemExitType: builtin("SystemExit"),

@@ -20,4 +20,5 @@ export {
   withPython,
 } from "./_core.ts";
 export { handleCount } from "./_handles.ts";
+export { raiseThrown } from "./_callback.ts";
 export { checkOptions, describeValue } from "./_arguments.ts";
