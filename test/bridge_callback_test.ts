@@ -1,6 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { handleCount, kw, type PyObject, python, PythonError, SystemExit } from "../src/python/mod.ts";
+import { pythonErrorWithoutValue } from "./_errors.ts";
 
 python.exec(`
 import gc
@@ -107,13 +108,7 @@ test("a Python exception inside a JS callback is a PythonError there, and keeps 
 test("a thrown PythonError without a live Python exception, or a value that cannot be shown, is a JSError, never a crash", () => {
   // Raising a disposed value threw inside the call from C: Deno aborted ("entered unreachable
   // code"), and a made-up pointer segfaulted both runtimes.
-  let disposed: PythonError | undefined;
-  try {
-    python.exec("raise ValueError('gone')");
-  } catch (error) {
-    disposed = error as PythonError;
-  }
-  disposed!.value!.dispose();
+  const disposed = pythonErrorWithoutValue("gone");
   using five = python.toPython(5);
   const cases: [unknown, string][] = [
     [disposed, "PythonError: ValueError: gone"],

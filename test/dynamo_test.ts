@@ -9,6 +9,7 @@ import { load } from "../src/ffi/mod.ts";
 import { scaledCode } from "./_rewrite.ts";
 import { sandboxPython } from "./_sandbox.ts";
 import "./_in_a_thread.ts";
+import { pythonErrorWithoutValue } from "./_errors.ts";
 
 /** Replacements the native cache holds, all Dynamos together. */
 const liveEntries = () => Number(load().native.pyframe_stat(2));
@@ -325,13 +326,7 @@ test("Python code can catch the exception a throwing callback raises", () => {
 
 test("a callback throwing a PythonError whose exception is gone, or an unprintable value, raises a RuntimeError", () => {
   // Re-raising read the disposed value's pointer, and that ReferenceError replaced the error thrown.
-  let disposed: PythonError | undefined;
-  try {
-    python.exec("raise ValueError('gone')");
-  } catch (error) {
-    disposed = error as PythonError;
-  }
-  disposed!.value!.dispose();
+  const disposed = pythonErrorWithoutValue("gone");
   for (
     const [thrown, shown] of [
       [disposed, "PythonError: ValueError: gone"],
