@@ -2,7 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import process from "node:process";
-import { askAgain, Dynamo, type Frame, patch, skip, standardLibraryPaths } from "../src/dynamo/mod.ts";
+import { askAgain, Dynamo, Frame, patch, skip, standardLibraryPaths } from "../src/dynamo/mod.ts";
 import { type PyObject, python, PythonError } from "../src/python/mod.ts";
 import * as ast from "../src/ast/mod.ts";
 import { load } from "../src/ffi/mod.ts";
@@ -550,6 +550,11 @@ test("a tool installed on top of a Dynamo keeps working after the Dynamo ends", 
 test("bad Dynamo arguments are clear errors", () => {
   assert.throws(() => new Dynamo(42 as never), /needs a function, got number/);
   assert.throws(() => new Dynamo(null as never), /needs a function, got null$/);
+  // A Frame read native memory at any address given: new Frame(12345).name aborted the process.
+  assert.throws(
+    () => new (Frame as unknown as new (address: number) => Frame)(12345),
+    /a Frame cannot be constructed$/,
+  );
   assert.throws(() => new Dynamo(() => {}, { mode: "fast" as never }), /mode must be "normal" or "run-only"/);
   assert.throws(
     () => new Dynamo(() => {}, "run-only" as never),

@@ -310,6 +310,36 @@ test("comparison and hashing: equals, compare, hash, is", () => {
   assert.not.ok(three.is(none));
 });
 
+test("arguments of the wrong kind are refused with a TypeError, never a crash or a silent answer", () => {
+  using list = python.toPython([1]);
+  // isInstance took type.pointer: Bun segfaulted on a string, Deno named an FFI type.
+  assert.throws(
+    () => list.isInstance("list" as never),
+    (e: unknown) => e instanceof PythonError && /isinstance\(\) arg 2 must be a type/.test(e.message),
+  );
+  assert.throws(() => list.is(5 as never), /is\(other\) compares with a PyObject, got number$/);
+  // "toString" found Object.prototype's, and Bun ran "<" with it.
+  for (const operator of ["toString", "__proto__", "valueOf"]) {
+    assert.throws(() => list.compare(operator as never, 1), /compare\(\) takes one of < <= == != > >=/, operator);
+  }
+  assert.throws(() => list.with(5 as never), /with\(body\) needs a function, got number$/);
+  assert.throws(() => python.batch("x" as never), /python\.batch\(body\) needs a function, got string$/);
+  // toJS takes an address: a PyObject was an FFI type error; 0 left a SystemError set on 3.13.
+  assert.throws(
+    () => toJS(list as never),
+    /toJS\(object\) takes an object's address \(a PyObject's is its \.pointer\), got PyObject$/,
+  );
+  assert.throws(() => toJS(0), /toJS\(object\) got a NULL pointer$/);
+  assert.throws(() => toJS(undefined as never), /toJS\(object\) takes an object's address, got undefined$/);
+  assert.throws(() => new PyObject(list as never), /new PyObject\(pointer\) takes an object's address \(a PyObject's/);
+  assert.throws(
+    () => PyObject.borrowed(null as never),
+    /PyObject\.borrowed\(pointer\) takes an object's address, got null$/,
+  );
+  assert.is(python.eval("1 + 1"), 2, "no Python error left pending");
+  assert.equal(toJS(list.pointer), [1]);
+});
+
 test("iteration follows Python's protocol: lists, generators, dicts; errors surface", () => {
   using list = python.toPython([1, "two", [3]]);
   assert.equal([...list].map((item) => item.toJS()), [1, "two", [3]]);

@@ -6,9 +6,18 @@
  */
 
 import { frameCallbackSpec, load, type NativeCallback, type Ptr, runtime } from "../ffi/mod.ts";
-import { checkOptions, describeValue, helperFunction, open, PyObject, raise, raiseThrown } from "../python/mod.ts";
+import {
+  checkOptions,
+  describeValue,
+  helperFunction,
+  open,
+  PyObject,
+  raise,
+  raiseThrown,
+  requireFunction,
+} from "../python/mod.ts";
 import { Decision } from "./decision.ts";
-import { Frame, invalidateFrame, withFrameCode, withFrameFunction } from "./frame.ts";
+import { type Frame, frameAt, invalidateFrame, withFrameCode, withFrameFunction } from "./frame.ts";
 
 /**
  * Called once per code object (per Dynamo) with the first frame of that code. Return `undefined`
@@ -68,9 +77,7 @@ export class Dynamo implements Disposable {
   #active = true;
 
   constructor(callback: FrameCallback, options: DynamoOptions = {}) {
-    if (typeof callback !== "function") {
-      throw new TypeError(`pyframe: new Dynamo(callback) needs a function, got ${describeValue(callback)}`);
-    }
+    requireFunction(callback, "new Dynamo(callback)");
     checkOptions(options, ["mode", "skip"] satisfies (keyof DynamoOptions)[], "new Dynamo(callback, options)");
     const mode = options.mode ?? "normal";
     if (mode !== "normal" && mode !== "run-only") {
@@ -181,7 +188,7 @@ function activate(top: Dynamo): void {
 function onFrame(address: Ptr): number {
   const top = layers.at(-1);
   if (!top) return Answer.original;
-  const frame = new Frame(address);
+  const frame = frameAt(address);
   try {
     if (top.skips(frame)) return Answer.skip;
     const given = answer(top.callback(frame), frame, top);

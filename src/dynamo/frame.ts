@@ -9,6 +9,8 @@ import { load, type Ptr } from "../ffi/mod.ts";
 import { helperFunction, type JSValue, PyObject, toJS } from "../python/mod.ts";
 
 const invalidate = Symbol("invalidate");
+/** Only pyframe holds it, so only pyframe makes Frames: a made-up address would crash the process. */
+const maker = Symbol("maker");
 const withCode = Symbol("withCode");
 const withFunction = Symbol("withFunction");
 
@@ -33,8 +35,11 @@ export class Frame {
   #source?: string;
   #attributes = new Map<string, JSValue>();
 
-  /** @internal Made by the Dynamo trampoline; `address` is a live `_PyInterpreterFrame`. */
-  constructor(address: Ptr) {
+  /** @internal Made by the Dynamo trampoline (`frameAt`); `new Frame` throws. */
+  constructor(address: Ptr, key?: symbol) {
+    if (key !== maker) {
+      throw new TypeError("pyframe: Frames are made by pyframe for Dynamo callbacks; a Frame cannot be constructed");
+    }
     this.#address = address;
   }
 
@@ -164,6 +169,9 @@ export class Frame {
 
 /** @internal */
 export const invalidateFrame = (frame: Frame): void => frame[invalidate]();
+
+/** @internal The Frame for a live `_PyInterpreterFrame` at `address`, for the Dynamo trampoline. */
+export const frameAt = (address: Ptr): Frame => new Frame(address, maker);
 
 /** @internal Runs `read` on the frame's code without the Frame keeping a reference to it. */
 export const withFrameCode = <T>(frame: Frame, read: (code: PyObject) => T): T => frame[withCode](read);

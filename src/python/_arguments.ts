@@ -58,3 +58,23 @@ export function nameForC(name: unknown, what: string, expected: string): Uint8Ar
   if (name.includes("\0")) throw new TypeError(`pyframe: ${what} takes ${expected} without NUL characters`);
   return cString(name);
 }
+
+/** Throws a TypeError naming `what` unless `value` is a function. */
+export function requireFunction(value: unknown, what: string): asserts value is (...args: never[]) => unknown {
+  if (typeof value !== "function") {
+    throw new TypeError(`pyframe: ${what} needs a function, got ${describeValue(value)}`);
+  }
+}
+
+/**
+ * Throws unless `value` can be an object's address: a non-zero number or bigint. (No address can be
+ * checked further: a made-up one crashes the process.) `call` names the call in the message.
+ */
+export function requirePointer(value: unknown, call: string): void {
+  if (typeof value === "number" || typeof value === "bigint") {
+    if (value) return;
+    throw new TypeError(`pyframe: ${call} got a NULL pointer`);
+  }
+  const hint = describeValue(value) === "PyObject" ? " (a PyObject's is its .pointer)" : "";
+  throw new TypeError(`pyframe: ${call} takes an object's address${hint}, got ${describeValue(value)}`);
+}

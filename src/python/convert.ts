@@ -28,7 +28,7 @@ import { check, checkStatus, type Core, takeError, withPython } from "./_core.ts
 import { PyObject } from "./object.ts";
 import { byteArrayToJS, bytesToJS, bytesToPython, stringToJS, stringToPython } from "./_text.ts";
 import { functionOf, functionToPython } from "./_callback.ts";
-import { checkOptions, describeValue, isPlainObject } from "./_arguments.ts";
+import { checkOptions, describeValue, isPlainObject, requirePointer } from "./_arguments.ts";
 
 /** What {@link toJS} can return. */
 export type JSValue =
@@ -67,6 +67,7 @@ export const DEFAULT_DEPTH = 1000;
  * ```
  */
 export function toJS(object: Ptr, options?: ConvertOptions): JSValue {
+  requirePointer(object, "toJS(object)");
   checkOptions(options, convertOptionNames, "toJS(object, options)");
   return withPython((c) => toJSValue(c, object, options));
 }

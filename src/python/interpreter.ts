@@ -9,7 +9,7 @@ import { check, helperFunction as helper, open } from "./_core.ts";
 import { convertOptionNames, type ConvertOptions, type JSValue, toPythonValue } from "./convert.ts";
 import { PyObject } from "./object.ts";
 import { type CallableOptions, functionToPython } from "./_callback.ts";
-import { checkOptions, describeValue, nameForC, requireText } from "./_arguments.ts";
+import { checkOptions, describeValue, nameForC, requireFunction, requireText } from "./_arguments.ts";
 
 /** Options for {@link python.exec} and {@link python.eval}. */
 export interface RunOptions {
@@ -125,9 +125,7 @@ export const python: Python = {
    * ```
    */
   callable(fn: (...args: never[]) => unknown, options: CallableOptions = {}): PyObject {
-    if (typeof fn !== "function") {
-      throw new TypeError(`pyframe: python.callable needs a function, got ${describeValue(fn)}`);
-    }
+    requireFunction(fn, "python.callable");
     checkOptions(options, ["name", "rawArguments"] satisfies (keyof CallableOptions)[], "python.callable(fn, options)");
     if (options.name !== undefined) requireText(options.name, "python.callable's name option", "the name Python shows");
     const raw: unknown = options.rawArguments;
@@ -152,6 +150,7 @@ export const python: Python = {
    * ```
    */
   batch<T>(body: () => T): T {
+    requireFunction(body, "python.batch(body)");
     open();
     return inPython(body);
   },

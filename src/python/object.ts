@@ -11,7 +11,7 @@ import { convertOptionNames, type ConvertOptions, type JSValue, toJSValue, toPyt
 import { PythonError } from "./error.ts";
 import { raiseJSError } from "./_callback.ts";
 import { stringToJS } from "./_text.ts";
-import { checkOptions, describeValue, isPlainObject, nameForC } from "./_arguments.ts";
+import { checkOptions, describeValue, isPlainObject, nameForC, requireFunction, requirePointer } from "./_arguments.ts";
 
 // References whose wrappers were garbage-collected: released together, under one GIL acquisition,
 // in a microtask after the finalizers ran (a finalizer runs outside any Python scope).
@@ -80,13 +80,14 @@ export class PyObject {
 
   /** Takes ownership of a new (strong) reference. */
   constructor(pointer: Ptr) {
-    if (!pointer) throw new TypeError("pyframe: PyObject needs a non-NULL pointer");
+    requirePointer(pointer, "new PyObject(pointer)");
     this.#pointer = pointer;
     collected.register(this, pointer, this);
   }
 
   /** Wraps a borrowed reference, taking a strong reference of its own. */
   static borrowed(pointer: Ptr): PyObject {
+    requirePointer(pointer, "PyObject.borrowed(pointer)");
     withPython((c) => c.py.Py_IncRef(pointer));
     return new PyObject(pointer);
   }
@@ -213,9 +214,11 @@ export class PyObject {
     return withPython((c) => textOf(c, c.py.PyObject_Repr(this.pointer)));
   }
 
-  /** `isinstance(self, type)`; `type` may be a tuple of classes. */
+  /** `isinstance(self, type)`; `type` may be a tuple of classes (or anything else, converted). */
   isInstance(type: PyObject): boolean {
-    return withPython((c) => checkStatus(c.py.PyObject_IsInstance(this.pointer, type.pointer)) === 1);
+    return withPython((c) =>
+      this.#withConverted(c, type, (converted) => checkStatus(c.py.PyObject_IsInstance(this.pointer, converted)) === 1)
+    );
   }
 
   /** `type(self)`. */
@@ -232,6 +235,9 @@ export class PyObject {
 
   /** `self is other`: the same Python object. */
   is(other: PyObject): boolean {
+    if (!(other instanceof PyObject)) {
+      throw new TypeError(`pyframe: is(other) compares with a PyObject, got ${describeValue(other)}`);
+    }
     return this.pointer === other.pointer;
   }
 
@@ -242,7 +248,8 @@ export class PyObject {
 
   /** `self <op> other` (`other` converted), e.g. `compare("<", 3)`. */
   compare(operator: ComparisonOperator, other: unknown): boolean {
-    const op = comparisons[operator];
+    // Own keys only: "toString" or "__proto__" would find Object.prototype's.
+    const op = Object.hasOwn(comparisons, operator) ? comparisons[operator] : undefined;
     if (op === undefined) {
       throw new TypeError(
         `pyframe: compare() takes one of ${Object.keys(comparisons).join(" ")}, got ${JSON.stringify(operator)}`,
@@ -303,6 +310,7 @@ export class PyObject {
   with<T>(body: (value: PyObject) => Promise<T>): Promise<T | undefined>;
   with<T>(body: (value: PyObject) => T): T | undefined;
   with<T>(body: (value: PyObject) => T | Promise<T>): T | undefined | Promise<T | undefined> {
+    requireFunction(body, "with(body)");
     const [enter, exit] = this.#contextMethods();
     let value: PyObject;
     try {
