@@ -430,6 +430,37 @@ test("python.importFile imports a module from a path and registers it", () => {
     () => python.importFile(join(directory, "missing.py")),
     (e: unknown) => e instanceof PythonError && e.type === "FileNotFoundError",
   );
+  using again = python.importFile(path);
+  assert.is(again.get("VALUE").toJS(), 41, "the same file imports again under its name");
+});
+
+test("python.importFile refuses to replace a module imported from elsewhere, and names that are no names", () => {
+  // /x/ast.py replaced the standard library's ast in sys.modules (pyframe's ast bridge then failed);
+  // { name: "sys" } replaced sys.
+  const directory = mkdtempSync(join(tmpdir(), "pyframe-import-"));
+  const shadow = join(directory, "json.py");
+  writeFileSync(shadow, "VALUE = 'shadow'\n");
+  python.exec("import json");
+  assert.throws(
+    () => python.importFile(shadow),
+    (e: unknown) =>
+      e instanceof PythonError && e.type === "ImportError" &&
+      /would replace the module 'json' already imported from .*json.*; pass \{ name \}/.test(e.message),
+  );
+  assert.throws(
+    () => python.importFile(shadow, { name: "sys" }),
+    (e: unknown) =>
+      e instanceof PythonError && /would replace the module 'sys' already imported \(built in\)/.test(e.message),
+  );
+  assert.ok(python.eval("hasattr(__import__('json'), 'dumps') and hasattr(__import__('sys'), 'path')"));
+  using renamed = python.importFile(shadow, { name: "my_json" });
+  assert.is(renamed.get("VALUE").toJS(), "shadow");
+  for (const name of ["", "a\0b"]) {
+    assert.throws(
+      () => python.importFile(shadow, { name }),
+      (e: unknown) => e instanceof PythonError && e.type === "ValueError" && /needs a module name/.test(e.message),
+    );
+  }
 });
 
 test("SystemExit and KeyboardInterrupt surface as themselves, and the process keeps running", () => {

@@ -75,6 +75,9 @@ def import_file(path, name=None):
     path = os.path.abspath(path)
     if name is None:
         name = os.path.splitext(os.path.basename(path))[0]
+    if not name or "\0" in name:
+        raise ValueError("pyframe: python.importFile needs a module name, not %r: pass { name }" % name)
+    _refuse_replacing(name, path)
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None:
         raise ImportError("cannot import %r: not a Python source or extension module file" % path, path=path)
@@ -86,6 +89,20 @@ def import_file(path, name=None):
         sys.modules.pop(name, None)
         raise
     return module
+
+def _refuse_replacing(name, path):
+    """Importing /x/ast.py as 'ast' would replace the ast module everyone else imported."""
+    import os
+    existing = sys.modules.get(name)
+    if existing is None:
+        return
+    origin = getattr(existing, "__file__", None)
+    if isinstance(origin, str) and os.path.abspath(origin) == path:
+        return  # the same file again: imported afresh, as before
+    where = "from " + origin if isinstance(origin, str) else "(built in)"
+    raise ImportError(
+        "pyframe: python.importFile(%r) would replace the module %r already imported %s; pass "
+        "{ name } with a name no module has" % (path, name, where), name=name, path=path)
 
 # JavaScript values held by Python objects. '_call_js' is a PyCFunction whose C function is a JS
 # callback (set by TypeScript right after this module runs); only the JS thread may call it.

@@ -80,7 +80,9 @@ export const python: Python = {
 
   /**
    * Imports the Python file at `path` (a `.py` file, or a C extension module) and registers it in
-   * `sys.modules`, so its own imports of itself and pickling work.
+   * `sys.modules`, so its own imports of itself and pickling work. The name (default: the file's
+   * name without its extension) must not be taken by a module imported from another file: an
+   * ImportError says so rather than replace it (`./json.py` would hide the standard library's).
    *
    * @example
    * ```ts
