@@ -188,6 +188,9 @@ test("values that have no Python equivalent are refused with a message saying wh
   assert.throws(() => python.toPython(new Float64Array(2)), /cannot convert a Float64Array/);
   class Point {}
   assert.throws(() => python.toPython([1, new Point()]), /cannot convert a Point/);
+  // A generator's constructor has an empty name: the message said "cannot convert a  to Python".
+  assert.throws(() => python.toPython((function* () {})()), /cannot convert a Generator to Python/);
+  assert.throws(() => python.toPython(Object.create(Object.create(null))), /cannot convert an Object to Python/);
 });
 
 test("toJS on a raw pointer converts a borrowed reference", () => {

@@ -5,7 +5,17 @@ import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { KeyboardInterrupt, kw, PyObject, python, PythonError, SystemExit, toJS, toPython } from "../src/python/mod.ts";
+import {
+  KeyboardInterrupt,
+  KeywordArguments,
+  kw,
+  PyObject,
+  python,
+  PythonError,
+  SystemExit,
+  toJS,
+  toPython,
+} from "../src/python/mod.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -172,6 +182,8 @@ test("kw() takes a plain object, last: anything else is refused saying what to p
       () => kw(value as never),
       new RegExp(`kw\\(\\) takes a plain object of keyword arguments, kw\\(\\{ name: value \\}\\), got ${named}$`),
     );
+    // The exported class is checked too: new KeywordArguments([1, 2]) passed "0" and "1" as names.
+    assert.throws(() => new KeywordArguments(value as never), /kw\(\) takes a plain object/);
   }
   assert.throws(
     () => takesKeywords.call(kw({ b: 1 }), 2),

@@ -11,8 +11,18 @@ import { cString } from "../ffi/mod.ts";
 export function describeValue(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return "an Array";
-  if (typeof value === "object") return (value as object).constructor?.name ?? "an object";
+  if (typeof value === "object") return classNameOf(value as object);
   return typeof value;
+}
+
+/** The object's class name: "Date", "Generator" (whose constructor has an empty name), "Object". */
+export function classNameOf(object: object): string {
+  return object.constructor?.name || Object.prototype.toString.call(object).slice("[object ".length, -1);
+}
+
+/** `word` after "a" or "an", as it is said: "a Date", "an Object". */
+export function withArticle(word: string): string {
+  return `${/^[aeiou]/i.test(word) ? "an" : "a"} ${word}`;
 }
 
 /** Whether `value` is a plain object: `{ ... }` or `Object.create(null)`. */

@@ -28,7 +28,7 @@ import { check, checkStatus, type Core, takeError, withPython } from "./_core.ts
 import { PyObject } from "./object.ts";
 import { byteArrayToJS, bytesToJS, bytesToPython, stringToJS, stringToPython } from "./_text.ts";
 import { functionOf, functionToPython } from "./_callback.ts";
-import { checkOptions, describeValue, isPlainObject, requirePointer } from "./_arguments.ts";
+import { checkOptions, classNameOf, describeValue, isPlainObject, requirePointer, withArticle } from "./_arguments.ts";
 
 /** What {@link toJS} can return. */
 export type JSValue =
@@ -379,9 +379,7 @@ function cannotConvert(value: unknown): TypeError {
   if (value instanceof Promise) {
     return new TypeError("pyframe: cannot convert a Promise to Python; await it in JavaScript and pass the result");
   }
-  const what = typeof value === "symbol"
-    ? "a symbol"
-    : `a ${(value as object).constructor?.name ?? Object.prototype.toString.call(value)}`;
+  const what = typeof value === "symbol" ? "a symbol" : withArticle(classNameOf(value as object));
   return new TypeError(
     `pyframe: cannot convert ${what} to Python; pass a number, bigint, string, boolean, null, undefined, ` +
       "Array, Map, Set, plain object, Uint8Array, function or PyObject",

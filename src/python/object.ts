@@ -34,7 +34,14 @@ const collected = new FinalizationRegistry<Ptr>((pointer) => {
 
 /** Keyword arguments for {@link PyObject.call}: `f.call(1, kw({ sep: "-" }))`. */
 export class KeywordArguments {
-  constructor(readonly values: Record<string, unknown>) {}
+  constructor(readonly values: Record<string, unknown>) {
+    // Checked here, not only in kw(): an array or a string would pass its indices as names.
+    if (!isPlainObject(values)) {
+      throw new TypeError(
+        `pyframe: kw() takes a plain object of keyword arguments, kw({ name: value }), got ${describeValue(values)}`,
+      );
+    }
+  }
 }
 
 /**
@@ -47,11 +54,6 @@ export class KeywordArguments {
  * ```
  */
 export function kw(values: Record<string, unknown>): KeywordArguments {
-  if (!isPlainObject(values)) {
-    throw new TypeError(
-      `pyframe: kw() takes a plain object of keyword arguments, kw({ name: value }), got ${describeValue(values)}`,
-    );
-  }
   return new KeywordArguments(values);
 }
 
