@@ -10,6 +10,7 @@ import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { pythonsByMinor, supportedMinors } from "./pythons.mjs";
+import { NULLABLE_ITEMS } from "../src/ast/node.ts";
 
 const ROOT = join(dirname(fileURLToPath(import.meta.url)), "..");
 const OUTPUT = join(ROOT, "src", "ast", "_nodes.ts");
@@ -82,10 +83,6 @@ interface MergedNode {
   fields: MergedField[];
   attributes: string[];
 }
-
-// The ASDL says `expr*` but Python puts None in these lists: `{**d}` has a None key, and a
-// keyword-only argument without a default has a None default.
-const NULLABLE_ITEMS = new Set(["Dict.keys", "arguments.kw_defaults"]);
 
 // `arguments` cannot name a class in strict-mode JavaScript; it is exported under its Python name.
 const LOCAL_NAMES: Record<string, string> = { arguments: "arguments_" };

@@ -696,11 +696,11 @@ test("constructors check each field against its type", () => {
     ],
     [
       () => new ast.Constant({ value: 1, lineno: 1.5 }),
-      /ast\.Constant\.lineno must be an integer or null, found number 1\.5/,
+      /ast\.Constant\.lineno must be an integer from -2147483648 to 2147483647 or null, found number 1\.5/,
     ],
     [
       () => new ast.ImportFrom({ module: "m", names: [], level: 0.5 }),
-      /ast\.ImportFrom\.level must be an integer, found number 0\.5/,
+      /ast\.ImportFrom\.level must be an integer from -2147483648 to 2147483647, found number 0\.5/,
     ],
     [
       () => new ast.BinOp({ left: null as never, op: new ast.Add(), right: one }),
@@ -714,6 +714,156 @@ test("constructors check each field against its type", () => {
   new ast.Constant({ value: null, lineno: null as never });
   class Marked extends ast.Name {}
   new ast.Expr({ value: new Marked({ id: "x", ctx: load }) });
+});
+
+/** Asserts that `run` throws a `kind` (TypeError unless given) whose message is exactly `message`. */
+function throwsExactly(run: () => unknown, message: string, kind: ErrorConstructor = TypeError): void {
+  const error = captured(run);
+  assert.instance(error, kind, message);
+  assert.is((error as Error).message, message);
+}
+
+test("int fields and location attributes must fit a C int, or Python wraps or overflows them", () => {
+  // Each was accepted: lineno 2**63 and 2**64 became 0, 1e20 a wrapped 7766279631452241920, level
+  // 2**64 + 4096 became 4096, and 2**40 failed in Python naming no field.
+  const range = "an integer from -2147483648 to 2147483647";
+  const name = (location: ast.Location) => new ast.Name({ id: "x", ctx: new ast.Load(), ...location });
+  throwsExactly(
+    () => name({ lineno: 1e20 }),
+    `pyframe: ast.Name.lineno must be ${range} or null, found number ${1e20}`,
+  );
+  throwsExactly(
+    () => name({ end_col_offset: 2 ** 31 }),
+    `pyframe: ast.Name.end_col_offset must be ${range} or null, found number 2147483648`,
+  );
+  throwsExactly(
+    () => new ast.ImportFrom({ module: "m", names: [], level: 2 ** 64 + 4096 }),
+    `pyframe: ast.ImportFrom.level must be ${range}, found number ${2 ** 64 + 4096}`,
+  );
+  const parsed = ast.parse("x");
+  parsed.body[0].lineno = 2 ** 40;
+  throwsExactly(
+    () => ast.unparse(parsed),
+    `pyframe: ast.Expr.lineno must be ${range} or null, found number ${2 ** 40}`,
+  );
+  (parsed.body[0] as ast.Expr).value.col_offset = -(2 ** 31) - 1;
+  parsed.body[0].lineno = 1;
+  assert.throws(() => ast.toPython(parsed), /ast\.Name\.col_offset must be an integer from/, "a patched original too");
+  // The ends of the range reach Python as they are.
+  const edges = new ast.Expression({ body: name({ lineno: 2 ** 31 - 1, col_offset: -(2 ** 31) }) });
+  using back = ast.toPython(edges);
+  using body = back.get("body");
+  assert.equal([body.get("lineno").toJS(), body.get("col_offset").toJS()], [2 ** 31 - 1, -(2 ** 31)]);
+});
+
+test("constructors refuse names that are no field or attribute, and a fields argument that is no object", () => {
+  // Misspelt names were dropped silently (keyword: the call lost its keywords); null failed with
+  // "Cannot read properties of null", new ast.Constant() with "... (reading 'isFloat')".
+  const func = new ast.Name({ id: "f", ctx: new ast.Load() });
+  const location = "its attributes lineno, col_offset, end_lineno, end_col_offset";
+  throwsExactly(
+    () => new ast.Call({ func, args: [], keyword: [] } as never),
+    `pyframe: ast.Call has no field or attribute "keyword"; its fields are func, args, keywords; ${location}`,
+  );
+  throwsExactly(
+    () => new ast.Pass({ lineNo: 5 } as never),
+    `pyframe: ast.Pass has no field or attribute "lineNo"; it has no fields; ${location}`,
+  );
+  throwsExactly(
+    () => new ast.Constant({ value: 2, isfloat: true } as never),
+    `pyframe: ast.Constant has no field or attribute "isfloat"; its fields are value, kind, isFloat; ${location}`,
+  );
+  throwsExactly(
+    () => new ast.BinOp({ lfet: func, op: new ast.Add(), right: func } as never),
+    `pyframe: ast.BinOp has no field or attribute "lfet"; its fields are left, op, right; ${location}`,
+    TypeError,
+  );
+  throwsExactly(
+    () => new ast.Name(null as never),
+    `pyframe: new ast.Name(fields) takes an object of its fields, found null (its fields are id, ctx; ${location})`,
+  );
+  throwsExactly(
+    () => new (ast.Constant as unknown as new () => ast.Constant)(),
+    "pyframe: new ast.Constant(fields) takes an object of its fields, found undefined; value is required " +
+      `(its fields are value, kind, isFloat; ${location})`,
+  );
+  // No argument is no fields where none is required; keys left undefined are not set.
+  assert.is(ast.unparse(new ast.Pass()), "pass");
+  assert.equal(new ast.Module().body, []);
+  assert.is(new ast.Name({ id: "x", ctx: new ast.Load(), lineno: undefined }).lineno, undefined);
+});
+
+test("Constant.isFloat is a boolean, true only for a number", () => {
+  // "false" made 2.0; true on a bigint was dropped silently.
+  throwsExactly(
+    () => new ast.Constant({ value: 2, isFloat: "false" as never }),
+    'pyframe: ast.Constant.isFloat must be true or false, found string "false"',
+  );
+  const bigintFloat = "pyframe: ast.Constant.isFloat is true, but the value is bigint 5: only a number can be " +
+    "a Python float; set isFloat to false for other values";
+  throwsExactly(() => new ast.Constant({ value: 5n, isFloat: true }), bigintFloat);
+  const parsed = expression("2.5") as ast.Constant;
+  parsed.value = 5n;
+  throwsExactly(() => ast.unparse(parsed), bigintFloat);
+  assert.is(ast.unparse(new ast.Constant({ value: 2, isFloat: true })), "2.0");
+});
+
+test("Complex, CodePoints, ConstantTuple and ConstantFrozenSet check what they hold", () => {
+  // Complex("1", "x") became (1+nanj), Complex(1n, 2) threw "Cannot convert a BigInt value";
+  // ConstantTuple(5) gave "value.elements.every is not a function", CodePoints([-1]) a bare
+  // "Invalid code point".
+  const complex = (real: unknown, imag: unknown) => () => new ast.Complex(real as number, imag as number);
+  throwsExactly(
+    complex("1", "x"),
+    'pyframe: new ast.Complex(real, imag) takes two numbers, found string "1" and string "x"',
+  );
+  throwsExactly(
+    complex(undefined, undefined),
+    "pyframe: new ast.Complex(real, imag) takes two numbers, found undefined and undefined",
+  );
+  throwsExactly(complex(1n, 2), "pyframe: new ast.Complex(real, imag) takes two numbers, found bigint 1 and number 2");
+  throwsExactly(
+    () => new ast.ConstantTuple(5 as never),
+    "pyframe: new ast.ConstantTuple(elements) takes an array of ast.Constant nodes, found number 5",
+  );
+  throwsExactly(
+    () => new ast.ConstantFrozenSet([new ast.Constant({ value: 1 }), 2 as never]),
+    "pyframe: new ast.ConstantFrozenSet(elements) takes ast.Constant nodes, found number 2 at elements[1]; " +
+      "wrap plain values in ast.Constant",
+  );
+  throwsExactly(
+    () => new ast.CodePoints(null as never),
+    "pyframe: new ast.CodePoints(points) takes an array of code points, found null",
+  );
+  for (
+    const [points, found] of [[[-1], "number -1 at points[0]"], [[65, "a"], 'string "a" at points[1]'], [
+      [65.5],
+      "number 65.5 at points[0]",
+    ]] as const
+  ) {
+    throwsExactly(
+      () => new ast.CodePoints(points as never),
+      `pyframe: new ast.CodePoints(points) takes integers from 0 to 0x10FFFF, found ${found}`,
+      RangeError,
+    );
+  }
+  assert.is(ast.unparse(new ast.Constant({ value: new ast.Complex(1, -2) })), "(1-2j)");
+});
+
+test("a null item in a list field is refused at once, unless Python allows None there", () => {
+  // It passed, then unparse failed with "'NoneType' object has no attribute '_fields'".
+  throwsExactly(
+    () => new ast.Module({ body: [new ast.Pass(), null as never] }),
+    "pyframe: ast.Module.body[1] must be an ast.stmt node, found null (only ast.Dict.keys and " +
+      "ast.arguments.kw_defaults hold None); remove it from the list",
+  );
+  const call = expression("f(a)") as ast.Call;
+  call.args.push(null as never);
+  assert.throws(() => ast.unparse(call), /ast\.Call\.args\[1\] must be an ast\.expr node, found null/);
+  const unpacked = new ast.Dict({ keys: [null], values: [new ast.Name({ id: "d", ctx: new ast.Load() })] });
+  assert.is(ast.unparse(unpacked), "{**d}");
+  const keywordOnly = new ast.arguments({ kwonlyargs: [new ast.arg({ arg: "a" })], kw_defaults: [null] });
+  assert.is(ast.unparse(keywordOnly), "*, a");
 });
 
 test("a field reassigned to a wrong value after construction is caught on the way to Python", () => {
@@ -828,6 +978,73 @@ test("where code generation from strings is refused, visitors work and parse say
   assert.not.match(seen.dump, "Pass()");
   assert.match(seen.dump, "args=[Name(id='y1', ctx=Load()), Name(id='y2', ctx=Load()), Constant(value=20)]");
   assert.match(seen.parseError, "reading a tree from Python needs code generated from strings (new Function)");
+});
+
+test("a visitor method spelt as in Python (visit_Name, generic_visit) is refused, not silently never called", () => {
+  class Ported extends ast.NodeVisitor {
+    seen: string[] = [];
+    visit_Name(node: ast.Name) {
+      this.seen.push(node.id);
+    }
+  }
+  throwsExactly(
+    () => new Ported(),
+    "pyframe: Ported has a method visit_Name, Python's spelling, which is never called: name it visitName",
+  );
+  class Deeper extends ast.NodeTransformer {
+    generic_visit(node: ast.Node) {
+      return node;
+    }
+  }
+  class Sub extends Deeper {}
+  throwsExactly(
+    () => new Sub(),
+    "pyframe: Sub has a method generic_visit, Python's spelling, which is never called: name it genericVisit",
+  );
+  class Fine extends ast.NodeVisitor {
+    visitName() {}
+    visit_helper_count = 0; // a field, not a method of the class
+  }
+  assert.instance(new Fine(), Fine);
+});
+
+test("fromPython takes a PyObject; anything else is a TypeError (Bun crashed reading it as an address)", () => {
+  for (const value of [5, {}, ast.parse("x"), null]) {
+    assert.throws(
+      () => ast.fromPython(value as never),
+      (e: unknown) =>
+        e instanceof TypeError &&
+        /ast\.fromPython\(tree\) takes a Python ast node \(a PyObject\), found /.test(e.message),
+    );
+  }
+});
+
+test("visit and genericVisit refuse what is not a node, naming the call", () => {
+  // Each failed inside with "Cannot read properties of undefined (reading 'length')" or of null.
+  class Names extends ast.NodeVisitor {}
+  class Same extends ast.NodeTransformer {}
+  for (const value of [5, { _fields: [] }, [ast.parse("x")], python.builtins, null, undefined]) {
+    const found = value === python.builtins ? "a PyObject" : undefined;
+    for (
+      const [call, run] of [
+        ["NodeVisitor.visit(node)", () => new Names().visit(value as never)],
+        ["NodeTransformer.visit(node)", () => new Same().visit(value as never)],
+        ["NodeVisitor.genericVisit(node)", () => new Names().genericVisit(value as never)],
+        ["NodeTransformer.genericVisit(node)", () => new Same().genericVisit(value as never)],
+      ] as const
+    ) {
+      const error = captured(run);
+      assert.instance(error, TypeError);
+      assert.match(
+        (error as Error).message,
+        `pyframe: ${call} expects an ast node (an instance of ast.Node), found ${found ?? ""}`,
+      );
+    }
+  }
+  throwsExactly(
+    () => new Names().visit(5 as never),
+    "pyframe: NodeVisitor.visit(node) expects an ast node (an instance of ast.Node), found number 5",
+  );
 });
 
 test("a visitor dispatches on a node subclass's own typeName, and walks its own _fields", () => {
@@ -1170,6 +1387,76 @@ test("compile(tree, frame) without a def of the frame's name is a clear error", 
     () => ast.compile(ast.parse("x", { mode: "eval" }), frame),
     /expects an ast\.Module holding the function's def, found ast\.Expression/,
   );
+});
+
+test("compile(tree, frame) checks the frame's fields, and refuses options given with a frame", () => {
+  // A misspelt or mistyped field failed inside Python ("unsupported operand type(s) for -:
+  // 'NoneType' and 'int'", "'int' object has no attribute 'split'"); mode was ignored silently.
+  const frame = frameOf("adder");
+  const tree = ast.parse(frame.source);
+  const { name, qualname, filename, firstLineNo, code } = frame;
+  const fields = { name, qualname, filename, firstLineNo, code };
+  const needs = "pyframe: ast.compile(tree, frame) needs frame.";
+  throwsExactly(
+    () => ast.compile(tree, { ...fields, firstLineNo: undefined, firstLineno: 3 } as never),
+    `${needs}firstLineNo, the code's co_firstlineno, a positive integer; found undefined`,
+  );
+  throwsExactly(
+    () => ast.compile(tree, { ...fields, firstLineNo: "3" } as never),
+    `${needs}firstLineNo, the code's co_firstlineno, a positive integer; found string "3"`,
+  );
+  assert.throws(() => ast.compile(tree, { ...fields, firstLineNo: 1.5 }), /firstLineNo, .* found number 1\.5$/);
+  throwsExactly(
+    () => ast.compile(tree, { ...fields, qualname: 5 } as never),
+    `${needs}qualname, the code's co_qualname, a string; found number 5`,
+  );
+  throwsExactly(
+    () => ast.compile(tree, { ...fields, code: 5 } as never),
+    `${needs}code, the frame's code object (a PyObject of type code); found number 5`,
+  );
+  throwsExactly(
+    () => ast.compile(tree, { ...fields, code: frame.function }),
+    `${needs}code, the frame's code object (a PyObject of type code); found a Python function`,
+  );
+  throwsExactly(
+    () => ast.compile(tree, { ...fields, mode: "eval" } as never),
+    "pyframe: ast.compile(tree, target) takes options ({ filename, mode, optimize }) or a frame, not both: " +
+      "found the frame's name, qualname, firstLineNo, code with the option mode; a frame's code is compiled " +
+      "in exec mode with the interpreter's optimization",
+  );
+  using compiled = ast.compile(tree, { ...fields, source: frame.source } as never);
+  assert.is(callWith(compiled, frame, 1), 1 + 2 + 3 + 1, "other names of a frame are fine");
+});
+
+test("compile(tree, frame) for a frame that runs no def says so, naming what it runs", () => {
+  // It said 'expected a def named "<module>"', with the hint to keep the function's name.
+  python.exec(`
+_t_module_code = compile("class Box:\\n    size = 1\\nsquares = (n * n for n in range(3))\\n", "<frames>", "exec")
+_t_class_code = next(c for c in _t_module_code.co_consts if getattr(c, "co_name", None) == "Box")
+_t_genexpr_code = next(c for c in _t_module_code.co_consts if getattr(c, "co_name", None) == "<genexpr>")
+`);
+  const runs = "pyframe: ast.compile(tree, frame) compiles code for function frames only (a def or a lambda), " +
+    "but this frame runs ";
+  for (
+    const [variable, what] of [
+      ["_t_module_code", "a module's top-level code"],
+      ["_t_class_code", 'the body of class "Box"'],
+      ["_t_genexpr_code", "a generator expression"],
+    ]
+  ) {
+    using code = python.eval(variable) as PyObject;
+    const frame = {
+      code,
+      name: code.get("co_name").toString(),
+      qualname: code.get("co_qualname").toString(),
+      filename: "<frames>",
+      firstLineNo: 1,
+    };
+    throwsExactly(
+      () => ast.compile(ast.parse("class Box:\n    size = 1\n"), frame),
+      `${runs}${what}; leave such frames' code as it is`,
+    );
+  }
 });
 
 test("compile(tree, frame) refuses a body that turns a free variable into a local", () => {

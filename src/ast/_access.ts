@@ -38,7 +38,8 @@ export function article(type: string): string {
   const plain: Record<string, string> = {
     identifier: "an identifier string",
     string: "a string",
-    int: "an integer",
+    // CPython stores these in a C int: beyond its range they wrap or overflow.
+    int: "an integer from -2147483648 to 2147483647",
     constant: "a constant value",
   };
   return plain[type] ?? `an ast.${type} node`;

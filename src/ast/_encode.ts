@@ -17,7 +17,7 @@
  */
 
 import { article, describe } from "./_access.ts";
-import { checkAttribute, checkField } from "./_check.ts";
+import { checkAttribute, checkField, checkIsFloat } from "./_check.ts";
 import { type ClassPlan, codecIndexOf, type FieldPlan, planOf } from "./_build.ts";
 import { allNodeClasses, pythonMinor, requireVersion } from "./_classes.ts";
 import type * as nodes from "./_nodes.ts";
@@ -237,7 +237,10 @@ class Encoder {
       return;
     }
     if (value === null && field.type !== "constant") return out.tag(NONE);
-    this.#item(field, value, plan.isConstant && (node as nodes.Constant).isFloat, here);
+    const isFloat = plan.isConstant && (node as nodes.Constant).isFloat;
+    // Checked again here, as fields are: isFloat or the value may have been reassigned since.
+    if (isFloat !== false) checkIsFloat(plan.kind, value, isFloat);
+    this.#item(field, value, isFloat, here);
   }
 
   /** Writes one value already checked against the field's type. */

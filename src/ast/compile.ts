@@ -5,7 +5,7 @@
  * @module
  */
 
-import { checkOptions, type PyObject, python, withPython } from "../python/mod.ts";
+import { checkOptions, PyObject, python, withPython } from "../python/mod.ts";
 import { describe } from "./_access.ts";
 import { bridgeFunction, callWithTree, pythonTree } from "./_bridge.ts";
 import { AsyncFunctionDef, Expression, FunctionDef, Interactive, Lambda, Module } from "./_nodes.ts";
@@ -80,15 +80,58 @@ export function compile(tree: Node, target: CompileOptions | FrameTarget = {}): 
         `got ${describe(target)}`,
     );
   }
-  if (isFrameTarget(target)) return compileFunction(tree, target);
+  if (isFrameTarget(target)) return compileFunction(tree, frameFields(target));
   checkOptions(target, compileOptionNames, "ast.compile(tree, options)");
   return compileModule(tree, target);
 }
 
 const compileOptionNames = ["filename", "mode", "optimize"] satisfies (keyof CompileOptions)[];
 
+/** What only a frame has; `filename` is both a frame's and an option. */
+const frameOnlyNames = ["name", "qualname", "firstLineNo", "code"] satisfies (keyof FrameTarget)[];
+
+/**
+ * Whether `target` is a frame: it has any of a frame's own names (a Frame's are getters, which
+ * `in` sees without reading them). A frame with options too is refused: they would be ignored.
+ */
 function isFrameTarget(target: CompileOptions | FrameTarget): target is FrameTarget {
-  return "code" in target && "name" in target;
+  const frameNames = frameOnlyNames.filter((name) => name in target);
+  if (!frameNames.length) return false;
+  const optionNames = (["mode", "optimize"] as const).filter((name) => name in target);
+  if (optionNames.length) {
+    throw new TypeError(
+      `pyframe: ast.compile(tree, target) takes options ({ filename, mode, optimize }) or a frame, not both: ` +
+        `found the frame's ${frameNames.join(", ")} with the option ${optionNames.join(", ")}; a frame's code is ` +
+        "compiled in exec mode with the interpreter's optimization",
+    );
+  }
+  return true;
+}
+
+/** A frame's fields, each read once (a Dynamo Frame reads them from the live frame) and checked. */
+function frameFields(frame: FrameTarget): FrameTarget {
+  const { name, qualname, filename, firstLineNo, code } = frame;
+  requireFrameText("name", name, "the code's co_name");
+  requireFrameText("qualname", qualname, "the code's co_qualname");
+  requireFrameText("filename", filename, "the code's co_filename");
+  if (!Number.isInteger(firstLineNo) || firstLineNo < 1 || firstLineNo > 2 ** 31 - 1) {
+    throw frameFieldError("firstLineNo", "the code's co_firstlineno, a positive integer", describe(firstLineNo));
+  }
+  // By its type's name: importing `types` here would go through the program's __import__.
+  const codeTypeName = code instanceof PyObject ? code.typeName : undefined;
+  if (codeTypeName !== "code") {
+    const found = codeTypeName === undefined ? describe(code) : `a Python ${codeTypeName}`;
+    throw frameFieldError("code", "the frame's code object (a PyObject of type code)", found);
+  }
+  return { name, qualname, filename, firstLineNo, code };
+}
+
+function requireFrameText(field: keyof FrameTarget, value: unknown, meaning: string): void {
+  if (typeof value !== "string") throw frameFieldError(field, `${meaning}, a string`, describe(value));
+}
+
+function frameFieldError(field: keyof FrameTarget, expected: string, found: string): TypeError {
+  return new TypeError(`pyframe: ast.compile(tree, frame) needs frame.${field}, ${expected}; found ${found}`);
 }
 
 function compileModule(tree: Node, options: CompileOptions): PyObject {
@@ -137,6 +180,7 @@ function compileFunction(tree: Node, frame: FrameTarget): PyObject {
       frame.firstLineNo,
     );
   }
+  requireFunctionFrame(frame);
   const found = findFunction(tree, frame.name);
   return callWithTree(
     "compile_function",
@@ -147,6 +191,36 @@ function compileFunction(tree: Node, frame: FrameTarget): PyObject {
     frame.filename,
     frame.firstLineNo,
   );
+}
+
+/** CPython's CO_OPTIMIZED code flag: set for functions' code, not for a module's or a class body's. */
+const CO_OPTIMIZED = 0x1;
+
+/** What the code of frames other than a def's or a lambda's runs, by their co_name. */
+const nonFunctionNames: Record<string, string> = {
+  "<module>": "a module's top-level code",
+  "<genexpr>": "a generator expression",
+  "<listcomp>": "a list comprehension",
+  "<setcomp>": "a set comprehension",
+  "<dictcomp>": "a dict comprehension",
+};
+
+/** Throws unless the frame runs a def's code: only that can be replaced by compiling a def of the tree. */
+function requireFunctionFrame(frame: FrameTarget): void {
+  const runs = nonFunctionCode(frame);
+  if (runs === undefined) return;
+  throw new TypeError(
+    `pyframe: ast.compile(tree, frame) compiles code for function frames only (a def or a lambda), but this ` +
+      `frame runs ${runs}; leave such frames' code as it is`,
+  );
+}
+
+/** What the frame runs when it is no def's code (a module, a class body, a comprehension), else undefined. */
+function nonFunctionCode(frame: FrameTarget): string | undefined {
+  if (frame.name.startsWith("<")) return nonFunctionNames[frame.name] ?? `code named ${JSON.stringify(frame.name)}`;
+  using flags = frame.code.get("co_flags");
+  if ((flags.toJS() as number) & CO_OPTIMIZED) return undefined;
+  return `the body of class ${JSON.stringify(frame.name)}`;
 }
 
 /** Every lambda in the tree: the bridge picks the one the frame runs (a line may hold several). */

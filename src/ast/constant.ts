@@ -24,6 +24,8 @@
  * @module
  */
 
+import { describe } from "./_access.ts";
+import { isConstantNode } from "./node.ts";
 import type { Constant } from "./_nodes.ts";
 
 /**
@@ -37,7 +39,14 @@ import type { Constant } from "./_nodes.ts";
  * ```
  */
 export class Complex {
-  constructor(readonly real: number, readonly imag: number) {}
+  constructor(readonly real: number, readonly imag: number) {
+    // Python's complex holds two floats: anything else would become nan or throw later.
+    if (typeof real !== "number" || typeof imag !== "number") {
+      throw new TypeError(
+        `pyframe: new ast.Complex(real, imag) takes two numbers, found ${describe(real)} and ${describe(imag)}`,
+      );
+    }
+  }
 }
 
 /**
@@ -64,7 +73,21 @@ export const Ellipsis: unique symbol = Symbol("Ellipsis");
  * ```
  */
 export class CodePoints {
-  constructor(readonly points: readonly number[]) {}
+  constructor(readonly points: readonly number[]) {
+    if (!Array.isArray(points)) {
+      throw new TypeError(
+        `pyframe: new ast.CodePoints(points) takes an array of code points, found ${describe(points)}`,
+      );
+    }
+    const bad = points.findIndex((point) => !Number.isInteger(point) || point < 0 || point > 0x10ffff);
+    if (bad >= 0) {
+      throw new RangeError(
+        `pyframe: new ast.CodePoints(points) takes integers from 0 to 0x10FFFF, found ${
+          describe(points[bad])
+        } at points[${bad}]`,
+      );
+    }
+  }
 
   toString(): string {
     return String.fromCodePoint(...this.points);
@@ -83,7 +106,9 @@ export class CodePoints {
  * ```
  */
 export class ConstantTuple {
-  constructor(readonly elements: Constant[]) {}
+  constructor(readonly elements: Constant[]) {
+    checkElements("ConstantTuple", elements);
+  }
 }
 
 /**
@@ -97,7 +122,25 @@ export class ConstantTuple {
  * ```
  */
 export class ConstantFrozenSet {
-  constructor(readonly elements: Constant[]) {}
+  constructor(readonly elements: Constant[]) {
+    checkElements("ConstantFrozenSet", elements);
+  }
+}
+
+/** Throws a TypeError unless `elements` is an array of Constant nodes (which keep ints and floats apart). */
+function checkElements(kind: string, elements: unknown): void {
+  if (!Array.isArray(elements)) {
+    throw new TypeError(
+      `pyframe: new ast.${kind}(elements) takes an array of ast.Constant nodes, found ${describe(elements)}`,
+    );
+  }
+  const bad = elements.findIndex((element) => !isConstantNode(element));
+  if (bad >= 0) {
+    throw new TypeError(
+      `pyframe: new ast.${kind}(elements) takes ast.Constant nodes, found ${describe(elements[bad])} at ` +
+        `elements[${bad}]; wrap plain values in ast.Constant`,
+    );
+  }
 }
 
 /**

@@ -4,7 +4,8 @@
  * @module
  */
 
-import type { PyObject } from "../python/mod.ts";
+import { PyObject } from "../python/mod.ts";
+import { describe } from "./_access.ts";
 import { pythonTree, typeScriptTree } from "./_bridge.ts";
 import type { Node } from "./node.ts";
 
@@ -35,5 +36,9 @@ export function toPython(tree: Node): PyObject {
  * ```
  */
 export function fromPython(tree: PyObject): Node {
+  // The native reader takes its address: anything else crashed Bun.
+  if (!(tree instanceof PyObject)) {
+    throw new TypeError(`pyframe: ast.fromPython(tree) takes a Python ast node (a PyObject), found ${describe(tree)}`);
+  }
   return typeScriptTree(tree);
 }

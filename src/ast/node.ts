@@ -6,7 +6,7 @@
  */
 
 import { describe } from "./_access.ts";
-import { checkAttribute, checkField } from "./_check.ts";
+import { checkAttribute, checkField, checkFieldsArgument, checkOtherNames } from "./_check.ts";
 
 /**
  * Passed as the fields, makes a node with no fields set: for src/ast's decoders, which set every
@@ -77,8 +77,9 @@ export interface NodeClass {
  * `col_offset`) so they match `_fields` and `ast.dump`; TypeScript-only members are camelCase
  * (`typeName`). The constructor takes an object of fields: omitted lists become `[]`, omitted
  * optional fields `null`, as in Python 3.13. Each given field is checked against its declared
- * type (a TypeError names the field); a required field left out is reported when the tree goes
- * to Python, so trees can be built bottom-up or top-down.
+ * type, and a name that is no field or attribute of the class is refused (a TypeError names
+ * either); a required field left out is reported when the tree goes to Python, so trees can be
+ * built bottom-up or top-down.
  *
  * @example
  * ```ts
@@ -100,14 +101,19 @@ export abstract class Node {
   /** The declared type of each field. */
   static readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
 
-  constructor(fields: object = {}) {
+  constructor(fields?: object) {
     if (fields === UNFILLED) return;
-    const given = fields as Record<string, unknown>;
-    const self = this as unknown as Record<string, unknown>;
     const kind = this.constructor as unknown as NodeClass;
+    if (typeof fields !== "object" || fields === null || Array.isArray(fields)) checkFieldsArgument(kind, fields);
+    const given = (fields ?? {}) as Record<string, unknown>;
+    const self = this as unknown as Record<string, unknown>;
+    let named = 0;
     for (const name of kind._fields) {
       const value = given[name];
-      if (value !== undefined) checkField(kind, name, value);
+      if (value !== undefined) {
+        checkField(kind, name, value);
+        named++;
+      }
       self[name] = value !== undefined ? value : defaultValue(kind.fieldTypes[name]);
     }
     for (const name of kind._attributes) {
@@ -115,7 +121,11 @@ export abstract class Node {
       if (value === undefined) continue;
       checkAttribute(kind, name, value);
       self[name] = value;
+      named++;
     }
+    // Names are counted, not looked up: the exact check runs only when some name is no Python
+    // field or attribute (misspelt, or a Constant's isFloat).
+    if (Object.keys(given).length !== named) checkOtherNames(kind, given);
   }
 
   /** The Python class name, e.g. `"BinOp"` (not the JS class name, which bundlers may rename). */
@@ -148,4 +158,29 @@ export function requireNode(value: unknown, call: string): asserts value is Node
   if (!(value instanceof Node)) {
     throw new TypeError(`pyframe: ${call} expects an ast node (an instance of ast.Node), found ${describe(value)}`);
   }
+}
+
+/**
+ * The list fields whose items may be None, though the ASDL says `expr*`: `{**d}` has a None key,
+ * a keyword-only argument without a default a None default. (scripts/generate_ast.ts types them
+ * `(expr | null)[]`.)
+ */
+export const NULLABLE_ITEMS: ReadonlySet<string> = new Set(["Dict.keys", "arguments.kw_defaults"]);
+
+/** @internal Whether the node's class is the Python class `type` or extends it (`expr` for a Name). */
+export function isOfType(node: Node, type: string): boolean {
+  return isKindOf(node.constructor as unknown as NodeClass, type);
+}
+
+/** @internal Whether the node class `start` is the Python class `type` or extends it. */
+export function isKindOf(start: NodeClass, type: string): boolean {
+  for (let kind = start; kind?.typeName; kind = Object.getPrototypeOf(kind)) {
+    if (kind.typeName === type) return true;
+  }
+  return false;
+}
+
+/** @internal Whether `value` is an ast.Constant (or a subclass's) node. */
+export function isConstantNode(value: unknown): boolean {
+  return value instanceof Node && isOfType(value, "Constant");
 }

@@ -7,7 +7,7 @@
  */
 
 import { describe, fieldValue, setFieldValue } from "./_access.ts";
-import { Node, type NodeClass } from "./node.ts";
+import { Node, type NodeClass, requireNode } from "./node.ts";
 
 type VisitMethod = (this: NodeVisitor, node: Node) => unknown;
 
@@ -15,13 +15,60 @@ type VisitMethod = (this: NodeVisitor, node: Node) => unknown;
 const methodNames = new Map<unknown, string>();
 
 function visitMethod(visitor: NodeVisitor, node: Node): VisitMethod | undefined {
-  let name = methodNames.get(node.constructor);
+  // Only node classes are cached: anything else misses, and is refused there, off the hot path.
+  let name = node == null ? undefined : methodNames.get(node.constructor);
   if (name === undefined) {
+    requireNode(node, `${visitorKind(visitor)}.visit(node)`);
     methodNames.set(node.constructor, name = `visit${(node.constructor as unknown as NodeClass).typeName}`);
   }
   // Looked up on the visitor each time, as Python does, so methods set on an instance count too.
   const method = (visitor as unknown as Record<string, unknown>)[name];
   return typeof method === "function" ? method as VisitMethod : undefined;
+}
+
+/**
+ * The node's `_fields`; a value whose constructor has none is no node, and is refused naming
+ * genericVisit (cheaper than `instanceof` on every node walked).
+ */
+function fieldsOf(node: Node, visitorKind: string): readonly string[] {
+  const fields = (node?.constructor as unknown as NodeClass | undefined)?._fields;
+  if (fields === undefined) requireNode(node, `${visitorKind}.genericVisit(node)`);
+  return fields!;
+}
+
+/** Visitor classes whose method names were checked. */
+const checkedClasses = new WeakSet<object>();
+
+/**
+ * Throws a TypeError for a method spelt as Python's NodeVisitor spells it (`visit_Name`,
+ * `generic_visit`): never called, it would leave a visitor ported from Python walking the tree
+ * and doing nothing. Checked once per class.
+ */
+function checkMethodNames(visitorClass: abstract new () => NodeVisitor): void {
+  if (checkedClasses.has(visitorClass)) return;
+  let prototype = visitorClass.prototype;
+  for (; prototype && prototype !== NodeVisitor.prototype; prototype = Object.getPrototypeOf(prototype)) {
+    for (const name of Object.getOwnPropertyNames(prototype)) {
+      const spelling = ourSpelling(name);
+      if (spelling === undefined) continue;
+      throw new TypeError(
+        `pyframe: ${visitorClass.name || "a NodeVisitor"} has a method ${name}, Python's spelling, which is ` +
+          `never called: name it ${spelling}`,
+      );
+    }
+  }
+  checkedClasses.add(visitorClass);
+}
+
+/** `visitName` for `visit_Name`, `genericVisit` for `generic_visit`; undefined for other names. */
+function ourSpelling(name: string): string | undefined {
+  if (name === "generic_visit") return "genericVisit";
+  return /^visit_[A-Za-z]/.test(name) ? `visit${name.slice("visit_".length)}` : undefined;
+}
+
+/** How an error names the visitor's class: the library's, which a user's visitor extends. */
+function visitorKind(visitor: NodeVisitor): string {
+  return visitor instanceof NodeTransformer ? "NodeTransformer" : "NodeVisitor";
 }
 
 /**
@@ -44,6 +91,10 @@ function visitMethod(visitor: NodeVisitor, node: Node): VisitMethod | undefined 
  * ```
  */
 export class NodeVisitor {
+  constructor() {
+    checkMethodNames(new.target);
+  }
+
   /** Calls `visit<ClassName>(node)` when defined, else {@link genericVisit}; returns its result. */
   visit(node: Node): unknown {
     const method = visitMethod(this, node);
@@ -52,8 +103,8 @@ export class NodeVisitor {
 
   /** Visits every child node. */
   genericVisit(node: Node): unknown {
+    const fields = fieldsOf(node, "NodeVisitor");
     // A plain loop: iterChildNodes' generators cost half of a visit's time.
-    const fields = (node.constructor as unknown as NodeClass)._fields;
     for (let i = 0; i < fields.length; i++) {
       const value = fieldValue(node, fields[i]);
       if (value instanceof Node) this.visit(value);
@@ -95,7 +146,7 @@ export class NodeTransformer extends NodeVisitor {
 
   /** Transforms every child of `node` in place and returns `node`. */
   override genericVisit(node: Node): Node {
-    const fields = (node.constructor as unknown as NodeClass)._fields;
+    const fields = fieldsOf(node, "NodeTransformer");
     for (let i = 0; i < fields.length; i++) {
       const value = fieldValue(node, fields[i]);
       if (Array.isArray(value)) this.#transformList(value);
