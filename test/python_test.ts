@@ -152,6 +152,12 @@ test("PyObject items: item, setItem, deleteItem, contains, len", () => {
   assert.is(dict.item(3).toJS(), "three");
   assert.ok(dict.contains("a"));
   assert.is(dict.len(), 3);
+  // Beyond 2^53 - 1 a number rounds: len(range(2**53 + 1)) came back as 2**53.
+  using range = python.builtins.get("range");
+  using largest = range.call(2 ** 53 - 1);
+  assert.is(largest.len(), 2 ** 53 - 1);
+  using larger = range.call(2n ** 53n + 1n);
+  assert.throws(() => larger.len(), /len\(\) is about 9007199254740992, more than a number holds exactly; ask Python/);
   dict.deleteItem("a");
   assert.not.ok(dict.contains("a"));
   assert.throws(() => dict.item("a"), (e: unknown) => e instanceof PythonError && e.type === "KeyError");

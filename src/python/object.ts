@@ -165,9 +165,16 @@ export class PyObject {
     );
   }
 
-  /** `len(self)`. */
+  /** `len(self)`. Throws a RangeError beyond 2^53 - 1, where a number would round it. */
   len(): number {
-    return withPython((c) => Number(this.#checkSize(c, c.py.PyObject_Length(this.pointer))));
+    const length = Number(withPython((c) => this.#checkSize(c, c.py.PyObject_Length(this.pointer))));
+    if (!Number.isSafeInteger(length)) {
+      throw new RangeError(
+        `pyframe: len() is about ${length}, more than a number holds exactly; ` +
+          `ask Python for it: python.builtins.get("len").call(object).toJS() is a bigint`,
+      );
+    }
+    return length;
   }
 
   /** Calls the object; a trailing {@link kw} gives keyword arguments. Returns a PyObject. */
