@@ -1023,8 +1023,11 @@ test("visit and genericVisit refuse what is not a node, naming the call", () => 
   // Each failed inside with "Cannot read properties of undefined (reading 'length')" or of null.
   class Names extends ast.NodeVisitor {}
   class Same extends ast.NodeTransformer {}
-  for (const value of [5, { _fields: [] }, [ast.parse("x")], python.builtins, null, undefined]) {
-    const found = value === python.builtins ? "a PyObject" : undefined;
+  // python.builtins makes a new PyObject each time it is read: read once.
+  const builtins = python.builtins;
+  for (const value of [5, { _fields: [] }, [ast.parse("x")], builtins, null, undefined]) {
+    // A PyObject was described by its typeName getter, as "ast.module".
+    const found = value === builtins ? "a PyObject" : undefined;
     for (
       const [call, run] of [
         ["NodeVisitor.visit(node)", () => new Names().visit(value as never)],

@@ -4,6 +4,7 @@
  * @module
  */
 
+import { classNameOf, withArticle } from "../python/mod.ts";
 import type { Node } from "./node.ts";
 
 /** The value of field or attribute `name` of `node` (`undefined` when unset). */
@@ -22,10 +23,10 @@ export function describe(value: unknown): string {
   if (value === null) return "null";
   if (Array.isArray(value)) return `an array of ${value.length}`;
   if (typeof value === "object") {
-    const typeName = (value as { typeName?: unknown }).typeName;
+    // A node class's static typeName (a PyObject's typeName, Python's type, is no ast class).
+    const typeName = (value.constructor as { typeName?: unknown } | undefined)?.typeName;
     if (typeof typeName === "string") return `ast.${typeName}`;
-    const className = value.constructor?.name ?? "object";
-    return `${/^[AEIOU]/i.test(className) ? "an" : "a"} ${className}`;
+    return withArticle(classNameOf(value));
   }
   if (typeof value === "string") {
     return `string ${JSON.stringify(value.length > 40 ? value.slice(0, 40) + "…" : value)}`;

@@ -21,4 +21,4 @@ export {
 } from "./_core.ts";
 export { handleCount } from "./_handles.ts";
 export { raiseThrown } from "./_callback.ts";
-export { checkOptions, describeValue, requireFunction } from "./_arguments.ts";
+export { checkOptions, classNameOf, describeValue, requireFunction, withArticle } from "./_arguments.ts";
