@@ -54,6 +54,8 @@ pub const Api = struct {
     PyErr_Occurred: *const fn () callconv(.c) ?*PyObject,
     PyErr_Clear: *const fn () callconv(.c) void,
     PyObject_Call: *const fn (*PyObject, *PyObject, ?*PyObject) callconv(.c) ?*PyObject,
+    /// (code, globals, locals, args, argcount, kws, kwcount, defs, defcount, kwdefs, closure)
+    PyEval_EvalCodeEx: *const fn (*PyObject, *PyObject, ?*PyObject, ?[*]const *PyObject, c_int, ?[*]const *PyObject, c_int, ?[*]const *PyObject, c_int, ?*PyObject, ?*PyObject) callconv(.c) ?*PyObject,
     PyTuple_New: *const fn (isize) callconv(.c) ?*PyObject,
     PyTuple_Size: *const fn (*PyObject) callconv(.c) isize,
     PyTuple_GetItem: *const fn (*PyObject, isize) callconv(.c) ?*PyObject,

@@ -46,6 +46,8 @@ pub const Answer = enum(i32) {
 
 pub const Callback = *const fn (*Frame) callconv(.c) i32;
 
+/// Set for functions' code; a class body's and module code keep their names in f_locals.
+const co_optimized: u32 = 0x01;
 const co_varargs: u32 = 0x04;
 const co_varkeywords: u32 = 0x08;
 const co_generator: u32 = 0x20;
@@ -455,19 +457,15 @@ pub fn Engine(comptime layout: Layout) type {
         fn runByCall(tstate: *PyThreadState, frame: *Frame, replacement: *PyObject) ?*PyObject {
             const s = &state;
             const api = s.api;
-            const function = field(*PyObject, frame, layout.frame_func).*;
-            const copy = functionWithCode(function, replacement) orelse return unwind(tstate, frame);
-            defer api.Py_DecRef(copy);
-            const arguments = argumentsFromSlots(frame) orelse return unwind(tstate, frame);
-            defer api.Py_DecRef(arguments.positional);
-            defer api.Py_DecRef(arguments.keywords);
-            // The copy's frame runs as it is, without asking JS (and so does any other frame of the
-            // replacement code while the call runs: a code object may serve several functions).
+            const call = ByCall.prepare(frame, replacement) orelse return unwind(tstate, frame);
+            defer call.release();
+            // The replacement's frame runs as it is, without asking JS (and so does any other
+            // frame of the replacement code meanwhile: a code object may serve several functions).
             const outer_code = s.bypass_code;
             const outer_quiet = s.quiet;
             s.bypass_code = replacement;
             s.setQuiet(outer_quiet.with("bypassing", true));
-            const result = api.PyObject_Call(copy, arguments.positional, arguments.keywords);
+            const result = call.run(replacement);
             s.bypass_code = outer_code;
             s.setQuiet(outer_quiet);
             s.replaced_frames += 1;
@@ -478,6 +476,51 @@ pub fn Engine(comptime layout: Layout) type {
             api.PyErr_Clear();
             return result;
         }
+
+        /// How `runByCall` runs a replacement in a frame of its own.
+        const ByCall = union(enum) {
+            /// A function's: a copy of the function, called with the frame's arguments.
+            function: struct { copy: *PyObject, arguments: Arguments },
+            /// A class body's or module code's (no CO_OPTIMIZED): their names go to the frame's
+            /// f_locals, which a call of a function would replace with its globals (the class
+            /// would come out empty). Evaluated with the frame's globals, locals and closure.
+            namespace: struct { globals: *PyObject, locals: ?*PyObject, closure: ?*PyObject },
+
+            fn prepare(frame: *Frame, replacement: *PyObject) ?ByCall {
+                const api = state.api;
+                const function = field(*PyObject, frame, layout.frame_func).*;
+                const code = field(*PyObject, frame, layout.frame_code).*;
+                if (codeInt(u32, code, layout.code_flags) & co_optimized == 0) return .{ .namespace = .{
+                    .globals = api.PyFunction_GetGlobals(function),
+                    .locals = field(?*PyObject, frame, layout.frame_locals).*,
+                    .closure = api.PyFunction_GetClosure(function),
+                } };
+                const copy = functionWithCode(function, replacement) orelse return null;
+                const arguments = argumentsFromSlots(frame) orelse {
+                    api.Py_DecRef(copy);
+                    return null;
+                };
+                return .{ .function = .{ .copy = copy, .arguments = arguments } };
+            }
+
+            fn run(call: ByCall, replacement: *PyObject) ?*PyObject {
+                const api = state.api;
+                return switch (call) {
+                    .function => |f| api.PyObject_Call(f.copy, f.arguments.positional, f.arguments.keywords),
+                    .namespace => |n| api.PyEval_EvalCodeEx(replacement, n.globals, n.locals, null, 0, null, 0, null, 0, null, n.closure),
+                };
+            }
+
+            fn release(call: ByCall) void {
+                switch (call) {
+                    .function => |f| {
+                        state.api.Py_DecRef(f.copy);
+                        _ = drop(f.arguments);
+                    },
+                    .namespace => {}, // all borrowed from the frame
+                }
+            }
+        };
 
         const Arguments = struct { positional: *PyObject, keywords: *PyObject };
 
@@ -580,13 +623,38 @@ pub fn Engine(comptime layout: Layout) type {
         /// frame exactly as each version expects and returns NULL.
         fn unwind(tstate: *PyThreadState, frame: *Frame) ?*PyObject {
             std.debug.assert(state.api.PyErr_Occurred() != null);
+            markUnstarted(frame);
             return state.api._PyEval_EvalFrameDefault(tstate, frame, 1);
+        }
+
+        /// Makes a fresh frame read as not started, so the exception unwinding it adds no
+        /// traceback entry for code that never ran. 3.11 and 3.12 see a fresh frame that way
+        /// (prev_instr before the first instruction); 3.13 counts a frame as started once
+        /// instr_ptr reaches its first traceable instruction, which for most code is the first.
+        fn markUnstarted(frame: *Frame) void {
+            if (layout.frame_instr_is_previous) return;
+            const instr = field(usize, frame, layout.frame_instr);
+            if (instr.* == startInstr(field(*PyObject, frame, layout.frame_code).*)) instr.* -= 2;
         }
     };
 }
 
-/// A new function like `function` (globals, names, defaults, closure) running `code`. Generator
-/// objects take their size, code and names from the function that creates them.
+/// `func_builtins` in a PyFunctionObject: after PyObject_HEAD and func_globals (3.11-3.13).
+const function_builtins = 3 * @sizeOf(usize);
+
+/// Gives `copy` the builtins `function` has. A new function takes them from its globals'
+/// `__builtins__`, else from the frame running: a function made with globals lacking them
+/// (types.FunctionType(code, {})) captured its maker's builtins, and the copy would get its caller's.
+fn keepBuiltins(copy: *PyObject, function: *PyObject) void {
+    const own = field(*PyObject, function, function_builtins).*;
+    const slot = field(*PyObject, copy, function_builtins);
+    state.api.Py_IncRef(own);
+    state.api.Py_DecRef(slot.*);
+    slot.* = own;
+}
+
+/// A new function like `function` (globals, builtins, names, defaults, closure) running `code`.
+/// Generator objects take their size, code and names from the function that creates them.
 fn functionWithCode(function: *PyObject, code: *PyObject) ?*PyObject {
     const api = state.api;
     const qualname = api.PyObject_GetAttrString(function, "__qualname__") orelse return null;
@@ -594,6 +662,7 @@ fn functionWithCode(function: *PyObject, code: *PyObject) ?*PyObject {
     const name = api.PyObject_GetAttrString(function, "__name__") orelse return null;
     defer api.Py_DecRef(name);
     const copy = api.PyFunction_NewWithQualName(code, api.PyFunction_GetGlobals(function), qualname) orelse return null;
+    keepBuiltins(copy, function);
     if (api.PyObject_SetAttrString(copy, "__name__", name) != 0) {
         api.Py_DecRef(copy);
         return null;

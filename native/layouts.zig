@@ -11,6 +11,8 @@ pub const Layout = struct {
     frame_code: usize, // f_code (3.11, 3.12), f_executable (3.13)
     frame_func: usize, // f_func (3.11), f_funcobj (3.12+)
     frame_obj: usize,
+    /// f_locals: the mapping a class body or module code stores its names in (NULL for functions).
+    frame_locals: usize,
     frame_instr: usize, // prev_instr (<= 3.12), instr_ptr (3.13)
     /// prev_instr points one code unit before the next instruction; instr_ptr points at it.
     frame_instr_is_previous: bool,
@@ -65,6 +67,7 @@ pub const cpython_3_11 = Layout{
     .frame_code = 32,
     .frame_func = 0,
     .frame_obj = 40,
+    .frame_locals = 24,
     .frame_instr = 56,
     .frame_instr_is_previous = true,
     .frame_stacktop = 64,
@@ -100,6 +103,7 @@ pub const cpython_3_12 = Layout{
     .frame_code = 0,
     .frame_func = 16,
     .frame_obj = 48,
+    .frame_locals = 40,
     .frame_instr = 56,
     .frame_instr_is_previous = true,
     .frame_stacktop = 64,
@@ -135,6 +139,7 @@ pub const cpython_3_13 = Layout{
     .frame_code = 0,
     .frame_func = 16,
     .frame_obj = 48,
+    .frame_locals = 40,
     .frame_instr = 56,
     .frame_instr_is_previous = false,
     .frame_stacktop = 64,

@@ -400,6 +400,54 @@ test("a lambda's text follows its file when the file is given again under the sa
   assert.equal(seen, ["(       lambda v: v + 1)\n", "(           lambda v: v + 2)\n"]);
 });
 
+test("by call (a full data stack's fallback), a replacement keeps the frame's locals, builtins and traceback", () => {
+  python.exec(`
+import sys, traceback, types
+def _t_traced(fail):
+    if fail:
+        raise ValueError("x")
+    return [(f.name, f.lineno) for f in traceback.extract_stack(sys._getframe())][-2:]
+def _t_through(fail):
+    try:
+        return _t_traced(fail)
+    except ValueError as e:
+        return [(f.name, f.lineno) for f in traceback.extract_tb(e.__traceback__)]
+# A function made where builtins are custom, with globals lacking __builtins__: it keeps those builtins.
+_t_own_builtins = {"__builtins__": {"FT": types.FunctionType, "len": lambda x: 42}}
+_t_own_builtins["code"] = compile("def uses_len():\\n    return len([1, 2])", "<bc>", "exec").co_consts[0]
+exec("uses_len = FT(code, {})", _t_own_builtins)
+_t_grow = lambda code: code.replace(co_stacksize=code.co_stacksize + 600)  # same code, a larger frame
+def _t_by_call_cases():
+    body_globals, body_locals = {}, {}
+    exec(compile("class K:\\n    a = 1\\n    def m(self):\\n        return super().__repr__ and self.a\\n", "<bc>", "exec"), body_globals, body_locals)
+    module_globals, module_locals = {}, {}
+    exec(compile("x = 5", "<bc>", "exec"), module_globals, module_locals)
+    K = body_locals["K"]
+    return [
+        [K.a, K().m(), "a" in body_globals, "K" in body_globals],
+        [module_locals.get("x"), "x" in module_globals],
+        _t_own_builtins["uses_len"](),
+        _t_through(False),
+        _t_through(True),
+    ]
+`);
+  const outside = python.eval("_t_by_call_cases()");
+  assert.equal((outside as unknown[]).slice(0, 3), [[1, 1, false, false], [5, false], 42]);
+  // A copy of the function ran the replacement: a class body's namespace went to the module's
+  // globals (K came out empty), so did exec's separate locals; the copy took the caller's builtins;
+  // on 3.13 the traceback showed the discarded frame too.
+  using grow = python.import("__main__").get("_t_grow");
+  load().native.pyframe_test_force_call_fallback(1);
+  try {
+    using _ = new Dynamo((frame) =>
+      frame.filename === "<bc>" || frame.name === "_t_traced" ? grow.call(frame.code) : undefined
+    );
+    assert.equal(python.eval("_t_by_call_cases()"), outside);
+  } finally {
+    load().native.pyframe_test_force_call_fallback(0);
+  }
+});
+
 test("an exception through a replaced frame names the original file and the rewritten code's lines", () => {
   using _ = new Dynamo(rewriter(scale, new Set()));
   try {
