@@ -567,6 +567,27 @@ test("bad Dynamo arguments are clear errors", () => {
   assert.is(load().native.pyframe_hook_is_current(), 0, "a refused Dynamo installs nothing");
 });
 
+test("frame.source for code without source says whose, where, and what would give it", () => {
+  // inspect said only "could not get source code".
+  python.exec('_t_ns = {}\nexec(compile("def sourceless(x):\\n    return x * 2\\n", "<nosource>", "exec"), _t_ns)');
+  let message = "";
+  {
+    using _ = new Dynamo((frame) => {
+      if (frame.name !== "sourceless") return;
+      try {
+        void frame.source;
+      } catch (error) {
+        message = (error as Error).message;
+      }
+    });
+    assert.is(python.eval("_t_ns['sourceless'](2)"), 4);
+  }
+  assert.match(
+    message,
+    /^OSError: no source for sourceless \(<nosource>, line 1\): could not get source code; .*python\.exec$/,
+  );
+});
+
 test("bad skip() options are clear errors, not a plain skip", () => {
   // A misspelt or non-boolean calls option skipped only the frame's own code, silently.
   assert.throws(() => skip({ call: true } as never), /skip\(options\) has no option "call"; its options are calls$/);

@@ -195,7 +195,12 @@ def code_source(code, function=None):
     statement = _statement_source(code)
     if statement is not None:
         return _dedented(statement)
-    source = _dedented(inspect.getsource(code))
+    try:
+        source = _dedented(inspect.getsource(code))
+    except OSError as error:  # inspect says only "could not get source code"
+        raise OSError("no source for %s (%s, line %d): %s; a function is rewritten from its source, "
+                      "so it needs its .py file, or text run by python.exec" % (
+                          code.co_qualname, code.co_filename, code.co_firstlineno, error)) from None
     if code.co_name == "<lambda>" and (not _parses(source) or _ends_before_its_body(code, source)):
         return _lambda_source(code) or source
     _check_defines_code(code, source, function)
