@@ -226,7 +226,7 @@ test("misspelt or mistyped options and arguments of the ast functions are clear 
     ],
     [
       () => ast.parse("x", { typeComments: "no" as never }),
-      /ast\.parse's typeComments option is true or false, got string "no"$/,
+      /ast\.parse's typeComments option is true or false, got string$/,
     ],
     [() => ast.parse("x", null as never), /ast\.parse\(source, options\) takes an options object .*, got null$/],
     [

@@ -4,8 +4,7 @@
  * @module
  */
 
-import { checkOptions, type PyObject, PythonError } from "../python/mod.ts";
-import { describe } from "./_access.ts";
+import { checkOptions, type PyObject, PythonError, requireOptionalBoolean } from "../python/mod.ts";
 import { bridgeFunction, callWithTree, parsedTree, typeScriptTree } from "./_bridge.ts";
 import { pythonAtLeast, pythonMinor } from "./_classes.ts";
 import type { Expression, FunctionType, Interactive, Module } from "./_nodes.ts";
@@ -100,10 +99,8 @@ export function parse(source: string, options: ParseOptions = {}): Node {
     ["filename", "mode", "typeComments", "featureVersion"] satisfies (keyof ParseOptions)[],
     "ast.parse(source, options)",
   );
+  requireOptionalBoolean(options.typeComments, "ast.parse's typeComments option");
   const { filename = "<unknown>", mode = "exec", typeComments = false, featureVersion = null } = options;
-  if (typeof typeComments !== "boolean") {
-    throw new TypeError(`pyframe: ast.parse's typeComments option is true or false, got ${describe(typeComments)}`);
-  }
   try {
     // An older grammar is asked of Python's ast.parse, which checks the version given.
     const tree = featureVersion === null ? parsedTree({ source, filename, mode, typeComments }) : undefined;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { checkOptions, describeValue, type PyObject } from "../python/mod.ts";
+import { checkOptions, type PyObject, requireOptionalBoolean } from "../python/mod.ts";
 
 /** A decision other than "original" or "replace": see {@link skip}, {@link askAgain} and {@link patch}. */
 export class Decision {
@@ -38,11 +38,8 @@ export interface SkipOptions {
  */
 export function skip(options: SkipOptions = {}): Decision {
   checkOptions(options, ["calls"] satisfies (keyof SkipOptions)[], "skip(options)");
-  const calls: unknown = options.calls ?? false;
-  if (typeof calls !== "boolean") {
-    throw new TypeError(`pyframe: skip's calls option is true or false, got ${describeValue(calls)}`);
-  }
-  return Decision.make(calls ? "skipTree" : "skip");
+  requireOptionalBoolean(options.calls, "skip's calls option");
+  return Decision.make(options.calls ? "skipTree" : "skip");
 }
 
 /**

@@ -69,6 +69,14 @@ export function nameForC(name: unknown, what: string, expected: string): Uint8Ar
   return cString(name);
 }
 
+/** Throws a TypeError naming `what` unless `value` is undefined (the default) or a boolean. */
+export function requireOptionalBoolean(value: unknown, what: string): void {
+  // Truthiness would take "no" or 0 for an answer.
+  if (value !== undefined && typeof value !== "boolean") {
+    throw new TypeError(`pyframe: ${what} is true or false, got ${describeValue(value)}`);
+  }
+}
+
 /** Throws a TypeError naming `what` unless `value` is a function. */
 export function requireFunction(value: unknown, what: string): asserts value is (...args: never[]) => unknown {
   if (typeof value !== "function") {

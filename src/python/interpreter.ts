@@ -9,7 +9,7 @@ import { check, helperFunction as helper, open } from "./_core.ts";
 import { convertOptionNames, type ConvertOptions, type JSValue, toPythonValue } from "./convert.ts";
 import { PyObject } from "./object.ts";
 import { type CallableOptions, functionToPython } from "./_callback.ts";
-import { checkOptions, describeValue, nameForC, requireFunction, requireText } from "./_arguments.ts";
+import { checkOptions, nameForC, requireFunction, requireOptionalBoolean, requireText } from "./_arguments.ts";
 
 /** Options for {@link python.exec} and {@link python.eval}. */
 export interface RunOptions {
@@ -130,10 +130,7 @@ export const python: Python = {
     requireFunction(fn, "python.callable");
     checkOptions(options, ["name", "rawArguments"] satisfies (keyof CallableOptions)[], "python.callable(fn, options)");
     if (options.name !== undefined) requireText(options.name, "python.callable's name option", "the name Python shows");
-    const raw: unknown = options.rawArguments;
-    if (raw !== undefined && typeof raw !== "boolean") {
-      throw new TypeError(`pyframe: python.callable's rawArguments option is true or false, got ${describeValue(raw)}`);
-    }
+    requireOptionalBoolean(options.rawArguments, "python.callable's rawArguments option");
     const c = open();
     return inPython(() => new PyObject(functionToPython(c, fn, options)));
   },

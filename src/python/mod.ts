@@ -21,4 +21,11 @@ export {
 } from "./_core.ts";
 export { handleCount } from "./_handles.ts";
 export { raiseThrown } from "./_callback.ts";
-export { checkOptions, classNameOf, describeValue, requireFunction, withArticle } from "./_arguments.ts";
+export {
+  checkOptions,
+  classNameOf,
+  describeValue,
+  requireFunction,
+  requireOptionalBoolean,
+  withArticle,
+} from "./_arguments.ts";
