@@ -511,14 +511,17 @@ test("SystemExit and KeyboardInterrupt surface as themselves, and the process ke
   assert.is(python.eval("1 + 1"), 2, "still alive");
 });
 
+/** Runs `script` in a process of its own on this runtime; asserts it exited with 0. */
+function runScript(script: string, ...args: string[]) {
+  const runtime = "Bun" in globalThis ? ["run"] : ["run", "-A"];
+  const child = spawnSync(process.execPath, [...runtime, script, ...args], { encoding: "utf8", timeout: 60_000 });
+  assert.is(child.status, 0, `${script} failed (${child.signal ?? child.status}): ${child.stderr}`);
+  return child;
+}
+
 test("when the process exits, Python finishes as python does: threads joined, atexit run, files flushed", () => {
   const file = join(mkdtempSync(join(tmpdir(), "pyframe-exit-")), "left_open.txt");
-  const runtime = "Bun" in globalThis ? ["run"] : ["run", "-A"];
-  const child = spawnSync(process.execPath, [...runtime, "test/_exit_child.ts", file], {
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  assert.is(child.status, 0, `the child failed (${child.signal ?? child.status}): ${child.stderr}`);
+  const child = runScript("test/_exit_child.ts", file);
   assert.equal(child.stdout.trim().split("\n"), [
     "script ended",
     "thread finished",
@@ -527,6 +530,14 @@ test("when the process exits, Python finishes as python does: threads joined, at
     "Python cannot be called any more (an exit listener registered before pyframe's first use still can)",
   ]);
   assert.is(readFileSync(file, "utf8"), "written, never closed");
+});
+
+test("a JS function Python still holds when it finalizes is released quietly", () => {
+  // Freed after pyframe's module was cleared, JSFunction.__del__ found its release function None
+  // and Python printed "Exception ignored in: <function JSFunction.__del__ ...> ... TypeError".
+  const child = runScript("test/_finalize_child.ts");
+  assert.is(child.stdout.trim(), "script ended");
+  assert.not.match(child.stderr, /Exception ignored/, child.stderr);
 });
 
 test("python.builtins is the builtins module", () => {

@@ -112,7 +112,10 @@ _call_js = None
 _released = []  # handles dropped on other threads, released by the JS thread later
 _CALL, _RELEASE = 0, 1
 
-def _release(handle):
+def _release(handle, finalizing=sys.is_finalizing):
+    # At interpreter shutdown JS is going too, and this module's globals may already be None.
+    if finalizing():
+        return
     if _thread.get_ident() == _js_thread and _call_js is not None:
         _call_js(_RELEASE, handle)
     else:
@@ -141,8 +144,8 @@ class JSFunction:
     def __repr__(self):
         return "<JavaScript function %s>" % self.__name__
 
-    def __del__(self):
-        _release(self._js_handle)
+    def __del__(self, release=_release):  # bound now: at shutdown the global may be None
+        release(self._js_handle)
 
 class JSError(RuntimeError):
     """A JavaScript exception thrown by a JS function called from Python. Uncaught, it reaches
@@ -152,9 +155,9 @@ class JSError(RuntimeError):
         super().__init__(message)
         self._js_handle = handle
 
-    def __del__(self):
+    def __del__(self, release=_release):
         if self._js_handle is not None:
-            _release(self._js_handle)
+            release(self._js_handle)
 
 @with_cpython_imports
 def library_paths():
