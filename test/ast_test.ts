@@ -244,6 +244,7 @@ test("misspelt or mistyped options and arguments of the ast functions are clear 
       /ast\.dump\(tree\) expects an ast node \(an instance of ast\.Node\), found an Object$/,
     ],
     [() => ast.unparse(5 as never), /ast\.unparse\(tree\) expects an ast node .*, found number 5$/],
+    [() => ast.toPython(5 as never), /ast\.toPython\(tree\) expects an ast node .*, found number 5$/],
     [() => ast.walk(5 as never), /ast\.walk\(node\) expects an ast node .*, found number 5$/],
     [() => ast.iterFields(null as never), /ast\.iterFields\(node\) expects an ast node .*, found null$/],
     [() => ast.iterChildNodes("x" as never), /ast\.iterChildNodes\(node\) expects an ast node/],

@@ -56,8 +56,8 @@ function isCInt(value: unknown): boolean {
 
 function nullItemError(kind: NodeClass, name: string, field: FieldType, index: number): TypeError {
   return new TypeError(
-    `pyframe: ${where(kind, name)}[${index}] must be ${article(field.type)}, found null (only ast.Dict.keys ` +
-      "and ast.arguments.kw_defaults hold None); remove it from the list",
+    `pyframe: ${where(kind, name)}[${index}] must be ${article(field.type)}, found null (only ` +
+      `${[...NULLABLE_ITEMS].map((item) => `ast.${item}`).join(" and ")} hold None); remove it from the list`,
   );
 }
 

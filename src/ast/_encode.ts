@@ -27,7 +27,7 @@ import { generated } from "./_generate.ts";
 import { OFFSET, SESSION, type Session, type Traced } from "./_session.ts";
 import { withinStack } from "./_stack.ts";
 import { CodePoints, Complex, type ConstantFrozenSet, ConstantTuple, Ellipsis } from "./constant.ts";
-import { type Location, Node, type NodeClass } from "./node.ts";
+import { type Location, Node, type NodeClass, requireNode } from "./node.ts";
 
 /** How to encode a tree. */
 export interface EncodeOptions {
@@ -45,9 +45,8 @@ export interface Encoded {
 
 /** The stream that rebuilds `tree` in Python. */
 export function encodeTree(tree: Node, options: EncodeOptions = {}): Encoded {
-  if (!(tree instanceof Node)) {
-    throw new TypeError(`pyframe: expected an ast node (an instance of ast.Node), found ${describe(tree)}`);
-  }
+  // The public entry points name themselves first; this guards the rest.
+  requireNode(tree, "encoding a tree for Python");
   const encoder = new Encoder(pythonMinor(), options.fixLocations ?? false);
   const data = withinStack("Python", () => encoder.run(tree));
   encoder.session?.spend();

@@ -7,7 +7,7 @@
 import { PyObject } from "../python/mod.ts";
 import { describe } from "./_access.ts";
 import { pythonTree, typeScriptTree } from "./_bridge.ts";
-import type { Node } from "./node.ts";
+import { type Node, requireNode } from "./node.ts";
 
 /**
  * The Python `ast` tree for `tree`, as a new PyObject. Throws TypeError when a node is missing a
@@ -21,6 +21,7 @@ import type { Node } from "./node.ts";
  * ```
  */
 export function toPython(tree: Node): PyObject {
+  requireNode(tree, "ast.toPython(tree)");
   return pythonTree(tree);
 }
 
