@@ -16,7 +16,7 @@
  * @module
  */
 
-import { article, describe } from "./_access.ts";
+import { article } from "./_access.ts";
 import { checkAttribute, checkField, checkIsFloat } from "./_check.ts";
 import { type ClassPlan, codecIndexOf, type FieldPlan, planOf } from "./_build.ts";
 import { allNodeClasses, pythonMinor, requireVersion } from "./_classes.ts";
@@ -27,7 +27,7 @@ import { generated } from "./_generate.ts";
 import { OFFSET, SESSION, type Session, type Traced } from "./_session.ts";
 import { withinStack } from "./_stack.ts";
 import { CodePoints, Complex, type ConstantFrozenSet, ConstantTuple, Ellipsis } from "./constant.ts";
-import { type Location, Node, type NodeClass, requireNode } from "./node.ts";
+import { type Location, type Node, type NodeClass, requireNode } from "./node.ts";
 
 /** How to encode a tree. */
 export interface EncodeOptions {
