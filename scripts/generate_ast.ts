@@ -312,7 +312,10 @@ function constructorParameter(node: MergedNode): string {
 }
 
 function constructorCode(node: MergedNode): string[] {
-  if (node.fields.length === 0 && node.attributes.length === 0) return ["  constructor() {", "    super({});", "  }"];
+  // No fields, no attributes: nothing to pass, but what is passed is still checked (`new ast.Add(5)`).
+  if (node.fields.length === 0 && node.attributes.length === 0) {
+    return ["  constructor(fields: Record<string, never> = {}) {", "    super(fields);", "  }"];
+  }
   return [`  constructor(${constructorParameter(node)}) {`, "    super(fields);", "  }"];
 }
 

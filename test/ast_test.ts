@@ -688,7 +688,7 @@ test("constructors check each field against its type", () => {
     ],
     [
       () => new ast.Call({ func: one, args: [one, new ast.Pass() as never] }),
-      /ast\.Call\.args must be an ast\.expr node, found ast\.Pass/,
+      /ast\.Call\.args\[1\] must be an ast\.expr node, found ast\.Pass/,
     ],
     [() => new ast.Name({ id: 7 as never, ctx: load }), /ast\.Name\.id must be an identifier string, found number 7/],
     [
@@ -788,6 +788,16 @@ test("constructors refuse names that are no field or attribute, and a fields arg
     "pyframe: new ast.Constant(fields) takes an object of its fields, found undefined; value is required " +
       `(its fields are value, kind, isFloat; ${location})`,
   );
+  // A class with neither fields nor attributes checked nothing it was given.
+  throwsExactly(
+    () => new ast.Add(5 as never),
+    "pyframe: new ast.Add() takes no fields, found number 5; call it without an argument",
+  );
+  throwsExactly(
+    () => new ast.Load({ ctx: 1 } as never),
+    'pyframe: ast.Load has no field or attribute "ctx"; it has no fields',
+  );
+  assert.is(ast.dump(new ast.Load({})), "Load()");
   // No argument is no fields where none is required; keys left undefined are not set.
   assert.is(ast.unparse(new ast.Pass()), "pass");
   assert.equal(new ast.Module().body, []);
@@ -880,7 +890,22 @@ test("a field reassigned to a wrong value after construction is caught on the wa
   );
   const parsed = ast.parse("f(1)");
   ((parsed.body[0] as ast.Expr).value as ast.Call).args.push(3 as never);
-  assert.throws(() => ast.unparse(parsed), /ast\.Call\.args must be an ast\.expr node, found number 3/);
+  // The item is named by its index, here and when a tree is built (it said "ast.Call.args must be").
+  throwsExactly(
+    () => ast.unparse(parsed),
+    "pyframe: ast.Call.args[1] must be an ast.expr node, found number 3; wrap plain values in ast.Constant",
+  );
+  throwsExactly(
+    () =>
+      new ast.Module({
+        body: [new ast.Pass(), new ast.Pass(), new ast.Name({ id: "f", ctx: new ast.Load() }) as never],
+      }),
+    "pyframe: ast.Module.body[2] must be an ast.stmt node, found ast.Name",
+  );
+  throwsExactly(
+    () => new ast.Global({ names: ["a", 5 as never] }),
+    "pyframe: ast.Global.names[1] must be an identifier string, found number 5",
+  );
 });
 
 test("a node or field the running Python lacks is a clear error; empty new fields are fine", () => {

@@ -21,7 +21,7 @@ export function checkField(kind: NodeClass, name: string, value: unknown): void 
     }
     for (let i = 0; i < value.length; i++) {
       const item = value[i];
-      if (item !== null) checkItem(kind, name, field, item);
+      if (item !== null) checkItem(kind, `${name}[${i}]`, field, item);
       else if (!NULLABLE_ITEMS.has(`${kind.typeName}.${name}`)) throw nullItemError(kind, name, field, i);
     }
   } else if (value === null && field.type !== "constant") {
@@ -105,6 +105,11 @@ function requiredFields(kind: NodeClass): string[] {
 }
 
 function fieldsArgumentError(kind: NodeClass, fields: unknown): TypeError {
+  if (!constructorNames(kind).length) {
+    return new TypeError(
+      `pyframe: new ast.${kind.typeName}() takes no fields, found ${describe(fields)}; call it without an argument`,
+    );
+  }
   const required = requiredFields(kind);
   const hint = fields === undefined ? `; ${required.join(", ")} ${required.length > 1 ? "are" : "is"} required` : "";
   return new TypeError(
@@ -141,6 +146,7 @@ export function checkIsFloat(kind: NodeClass, value: unknown, isFloat: unknown):
   );
 }
 
+/** Throws a TypeError naming `name` (a field, or a list field's item: `body[2]`) unless `value` fits. */
 function checkItem(kind: NodeClass, name: string, field: FieldType, value: unknown): void {
   if (fits(field.type, value)) return;
   if (field.type === "constant") {
@@ -168,8 +174,6 @@ function fits(type: string, value: unknown): boolean {
       return value instanceof Node && isOfType(value, type);
   }
 }
-
-/** Whether the node's class is the Python class `type` or extends it (`expr` for a Name). */
 
 function isConstantValue(value: unknown): boolean {
   switch (typeof value) {

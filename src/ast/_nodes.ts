@@ -1699,8 +1699,8 @@ export class Load extends expr_context {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -1719,8 +1719,8 @@ export class Store extends expr_context {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -1739,8 +1739,8 @@ export class Del extends expr_context {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -1777,8 +1777,8 @@ export class And extends boolop {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -1797,8 +1797,8 @@ export class Or extends boolop {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -1835,8 +1835,8 @@ export class Add extends operator {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -1855,8 +1855,8 @@ export class Sub extends operator {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -1875,8 +1875,8 @@ export class Mult extends operator {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -1895,8 +1895,8 @@ export class MatMult extends operator {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -1915,8 +1915,8 @@ export class Div extends operator {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -1935,8 +1935,8 @@ export class Mod extends operator {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -1955,8 +1955,8 @@ export class Pow extends operator {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -1975,8 +1975,8 @@ export class LShift extends operator {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -1995,8 +1995,8 @@ export class RShift extends operator {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -2015,8 +2015,8 @@ export class BitOr extends operator {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -2035,8 +2035,8 @@ export class BitXor extends operator {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -2055,8 +2055,8 @@ export class BitAnd extends operator {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -2075,8 +2075,8 @@ export class FloorDiv extends operator {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -2113,8 +2113,8 @@ export class Invert extends unaryop {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -2133,8 +2133,8 @@ export class Not extends unaryop {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -2153,8 +2153,8 @@ export class UAdd extends unaryop {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -2173,8 +2173,8 @@ export class USub extends unaryop {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -2211,8 +2211,8 @@ export class Eq extends cmpop {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -2231,8 +2231,8 @@ export class NotEq extends cmpop {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -2251,8 +2251,8 @@ export class Lt extends cmpop {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -2271,8 +2271,8 @@ export class LtE extends cmpop {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -2291,8 +2291,8 @@ export class Gt extends cmpop {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -2311,8 +2311,8 @@ export class GtE extends cmpop {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -2331,8 +2331,8 @@ export class Is extends cmpop {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -2351,8 +2351,8 @@ export class IsNot extends cmpop {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -2371,8 +2371,8 @@ export class In extends cmpop {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
@@ -2391,8 +2391,8 @@ export class NotIn extends cmpop {
   static override readonly _fields: readonly string[] = [];
   static override readonly _attributes: readonly string[] = [];
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
-  constructor() {
-    super({});
+  constructor(fields: Record<string, never> = {}) {
+    super(fields);
   }
 }
 
