@@ -511,6 +511,28 @@ test("SystemExit and KeyboardInterrupt surface as themselves, and the process ke
   assert.is(python.eval("1 + 1"), 2, "still alive");
 });
 
+test("SystemExit.code is exact for every int, as the exit status CPython would use", () => {
+  const codeOf = (statement: string) => {
+    try {
+      python.exec(`import sys, enum
+${statement}
+`);
+    } catch (error) {
+      assert.instance(error, SystemExit);
+      return (error as SystemExit).code;
+    }
+    assert.unreachable(`${statement} should throw`);
+  };
+  // Beyond 2^53 the code was rounded (2**60 + 1 read as 2**60); past str()'s 4,300 digits it was NaN.
+  assert.is(codeOf("sys.exit(2**60 + 1)"), 2n ** 60n + 1n);
+  assert.is(codeOf("sys.exit(-10**5000)"), -(10n ** 5000n));
+  assert.is(codeOf("sys.exit(2**53 - 1)"), 2 ** 53 - 1);
+  // An int subclass is an int to CPython's exit (sys.exit(True) exits with 1); it was its text.
+  assert.is(codeOf("sys.exit(True)"), 1);
+  assert.is(codeOf("class Status(enum.IntEnum):\n    FAILED = 4\nsys.exit(Status.FAILED)"), 4);
+  assert.is(codeOf("sys.exit([1, 2])"), "[1, 2]");
+});
+
 /** Runs `script` in a process of its own on this runtime; asserts it exited with 0. */
 function runScript(script: string, ...args: string[]) {
   const runtime = "Bun" in globalThis ? ["run"] : ["run", "-A"];

@@ -296,7 +296,10 @@ function originalJSError(c: Core, exception: Ptr): { found: boolean; value?: unk
   }
 }
 
-/** `SystemExit.code`: a number for an int, text for anything else, null for None. */
+/**
+ * `SystemExit.code`: for an int (subclasses included: CPython exits with `sys.exit(True)`'s 1) a
+ * number, or a bigint beyond 2^53; text for anything else; null for None. Never throws.
+ */
 function exitCode(c: Core, exception: Ptr): unknown {
   const { py } = c;
   const code = py.PyObject_GetAttrString(exception, cString("code"));
@@ -306,12 +309,35 @@ function exitCode(c: Core, exception: Ptr): unknown {
   }
   try {
     if (code === c.none) return null;
-    const type = py.PyObject_Type(code);
-    py.Py_DecRef(type); // Only the address is compared; int outlives this call.
-    if (type === c.types.int) return Number(stringOf(c, code));
+    if (py.PyObject_IsInstance(code, c.types.int) === 1) return intToJS(c, code);
+    py.PyErr_Clear(); // isinstance may fail on an object with a broken __class__: text, then.
     return stringOf(c, code) ?? null;
+  } catch {
+    return stringOf(c, code) ?? null; // Cleared by takeError; an int whose conversion failed.
   } finally {
     py.Py_DecRef(code);
+  }
+}
+
+/** Below 2^53 in magnitude a double holds every integer exactly. */
+const safeLimit = 2 ** 53;
+
+/**
+ * A Python int as JS: a number within ±(2^53 - 1), where it is exact, else a bigint (read in
+ * hexadecimal, which has no digit limit, unlike str()). Throws the Python error if it fails.
+ */
+export function intToJS(c: Core, object: Ptr): number | bigint {
+  const { py } = c;
+  // Rounding never takes a larger integer below 2^53, so |value| < 2^53 means the double is the int.
+  const value = py.PyLong_AsDouble(object);
+  if (value === -1 && py.PyErr_Occurred()) py.PyErr_Clear(); // OverflowError: beyond a double.
+  else if (Math.abs(value) < safeLimit) return value;
+  const hex = check(py.PyNumber_ToBase(object, 16));
+  try {
+    const text = stringToJS(py, hex)!;
+    return text.startsWith("-") ? -BigInt(text.slice(1)) : BigInt(text);
+  } finally {
+    py.Py_DecRef(hex);
   }
 }
 

@@ -24,7 +24,7 @@
  */
 
 import { cString, type Ptr, runtime } from "../ffi/mod.ts";
-import { check, checkStatus, type Core, takeError, withPython } from "./_core.ts";
+import { check, checkStatus, type Core, intToJS, takeError, withPython } from "./_core.ts";
 import { PyObject } from "./object.ts";
 import { byteArrayToJS, bytesToJS, bytesToPython, stringToJS, stringToPython } from "./_text.ts";
 import { functionOf, functionToPython } from "./_callback.ts";
@@ -133,7 +133,6 @@ function tooDeep(limit: number): RangeError {
   );
 }
 
-const safeLimit = 2 ** 53;
 const keyOut = new BigUint64Array(1), valueOut = new BigUint64Array(1);
 
 class PythonToJS {
@@ -151,7 +150,7 @@ class PythonToJS {
     py.Py_DecRef(type); // Only the address is compared; these types outlive the object.
     switch (type) {
       case types.int:
-        return this.#int(object);
+        return intToJS(this.c, object);
       case types.float:
         return py.PyFloat_AsDouble(object);
       case types.str:
@@ -187,22 +186,6 @@ class PythonToJS {
 
   #fail(): never {
     throw takeError();
-  }
-
-  #int(object: Ptr): number | bigint {
-    const { py } = this.c;
-    // A double holds every integer below 2^53 exactly, and rounding never takes a larger integer
-    // below 2^53: so |value| < 2^53 means the double is the int.
-    const value = py.PyLong_AsDouble(object);
-    if (value === -1 && py.PyErr_Occurred()) py.PyErr_Clear(); // OverflowError: beyond a double.
-    else if (Math.abs(value) < safeLimit) return value;
-    const hex = check(py.PyNumber_ToBase(object, 16));
-    try {
-      const text = stringToJS(py, hex)!;
-      return text.startsWith("-") ? -BigInt(text.slice(1)) : BigInt(text);
-    } finally {
-      py.Py_DecRef(hex);
-    }
   }
 
   #memoryview(object: Ptr): Uint8Array {

@@ -32,7 +32,8 @@ export class PythonError extends Error {
 
 /**
  * Python's `SystemExit` (`sys.exit()`), never acted on by pyframe: the host process keeps running
- * and decides. `code` is the exit code or message given to `sys.exit` (`null` for none).
+ * and decides. `code` is the exit code (a number, or a bigint beyond 2^53) or the message given
+ * to `sys.exit` (`null` for none).
  *
  * @example
  * ```ts
