@@ -157,6 +157,27 @@ test("deep nesting converts up to the depth limit and refuses beyond it with a R
   assert.is(converted.len(), 1);
 });
 
+test("nesting deeper than the JS stack, under depth Infinity, is a RangeError saying so; nothing leaks", () => {
+  // It was the engine's bare "Maximum call stack size exceeded".
+  const stackError = (e: unknown) =>
+    e instanceof RangeError &&
+    /^pyframe: the value nests containers deeper than the JS stack can follow \(depth Infinity/.test(e.message);
+  const levels = 300_000; // Deno's and Bun's stacks give out near 100,000 levels.
+  python.exec("import gc, sys\ndeep = []\nfor _ in range(300_000):\n    deep = [deep]\n");
+  const census = () => python.eval("(gc.collect(), len(gc.get_objects()), sys.getrefcount(deep))") as number[];
+  const [, objectsBefore, referencesBefore] = census();
+  using deep = main.get("deep");
+  assert.throws(() => deep.toJS({ depth: Infinity }), stackError);
+  let js: unknown[] = [];
+  for (let i = 0; i < levels; i++) js = [js];
+  assert.throws(() => python.toPython(js, { depth: Infinity }), stackError);
+  // The lists made before the overflow are released on the way out.
+  const [, objectsAfter, referencesAfter] = census();
+  assert.ok(Math.abs(objectsAfter - objectsBefore) < 10, `${objectsAfter - objectsBefore} objects more`);
+  assert.is(referencesAfter, referencesBefore + 1, "the wrapper's reference only");
+  python.exec("del deep");
+});
+
 test("depth is a whole number of levels or Infinity; anything else is refused, not coerced", () => {
   using nested = python.toPython([[1, [2]]]);
   assert.equal(nested.toJS({ depth: Infinity }), [[1, [2]]]);

@@ -90,12 +90,32 @@ export function toPython(value: unknown, options?: ConvertOptions): Ptr {
 
 /** {@link toJS} for callers holding the GIL. */
 export function toJSValue(c: Core, object: Ptr, options: ConvertOptions = {}): JSValue {
-  return new PythonToJS(c, depthLimit(options)).convert(object);
+  const depth = depthLimit(options);
+  return withinStack(depth, () => new PythonToJS(c, depth).convert(object));
 }
 
 /** {@link toPython} for callers holding the GIL. */
 export function toPythonValue(c: Core, value: unknown, options: ConvertOptions = {}): Ptr {
-  return new JSToPython(c, depthLimit(options)).convert(value);
+  const depth = depthLimit(options);
+  return withinStack(depth, () => new JSToPython(c, depth).convert(value));
+}
+
+/**
+ * Runs a conversion, turning the JS engine's stack overflow (reached when `depth` allows more
+ * levels than the stack holds, as `Infinity` does) into an error that says what happened.
+ */
+function withinStack<T>(depth: number, convert: () => T): T {
+  try {
+    return convert();
+  } catch (error) {
+    // V8: "Maximum call stack size exceeded"; JavaScriptCore the same with a period.
+    if (!(error instanceof RangeError) || !/^Maximum call stack size exceeded/.test(error.message)) throw error;
+    throw new RangeError(
+      `pyframe: the value nests containers deeper than the JS stack can follow (depth ${depth} allowed it); ` +
+        "pass a smaller { depth } to have it refused at that level, or convert it in parts",
+      { cause: error },
+    );
+  }
 }
 
 /** A new tuple of converted `values`. The caller holds the GIL. */
