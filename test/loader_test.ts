@@ -1,7 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import process from "node:process";
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
@@ -146,6 +146,31 @@ test("with no python on PATH and no venv, pyenv's installed versions are used, n
   const emptyPath = mkdtempSync(join(tmpdir(), "pyframe-no-python-")); // "" would let Bun fall back to /usr/bin
   const found = withEnvs({ PYFRAME_PYTHON: undefined, VIRTUAL_ENV: undefined, PATH: emptyPath }, () => findPython());
   assert.ok(found.executable.startsWith(join(root, "versions")), found.executable);
+});
+
+test("Deno without --allow-run: the error says to allow it or to name the libpython, which needs no process", () => {
+  if (!("Deno" in globalThis)) return console.log("SKIPPED --allow-run test: Bun has no permissions to refuse");
+  const { install } = load();
+  const script = join(mkdtempSync(join(tmpdir(), "pyframe-permissions-")), "no_run.ts");
+  const mod = new URL("../mod.ts", import.meta.url).href;
+  writeFileSync(script, `import { python } from "${mod}";\nconsole.log(python.eval("1 + 2"));\n`);
+  const run = (python: string) =>
+    spawnSync(process.execPath, ["run", "--allow-ffi", "--allow-read", "--allow-env", "--no-prompt", script], {
+      encoding: "utf8",
+      env: { ...process.env, PYFRAME_PYTHON: python },
+      timeout: 60_000,
+    });
+  // It said "could not run it (Command failed: ...)", as if the interpreter were broken.
+  const refused = run(install.executable);
+  assert.is.not(refused.status, 0);
+  assert.match(refused.stderr, /could not run it \(Deno's permissions refuse it: --allow-run\)/);
+  assert.match(
+    refused.stderr,
+    /allow it with `deno run --allow-run` \(or -A\), or set PYFRAME_PYTHON to the libpython/,
+  );
+  const direct = run(install.libpython);
+  assert.is(direct.status, 0, direct.stderr);
+  assert.is(direct.stdout.trim(), "3");
 });
 
 test.run();

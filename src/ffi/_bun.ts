@@ -100,4 +100,7 @@ export const runtime: Runtime = {
   onExit(fn: () => void): void {
     process.on("exit", fn);
   },
+  mayRun(): boolean {
+    return true;
+  },
 };

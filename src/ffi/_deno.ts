@@ -105,4 +105,7 @@ export const runtime: Runtime = {
   onExit(fn: () => void): void {
     globalThis.addEventListener("unload", fn);
   },
+  mayRun(command: string): boolean {
+    return Deno.permissions.querySync({ name: "run", command }).state === "granted";
+  },
 };

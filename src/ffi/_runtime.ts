@@ -57,4 +57,6 @@ export interface Runtime {
   /** Calls `fn` when the process exits normally (its event loop ends, or it calls exit), not when
    * a signal or a crash ends it. Listeners run in the order they were added. */
   onExit(fn: () => void): void;
+  /** Whether this process may start `command`: Deno's permissions (`--allow-run`); always in Bun. */
+  mayRun(command: string): boolean;
 }

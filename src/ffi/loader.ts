@@ -13,6 +13,7 @@ import process from "node:process";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import supported from "./supported_pythons.json" with { type: "json" };
+import { runtime } from "./_select.ts";
 
 /** What pyframe embeds: the shared library, the prefix holding its standard library, and the
  * interpreter executable that becomes `sys.executable`. */
@@ -79,13 +80,13 @@ export function findPython(): PythonInstall {
   if (explicit) {
     const found = isSharedLibrary(explicit) ? fromLibrary(explicit, tried) : fromInterpreter(explicit, tried);
     if (found) return found;
-    throw new LoadError(`PYFRAME_PYTHON='${explicit}' is not usable:\n  ${tried.join("\n  ")}\n${howToFix()}`);
+    throw new LoadError(`PYFRAME_PYTHON='${explicit}' is not usable:\n  ${tried.join("\n  ")}\n${howToFix(tried)}`);
   }
   for (const executable of candidateInterpreters()) {
     const found = fromInterpreter(executable, tried);
     if (found) return found;
   }
-  throw new LoadError(`no usable CPython found; tried:\n  ${tried.join("\n  ")}\n${howToFix()}`);
+  throw new LoadError(`no usable CPython found; tried:\n  ${tried.join("\n  ")}\n${howToFix(tried)}`);
 }
 
 /** Interpreters to ask, best first. A venv's python is asked as itself: run from there, CPython
@@ -125,7 +126,13 @@ function byVersionDescending(a: string, b: string): number {
   return 0;
 }
 
-function howToFix(): string {
+const runRefused = "Deno's permissions refuse it: --allow-run";
+
+function howToFix(tried: string[]): string {
+  if (tried.some((line) => line.includes(runRefused))) {
+    return "pyframe runs the interpreter once to find its libpython: allow it with `deno run --allow-run` " +
+      "(or -A), or set PYFRAME_PYTHON to the libpython file, which runs nothing";
+  }
   return `pyframe needs CPython ${SUPPORTED_MINORS.join(", ")} built with a shared libpython ` +
     "(pyenv: `env PYTHON_CONFIGURE_OPTS=--enable-shared pyenv install 3.12`; Debian/Ubuntu: `apt install libpython3.X`); " +
     "set PYFRAME_PYTHON to its python executable or to its libpython file";
@@ -201,7 +208,9 @@ function fromInterpreter(executable: string, tried: string[]): PythonInstall | u
     });
     description = JSON.parse(output);
   } catch (error) {
-    tried.push(`${executable}: could not run it (${firstLine(error)})`);
+    // Deno's node:child_process reports a refused --allow-run as a bare "Command failed".
+    const why = runtime.mayRun(executable) ? firstLine(error) : runRefused;
+    tried.push(`${executable}: could not run it (${why})`);
     return undefined;
   }
   const minor = description.version.split(".").slice(0, 2).join(".");
