@@ -2,6 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
+import { inspect } from "node:util";
 import process from "node:process";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -307,6 +308,20 @@ test("str, repr, type, typeName, isInstance", () => {
   using both = python.toPython([str, int]).callMethod("__iter__");
   using classes = python.builtins.get("tuple").call(both);
   assert.ok(python.toPython(3).isInstance(classes), "a tuple of classes works as in Python");
+});
+
+test("console.log shows a PyObject by its repr, and never throws: a failing __repr__ is shown", () => {
+  assert.is(inspect(python.eval("[1, 'a']")), "[ 1, 'a' ]", "converted, not a PyObject");
+  using list = python.toPython([1, "a"]);
+  assert.is(inspect(list), "PyObject([1, 'a'])");
+  python.exec("class NoRepr:\n    def __repr__(self):\n        raise ValueError('no repr')\n");
+  using broken = python.eval("NoRepr()") as PyObject;
+  // console.log threw the ValueError.
+  assert.is(inspect(broken), "PyObject(<NoRepr object; repr() failed: ValueError: no repr>)");
+  assert.throws(() => broken.repr(), /no repr/, "repr() itself still raises");
+  const disposed = python.toPython(1);
+  disposed.dispose();
+  assert.is(inspect([disposed]), "[ PyObject(<disposed>) ]");
 });
 
 test("comparison and hashing: equals, compare, hash, is", () => {

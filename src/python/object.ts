@@ -401,8 +401,24 @@ export class PyObject {
     return this.#inspect();
   }
 
+  /** What console.log shows; never throws (a failing `__repr__` is shown, not raised). */
   #inspect(): string {
-    return this.#pointer ? `PyObject(${this.repr()})` : "PyObject(<disposed>)";
+    if (!this.#pointer) return "PyObject(<disposed>)";
+    try {
+      return `PyObject(${this.repr()})`;
+    } catch (error) {
+      const why = error instanceof PythonError ? `${error.type}: ${error.pythonMessage}` : String(error);
+      return `PyObject(<${this.#typeNameIfAny()}object; repr() failed: ${why}>)`;
+    }
+  }
+
+  /** `"name "`, or "" when even the type's `__name__` fails. */
+  #typeNameIfAny(): string {
+    try {
+      return `${this.typeName} `;
+    } catch {
+      return "";
+    }
   }
 
   #withConverted<T>(c: Core, value: unknown, body: (converted: Ptr) => T): T {
@@ -420,12 +436,12 @@ export class PyObject {
   }
 }
 
-/** Calls `callable` with JS arguments (a trailing {@link kw} gives keywords); a new reference. */
 /** An attribute name for a `PyObject` method, checked (see `nameForC`). */
 function attributeName(name: unknown, method: string): Uint8Array {
   return nameForC(name, `PyObject.${method}(name)`, "an attribute name");
 }
 
+/** Calls `callable` with JS arguments (a trailing {@link kw} gives keywords); a new reference. */
 function callObject(c: Core, callable: Ptr, args: unknown[]): Ptr {
   const { py } = c;
   const last = args.at(-1);
