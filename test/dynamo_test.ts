@@ -1,6 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
+import { inspect } from "node:util";
 import process from "node:process";
 import { askAgain, Dynamo, Frame, patch, skip, standardLibraryPaths } from "../src/dynamo/mod.ts";
 import { type PyObject, python, PythonError } from "../src/python/mod.ts";
@@ -277,6 +278,23 @@ test("frame fields first read after the callback returned throw a clear error", 
   assert.throws(() => kept!.qualname, /frame.qualname was first read after/);
   assert.throws(() => kept!.firstLineNo, /frame.firstLineNo was first read after/);
   assert.is(kept!.name, "bob", "fields read during the callback stay readable");
+});
+
+test("console.log shows a Frame by qualified name and place, during and after its callback", () => {
+  // It showed "Frame {}" in Deno, and the accessors and internal symbols in Bun.
+  python.exec("class Greeter:\n    def greet(self):\n        return 'hi'\n", { filename: "greeter.py" });
+  const shown: string[] = [];
+  const kept: Frame[] = [];
+  {
+    using _ = new Dynamo((frame) => {
+      if (frame.name === "greet") shown.push(inspect(frame));
+      if (frame.name === "bob" || frame.name === "greet") kept.push(frame);
+    });
+    python.eval("(Greeter().greet(), bob())");
+  }
+  assert.equal(shown, ["Frame(Greeter.greet at greeter.py:2)"]);
+  assert.is(inspect(kept[0]), "Frame(Greeter.greet at greeter.py:2, after its callback)");
+  assert.is(inspect(kept[1]), "Frame(<after its callback>)", "nothing read during it");
 });
 
 test("a callback that throws raises a Python exception in that call, and later calls work", () => {

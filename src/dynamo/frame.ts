@@ -149,6 +149,35 @@ export class Frame {
     return this.#address;
   }
 
+  /** Shown by console.log in Deno: `Frame(Greeter.greet at /app/greet.py:12)`. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return this.#describe();
+  }
+
+  /** Shown by console.log in Bun (and Node). */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return this.#describe();
+  }
+
+  /** Never throws. After the callback only what was read during it can be shown. */
+  #describe(): string {
+    const over = this.#address ? "" : ", after its callback";
+    try {
+      if (!this.#address && !this.#attributes.has("co_qualname")) return "Frame(<after its callback>)";
+      return `Frame(${this.qualname} at ${this.#place()}${over})`;
+    } catch (error) {
+      return `Frame(<unreadable: ${error instanceof Error ? error.message : String(error)}>)`;
+    }
+  }
+
+  /** `file:line`, from what can still be read. */
+  #place(): string {
+    if (this.#address) return `${this.filename}:${this.firstLineNo}`;
+    const file = this.#attributes.get("co_filename") ?? "?";
+    const line = this.#attributes.get("co_firstlineno") ?? "?";
+    return `${file}:${line}`;
+  }
+
   /** @internal Called by the trampoline when the callback returns. */
   [invalidate](): void {
     this.#address = 0;
