@@ -2,6 +2,7 @@
 // Python's own `ast` on the running interpreter.
 import { spawnSync } from "node:child_process";
 import process from "node:process";
+import { inspect } from "node:util";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import * as ast from "../src/ast/mod.ts";
@@ -546,6 +547,22 @@ test("a subtree of a parsed tree, and parsed nodes put in a new tree, reach Pyth
   });
   assert.is(dumped(fromParsed), dumped(fromBuilt));
   assert.is(dumped((parsed.body[0] as ast.FunctionDef).body[0]), dumped((built.body[0] as ast.FunctionDef).body[0]));
+});
+
+test("console.log shows a node's class, fields and location, not pyframe's bookkeeping", () => {
+  // A parsed tree printed its session (every node again, and the Python tree) under each node.
+  const shown = inspect(ast.parse("x = 1"), { depth: Infinity });
+  assert.not.match(shown, /Symbol|session|snapshot|PyObject/);
+  assert.match(
+    shown,
+    /Module \{\s+body: \[\s+Assign \{\s+targets: \[\s+Name \{\s+id: 'x',\s+ctx: Store \{\},\s+lineno: 1,/,
+  );
+  assert.match(shown, /value: Constant \{[^}]*value: 1,[^}]*end_col_offset: 5\s*\}/);
+  assert.is(inspect(new ast.Constant({ value: 2, isFloat: true })), "Constant { value: 2, kind: null, isFloat: true }");
+  class Marked extends ast.Name {}
+  assert.is(inspect(new Marked({ id: "y", ctx: new ast.Load() })), "Marked { id: 'y', ctx: Load {} }");
+  const tree = ast.parse("y = 2");
+  assert.ok(SESSION in tree, "the bookkeeping is still there, only not shown");
 });
 
 test("nodes without fields are shared as in Python (one Load for all trees); changing one reaches Python", () => {

@@ -72,6 +72,10 @@ export interface NodeClass {
   readonly fieldTypes: Readonly<Record<string, FieldType>>;
 }
 
+/** The custom-inspection keys of console.log: Deno's, and Bun's (Node's). */
+const denoInspect = Symbol.for("Deno.customInspect");
+const nodeInspect = Symbol.for("nodejs.util.inspect.custom");
+
 /**
  * A Python AST node (Python's `ast.AST`). Fields keep Python's names (`decorator_list`,
  * `col_offset`) so they match `_fields` and `ast.dump`; TypeScript-only members are camelCase
@@ -142,6 +146,29 @@ export abstract class Node {
   get _attributes(): readonly string[] {
     return (this.constructor as unknown as NodeClass)._attributes;
   }
+
+  /** Shown by console.log in Deno: the node's fields and location, not pyframe's bookkeeping. */
+  [denoInspect](inspect: (value: unknown, options: unknown) => string, options: unknown): string {
+    return inspect(shownFields(this), options);
+  }
+
+  /** Shown by console.log in Bun (and Node): as Deno's, with their `inspect` and remaining depth. */
+  [nodeInspect](depth: number | null, options: object, inspect: (value: unknown, options: object) => string): string {
+    return inspect(shownFields(this), { ...options, depth });
+  }
+}
+
+/**
+ * What console.log shows of a node: its own string-keyed properties (fields, location, a
+ * Constant's isFloat) on an object of the node's class, so the inspector names the class, with
+ * the custom inspection masked. The symbol-keyed properties tie a node parsed in Python to its
+ * session (src/ast/_session.ts), and would print the whole tree again.
+ */
+function shownFields(node: Node): object {
+  const notCustom = { value: undefined, enumerable: false };
+  const shown = Object.create(Object.getPrototypeOf(node), { [denoInspect]: notCustom, [nodeInspect]: notCustom });
+  for (const key of Object.keys(node)) shown[key] = (node as unknown as Record<string, unknown>)[key];
+  return shown;
 }
 
 function defaultValue(field: FieldType | undefined): unknown {
