@@ -765,6 +765,21 @@ test("skip rules keep the standard library and matching files away from the call
   }
 });
 
+test("an empty skip prefix, which would skip all code, is refused; the rules are copied", () => {
+  // "" skipped every frame silently (as an unset environment variable turned into a rule would).
+  assert.throws(
+    () => new Dynamo(() => {}, { skip: ["/opt/", ""] }),
+    /skip rule "" is a prefix of every filename, so it would skip all code; remove it/,
+  );
+  python.exec("def copied_rules():\n    return 1\n", { filename: "copied_rules.py" });
+  const rules: string[] = ["/nowhere/"];
+  const seen: string[] = [];
+  using _ = new Dynamo((frame) => void seen.push(frame.filename), { skip: rules });
+  rules.push("copied_rules.py"); // Changing the array afterwards changes nothing.
+  python.eval("copied_rules()");
+  assert.ok(seen.includes("copied_rules.py"), seen.join(", "));
+});
+
 test("a skip rule with the global or sticky flag matches every file it names, not every other one", () => {
   const files = ["skipped_a.py", "skipped_b.py", "skipped_c.py"];
   for (const file of files) python.exec(`def in_${file.slice(8, 9)}():\n    return 1\n`, { filename: file });

@@ -97,10 +97,17 @@ export class Dynamo implements Disposable {
           `pyframe: Dynamo skip rules are filename prefixes (strings) or RegExps, got ${describeValue(rule)}`,
         );
       }
+      if (rule === "") {
+        // Every filename starts with "": an unset variable turned into a prefix would skip all code.
+        throw new TypeError(
+          'pyframe: Dynamo skip rule "" is a prefix of every filename, so it would skip all code; ' +
+            "remove it (or skip everything on purpose with /^/)",
+        );
+      }
     }
     this.#callback = callback;
     this.#mode = mode;
-    this.#skip = skipRules;
+    this.#skip = [...skipRules]; // The caller's array may change later; the rules do not.
     open();
     layers.push(this);
     activate(this);
