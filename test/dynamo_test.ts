@@ -602,7 +602,7 @@ test("frame.source for code without source says whose, where, and what would giv
   }
   assert.match(
     message,
-    /^OSError: no source for sourceless \(<nosource>, line 1\): could not get source code; .*python\.exec$/,
+    /^OSError: pyframe: no source for sourceless \(<nosource>, line 1\): could not get source code; .*python\.exec$/,
   );
 });
 

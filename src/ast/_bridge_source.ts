@@ -104,7 +104,7 @@ def _compile_placed(function, original, qualname, filename):
         code = _compile_enclosed(function, freevars, qualname, filename, future)
     if code.co_freevars != freevars:
         raise ValueError(
-            "the compiled function's free variables %r differ from the frame's %r; a replacement must use "
+            "pyframe: the compiled function's free variables %r differ from the frame's %r; a replacement must use "
             "the same closure variables" % (code.co_freevars, freevars))
     flags = (code.co_flags & ~_CO_NESTED) | (original.co_flags & _CO_NESTED)
     if code.co_flags & _CO_GENERATOR:
@@ -154,11 +154,11 @@ def _declare_nonlocal(function, names, code):
     assigned = [name for name in names if name in code.co_varnames or name in code.co_cellvars]
     if isinstance(function, ast.Lambda):
         raise ValueError(
-            "the lambda no longer uses the free variable(s) %s of its frame; a lambda cannot declare "
+            "pyframe: the lambda no longer uses the free variable(s) %s of its frame; a lambda cannot declare "
             "them nonlocal, so keep using them" % ", ".join(names))
     if assigned:
         raise ValueError(
-            "the function now assigns %s locally, but the frame has it as a free variable; "
+            "pyframe: the function now assigns %s locally, but the frame has it as a free variable; "
             "rename the local or declare it nonlocal" % ", ".join(assigned))
     statement = ast.Nonlocal(names=list(names))
     ast.copy_location(statement, function.body[-1])
@@ -169,7 +169,7 @@ def _compile_enclosed(function, freevars, qualname, filename, future):
     module, expected_qualname = _enclose(function, freevars, qualname)
     code = _find_code(compile(module, filename, "exec", future, dont_inherit=True), expected_qualname, function)
     if code is None:
-        raise ValueError("no code object %r in the compiled module" % expected_qualname)
+        raise ValueError("pyframe: no code object %r in the compiled module" % expected_qualname)
     return code
 
 

@@ -80,7 +80,7 @@ def import_file(path, name=None):
     _refuse_replacing(name, path)
     spec = importlib.util.spec_from_file_location(name, path)
     if spec is None:
-        raise ImportError("cannot import %r: not a Python source or extension module file" % path, path=path)
+        raise ImportError("pyframe: cannot import %r: not a Python source or extension module file" % path, path=path)
     module = importlib.util.module_from_spec(spec)
     sys.modules[name] = module
     try:
@@ -136,7 +136,7 @@ class JSFunction:
     def __call__(self, *args, **kwargs):
         if _thread.get_ident() != _js_thread:
             raise RuntimeError(
-                "JavaScript function %s called from a Python thread that is not the JavaScript "
+                "pyframe: JavaScript function %s called from a Python thread that is not the JavaScript "
                 "thread; only the thread running Deno or Bun may call JavaScript: hand the work to "
                 "the main thread (e.g. with a queue) instead" % self.__name__)
         return _call_js(_CALL, self._js_handle, args, kwargs)
@@ -201,7 +201,7 @@ def code_source(code, function=None):
     try:
         source = _dedented(inspect.getsource(code))
     except OSError as error:  # inspect says only "could not get source code"
-        raise OSError("no source for %s (%s, line %d): %s; a function is rewritten from its source, "
+        raise OSError("pyframe: no source for %s (%s, line %d): %s; a function is rewritten from its source, "
                       "so it needs its .py file, or text run by python.exec" % (
                           code.co_qualname, code.co_filename, code.co_firstlineno, error)) from None
     if code.co_name == "<lambda>" and (not _parses(source) or _ends_before_its_body(code, source)):
@@ -231,7 +231,7 @@ def _check_defines_code(code, source, function=None):
     else:
         return
     raise OSError(
-        "%s line %d holds %s, not the source of %s, which takes (%s): the code claims lines that "
+        "pyframe: %s line %d holds %s, not the source of %s, which takes (%s): the code claims lines that "
         "are not its own (code built at run time with another function's co_filename and "
         "co_firstlineno, or a file changed since it was imported)" % (
             code.co_filename, code.co_firstlineno, what, code.co_qualname, _code_arguments(code)))
@@ -585,10 +585,10 @@ def patch_function(function, code, replacement):
     """Makes 'replacement' the __code__ of 'function', whose frame runs 'code' (already checked to
     fit: replacement_mismatch). Returns the patch, for unpatch()."""
     if not code.co_flags & inspect.CO_OPTIMIZED:
-        raise TypeError("%s is %s, run by no function that later calls would reuse: return the "
+        raise TypeError("pyframe: %s is %s, run by no function that later calls would reuse: return the "
                         "replacement itself instead of patch(replacement)" % (code.co_qualname, code_kind(code)))
     if function.__code__ is not code:
-        raise TypeError("the function %s no longer has the code of this frame as its __code__ (it was set "
+        raise TypeError("pyframe: the function %s no longer has the code of this frame as its __code__ (it was set "
                         "since the call began): return the replacement itself instead of patch(replacement)"
                         % function.__qualname__)
     patch = _Patch(function, replacement, code)
