@@ -154,6 +154,51 @@ test("a callable is released when Python drops it: no handle kept per call or pe
   assert.is(handleCount(), before, "a caught JS error is released with its exception");
 });
 
+test("copy and deepcopy keep a JS function as itself, pickle refuses it; a copied JSError is a RuntimeError", () => {
+  // A copy shared the original's handle: once the original was collected, calling the copy failed
+  // with "JS handle N was already released".
+  python.exec(`
+import copy, gc, pickle
+def keep_copies(f):
+    global kept
+    kept = copy.deepcopy({"callback": f})["callback"], copy.copy(f)
+    return all(g is f for g in kept)
+
+def pickle_error(f):
+    try:
+        pickle.dumps(f)
+    except TypeError as error:
+        return "TypeError: %s" % error
+
+def copied_error(f):
+    try:
+        f()
+    except RuntimeError as error:
+        copies = copy.copy(error), copy.deepcopy(error), pickle.loads(pickle.dumps(error))
+    gc.collect()
+    return [(type(c).__name__, str(c)) for c in copies]
+`);
+  const before = handleCount();
+  assert.is(main.get("keep_copies").call((x: number) => x + 1).toJS(), true, "the same function");
+  python.exec("gc.collect()");
+  assert.equal(python.eval("[g(20) for g in kept]"), [21, 21]);
+  python.exec("del kept\ngc.collect()");
+  using refused = main.get("pickle_error").call(() => 1);
+  assert.is(
+    refused.toJS(),
+    "TypeError: pyframe: JavaScript function <anonymous> cannot be pickled: it lives in this process's JavaScript engine",
+  );
+  const thrower = () => {
+    throw new Error("js failure");
+  };
+  assert.equal(main.get("copied_error").call(thrower).toJS(), [
+    ["RuntimeError", "Error: js failure"],
+    ["RuntimeError", "Error: js failure"],
+    ["RuntimeError", "Error: js failure"],
+  ]);
+  assert.is(handleCount(), before, "nothing held, nothing released twice");
+});
+
 test("a PyObject returned from a callback goes to Python as itself", () => {
   using object = python.eval("object()") as PyObject;
   using back = apply.call(() => object);

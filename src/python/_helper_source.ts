@@ -144,6 +144,18 @@ class JSFunction:
     def __repr__(self):
         return "<JavaScript function %s>" % self.__name__
 
+    # A copy would share the handle, and the first of the two collected would release the function
+    # under the other. Functions are not copied (as copy treats Python functions), nor pickled.
+    def __copy__(self):
+        return self
+
+    def __deepcopy__(self, memo):
+        return self
+
+    def __reduce__(self):
+        raise TypeError("pyframe: JavaScript function %s cannot be pickled: it lives in this process's "
+                        "JavaScript engine" % self.__name__)
+
     def __del__(self, release=_release):  # bound now: at shutdown the global may be None
         release(self._js_handle)
 
@@ -154,6 +166,11 @@ class JSError(RuntimeError):
     def __init__(self, message, handle=None):
         super().__init__(message)
         self._js_handle = handle
+
+    def __reduce__(self):
+        # Copied or pickled, it is a RuntimeError with the message: the JS value stays with this one
+        # (a copy sharing its handle would release it twice).
+        return (RuntimeError, self.args)
 
     def __del__(self, release=_release):
         if self._js_handle is not None:
