@@ -18,7 +18,7 @@ const Frame = cpython.Frame;
 const field = engine.field;
 
 /// Bumped whenever an exported signature or meaning changes; src/ffi checks it.
-const abi_version: u32 = 12;
+const abi_version: u32 = 13;
 
 var api: cpython.Api = undefined;
 var layout: ?*const layouts.Layout = null;
@@ -235,23 +235,141 @@ export fn pyframe_stat(which: u32) u64 {
     };
 }
 
-/// The JS function behind `_pyframe._call_js` (src/python/_callback.ts), reached through `callJs`.
-var js_call_target: ?*const fn (?*PyObject, ?*PyObject) callconv(.c) ?*PyObject = null;
+/// The JS callback releasing a handle Python dropped (src/python/_callback.ts).
+const JsReleaseTarget = *const fn (f64) callconv(.c) void;
+var js_release_target: ?JsReleaseTarget = null;
 
-/// Makes `target` (a JS callback taking and returning what a METH_VARARGS function does) callable
-/// from Python through the function `pyframe_js_call_entry` returns, which guards the stack.
-export fn pyframe_set_js_call_target(target: *const fn (?*PyObject, ?*PyObject) callconv(.c) ?*PyObject) void {
-    js_call_target = target;
+export fn pyframe_set_js_release_target(target: JsReleaseTarget) void {
+    js_release_target = target;
 }
 
-/// The C function to put in `_pyframe._call_js`'s method definition.
-export fn pyframe_js_call_entry() *const anyopaque {
-    return &callJs;
+/// The C function (METH_NOARGS) of `JSFunction.__del__` and `JSError.__del__`.
+export fn pyframe_js_release_entry() *const anyopaque {
+    return &releaseHandleOf;
 }
 
-/// Python calling JS: refused with a RecursionError where the JS engine cannot be entered (see
-/// native/stack.zig), instead of letting V8 abort the process.
-fn callJs(self: ?*PyObject, args: ?*PyObject) callconv(.c) ?*PyObject {
+/// Releases the JS value `self` holds (its `_js_handle`, an int, or None): at once on the JS
+/// thread, or queued in `_released` for the JS thread's next call where JS cannot run (another
+/// thread, a forked child, too deep in the C stack). Nothing at interpreter shutdown, when JS is
+/// going too. Never raises: it runs as a finalizer.
+fn releaseHandleOf(self: ?*PyObject, _: ?*PyObject) callconv(.c) ?*PyObject {
+    if (api.IsFinalizing() == 0) {
+        if (api.PyObject_GetAttrString(self.?, "_js_handle")) |handle| {
+            defer api.Py_DecRef(handle);
+            const value = handleValue(handle);
+            if (value >= 0 and jsMayRunHere()) {
+                js_release_target.?(value);
+            } else if (value >= 0 and api.PyList_Append(js_function.released.?, handle) != 0) {
+                api.PyErr_Clear(); // Out of memory: the handle stays held, which only keeps a value.
+            }
+        } else api.PyErr_Clear();
+    }
+    const none = api._Py_NoneStruct;
+    api.Py_IncRef(none);
+    return none;
+}
+
+/// A handle object's value, or -1 for None or anything else. Handles count up from 1 and stay
+/// below 2^53, where a double holds them exactly.
+fn handleValue(handle: *PyObject) f64 {
+    var overflow: c_int = 0;
+    const value = api.PyLong_AsLongLongAndOverflow(handle, &overflow);
+    if (value == -1 and api.PyErr_Occurred() != null) api.PyErr_Clear();
+    return if (overflow != 0 or value < 0) -1 else @floatFromInt(value);
+}
+
+/// Whether JS can be entered now: on the JS thread, not in a forked child, not too deep in the C
+/// stack (see native/stack.zig).
+fn jsMayRunHere() bool {
+    return api.PyThreadState_Get() == js_function.thread and !engine.state.in_forked_child and
+        stack.position() >= engine.state.js_floor;
+}
+
+/// The JS callback a `_pyframe.JSFunction` call runs: (the instance's handle, the arguments tuple,
+/// the keyword arguments dict or null, 1 when handles dropped on other threads wait in `released`)
+/// → a new reference, or null with a Python exception set.
+const JsFunctionTarget = *const fn (f64, ?*PyObject, ?*PyObject, u8) callconv(.c) ?*PyObject;
+
+/// Set once by `pyframe_set_js_function_target`, on the JS thread.
+var js_function: struct {
+    target: ?JsFunctionTarget = null,
+    /// The only thread whose calls may enter JS: the JS thread, which keeps its thread state.
+    thread: ?*cpython.PyThreadState = null,
+    /// Where a JSFunction instance holds its handle (an int): its first `__slots__` entry.
+    handle_offset: usize = 0,
+    /// The helper's `_released` list.
+    released: ?*PyObject = null,
+} = .{};
+
+/// Makes `target` what calling a `_pyframe.JSFunction` runs, through `pyframe_js_function_entry`
+/// (the C function of the type's `__call__`). Called on the JS thread, which becomes the only
+/// thread allowed in; `released` is borrowed for the process's life (the helper module keeps it).
+export fn pyframe_set_js_function_target(target: JsFunctionTarget, handle_offset: u32, released: *PyObject) void {
+    js_function = .{ .target = target, .thread = api.PyThreadState_Get(), .handle_offset = handle_offset, .released = released };
+}
+
+/// The C function (METH_VARARGS | METH_KEYWORDS) of `JSFunction.__call__`.
+export fn pyframe_js_function_entry() *const anyopaque {
+    return &callJsFunction;
+}
+
+/// The handle a JSFunction instance holds, read where `__call__` reads it; -1 when it holds none
+/// (TypeScript checks the offset with it at start-up). Needs the GIL.
+export fn pyframe_js_function_handle(instance: *PyObject) f64 {
+    const handle = field(?*PyObject, instance, js_function.handle_offset).* orelse return -1;
+    return handleValue(handle);
+}
+
+/// Python calling a JS function: on the JS thread only (JS called from another thread hangs or
+/// crashes the runtime), and never where the JS engine cannot be entered.
+fn callJsFunction(self: ?*PyObject, args: ?*PyObject, kwargs: ?*PyObject) callconv(.c) ?*PyObject {
+    const f = &js_function;
+    // First: another thread's stack lies elsewhere, so the stack check below means nothing there.
+    if (api.PyThreadState_Get() != f.thread) return refuseOtherThread(self.?);
+    if (jsCallRefused()) return null;
+    const handle = pyframe_js_function_handle(self.?);
+    if (handle < 0) {
+        api.PyErr_SetString(api.PyExc_RuntimeError.*, "pyframe: this JSFunction holds no JavaScript function");
+        return null;
+    }
+    const waiting = api.PyList_Size(f.released.?) > 0;
+    return f.target.?(handle, args, kwargs, @intFromBool(waiting));
+}
+
+fn refuseOtherThread(self: *PyObject) ?*PyObject {
+    var message: [512]u8 = undefined;
+    const name = functionName(self);
+    const text = std.fmt.bufPrintZ(
+        &message,
+        "pyframe: JavaScript function {s} called from a Python thread that is not the JavaScript thread; " ++
+            "only the thread running Deno or Bun may call JavaScript: hand the work to the main thread " ++
+            "(e.g. with a queue) instead",
+        .{name},
+    ) catch "pyframe: a JavaScript function was called from a Python thread that is not the JavaScript thread";
+    api.PyErr_SetString(api.PyExc_RuntimeError.*, text.ptr);
+    return null;
+}
+
+/// The instance's `__name__` as UTF-8, at most 200 bytes (the message must fit), or "?"; valid
+/// while the name object lives (the instance's dict holds it).
+fn functionName(self: *PyObject) []const u8 {
+    const name = api.PyObject_GetAttrString(self, "__name__") orelse {
+        api.PyErr_Clear();
+        return "?";
+    };
+    defer api.Py_DecRef(name);
+    var length: isize = 0;
+    const text = api.PyUnicode_AsUTF8AndSize(name, &length) orelse {
+        api.PyErr_Clear();
+        return "?";
+    };
+    return text[0..@min(@as(usize, @intCast(length)), 200)];
+}
+
+/// Whether JS cannot be entered here, with the Python exception saying why: in a child process
+/// forked from the JS host, or too deep in the C stack (see native/stack.zig), where V8 would
+/// abort the process.
+fn jsCallRefused() bool {
     if (engine.state.in_forked_child) {
         api.PyErr_SetString(
             api.PyExc_RuntimeError.*,
@@ -259,7 +377,7 @@ fn callJs(self: ?*PyObject, args: ?*PyObject) callconv(.c) ?*PyObject {
                 "forking thread survives a fork, the JS engine's threads do not); call it before forking, " ++
                 "or start the child with subprocess or multiprocessing's 'spawn'",
         );
-        return null;
+        return true;
     }
     if (stack.position() < engine.state.js_floor) {
         api.PyErr_SetString(
@@ -267,10 +385,19 @@ fn callJs(self: ?*PyObject, args: ?*PyObject) callconv(.c) ?*PyObject {
             "maximum recursion depth exceeded: too deep in the C stack to call a JS function (with pyframe's " ++
                 "eval-frame function installed, every Python call uses the C stack)",
         );
-        return null;
+        return true;
     }
-    return js_call_target.?(self, args);
+    return false;
 }
+
+/// `Py_TYPE(object)`, borrowed: one native call where `PyObject_Type` and the `Py_DecRef` of its
+/// new reference take two (converting values reads every object's type).
+export fn pyframe_type_of(object: *PyObject) *PyObject {
+    return field(*PyObject, object, object_type_offset).*;
+}
+
+/// `ob_type` follows the reference count in every object header (3.11-3.13, GIL builds).
+const object_type_offset = 8;
 
 /// Called by JS from ever deeper recursion until the JS engine refuses to go deeper: the deepest
 /// stack position seen, plus room for a callback's work, becomes the floor below which the hook

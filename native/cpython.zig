@@ -109,15 +109,20 @@ pub const Api = struct {
     PyExc_RecursionError: **PyObject,
     PyExc_RuntimeError: **PyObject,
     PyExc_TypeError: **PyObject,
+    _Py_NoneStruct: *PyObject,
+    /// Whether the interpreter is shutting down (`Py_IsFinalizing` from 3.13).
+    IsFinalizing: *const fn () callconv(.c) c_int,
     /// `Py_Version`, the running interpreter's PY_VERSION_HEX (exported from 3.11).
     Py_Version: *const c_ulong,
 };
 
-/// Names whose exported symbol changed between versions: (field, 3.11 name, 3.12+ name).
+/// Names whose exported symbol changed between versions: (field, older name, newer name); the
+/// newer one is looked up first.
 const renamed = .{
     .{ "RequestCodeExtraIndex", "_PyEval_RequestCodeExtraIndex", "PyUnstable_Eval_RequestCodeExtraIndex" },
     .{ "Code_GetExtra", "_PyCode_GetExtra", "PyUnstable_Code_GetExtra" },
     .{ "Code_SetExtra", "_PyCode_SetExtra", "PyUnstable_Code_SetExtra" },
+    .{ "IsFinalizing", "_Py_IsFinalizing", "Py_IsFinalizing" },
 };
 
 pub const OpenError = error{ LibraryNotLoaded, SymbolMissing };

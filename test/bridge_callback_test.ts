@@ -199,6 +199,48 @@ def copied_error(f):
   assert.is(handleCount(), before, "nothing held, nothing released twice");
 });
 
+test("Python's tracers and profilers see no frame of pyframe's when Python calls or drops JS", () => {
+  // sys.settrace saw JSFunction.__call__ and __del__ ("<pyframe helper>") run, sys.setprofile also
+  // their calls of get_ident and _call_js: a tracer or profiler of the user's code listed pyframe's
+  // plumbing.
+  python.exec(`
+import gc, sys
+def events_of(f):
+    seen = []
+    def tracer(frame, event, arg):
+        seen.append(("trace", event, frame.f_code.co_name))
+        return tracer
+    sys.settrace(tracer)
+    try:
+        f(1, k=2)
+        dropped = f(2)
+        del dropped
+        gc.collect()
+    finally:
+        sys.settrace(None)
+    sys.setprofile(lambda frame, event, arg: seen.append(("profile", event, getattr(arg, "__name__", None))))
+    try:
+        f(1)
+    finally:
+        sys.setprofile(None)
+    return seen
+`);
+  const calls: unknown[][] = [];
+  const before = handleCount();
+  const events = main.get("events_of").call(function named(...args: unknown[]) {
+    calls.push(args);
+    return () => {}; // A new JS function for Python each time, dropped at once.
+  });
+  assert.equal(events.toJS(), [["profile", "c_call", "setprofile"]], "only sys.setprofile's own call");
+  assert.equal(calls, [[1, { k: 2 }], [2], [1]]);
+  assert.is(handleCount(), before, "the dropped functions were released");
+  using named = python.toPython(function named() {});
+  assert.is(
+    python.builtins.get("str").call(python.import("inspect").get("signature").call(named)).toJS(),
+    "(*args, **kwargs)",
+  );
+});
+
 test("a PyObject returned from a callback goes to Python as itself", () => {
   using object = python.eval("object()") as PyObject;
   using back = apply.call(() => object);

@@ -79,7 +79,8 @@ export const runtime: Runtime = {
   callback(spec: SymbolSpec, fn: CallbackFunction): NativeCallback {
     const callback = new Deno.UnsafeCallback(denoSpec(spec), (...args: (number | bigint)[]) => {
       const result = fn(...args);
-      return spec.result === "ptr" ? BigInt(result) : Number(result);
+      if (spec.result === "void") return;
+      return spec.result === "ptr" ? BigInt(result as Ptr) : Number(result);
     });
     return {
       handle: callback.pointer,

@@ -36,8 +36,9 @@ export interface NativeCallback {
   close(): void;
 }
 
-/** What a callback receives: `ptr` parameters as {@link Ptr}, the others as numbers. */
-export type CallbackFunction = (...args: Ptr[]) => Ptr;
+/** What a callback receives: `ptr` parameters as {@link Ptr}, the others as numbers. It returns
+ * nothing for a `void` result. */
+export type CallbackFunction = (...args: Ptr[]) => Ptr | void;
 
 export interface Runtime {
   readonly name: "deno" | "bun";

@@ -10,16 +10,17 @@ import type { Bound, CallbackFunction, NativeCallback, Ptr, Runtime } from "./_r
 import { findNativeLibrary, findPython, LoadError, type PythonInstall, SUPPORTED_MINORS } from "./loader.ts";
 import {
   frameCallbackSpec,
+  functionCallbackSpec,
   NATIVE_ABI_VERSION,
   nativeSymbols,
-  pythonCallbackSpec,
   pythonSymbols,
+  releaseCallbackSpec,
   type SymbolTable,
 } from "./symbols.ts";
 import { finalizePython, guarded, startReleasing } from "./gil.ts";
 
 export type { Bound, CallbackFunction, NativeCallback, Ptr, PythonInstall, Runtime };
-export { frameCallbackSpec, LoadError, pythonCallbackSpec, runtime, SUPPORTED_MINORS };
+export { frameCallbackSpec, functionCallbackSpec, LoadError, releaseCallbackSpec, runtime, SUPPORTED_MINORS };
 export { calledFromPython, enterPython, holdsPython, inPython, leavePython } from "./gil.ts";
 
 export type Native = Bound<typeof nativeSymbols>;

@@ -42,8 +42,12 @@ export const nativeSymbols = {
   pyframe_frame_slot: fn(["ptr", "u32"], "ptr"),
   pyframe_stat: fn(["u32"], "u64"),
   pyframe_js_stack_mark: fn([], "void"),
-  pyframe_set_js_call_target: fn(["function"], "void"),
-  pyframe_js_call_entry: fn([], "ptr"),
+  pyframe_set_js_release_target: fn(["function"], "void"),
+  pyframe_js_release_entry: fn([], "ptr"),
+  pyframe_set_js_function_target: fn(["function", "u32", "ptr"], "void"),
+  pyframe_js_function_entry: fn([], "ptr"),
+  pyframe_js_function_handle: fn(["ptr"], "f64"),
+  pyframe_type_of: fn(["ptr"], "ptr"),
   pyframe_ast_init: fn(["ptr"], "i32"),
   pyframe_ast_dump: fn(["ptr", "ptr", "buffer", "u32"], "i64"),
   pyframe_ast_copy: fn(["buffer", "u32"], "i64"),
@@ -56,7 +60,7 @@ export const nativeSymbols = {
 } as const satisfies SymbolTable;
 
 /** The ABI version native.zig must report (its `abi_version`). */
-export const NATIVE_ABI_VERSION = 12;
+export const NATIVE_ABI_VERSION = 13;
 
 /** The JS callback the eval-frame function calls: (frame address) → answer. */
 export const frameCallbackSpec = fn(["ptr"], "i32");
@@ -145,11 +149,16 @@ export const pythonSymbols = {
   PyByteArray_Size: fn(["ptr"], "i64"),
   PySet_New: fn(["ptr"], "ptr"),
   PySet_Add: fn(["ptr", "ptr"], "i32"),
-  // JS functions as Python callables: one PyMethodDef, allocated once, pointing at a JS callback.
+  // JS functions as Python callables: PyMethodDefs, allocated once, pointing at native entries.
   PyMem_RawMalloc: fn(["u64"], "ptr"),
-  PyCFunction_NewEx: fn(["ptr", "ptr", "ptr"], "ptr"),
+  PyDescr_NewMethod: fn(["ptr", "ptr"], "ptr"),
+  PyType_GenericNew: fn(["ptr", "ptr", "ptr"], "ptr"),
 } as const satisfies SymbolTable;
 
-/** The JS callback behind every JS function handed to Python: (self, args tuple) → new reference
- * or NULL with an exception set (a METH_VARARGS `PyCFunction`). */
-export const pythonCallbackSpec = fn(["ptr", "ptr"], "ptr");
+/** The JS callback releasing a handle Python dropped (a JSFunction's or JSError's `__del__`), on the
+ * JS thread: (handle). */
+export const releaseCallbackSpec = fn(["f64"], "void");
+
+/** The JS callback a call of a JS function from Python runs: (handle, args tuple, kwargs dict or
+ * NULL, 1 when handles dropped on other threads wait) → new reference or NULL with an exception. */
+export const functionCallbackSpec = fn(["f64", "ptr", "ptr", "u8"], "ptr");

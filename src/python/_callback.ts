@@ -1,26 +1,30 @@
 /**
  * JS functions as Python callables, and JS errors as Python exceptions. Private to src/python.
  *
- * One C function serves every JS function: a JS callback (made once, never closed) reached through
- * a native entry stored in a `PyMethodDef`, exposed to Python as `_pyframe._call_js(op, handle,
- * args, kwargs)`. A JS function handed to Python becomes a `_pyframe.JSFunction` holding a
- * handle; its `__call__` refuses every thread but the JS thread (calling JS elsewhere hangs or
- * crashes the runtime) and its `__del__` releases the handle, so nothing is kept once Python drops
- * the callable.
+ * A JS function handed to Python becomes a `_pyframe.JSFunction` holding a handle. Its `__call__`
+ * is a method whose C function is native (`pyframe_js_function_entry`): no Python frame runs, the
+ * native side refuses every thread but the JS thread (calling JS elsewhere hangs or crashes the
+ * runtime), reads the handle and calls one JS callback (made once, never closed) with it, the
+ * arguments tuple and the keywords. Its `__del__`, native too, releases the handle, so nothing is
+ * kept once Python drops the callable (a JSError's `__del__` does the same for the JS value it
+ * carries).
  *
  * @module
  */
 
-import { calledFromPython, cString, type Ptr, pythonCallbackSpec, runtime } from "../ffi/mod.ts";
+import { calledFromPython, cString, functionCallbackSpec, type Ptr, releaseCallbackSpec, runtime } from "../ffi/mod.ts";
 import { check, type Core, open } from "./_core.ts";
 import { PythonError } from "./error.ts";
 import * as handles from "./_handles.ts";
 import { PyObject } from "./object.ts";
 import { toJSValue, toPythonValue, tupleOf } from "./convert.ts";
 
-const CALL = 0, RELEASE = 1;
 /** `METH_VARARGS`: the C function gets (self, args tuple). */
 const methVarargs = 1;
+/** `METH_KEYWORDS`, with METH_VARARGS: the C function also gets the keywords (a dict, or NULL). */
+const methKeywords = 2;
+/** `METH_NOARGS`: the C function gets (self, NULL). */
+const methNoArgs = 4;
 
 /** What a handle of a JS function holds. */
 interface Callable {
@@ -32,31 +36,86 @@ interface Callable {
 let releasedList: Ptr = 0;
 let takeReleased: Ptr = 0;
 
-/** Exposes the JS callback to Python as `_pyframe._call_js`; part of start-up. */
+/**
+ * Part of start-up: gives `JSFunction` its `__call__` (calling JS: `callFromPython`) and both
+ * `JSFunction` and `JSError` their `__del__` (releasing the handle: `releaseFromPython`), methods
+ * whose C functions are native entries. They refuse (or queue, for releases) what JS cannot run:
+ * another thread, a forked child, or too deep in the C stack for the JS engine (native/stack.zig),
+ * where V8 would abort the process.
+ */
 export function installCallbacks(c: Core): void {
   const { py, native } = c;
-  const callback = runtime.callback(pythonCallbackSpec, dispatch); // Lives as long as the process.
-  // Python reaches it through a native entry that refuses calls too deep in the C stack for the JS
-  // engine (native/stack.zig), where V8 would abort the process.
-  native.pyframe_set_js_call_target(callback);
-  const name = cString("_call_js");
-  // PyMethodDef { const char *ml_name; PyCFunction ml_meth; int ml_flags; const char *ml_doc; },
-  // allocated once and never freed: Python keeps pointing at it.
-  const methodDefBytes = 32;
-  const block = check(py.PyMem_RawMalloc(methodDefBytes + name.length));
-  const memory = runtime.view(block, methodDefBytes + name.length);
-  memory.set(name, methodDefBytes);
-  const fields = new DataView(memory.buffer, memory.byteOffset, methodDefBytes);
-  fields.setBigUint64(0, BigInt(block) + BigInt(methodDefBytes), true);
-  fields.setBigUint64(8, BigInt(native.pyframe_js_call_entry()), true);
-  fields.setInt32(16, methVarargs, true);
-  fields.setBigUint64(24, 0n, true);
-  const function_ = check(py.PyCFunction_NewEx(block, runtime.NULL, runtime.NULL));
-  const status = py.PyObject_SetAttrString(c.helper, cString("_call_js"), function_);
-  py.Py_DecRef(function_);
-  if (status !== 0) check(0);
   releasedList = check(py.PyObject_GetAttrString(c.helper, cString("_released")));
   takeReleased = check(py.PyObject_GetAttrString(c.helper, cString("_take_released")));
+  // Both callbacks live as long as the process.
+  native.pyframe_set_js_release_target(runtime.callback(releaseCallbackSpec, releaseFromPython));
+  native.pyframe_set_js_function_target(
+    runtime.callback(functionCallbackSpec, callFromPython),
+    handleOffset(c),
+    releasedList,
+  );
+  const call = methodDef(
+    c,
+    "__call__",
+    native.pyframe_js_function_entry(),
+    methVarargs | methKeywords,
+    "__call__($self, /, *args, **kwargs)\n--\n\n",
+  );
+  setMethod(c, c.types.jsFunction, "__call__", call);
+  const release = methodDef(c, "__del__", native.pyframe_js_release_entry(), methNoArgs);
+  for (const type of [c.types.jsFunction, c.jsErrorType]) setMethod(c, type, "__del__", release);
+  checkHandleOffset(c);
+}
+
+/** A new PyMethodDef, allocated once and never freed (Python keeps pointing at it). */
+function methodDef(c: Core, name: string, entry: Ptr, flags: number, doc?: string): Ptr {
+  // PyMethodDef { const char *ml_name; PyCFunction ml_meth; int ml_flags; const char *ml_doc; }
+  const size = 32;
+  const nameBytes = cString(name), docBytes = doc === undefined ? undefined : cString(doc);
+  const block = check(c.py.PyMem_RawMalloc(size + nameBytes.length + (docBytes?.length ?? 0)));
+  const memory = runtime.view(block, size + nameBytes.length + (docBytes?.length ?? 0));
+  memory.set(nameBytes, size);
+  if (docBytes) memory.set(docBytes, size + nameBytes.length);
+  const fields = new DataView(memory.buffer, memory.byteOffset, size);
+  fields.setBigUint64(0, BigInt(block) + BigInt(size), true);
+  fields.setBigUint64(8, BigInt(entry), true);
+  fields.setInt32(16, flags, true);
+  fields.setBigUint64(24, docBytes ? BigInt(block) + BigInt(size + nameBytes.length) : 0n, true);
+  return block;
+}
+
+/** Makes the method `definition` the attribute `name` of the class `type`. */
+function setMethod(c: Core, type: Ptr, name: string, definition: Ptr): void {
+  const method = check(c.py.PyDescr_NewMethod(type, definition));
+  const status = c.py.PyObject_SetAttrString(type, cString(name), method);
+  c.py.Py_DecRef(method);
+  if (status !== 0) check(0);
+}
+
+/** Where a JSFunction holds its handle: its first slot, right after the object header. */
+function handleOffset(c: Core): number {
+  const { py } = c;
+  const object = check(py.PyObject_GetAttrString(c.builtins, cString("object")));
+  const size = py.PyObject_GetAttrString(object, cString("__basicsize__"));
+  py.Py_DecRef(object);
+  try {
+    return Number(py.PyLong_AsLongLong(check(size)));
+  } finally {
+    py.Py_DecRef(size);
+  }
+}
+
+/** Fails start-up, rather than a first call, if the native side does not find a handle there. */
+function checkHandleOffset(c: Core): void {
+  const probe = 2 ** 40; // No handle of this process: its release at once is a no-op.
+  const instance = newJSFunction(c, probe, "probe");
+  const found = c.native.pyframe_js_function_handle(instance);
+  c.py.Py_DecRef(instance);
+  if (found !== probe) {
+    throw new Error(
+      `pyframe: JSFunction's handle slot is not where the native side reads it (found ${found}); please report this`,
+    );
+  }
 }
 
 /** Options for {@link functionToPython}. */
@@ -73,7 +132,7 @@ export function functionToPython(c: Core, fn: (...args: never[]) => unknown, opt
   const handle = handles.keep({ fn, rawArguments: options.rawArguments ?? false } satisfies Callable);
   const name = options.name ?? fn.name;
   try {
-    return callHelperClass(c, c.types.jsFunction, [handle, name]);
+    return newJSFunction(c, handle, name || "<anonymous>");
   } catch (error) {
     handles.release(handle);
     throw error;
@@ -82,17 +141,38 @@ export function functionToPython(c: Core, fn: (...args: never[]) => unknown, opt
 
 /** The JS function behind a `JSFunction` (borrowed). The caller holds the GIL. */
 export function functionOf(c: Core, object: Ptr): unknown {
-  const handle = handleOf(c, object);
-  return (handles.lookup(handle) as Callable).fn;
+  return (handles.lookup(c.native.pyframe_js_function_handle(object)) as Callable).fn;
 }
 
-function handleOf(c: Core, object: Ptr): number {
-  const attribute = check(c.py.PyObject_GetAttrString(object, cString("_js_handle")));
+/**
+ * A new JSFunction holding `handle`, made without running Python code (no `__init__`), so that
+ * Python's tracers and profilers see no frame of pyframe's.
+ */
+function newJSFunction(c: Core, handle: number, name: string): Ptr {
+  const { py } = c;
+  // object.__new__ without its checks: allocates the instance; nothing of Python runs.
+  const instance = check(py.PyType_GenericNew(c.types.jsFunction, runtime.NULL, runtime.NULL));
   try {
-    return Number(c.py.PyLong_AsLongLong(attribute));
-  } finally {
-    c.py.Py_DecRef(attribute);
+    withHandle(c, instance, handle);
+    for (const attribute of ["__name__", "__qualname__"]) setConverted(c, instance, attribute, name);
+    return instance;
+  } catch (error) {
+    py.Py_DecRef(instance);
+    throw error;
   }
+}
+
+/** Sets `instance._js_handle`; returns `instance`. */
+function withHandle(c: Core, instance: Ptr, handle: number): Ptr {
+  setConverted(c, instance, "_js_handle", handle);
+  return instance;
+}
+
+function setConverted(c: Core, target: Ptr, name: string, value: unknown): void {
+  const converted = toPythonValue(c, value);
+  const status = c.py.PyObject_SetAttrString(target, cString(name), converted);
+  c.py.Py_DecRef(converted);
+  if (status !== 0) check(0);
 }
 
 /** Calls a class of the helper module with converted arguments; a new reference. */
@@ -116,7 +196,7 @@ export function raiseJSError(c: Core, error: unknown): void {
     const handle = handles.keep(error);
     try {
       const message = error instanceof Error ? shown : `JavaScript threw ${shown}`;
-      const exception = callHelperClass(c, c.jsErrorType, [message, handle]);
+      const exception = withHandle(c, callHelperClass(c, c.jsErrorType, [message]), handle);
       c.py.PyErr_SetObject(c.jsErrorType, exception);
       c.py.Py_DecRef(exception);
     } catch (failure) {
@@ -175,22 +255,13 @@ function describeThrown(error: unknown): string {
   }
 }
 
-/** The C function behind `_pyframe._call_js`. Never throws: JS must not unwind native frames. */
-function dispatch(_self: Ptr, args: Ptr): Ptr {
+/** `JSFunction.__call__` (through the native entry). Never throws: JS must not unwind native frames. */
+function callFromPython(handle: Ptr, args: Ptr, kwargs: Ptr, releasedWaiting: Ptr): Ptr {
   const c = open();
   return calledFromPython(() => {
     try {
-      const { py } = c;
-      const op = Number(py.PyLong_AsLongLong(py.PyTuple_GetItem(args, 0)));
-      const handle = Number(py.PyLong_AsLongLong(py.PyTuple_GetItem(args, 1)));
-      if (op === CALL) {
-        releasePending(c);
-        return callJS(c, handles.lookup(handle) as Callable, py.PyTuple_GetItem(args, 2), py.PyTuple_GetItem(args, 3));
-      }
-      if (op !== RELEASE) throw new Error(`pyframe: _call_js got unknown operation ${op}`);
-      handles.release(handle);
-      py.Py_IncRef(c.none);
-      return c.none;
+      if (releasedWaiting) releasePending(c);
+      return callJS(c, handles.lookup(Number(handle)) as Callable, args, kwargs);
     } catch (error) {
       raiseJSError(c, error);
       return runtime.NULL;
@@ -198,10 +269,15 @@ function dispatch(_self: Ptr, args: Ptr): Ptr {
   });
 }
 
+/** `__del__` of a JSFunction or JSError (through the native entry), on the JS thread. */
+function releaseFromPython(handle: Ptr): void {
+  handles.release(Number(handle));
+}
+
 function callJS(c: Core, callable: Callable, args: Ptr, kwargs: Ptr): Ptr {
   const { py } = c;
   const jsArgs: unknown[] = callable.rawArguments ? rawItems(c, args) : toJSValue(c, args) as unknown[];
-  if (Number(py.PyObject_Length(kwargs)) > 0) {
+  if (kwargs && Number(py.PyObject_Length(kwargs)) > 0) {
     const keywords = callable.rawArguments ? rawKeywords(kwargs) : toJSValue(c, kwargs) as Map<string, unknown>;
     jsArgs.push(Object.fromEntries(keywords));
   }

@@ -104,22 +104,11 @@ def _refuse_replacing(name, path):
         "pyframe: python.importFile(%r) would replace the module %r already imported %s; pass "
         "{ name } with a name no module has" % (path, name, where), name=name, path=path)
 
-# JavaScript values held by Python objects. '_call_js' is a PyCFunction whose C function is a JS
-# callback (set by TypeScript right after this module runs); only the JS thread may call it.
-import _thread
-_js_thread = _thread.get_ident()
-_call_js = None
-_released = []  # handles dropped on other threads, released by the JS thread later
-_CALL, _RELEASE = 0, 1
-
-def _release(handle, finalizing=sys.is_finalizing):
-    # At interpreter shutdown JS is going too, and this module's globals may already be None.
-    if finalizing():
-        return
-    if _thread.get_ident() == _js_thread and _call_js is not None:
-        _call_js(_RELEASE, handle)
-    else:
-        _released.append(handle)
+# JavaScript values held by Python objects, by handle (src/python/_callback.ts). TypeScript gives
+# JSFunction its __call__ and both classes their __del__ right after this module runs: methods
+# implemented natively, so no Python frame of pyframe's runs for them (tracers and profilers see
+# none). __del__ releases the handle at once on the JS thread, and queues it here elsewhere.
+_released = []  # handles dropped on other threads (or where JS could not run), released later
 
 def _take_released():
     taken = _released[:]
@@ -129,17 +118,9 @@ def _take_released():
 class JSFunction:
     """A JavaScript function called from Python: positional arguments and keyword arguments (one
     trailing plain object) are converted to JS, the result back to Python."""
-    def __init__(self, handle, name):
-        self._js_handle = handle
-        self.__name__ = self.__qualname__ = name or "<anonymous>"
-
-    def __call__(self, *args, **kwargs):
-        if _thread.get_ident() != _js_thread:
-            raise RuntimeError(
-                "pyframe: JavaScript function %s called from a Python thread that is not the JavaScript "
-                "thread; only the thread running Deno or Bun may call JavaScript: hand the work to "
-                "the main thread (e.g. with a queue) instead" % self.__name__)
-        return _call_js(_CALL, self._js_handle, args, kwargs)
+    # The handle first: the native __call__ reads it at that slot's offset. Made by TypeScript
+    # without running Python code: allocated, then the handle, __name__ and __qualname__ set.
+    __slots__ = ("_js_handle", "__dict__", "__weakref__")
 
     def __repr__(self):
         return "<JavaScript function %s>" % self.__name__
@@ -156,25 +137,16 @@ class JSFunction:
         raise TypeError("pyframe: JavaScript function %s cannot be pickled: it lives in this process's "
                         "JavaScript engine" % self.__name__)
 
-    def __del__(self, release=_release):  # bound now: at shutdown the global may be None
-        release(self._js_handle)
-
 class JSError(RuntimeError):
     """A JavaScript exception thrown by a JS function called from Python. Uncaught, it reaches
     TypeScript again as the original JS value."""
-
-    def __init__(self, message, handle=None):
-        super().__init__(message)
-        self._js_handle = handle
+    # Made by TypeScript as JSError(message) with _js_handle then set, so no Python code runs.
+    _js_handle = None
 
     def __reduce__(self):
         # Copied or pickled, it is a RuntimeError with the message: the JS value stays with this one
         # (a copy sharing its handle would release it twice).
         return (RuntimeError, self.args)
-
-    def __del__(self, release=_release):
-        if self._js_handle is not None:
-            release(self._js_handle)
 
 @with_cpython_imports
 def library_paths():

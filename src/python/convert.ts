@@ -166,8 +166,7 @@ class PythonToJS {
     if (object === c.true) return true;
     if (object === c.false) return false;
     const { py, types } = c;
-    const type = py.PyObject_Type(object);
-    py.Py_DecRef(type); // Only the address is compared; these types outlive the object.
+    const type = c.native.pyframe_type_of(object);
     switch (type) {
       case types.int:
         return intToJS(this.c, object);
