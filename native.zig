@@ -399,6 +399,44 @@ export fn pyframe_type_of(object: *PyObject) *PyObject {
 /// `ob_type` follows the reference count in every object header (3.11-3.13, GIL builds).
 const object_type_offset = 8;
 
+/// What `pyframe_sequence_scan` found an item to be; src/python/convert.ts reads the same numbers.
+const ItemKind = enum(u8) { other = 0, number = 1, none = 2, true = 3, false = 4 };
+
+/// Reads the first `count` items of a list (`is_tuple` 0) or tuple in one call, for conversions to
+/// JS: `kinds[i]` says what item i is, and for a number (an exact int within ±(2^53 - 1), where a
+/// double holds it exactly, or an exact float) `numbers[i]` holds its value. Items of any other
+/// kind are left for TypeScript to convert one by one. Needs the GIL; `count` must not exceed the
+/// sequence's length.
+export fn pyframe_sequence_scan(sequence: *PyObject, is_tuple: u8, kinds: [*]u8, numbers: [*]f64, count: u32) void {
+    const get_item = if (is_tuple != 0) api.PyTuple_GetItem else api.PyList_GetItem;
+    for (0..count) |i| {
+        const item = get_item(sequence, @intCast(i)) orelse {
+            api.PyErr_Clear();
+            kinds[i] = @intFromEnum(ItemKind.other);
+            continue;
+        };
+        kinds[i] = @intFromEnum(itemKind(item, &numbers[i]));
+    }
+}
+
+fn itemKind(item: *PyObject, number: *f64) ItemKind {
+    if (item == api._Py_NoneStruct) return .none;
+    if (item == api._Py_TrueStruct) return .true;
+    if (item == api._Py_FalseStruct) return .false;
+    const item_type = pyframe_type_of(item);
+    if (item_type == api.PyFloat_Type) {
+        number.* = api.PyFloat_AsDouble(item);
+        return .number;
+    }
+    if (item_type != api.PyLong_Type) return .other;
+    var overflow: c_int = 0;
+    const value = api.PyLong_AsLongLongAndOverflow(item, &overflow);
+    const safe: i64 = (1 << 53) - 1;
+    if (overflow != 0 or value > safe or value < -safe) return .other; // A bigint, converted in TypeScript.
+    number.* = @floatFromInt(value);
+    return .number;
+}
+
 /// Called by JS from ever deeper recursion until the JS engine refuses to go deeper: the deepest
 /// stack position seen, plus room for a callback's work, becomes the floor below which the hook
 /// no longer calls JS (see native/stack.zig).

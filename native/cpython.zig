@@ -110,6 +110,10 @@ pub const Api = struct {
     PyExc_RuntimeError: **PyObject,
     PyExc_TypeError: **PyObject,
     _Py_NoneStruct: *PyObject,
+    _Py_TrueStruct: *PyObject,
+    _Py_FalseStruct: *PyObject,
+    PyLong_Type: *PyObject,
+    PyFloat_Type: *PyObject,
     /// Whether the interpreter is shutting down (`Py_IsFinalizing` from 3.13).
     IsFinalizing: *const fn () callconv(.c) c_int,
     /// `Py_Version`, the running interpreter's PY_VERSION_HEX (exported from 3.11).

@@ -56,6 +56,35 @@ test("floats stay floats: fractions, unsafe integers, -0, infinities and NaN", (
   assert.is(python.eval("2.0"), 2);
 });
 
+test("long lists and tuples (read in one native scan) convert item by item as short ones do", () => {
+  // Lists of 8 or more items take the scan: every kind it reads, and every kind it leaves to the
+  // item-by-item conversion, in one list and one tuple, with items shared and nested.
+  python.exec(`
+import enum
+class Level(enum.IntEnum):
+    HIGH = 3
+shared = [1]
+every_kind = [0, -0.0, 1.5, 2**53 - 1, -(2**53 - 1), 2**53, -(2**64), True, False, None,
+              float("nan"), float("inf"), Level.HIGH, "text", shared, shared, (2,), 1e308]
+`);
+  for (const expression of ["every_kind", "tuple(every_kind)"]) {
+    const converted = python.eval(expression) as JSValue[];
+    assert.is(converted.length, 18);
+    assert.equal(converted.slice(0, 5), [0, -0, 1.5, 2 ** 53 - 1, -(2 ** 53 - 1)]);
+    assert.ok(Object.is(converted[1], -0), "-0.0 stays -0");
+    assert.equal(converted.slice(5, 10), [2n ** 53n, -(2n ** 64n), true, false, null]);
+    assert.ok(Number.isNaN(converted[10]));
+    assert.is(converted[11], Infinity);
+    assert.instance(converted[12], PyObject, "an IntEnum stays a PyObject");
+    assert.is((converted[12] as PyObject).repr(), "<Level.HIGH: 3>");
+    assert.equal(converted.slice(13), ["text", [1], [1], [2], 1e308]);
+    assert.is(converted[14], converted[15], "shared stays shared");
+  }
+  const ints = python.eval("list(range(-5, 100_000))") as number[];
+  assert.is(ints.length, 100_005);
+  assert.ok(ints.every((value, i) => value === i - 5));
+});
+
 test("strings keep every code point: non-ASCII, emoji, NUL, lone surrogates", () => {
   const samples = ["", "ascii", "é", "日本語", "😀 emoji", "a\0b", "\ud800", "x\udfffy", "\ud83d", "\ufeffbom first"];
   for (const text of samples) {

@@ -155,6 +155,12 @@ function tooDeep(limit: number): RangeError {
 
 const keyOut = new BigUint64Array(1), valueOut = new BigUint64Array(1);
 
+/** Shorter sequences convert item by item: the scan's two arrays cost more than it saves there. */
+const scanFrom = 8;
+
+/** What pyframe_sequence_scan found an item to be (native.zig's ItemKind). */
+const ItemKind = { other: 0, number: 1, none: 2, true: 3, false: 4 } as const;
+
 class PythonToJS {
   #memo?: Map<Ptr, JSValue>;
   #level = 0;
@@ -194,8 +200,8 @@ class PythonToJS {
     // Counted here, not in a wrapper, to keep the JS stack small for deep values.
     if (++this.#level > this.limit) throw tooDeep(this.limit);
     try {
-      if (type === types.list) return this.#sequence(object, py.PyList_Size(object), py.PyList_GetItem);
-      if (type === types.tuple) return this.#sequence(object, py.PyTuple_Size(object), py.PyTuple_GetItem);
+      if (type === types.list) return this.#sequence(object, py.PyList_Size(object), false);
+      if (type === types.tuple) return this.#sequence(object, py.PyTuple_Size(object), true);
       if (type === types.dict) return this.#dict(object);
       return this.#set(object);
     } finally {
@@ -222,10 +228,41 @@ class PythonToJS {
     return value;
   }
 
-  #sequence(object: Ptr, size: number | bigint, item: (object: Ptr, index: number) => Ptr): JSValue[] {
+  /**
+   * A list's or tuple's items. Numbers, None, True and False are read for all items in one native
+   * call (pyframe_sequence_scan), which spares two to three calls per item (in Deno each also makes
+   * a bigint); the rest convert one by one.
+   */
+  #sequence(object: Ptr, size: number | bigint, isTuple: boolean): JSValue[] {
+    const { py, native } = this.c;
     const length = Number(size);
     const result = this.#remember(object, new Array<JSValue>(length));
-    for (let i = 0; i < length; i++) result[i] = this.convert(item(object, i));
+    const item = isTuple ? py.PyTuple_GetItem : py.PyList_GetItem;
+    if (length < scanFrom) {
+      for (let i = 0; i < length; i++) result[i] = this.convert(item(object, i));
+      return result;
+    }
+    // Per call, not shared: converting an item may convert a nested sequence first.
+    const kinds = new Uint8Array(length), numbers = new Float64Array(length);
+    native.pyframe_sequence_scan(object, isTuple ? 1 : 0, kinds, numbers, length);
+    for (let i = 0; i < length; i++) {
+      switch (kinds[i]) {
+        case ItemKind.number:
+          result[i] = numbers[i];
+          break;
+        case ItemKind.none:
+          result[i] = null;
+          break;
+        case ItemKind.true:
+          result[i] = true;
+          break;
+        case ItemKind.false:
+          result[i] = false;
+          break;
+        default:
+          result[i] = this.convert(item(object, i));
+      }
+    }
     return result;
   }
 
