@@ -114,6 +114,9 @@ pub const Api = struct {
     _Py_FalseStruct: *PyObject,
     PyLong_Type: *PyObject,
     PyFloat_Type: *PyObject,
+    PyUnicode_Type: *PyObject,
+    PyUnicode_GetLength: *const fn (*PyObject) callconv(.c) isize,
+    PyUnicode_AsUCS4: *const fn (*PyObject, [*]u32, isize, c_int) callconv(.c) ?[*]u32,
     /// Whether the interpreter is shutting down (`Py_IsFinalizing` from 3.13).
     IsFinalizing: *const fn () callconv(.c) c_int,
     /// `Py_Version`, the running interpreter's PY_VERSION_HEX (exported from 3.11).

@@ -65,11 +65,12 @@ class Level(enum.IntEnum):
     HIGH = 3
 shared = [1]
 every_kind = [0, -0.0, 1.5, 2**53 - 1, -(2**53 - 1), 2**53, -(2**64), True, False, None,
-              float("nan"), float("inf"), Level.HIGH, "text", shared, shared, (2,), 1e308]
+              float("nan"), float("inf"), Level.HIGH, "text", shared, shared, (2,), 1e308,
+              "", "é日本", "😀 emoji", "\\ud800 lone", "x" * 200]
 `);
   for (const expression of ["every_kind", "tuple(every_kind)"]) {
     const converted = python.eval(expression) as JSValue[];
-    assert.is(converted.length, 18);
+    assert.is(converted.length, 23);
     assert.equal(converted.slice(0, 5), [0, -0, 1.5, 2 ** 53 - 1, -(2 ** 53 - 1)]);
     assert.ok(Object.is(converted[1], -0), "-0.0 stays -0");
     assert.equal(converted.slice(5, 10), [2n ** 53n, -(2n ** 64n), true, false, null]);
@@ -77,9 +78,15 @@ every_kind = [0, -0.0, 1.5, 2**53 - 1, -(2**53 - 1), 2**53, -(2**64), True, Fals
     assert.is(converted[11], Infinity);
     assert.instance(converted[12], PyObject, "an IntEnum stays a PyObject");
     assert.is((converted[12] as PyObject).repr(), "<Level.HIGH: 3>");
-    assert.equal(converted.slice(13), ["text", [1], [1], [2], 1e308]);
+    assert.equal(converted.slice(13, 18), ["text", [1], [1], [2], 1e308]);
+    assert.equal(converted.slice(18), ["", "é日本", "😀 emoji", "\ud800 lone", "x".repeat(200)]);
     assert.is(converted[14], converted[15], "shared stays shared");
   }
+  // A leading U+FEFF is text, not a byte order mark to drop; strings beyond the scan's space for
+  // code units convert one by one.
+  assert.equal(python.eval("['\\ufeffa', 'b'] * 4"), ["\ufeffa", "b", "\ufeffa", "b", "\ufeffa", "b", "\ufeffa", "b"]);
+  const many = python.eval("[str(i) * 50 for i in range(3000)]") as string[];
+  assert.ok(many.every((text, i) => text === String(i).repeat(50)));
   const ints = python.eval("list(range(-5, 100_000))") as number[];
   assert.is(ints.length, 100_005);
   assert.ok(ints.every((value, i) => value === i - 5));

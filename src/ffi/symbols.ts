@@ -48,7 +48,7 @@ export const nativeSymbols = {
   pyframe_js_function_entry: fn([], "ptr"),
   pyframe_js_function_handle: fn(["ptr"], "f64"),
   pyframe_type_of: fn(["ptr"], "ptr"),
-  pyframe_sequence_scan: fn(["ptr", "u8", "buffer", "buffer", "u32"], "void"),
+  pyframe_sequence_scan: fn(["ptr", "u8", "buffer", "buffer", "buffer", "u32", "buffer", "u32"], "u32"),
   pyframe_ast_init: fn(["ptr"], "i32"),
   pyframe_ast_dump: fn(["ptr", "ptr", "buffer", "u32"], "i64"),
   pyframe_ast_copy: fn(["buffer", "u32"], "i64"),

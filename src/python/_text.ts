@@ -77,6 +77,16 @@ function shortStringToJS(py: Python, object: Ptr, length: number): string | unde
   return String.fromCharCode.apply(null, codeUnits.subarray(0, units) as unknown as number[]);
 }
 
+const utf16Decoder = new TextDecoder("utf-16le", { ignoreBOM: true });
+
+/**
+ * The string of UTF-16 code units `units`. The decoder is fastest, but replaces lone surrogates;
+ * with `loneSurrogates` the units are copied as they are.
+ */
+export function unitsToText(units: Uint16Array, loneSurrogates: boolean): string {
+  return loneSurrogates ? unitsToString(units) : utf16Decoder.decode(units);
+}
+
 function unitsToString(units: Uint16Array): string {
   let text = "";
   for (let start = 0; start < units.length; start += chunkUnits) {
