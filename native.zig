@@ -12,6 +12,8 @@ const probe = @import("native/probe.zig");
 const stack = @import("native/stack.zig");
 const ast_codec = @import("native/ast_codec.zig");
 const ast_load = @import("native/ast_load.zig");
+const js_calls = @import("native/js_calls.zig");
+const scan = @import("native/scan.zig");
 
 const PyObject = cpython.PyObject;
 const Frame = cpython.Frame;
@@ -235,266 +237,45 @@ export fn pyframe_stat(which: u32) u64 {
     };
 }
 
-/// The JS callback releasing a handle Python dropped (src/python/_callback.ts).
-const JsReleaseTarget = *const fn (f64) callconv(.c) void;
-var js_release_target: ?JsReleaseTarget = null;
-
-export fn pyframe_set_js_release_target(target: JsReleaseTarget) void {
-    js_release_target = target;
+/// The JS callback releasing a handle Python dropped (native/js_calls.zig).
+export fn pyframe_set_js_release_target(target: js_calls.JsReleaseTarget) void {
+    js_calls.setReleaseTarget(target);
 }
 
 /// The C function (METH_NOARGS) of `JSFunction.__del__` and `JSError.__del__`.
 export fn pyframe_js_release_entry() *const anyopaque {
-    return &releaseHandleOf;
+    return js_calls.release_entry;
 }
 
-/// Releases the JS value `self` holds (its `_js_handle`, an int, or None): at once on the JS
-/// thread, or queued in `_released` for the JS thread's next call where JS cannot run (another
-/// thread, a forked child, too deep in the C stack). Nothing at interpreter shutdown, when JS is
-/// going too. Never raises: it runs as a finalizer.
-fn releaseHandleOf(self: ?*PyObject, _: ?*PyObject) callconv(.c) ?*PyObject {
-    if (api.IsFinalizing() == 0) {
-        if (api.PyObject_GetAttrString(self.?, "_js_handle")) |handle| {
-            defer api.Py_DecRef(handle);
-            const value = handleValue(handle);
-            if (value >= 0 and jsMayRunHere()) {
-                js_release_target.?(value);
-            } else if (value >= 0 and api.PyList_Append(js_function.released.?, handle) != 0) {
-                api.PyErr_Clear(); // Out of memory: the handle stays held, which only keeps a value.
-            }
-        } else api.PyErr_Clear();
-    }
-    const none = api._Py_NoneStruct;
-    api.Py_IncRef(none);
-    return none;
-}
-
-/// A handle object's value, or -1 for None or anything else. Handles count up from 1 and stay
-/// below 2^53, where a double holds them exactly.
-fn handleValue(handle: *PyObject) f64 {
-    var overflow: c_int = 0;
-    const value = api.PyLong_AsLongLongAndOverflow(handle, &overflow);
-    if (value == -1 and api.PyErr_Occurred() != null) api.PyErr_Clear();
-    return if (overflow != 0 or value < 0) -1 else @floatFromInt(value);
-}
-
-/// Whether JS can be entered now: on the JS thread, not in a forked child, not too deep in the C
-/// stack (see native/stack.zig).
-fn jsMayRunHere() bool {
-    return api.PyThreadState_Get() == js_function.thread and !engine.state.in_forked_child and
-        stack.position() >= engine.state.js_floor;
-}
-
-/// The JS callback a `_pyframe.JSFunction` call runs: (the instance's handle, the arguments tuple,
-/// the keyword arguments dict or null, 1 when handles dropped on other threads wait in `released`)
-/// → a new reference, or null with a Python exception set.
-const JsFunctionTarget = *const fn (f64, ?*PyObject, ?*PyObject, u8) callconv(.c) ?*PyObject;
-
-/// Set once by `pyframe_set_js_function_target`, on the JS thread.
-var js_function: struct {
-    target: ?JsFunctionTarget = null,
-    /// The only thread whose calls may enter JS: the JS thread, which keeps its thread state.
-    thread: ?*cpython.PyThreadState = null,
-    /// Where a JSFunction instance holds its handle (an int): its first `__slots__` entry.
-    handle_offset: usize = 0,
-    /// The helper's `_released` list.
-    released: ?*PyObject = null,
-} = .{};
-
-/// Makes `target` what calling a `_pyframe.JSFunction` runs, through `pyframe_js_function_entry`
-/// (the C function of the type's `__call__`). Called on the JS thread, which becomes the only
-/// thread allowed in; `released` is borrowed for the process's life (the helper module keeps it).
-export fn pyframe_set_js_function_target(target: JsFunctionTarget, handle_offset: u32, released: *PyObject) void {
-    js_function = .{ .target = target, .thread = api.PyThreadState_Get(), .handle_offset = handle_offset, .released = released };
+/// Makes `target` what calling a `_pyframe.JSFunction` runs (native/js_calls.zig). Called on the
+/// JS thread, which becomes the only thread allowed in; `released` is the helper's `_released`.
+export fn pyframe_set_js_function_target(target: js_calls.JsFunctionTarget, handle_offset: u32, released: *PyObject) void {
+    js_calls.setFunctionTarget(target, handle_offset, released);
 }
 
 /// The C function (METH_VARARGS | METH_KEYWORDS) of `JSFunction.__call__`.
 export fn pyframe_js_function_entry() *const anyopaque {
-    return &callJsFunction;
+    return js_calls.function_entry;
 }
 
-/// The handle a JSFunction instance holds, read where `__call__` reads it; -1 when it holds none
-/// (TypeScript checks the offset with it at start-up). Needs the GIL.
+/// The handle a JSFunction instance holds, or -1 (TypeScript checks the offset with it at start-up).
 export fn pyframe_js_function_handle(instance: *PyObject) f64 {
-    const handle = field(?*PyObject, instance, js_function.handle_offset).* orelse return -1;
-    return handleValue(handle);
+    return js_calls.handleOf(instance);
 }
 
-/// Python calling a JS function: on the JS thread only (JS called from another thread hangs or
-/// crashes the runtime), and never where the JS engine cannot be entered.
-fn callJsFunction(self: ?*PyObject, args: ?*PyObject, kwargs: ?*PyObject) callconv(.c) ?*PyObject {
-    const f = &js_function;
-    // First: another thread's stack lies elsewhere, so the stack check below means nothing there.
-    if (api.PyThreadState_Get() != f.thread) return refuseOtherThread(self.?);
-    if (jsCallRefused()) return null;
-    const handle = pyframe_js_function_handle(self.?);
-    if (handle < 0) {
-        api.PyErr_SetString(api.PyExc_RuntimeError.*, "pyframe: this JSFunction holds no JavaScript function");
-        return null;
-    }
-    const waiting = api.PyList_Size(f.released.?) > 0;
-    return f.target.?(handle, args, kwargs, @intFromBool(waiting));
-}
-
-fn refuseOtherThread(self: *PyObject) ?*PyObject {
-    var message: [512]u8 = undefined;
-    const name = functionName(self);
-    const text = std.fmt.bufPrintZ(
-        &message,
-        "pyframe: JavaScript function {s} called from a Python thread that is not the JavaScript thread; " ++
-            "only the thread running Deno or Bun may call JavaScript: hand the work to the main thread " ++
-            "(e.g. with a queue) instead",
-        .{name},
-    ) catch "pyframe: a JavaScript function was called from a Python thread that is not the JavaScript thread";
-    api.PyErr_SetString(api.PyExc_RuntimeError.*, text.ptr);
-    return null;
-}
-
-/// The instance's `__name__` as UTF-8, at most 200 bytes (the message must fit), or "?"; valid
-/// while the name object lives (the instance's dict holds it).
-fn functionName(self: *PyObject) []const u8 {
-    const name = api.PyObject_GetAttrString(self, "__name__") orelse {
-        api.PyErr_Clear();
-        return "?";
-    };
-    defer api.Py_DecRef(name);
-    var length: isize = 0;
-    const text = api.PyUnicode_AsUTF8AndSize(name, &length) orelse {
-        api.PyErr_Clear();
-        return "?";
-    };
-    return text[0..@min(@as(usize, @intCast(length)), 200)];
-}
-
-/// Whether JS cannot be entered here, with the Python exception saying why: in a child process
-/// forked from the JS host, or too deep in the C stack (see native/stack.zig), where V8 would
-/// abort the process.
-fn jsCallRefused() bool {
-    if (engine.state.in_forked_child) {
-        api.PyErr_SetString(
-            api.PyExc_RuntimeError.*,
-            "pyframe: a JS function cannot be called in a process forked from the JS host (only the " ++
-                "forking thread survives a fork, the JS engine's threads do not); call it before forking, " ++
-                "or start the child with subprocess or multiprocessing's 'spawn'",
-        );
-        return true;
-    }
-    if (stack.position() < engine.state.js_floor) {
-        api.PyErr_SetString(
-            api.PyExc_RecursionError.*,
-            "maximum recursion depth exceeded: too deep in the C stack to call a JS function (with pyframe's " ++
-                "eval-frame function installed, every Python call uses the C stack)",
-        );
-        return true;
-    }
-    return false;
-}
-
-/// `Py_TYPE(object)`, borrowed: one native call where `PyObject_Type` and the `Py_DecRef` of its
-/// new reference take two (converting values reads every object's type).
+/// `Py_TYPE(object)`, borrowed.
 export fn pyframe_type_of(object: *PyObject) *PyObject {
-    return field(*PyObject, object, object_type_offset).*;
+    return scan.typeOf(object);
 }
 
-/// `ob_type` follows the reference count in every object header (3.11-3.13, GIL builds).
-const object_type_offset = 8;
-
-/// What `pyframe_sequence_scan` found an item to be; src/python/convert.ts reads the same numbers.
-const ItemKind = enum(u8) { other = 0, number = 1, none = 2, true = 3, false = 4, string = 5 };
-
-/// Where `pyframe_sequence_scan` writes what it read (arrays of at least `count` entries, and
-/// `units_capacity` UTF-16 code units).
-const ScanOutput = struct {
-    kinds: [*]u8,
-    /// A number's value, or where a string's code units start in `units`.
-    numbers: [*]f64,
-    /// Where a string's code units end in `units`.
-    ends: [*]u32,
-    units: []u16,
-    used: usize = 0,
-    /// Whether a string had a lone surrogate (TypeScript's UTF-16 decoder would replace it).
-    lone_surrogate: bool = false,
-};
-
-/// Strings longer than this are left to TypeScript, which decodes them from UTF-8 in one piece.
-const scan_string_limit = 128;
-
-/// Reads the first `count` items of a list (`is_tuple` 0) or tuple in one call, for conversions to
-/// JS: `kinds[i]` says what item i is; a number (an exact int within ±(2^53 - 1), where a double
-/// holds it exactly, or an exact float) has its value in `numbers[i]`; a short exact str has its
-/// UTF-16 code units (lone surrogates kept) in `units`, from `numbers[i]` to `ends[i]`, while they
-/// fit. Other items are left for TypeScript to convert one by one. Needs the GIL; `count` must not
-/// exceed the sequence's length. Returns the code units written, plus 2^31 if a string had a lone
-/// surrogate.
-export fn pyframe_sequence_scan(
-    sequence: *PyObject,
-    is_tuple: u8,
-    kinds: [*]u8,
-    numbers: [*]f64,
-    ends: [*]u32,
-    count: u32,
-    units: [*]u16,
-    units_capacity: u32,
-) u32 {
-    const get_item = if (is_tuple != 0) api.PyTuple_GetItem else api.PyList_GetItem;
-    var out: ScanOutput = .{ .kinds = kinds, .numbers = numbers, .ends = ends, .units = units[0..units_capacity] };
-    for (0..count) |i| {
-        const item = get_item(sequence, @intCast(i)) orelse {
-            api.PyErr_Clear();
-            kinds[i] = @intFromEnum(ItemKind.other);
-            continue;
-        };
-        kinds[i] = @intFromEnum(scanItem(item, i, &out));
-    }
-    return @as(u32, @intCast(out.used)) | (@as(u32, @intFromBool(out.lone_surrogate)) << 31);
+/// Reads a list's or tuple's first `count` items in one call (native/scan.zig).
+export fn pyframe_sequence_scan(sequence: *PyObject, is_tuple: u8, kinds: [*]u8, pointers: [*]usize, numbers: [*]f64, ends: [*]u32, count: u32, units: [*]u16, units_capacity: u32) u32 {
+    return scan.scanSequence(sequence, is_tuple, kinds, pointers, numbers, ends, count, units, units_capacity);
 }
 
-fn scanItem(item: *PyObject, i: usize, out: *ScanOutput) ItemKind {
-    if (item == api._Py_NoneStruct) return .none;
-    if (item == api._Py_TrueStruct) return .true;
-    if (item == api._Py_FalseStruct) return .false;
-    const item_type = pyframe_type_of(item);
-    if (item_type == api.PyFloat_Type) {
-        out.numbers[i] = api.PyFloat_AsDouble(item);
-        return .number;
-    }
-    if (item_type == api.PyUnicode_Type) return scanString(item, i, out);
-    if (item_type != api.PyLong_Type) return .other;
-    var overflow: c_int = 0;
-    const value = api.PyLong_AsLongLongAndOverflow(item, &overflow);
-    const safe: i64 = (1 << 53) - 1;
-    if (overflow != 0 or value > safe or value < -safe) return .other; // A bigint, converted in TypeScript.
-    out.numbers[i] = @floatFromInt(value);
-    return .number;
-}
-
-fn scanString(item: *PyObject, i: usize, out: *ScanOutput) ItemKind {
-    const length = api.PyUnicode_GetLength(item);
-    // At most two code units per code point.
-    if (length < 0 or length > scan_string_limit or out.used + 2 * @as(usize, @intCast(length)) > out.units.len) {
-        if (length < 0) api.PyErr_Clear();
-        return .other;
-    }
-    var points: [scan_string_limit]u32 = undefined;
-    if (length > 0 and api.PyUnicode_AsUCS4(item, &points, scan_string_limit, 0) == null) {
-        api.PyErr_Clear();
-        return .other;
-    }
-    const start = out.used;
-    for (points[0..@intCast(length)]) |point| {
-        if (point < 0x10000) {
-            out.units[out.used] = @intCast(point); // A lone surrogate stays one.
-            out.used += 1;
-            if (point >= 0xd800 and point < 0xe000) out.lone_surrogate = true;
-        } else {
-            out.units[out.used] = @intCast(0xd800 + ((point - 0x10000) >> 10));
-            out.units[out.used + 1] = @intCast(0xdc00 + ((point - 0x10000) & 0x3ff));
-            out.used += 2;
-        }
-    }
-    out.numbers[i] = @floatFromInt(start);
-    out.ends[i] = @intCast(out.used);
-    return .string;
+/// Reads a dict's first `count` entries in one call (native/scan.zig).
+export fn pyframe_dict_scan(dict: *PyObject, kinds: [*]u8, pointers: [*]usize, numbers: [*]f64, ends: [*]u32, count: u32, units: [*]u16, units_capacity: u32) u32 {
+    return scan.scanDict(dict, kinds, pointers, numbers, ends, count, units, units_capacity);
 }
 
 /// Called by JS from ever deeper recursion until the JS engine refuses to go deeper: the deepest

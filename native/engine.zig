@@ -139,6 +139,11 @@ pub fn setLayer(layer: u32) void {
 
 pub var state: State = undefined;
 
+/// The bound C API, for the native modules outside the hook (set by `pyframe_open`).
+pub fn boundApi() *const cpython.Api {
+    return state.api;
+}
+
 pub fn Engine(comptime layout: Layout) type {
     return struct {
         /// The eval-frame function for slots placed `where` in co_extra blocks (cache.Placement:

@@ -158,6 +158,14 @@ test("cycles and shared references survive in both directions", () => {
   assert.is(shared[0], shared[1], "the same list twice becomes the same Array twice");
   const dict = python.eval("(lambda d: (d.__setitem__('me', d), d)[1])({})") as Map<JSValue, JSValue>;
   assert.is(dict.get("me"), dict);
+  // Long enough for the scans (8 list items, 2 dict entries): cycles and sharing across both.
+  python.exec("d = {'n': 1, 's': 'x', 'inner': [0] * 7}\nd['me'] = d\nd['inner'].append(d)\nd['again'] = d['inner']");
+  const scanned = python.eval("d") as Map<JSValue, JSValue>;
+  assert.equal([...scanned.keys()], ["n", "s", "inner", "me", "again"]);
+  assert.is(scanned.get("me"), scanned);
+  assert.is((scanned.get("inner") as JSValue[])[7], scanned);
+  assert.is(scanned.get("again"), scanned.get("inner"));
+  assert.equal((scanned.get("inner") as JSValue[]).slice(0, 7), [0, 0, 0, 0, 0, 0, 0]);
 
   const array: unknown[] = [1];
   array.push(array);

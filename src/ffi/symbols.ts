@@ -48,7 +48,8 @@ export const nativeSymbols = {
   pyframe_js_function_entry: fn([], "ptr"),
   pyframe_js_function_handle: fn(["ptr"], "f64"),
   pyframe_type_of: fn(["ptr"], "ptr"),
-  pyframe_sequence_scan: fn(["ptr", "u8", "buffer", "buffer", "buffer", "u32", "buffer", "u32"], "u32"),
+  pyframe_sequence_scan: fn(["ptr", "u8", "buffer", "buffer", "buffer", "buffer", "u32", "buffer", "u32"], "u32"),
+  pyframe_dict_scan: fn(["ptr", "buffer", "buffer", "buffer", "buffer", "u32", "buffer", "u32"], "u32"),
   pyframe_ast_init: fn(["ptr"], "i32"),
   pyframe_ast_dump: fn(["ptr", "ptr", "buffer", "u32"], "i64"),
   pyframe_ast_copy: fn(["buffer", "u32"], "i64"),
@@ -114,6 +115,7 @@ export const pythonSymbols = {
   PyDict_New: fn([], "ptr"),
   PyDict_SetItem: fn(["ptr", "ptr", "ptr"], "i32"),
   PyDict_Next: fn(["ptr", "buffer", "buffer", "buffer"], "i32"),
+  PyDict_Size: fn(["ptr"], "i64"),
   // The GIL: the JS thread detaches its thread state whenever control returns to JS (src/ffi/gil.ts).
   PyEval_SaveThread: fn([], "ptr"),
   PyEval_RestoreThread: fn(["ptr"], "void"),

@@ -26,7 +26,8 @@
 import { cString, type Ptr, runtime } from "../ffi/mod.ts";
 import { check, checkStatus, type Core, intToJS, takeError, withPython } from "./_core.ts";
 import { PyObject } from "./object.ts";
-import { byteArrayToJS, bytesToJS, bytesToPython, stringToJS, stringToPython, unitsToText } from "./_text.ts";
+import { byteArrayToJS, bytesToJS, bytesToPython, stringToJS, stringToPython } from "./_text.ts";
+import { scanDict, scanSequence, type Unscanned } from "./_scan.ts";
 import { functionOf, functionToPython } from "./_callback.ts";
 import { checkOptions, classNameOf, describeValue, isPlainObject, requirePointer, withArticle } from "./_arguments.ts";
 
@@ -155,39 +156,9 @@ function tooDeep(limit: number): RangeError {
 
 const keyOut = new BigUint64Array(1), valueOut = new BigUint64Array(1);
 
-/** Shorter sequences convert item by item: the scan's two arrays cost more than it saves there. */
+/** Shorter sequences and dicts convert item by item: a scan costs more than it saves there. */
 const scanFrom = 8;
-
-/** What pyframe_sequence_scan found an item to be (native.zig's ItemKind). */
-const ItemKind = { other: 0, number: 1, none: 2, true: 3, false: 4, string: 5 } as const;
-
-/** UTF-16 code units the scan may write per item, at most 4 Mi in all; strings beyond convert
- * one by one. */
-const scanUnitsPerItem = 32;
-const scanUnitsMax = 1 << 22;
-/** Sequences up to this many items share one set of arrays (1.2 MiB at most, kept); longer ones
- * get arrays of their own, which the garbage collector takes back. */
-const sharedScanItems = 1 << 14;
-let sharedScan = scanArraysFor(1024);
-
-function scanArraysFor(items: number) {
-  return {
-    kinds: new Uint8Array(items),
-    numbers: new Float64Array(items),
-    ends: new Uint32Array(items),
-    units: new Uint16Array(Math.min(items * scanUnitsPerItem, scanUnitsMax)),
-  };
-}
-
-/** Arrays for scanning `items` items. The shared ones serve every conversion in turn: each takes
- * what it needs from them before converting any nested value. */
-function scanSpace(items: number) {
-  if (items > sharedScanItems) return scanArraysFor(items);
-  if (sharedScan.kinds.length < items) {
-    sharedScan = scanArraysFor(Math.min(Math.max(items, sharedScan.kinds.length * 2), sharedScanItems));
-  }
-  return sharedScan;
-}
+const dictScanFrom = 2;
 
 class PythonToJS {
   #memo?: Map<Ptr, JSValue>;
@@ -256,70 +227,46 @@ class PythonToJS {
     return value;
   }
 
-  /**
-   * A list's or tuple's items. Numbers, short strings, None, True and False are read for all items
-   * in one native call (pyframe_sequence_scan), which spares three or four calls per item (in Deno
-   * each also makes a bigint); the rest convert one by one, after all of those are taken from the
-   * scan's arrays, which nested sequences then reuse.
-   */
+  /** A list's or tuple's items: the plain ones read by one scan (_scan.ts), then the others. */
   #sequence(object: Ptr, size: number | bigint, isTuple: boolean): JSValue[] {
-    const { py, native } = this.c;
+    const { py } = this.c;
     const length = Number(size);
     const result = this.#remember(object, new Array<JSValue>(length));
-    const item = isTuple ? py.PyTuple_GetItem : py.PyList_GetItem;
     if (length < scanFrom) {
+      const item = isTuple ? py.PyTuple_GetItem : py.PyList_GetItem;
       for (let i = 0; i < length; i++) result[i] = this.convert(item(object, i));
       return result;
     }
-    const { kinds, numbers, ends, units } = scanSpace(length);
-    const scanned = native.pyframe_sequence_scan(
-      object,
-      isTuple ? 1 : 0,
-      kinds,
-      numbers,
-      ends,
-      length,
-      units,
-      units.length,
-    );
-    // All the strings' code units decoded at once, then sliced: far cheaper than one decode each.
-    const text = unitsToText(units.subarray(0, scanned & 0x7fffffff), scanned >>> 31 === 1);
-    const others: number[] = [];
-    for (let i = 0; i < length; i++) {
-      switch (kinds[i]) {
-        case ItemKind.number:
-          result[i] = numbers[i];
-          break;
-        case ItemKind.string:
-          result[i] = text.slice(numbers[i], ends[i]);
-          break;
-        case ItemKind.none:
-          result[i] = null;
-          break;
-        case ItemKind.true:
-          result[i] = true;
-          break;
-        case ItemKind.false:
-          result[i] = false;
-          break;
-        default:
-          others.push(i);
-      }
-    }
-    for (const i of others) result[i] = this.convert(item(object, i));
+    this.#convertUnscanned(scanSequence(this.c, object, isTuple, length, result), result);
     return result;
   }
 
+  /** A dict's entries, in order: keys and values that are plain read by one scan, then the others. */
   #dict(object: Ptr): Map<JSValue, JSValue> {
     const { py } = this.c;
     const result = this.#remember(object, new Map<JSValue, JSValue>());
-    // PyDict_Next's position is ours: nested dicts each start from a fresh one.
-    const position = new BigInt64Array(1);
-    while (py.PyDict_Next(object, position, keyOut, valueOut)) {
-      const key = runtime.pointer(keyOut[0]), value = runtime.pointer(valueOut[0]);
-      result.set(this.convert(key), this.convert(value));
+    const size = Number(py.PyDict_Size(object));
+    if (size < dictScanFrom) {
+      // PyDict_Next's position is ours: nested dicts each start from a fresh one.
+      const position = new BigInt64Array(1);
+      while (py.PyDict_Next(object, position, keyOut, valueOut)) {
+        const key = runtime.pointer(keyOut[0]), value = runtime.pointer(valueOut[0]);
+        result.set(this.convert(key), this.convert(value));
+      }
+      return result;
     }
+    const entries = new Array<JSValue>(2 * size);
+    this.#convertUnscanned(scanDict(this.c, object, size, entries), entries);
+    for (let i = 0; i < entries.length; i += 2) result.set(entries[i], entries[i + 1]);
     return result;
+  }
+
+  #convertUnscanned({ indices, addresses }: Unscanned, values: JSValue[]): void {
+    for (let k = 0; k < indices.length; k++) {
+      // No Python code runs during a conversion, so a container keeps its size; 0 would mean it did not.
+      if (!addresses[k]) throw new Error("pyframe: a container changed size while it was converted");
+      values[indices[k]] = this.convert(addresses[k]);
+    }
   }
 
   #set(object: Ptr): Set<JSValue> {
