@@ -256,6 +256,18 @@ test("values that have no Python equivalent are refused with a message saying wh
   // A generator's constructor has an empty name: the message said "cannot convert a  to Python".
   assert.throws(() => python.toPython((function* () {})()), /cannot convert a Generator to Python/);
   assert.throws(() => python.toPython(Object.create(Object.create(null))), /cannot convert an Object to Python/);
+  // A container as a Map key or Set item: Python said only "unhashable type: 'list'".
+  assert.throws(
+    () => python.toPython(new Map([[[1, 2], "pair"]])),
+    (e: unknown) =>
+      e instanceof TypeError &&
+      e.message === "pyframe: a Map key cannot be an Array: it would become a list, which Python cannot use as a " +
+          "dict key; use a string, number, bigint, boolean or null, or a PyObject of a tuple",
+  );
+  assert.throws(() => python.toPython(new Set([{ a: 1 }])), /a Set item cannot be an Object: it would become a dict/);
+  assert.throws(() => python.toPython(new Map([[new Set(), 1]])), /a Map key cannot be a Set: it would become a set/);
+  using tuple = python.builtins.get("tuple").call([1, 2]);
+  assert.is(python.toPython(new Map([[tuple, "pair"]])).repr(), "{(1, 2): 'pair'}");
 });
 
 test("toJS on a raw pointer converts a borrowed reference", () => {

@@ -147,6 +147,26 @@ function depthLimit(options: ConvertOptions): number {
   return depth;
 }
 
+/**
+ * Throws for a JS container where Python needs a hashable value: it would become a list, dict or
+ * set, and Python's own "unhashable type: 'list'" would not say which JS value was at fault.
+ */
+function refuseUnhashable(value: unknown, where: string, role: string): void {
+  const becomes = Array.isArray(value)
+    ? "list"
+    : value instanceof Map || isPlainObject(value)
+    ? "dict"
+    : value instanceof Set
+    ? "set"
+    : undefined;
+  if (becomes) {
+    throw new TypeError(
+      `pyframe: ${where} cannot be ${withArticle(classNameOf(value as object))}: it would become a ${becomes}, ` +
+        `which Python cannot use as a ${role}; use a string, number, bigint, boolean or null, or a PyObject of a tuple`,
+    );
+  }
+}
+
 function tooDeep(limit: number): RangeError {
   return new RangeError(
     `pyframe: the value nests containers more than ${limit} levels deep; ` +
@@ -363,6 +383,7 @@ class JSToPython {
     const dict = this.#remember(value, check(py.PyDict_New()));
     try {
       for (const [key, item] of entries) {
+        refuseUnhashable(key, "a Map key", "dict key");
         const k = this.convert(key);
         let v: Ptr = 0;
         try {
@@ -385,6 +406,7 @@ class JSToPython {
     const set = this.#remember(values, check(py.PySet_New(runtime.NULL)));
     try {
       for (const item of values) {
+        refuseUnhashable(item, "a Set item", "set item");
         const converted = this.convert(item);
         try {
           checkStatus(py.PySet_Add(set, converted));
