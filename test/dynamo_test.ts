@@ -428,6 +428,16 @@ def run_module_code():
     );
   }
   {
+    // The likely mistake, a whole module compiled (ast.compile(tree) without the frame), is named.
+    using _ = new Dynamo((frame) =>
+      frame.name === "fast_locals_only" ? ast.compile(ast.parse(frame.source)) as PyObject : undefined
+    );
+    assert.throws(
+      () => python.eval("fast_locals_only()"),
+      refused(/a namespace dict\) \(a module's code: compile a rewritten function with ast\.compile\(tree, frame\)\)$/),
+    );
+  }
+  {
     using _ = new Dynamo((frame) => (frame.filename === "<exec'd module>" ? functionCode : undefined));
     assert.throws(
       () => python.eval("run_module_code()"),

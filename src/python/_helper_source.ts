@@ -533,7 +533,11 @@ def replacement_mismatch(original, replacement):
         if code_kind(original) == code_kind(replacement):  # hand-made flags: one of the two bits
             return "flags differ: the original has co_flags 0x%x, the replacement 0x%x (OPTIMIZED, NEWLOCALS)" % (
                 original.co_flags & _FAST_LOCALS, replacement.co_flags & _FAST_LOCALS)
-        return "the original is %s, the replacement %s" % (code_kind(original), code_kind(replacement))
+        hint = ""
+        if original.co_flags & _FAST_LOCALS and replacement.co_name == "<module>":
+            # Most likely the whole module compiled: ast.compile(tree) without the frame.
+            hint = " (a module's code: compile a rewritten function with ast.compile(tree, frame))"
+        return "the original is %s, the replacement %s%s" % (code_kind(original), code_kind(replacement), hint)
     checks = (
         ("co_argcount", "positional argument count"),
         ("co_posonlyargcount", "positional-only argument count"),
