@@ -13,7 +13,7 @@ const stack = @import("native/stack.zig");
 const ast_codec = @import("native/ast_codec.zig");
 const ast_load = @import("native/ast_load.zig");
 const js_calls = @import("native/js_calls.zig");
-const scan = @import("native/scan.zig");
+const bulk = @import("native/bulk.zig");
 
 const PyObject = cpython.PyObject;
 const Frame = cpython.Frame;
@@ -265,17 +265,23 @@ export fn pyframe_js_function_handle(instance: *PyObject) f64 {
 
 /// `Py_TYPE(object)`, borrowed.
 export fn pyframe_type_of(object: *PyObject) *PyObject {
-    return scan.typeOf(object);
+    return bulk.typeOf(object);
 }
 
-/// Reads a list's or tuple's first `count` items in one call (native/scan.zig).
+/// Reads a list's or tuple's first `count` items in one call (native/bulk.zig).
 export fn pyframe_sequence_scan(sequence: *PyObject, is_tuple: u8, kinds: [*]u8, pointers: [*]usize, numbers: [*]f64, ends: [*]u32, count: u32, units: [*]u16, units_capacity: u32) u32 {
-    return scan.scanSequence(sequence, is_tuple, kinds, pointers, numbers, ends, count, units, units_capacity);
+    return bulk.scanSequence(sequence, is_tuple, kinds, pointers, numbers, ends, count, units, units_capacity);
 }
 
-/// Reads a dict's first `count` entries in one call (native/scan.zig).
+/// Reads a dict's first `count` entries in one call (native/bulk.zig).
 export fn pyframe_dict_scan(dict: *PyObject, kinds: [*]u8, pointers: [*]usize, numbers: [*]f64, ends: [*]u32, count: u32, units: [*]u16, units_capacity: u32) u32 {
-    return scan.scanDict(dict, kinds, pointers, numbers, ends, count, units, units_capacity);
+    return bulk.scanDict(dict, kinds, pointers, numbers, ends, count, units, units_capacity);
+}
+
+/// Sets a new list's items from what TypeScript read of an Array (native/bulk.zig): 0, or -1 with
+/// a Python exception set.
+export fn pyframe_list_fill(list: *PyObject, kinds: [*]const u8, numbers: [*]const f64, ends: [*]const u32, units: [*]const u16, pointers: [*]const usize, count: u32) i32 {
+    return bulk.fillList(list, kinds, numbers, ends, units, pointers, count);
 }
 
 /// Called by JS from ever deeper recursion until the JS engine refuses to go deeper: the deepest

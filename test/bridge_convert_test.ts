@@ -92,6 +92,45 @@ every_kind = [0, -0.0, 1.5, 2**53 - 1, -(2**53 - 1), 2**53, -(2**64), True, Fals
   assert.ok(ints.every((value, i) => value === i - 5));
 });
 
+test("long Arrays (filled in one native call) convert as short ones do; a failure part-way leaks nothing", () => {
+  const values = [
+    0,
+    -0,
+    1.5,
+    2 ** 53,
+    -(2 ** 53 - 1),
+    5n,
+    null,
+    undefined,
+    true,
+    false,
+    NaN,
+    -Infinity,
+    "",
+    "é日本",
+    "😀",
+    "\ud800 lone",
+    "x".repeat(300),
+    [1, 2],
+    new Map([["k", [3]]]),
+    { o: 4 },
+    new Uint8Array([7]),
+  ];
+  using list = python.toPython(values);
+  assert.is(
+    list.repr(),
+    "[0, -0.0, 1.5, 9007199254740992.0, -9007199254740991, 5, None, None, True, False, nan, -inf, '', 'é日本', " +
+      `'😀', '\\ud800 lone', '${"x".repeat(300)}', [1, 2], {'k': [3]}, {'o': 4}, b'\\x07']`,
+  );
+  // A value that cannot convert, after containers that did: what was made is released.
+  python.exec("import gc\ndef tracked():\n    gc.collect()\n    return len(gc.get_objects())\n");
+  const tracked = () => main.get("tracked").call().toJS() as number;
+  const failing = [[1], { a: [2] }, ...Array.from({ length: 10 }, (_, i) => [i]), Symbol("no"), [3]];
+  const before = tracked();
+  for (let i = 0; i < 50; i++) assert.throws(() => python.toPython(failing), /cannot convert a symbol/);
+  assert.ok(tracked() - before < 10, `${tracked() - before} objects more`);
+});
+
 test("strings keep every code point: non-ASCII, emoji, NUL, lone surrogates", () => {
   const samples = ["", "ascii", "é", "日本語", "😀 emoji", "a\0b", "\ud800", "x\udfffy", "\ud83d", "\ufeffbom first"];
   for (const text of samples) {

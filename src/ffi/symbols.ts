@@ -50,6 +50,7 @@ export const nativeSymbols = {
   pyframe_type_of: fn(["ptr"], "ptr"),
   pyframe_sequence_scan: fn(["ptr", "u8", "buffer", "buffer", "buffer", "buffer", "u32", "buffer", "u32"], "u32"),
   pyframe_dict_scan: fn(["ptr", "buffer", "buffer", "buffer", "buffer", "u32", "buffer", "u32"], "u32"),
+  pyframe_list_fill: fn(["ptr", "buffer", "buffer", "buffer", "buffer", "buffer", "u32"], "i32"),
   pyframe_ast_init: fn(["ptr"], "i32"),
   pyframe_ast_dump: fn(["ptr", "ptr", "buffer", "u32"], "i64"),
   pyframe_ast_copy: fn(["buffer", "u32"], "i64"),

@@ -27,7 +27,7 @@ import { cString, type Ptr, runtime } from "../ffi/mod.ts";
 import { check, checkStatus, type Core, intToJS, takeError, withPython } from "./_core.ts";
 import { PyObject } from "./object.ts";
 import { byteArrayToJS, bytesToJS, bytesToPython, stringToJS, stringToPython } from "./_text.ts";
-import { scanDict, scanSequence, type Unscanned } from "./_scan.ts";
+import { fillList, isFillable, scanDict, scanSequence, type Unscanned } from "./_bulk.ts";
 import { functionOf, functionToPython } from "./_callback.ts";
 import { checkOptions, classNameOf, describeValue, isPlainObject, requirePointer, withArticle } from "./_arguments.ts";
 
@@ -176,9 +176,10 @@ function tooDeep(limit: number): RangeError {
 
 const keyOut = new BigUint64Array(1), valueOut = new BigUint64Array(1);
 
-/** Shorter sequences and dicts convert item by item: a scan costs more than it saves there. */
+/** Shorter sequences, dicts and Arrays convert item by item: a bulk call costs more than it saves there. */
 const scanFrom = 8;
 const dictScanFrom = 2;
+const fillFrom = 8;
 
 class PythonToJS {
   #memo?: Map<Ptr, JSValue>;
@@ -247,7 +248,7 @@ class PythonToJS {
     return value;
   }
 
-  /** A list's or tuple's items: the plain ones read by one scan (_scan.ts), then the others. */
+  /** A list's or tuple's items: the plain ones read by one scan (_bulk.ts), then the others. */
   #sequence(object: Ptr, size: number | bigint, isTuple: boolean): JSValue[] {
     const { py } = this.c;
     const length = Number(size);
@@ -366,16 +367,38 @@ class JSToPython {
     return object;
   }
 
+  /** An Array's items: one by one when short, else the plain ones filled in one call (_bulk.ts). */
   #list(values: unknown[]): Ptr {
     const { py } = this.c;
     const list = this.#remember(values, check(py.PyList_New(values.length)));
     try {
-      for (let i = 0; i < values.length; i++) py.PyList_SetItem(list, i, this.convert(values[i]));
+      if (values.length < fillFrom) {
+        for (let i = 0; i < values.length; i++) py.PyList_SetItem(list, i, this.convert(values[i]));
+      } else {
+        fillList(this.c, list, values, this.#convertUnfillable(values));
+      }
     } catch (error) {
       py.Py_DecRef(list); // Unset items are NULL, which a list deallocates fine.
       throw error;
     }
     return list;
+  }
+
+  /**
+   * New references to the items `fillList` does not take itself, at their index, converted before
+   * the fill (converting them may fill nested lists, which share its arrays).
+   */
+  #convertUnfillable(values: unknown[]): Ptr[] {
+    const converted: Ptr[] = [];
+    try {
+      for (let i = 0; i < values.length; i++) {
+        if (!isFillable(values[i])) converted[i] = this.convert(values[i]);
+      }
+    } catch (error) {
+      for (const item of converted) if (item !== undefined) this.c.py.Py_DecRef(item);
+      throw error;
+    }
+    return converted;
   }
 
   #dict(value: object, entries: Iterable<[unknown, unknown]>): Ptr {

@@ -1,6 +1,7 @@
-//! Reading the plain items of a list, tuple or dict in one call, for conversions to JS
-//! (src/python/_scan.ts): numbers, short strings, None, True and False into arrays, the other
-//! items' addresses for TypeScript to convert one by one. Needs the GIL.
+//! Containers' plain items across the boundary in one call each way (src/python/_bulk.ts): a list's,
+//! tuple's or dict's numbers, short strings, None, True and False read into arrays for JS, with the
+//! other items' addresses for TypeScript to convert one by one; and a new list filled from what
+//! TypeScript read of an Array. Needs the GIL.
 
 const cpython = @import("cpython.zig");
 const engine = @import("engine.zig");
@@ -17,7 +18,7 @@ pub fn typeOf(object: *PyObject) *PyObject {
 /// `ob_type` follows the reference count in every object header (3.11-3.13, GIL builds).
 const object_type_offset = 8;
 
-/// What a scan found an item to be; src/python/_scan.ts reads the same numbers.
+/// What a scan found an item to be; src/python/_bulk.ts reads the same numbers.
 const ItemKind = enum(u8) { other = 0, number = 1, none = 2, true = 3, false = 4, string = 5 };
 
 /// Where the scans write what they read (arrays of an entry per item, and `units`).
@@ -159,4 +160,57 @@ fn scanString(item: *PyObject, i: usize, out: *ScanOutput) ItemKind {
     out.numbers[i] = @floatFromInt(start);
     out.ends[i] = @intCast(out.used);
     return .string;
+}
+
+/// What TypeScript found an Array's item to be, for `fillList`; src/python/_bulk.ts writes the
+/// same numbers.
+const FillKind = enum(u8) { converted = 0, int = 1, none = 2, true = 3, false = 4, string = 5, float = 6, _ };
+
+/// Sets the `count` items of `list` (new, its items still NULL) from what TypeScript read of a JS
+/// Array: an int or float whose value is `numbers[i]`; a string whose UTF-16 code units (lone
+/// surrogates kept) run in `units` from `numbers[i]` to `ends[i]`; None, True or False; or an item
+/// TypeScript converted already, a
+/// new reference at `pointers[i]`, which the list takes. Returns 0, or -1 with a Python exception
+/// set; then the converted items not yet in the list are released, and the list keeps NULLs.
+pub fn fillList(list: *PyObject, kinds: [*]const u8, numbers: [*]const f64, ends: [*]const u32, units: [*]const u16, pointers: [*]const usize, count: u32) i32 {
+    for (0..count) |i| {
+        const item = newItem(kinds[i], numbers[i], ends[i], units, pointers[i]) orelse {
+            releaseConverted(kinds, pointers, i + 1, count);
+            return -1;
+        };
+        _ = api().PyList_SetItem(list, @intCast(i), item); // Steals `item`; i is in range.
+    }
+    return 0;
+}
+
+fn newItem(kind: u8, number: f64, end: u32, units: [*]const u16, pointer: usize) ?*PyObject {
+    return switch (@as(FillKind, @enumFromInt(kind))) {
+        .converted => @ptrFromInt(pointer),
+        .int => api().PyLong_FromLongLong(@intFromFloat(number)),
+        .float => api().PyFloat_FromDouble(number),
+        .string => string: {
+            const start: usize = @intFromFloat(number);
+            var little_endian: c_int = -1; // And a leading U+FEFF is a character, not a byte order mark.
+            const bytes: [*]const u8 = @ptrCast(units + start);
+            break :string api().PyUnicode_DecodeUTF16(bytes, @intCast(2 * (end - start)), "surrogatepass", &little_endian);
+        },
+        .none => newReference(api()._Py_NoneStruct),
+        .true => newReference(api()._Py_TrueStruct),
+        .false => newReference(api()._Py_FalseStruct),
+        _ => unknown: {
+            api().PyErr_SetString(api().PyExc_RuntimeError.*, "pyframe: fillList got an unknown item kind");
+            break :unknown null;
+        },
+    };
+}
+
+fn newReference(object: *PyObject) *PyObject {
+    api().Py_IncRef(object);
+    return object;
+}
+
+fn releaseConverted(kinds: [*]const u8, pointers: [*]const usize, from: usize, count: u32) void {
+    for (from..count) |i| {
+        if (kinds[i] == @intFromEnum(FillKind.converted)) api().Py_DecRef(@ptrFromInt(pointers[i]));
+    }
 }
