@@ -51,7 +51,7 @@ const ScanOutput = struct {
     }
 };
 
-/// Strings longer than this are left to TypeScript, which decodes them from UTF-8 in one piece.
+/// Longer strings are left to TypeScript, which decodes them from UTF-8 in one piece.
 const scan_string_limit = 128;
 
 /// Reads the first `count` items of a list (`is_tuple` 0) or tuple in one call, for conversions to
@@ -169,9 +169,9 @@ const FillKind = enum(u8) { converted = 0, int = 1, none = 2, true = 3, false = 
 /// Sets the `count` items of `list` (new, its items still NULL) from what TypeScript read of a JS
 /// Array: an int or float whose value is `numbers[i]`; a string whose UTF-16 code units (lone
 /// surrogates kept) run in `units` from `numbers[i]` to `ends[i]`; None, True or False; or an item
-/// TypeScript converted already, a
-/// new reference at `pointers[i]`, which the list takes. Returns 0, or -1 with a Python exception
-/// set; then the converted items not yet in the list are released, and the list keeps NULLs.
+/// TypeScript converted already, a new reference at `pointers[i]`, which the list takes. Returns
+/// 0, or -1 with a Python exception set; then the converted items not yet in the list are
+/// released, and the list keeps NULLs.
 pub fn fillList(list: *PyObject, kinds: [*]const u8, numbers: [*]const f64, ends: [*]const u32, units: [*]const u16, pointers: [*]const usize, count: u32) i32 {
     for (0..count) |i| {
         const item = newItem(kinds[i], numbers[i], ends[i], units, pointers[i]) orelse {

@@ -10,7 +10,7 @@
  */
 
 import { type Ptr, runtime } from "../ffi/mod.ts";
-import { check, type Core } from "./_core.ts";
+import { check, type Core, isExactInt } from "./_core.ts";
 import type { JSValue } from "./convert.ts";
 import { stringToPython, unitsToText } from "./_text.ts";
 
@@ -143,7 +143,7 @@ export function fillList(c: Core, list: Ptr, values: readonly unknown[], convert
       }
       switch (typeof value) {
         case "number":
-          kinds[i] = Number.isSafeInteger(value) && !Object.is(value, -0) ? FillKind.int : FillKind.float;
+          kinds[i] = isExactInt(value) ? FillKind.int : FillKind.float;
           numbers[i] = value;
           break;
         case "string": {

@@ -319,6 +319,11 @@ function exitCode(c: Core, exception: Ptr): unknown {
   }
 }
 
+/** Whether a JS number becomes a Python int (else a float): a safe integer, and not -0. */
+export function isExactInt(value: number): boolean {
+  return Number.isSafeInteger(value) && !Object.is(value, -0);
+}
+
 /** Below 2^53 in magnitude a double holds every integer exactly. */
 const safeLimit = 2 ** 53;
 

@@ -24,7 +24,7 @@
  */
 
 import { cString, type Ptr, runtime } from "../ffi/mod.ts";
-import { check, checkStatus, type Core, intToJS, takeError, withPython } from "./_core.ts";
+import { check, checkStatus, type Core, intToJS, isExactInt, takeError, withPython } from "./_core.ts";
 import { PyObject } from "./object.ts";
 import { byteArrayToJS, bytesToJS, bytesToPython, stringToJS, stringToPython } from "./_text.ts";
 import { fillList, isFillable, scanDict, scanSequence, type Unscanned } from "./_bulk.ts";
@@ -446,9 +446,6 @@ class JSToPython {
 }
 
 /** Integral, within ±(2^53 − 1), and not -0 (which only a float keeps). */
-function isExactInt(value: number): boolean {
-  return Number.isSafeInteger(value) && !Object.is(value, -0);
-}
 
 function cannotConvert(value: unknown): TypeError {
   if (value instanceof Promise) {
