@@ -129,6 +129,13 @@ test("long Arrays (filled in one native call) convert as short ones do; a failur
   const before = tracked();
   for (let i = 0; i < 50; i++) assert.throws(() => python.toPython(failing), /cannot convert a symbol/);
   assert.ok(tracked() - before < 10, `${tracked() - before} objects more`);
+  // An item that reads as a number, then as an object (a Proxy or getter), is an error, not None.
+  let reads = 0;
+  const changing = new Proxy(Array.from({ length: 10 }, (_, i) => [i]), {
+    get: (target, key, receiver) =>
+      key === "3" ? (reads++ % 2 ? { late: true } : 3) : Reflect.get(target, key, receiver),
+  });
+  assert.throws(() => python.toPython(changing), /pyframe: the Array changed while it was converted/);
 });
 
 test("strings keep every code point: non-ASCII, emoji, NUL, lone surrogates", () => {

@@ -164,7 +164,11 @@ export function fillList(c: Core, list: Ptr, values: readonly unknown[], convert
           kinds[i] = value ? FillKind.true : FillKind.false;
           break;
         default:
-          kinds[i] = FillKind.none; // null or undefined
+          // A getter or Proxy can answer otherwise than when the caller looked (isFillable).
+          if (value !== null && value !== undefined) {
+            throw new Error("pyframe: the Array changed while it was converted");
+          }
+          kinds[i] = FillKind.none;
       }
     }
   } catch (error) {
