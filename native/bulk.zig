@@ -24,7 +24,9 @@ const ItemKind = enum(u8) { other = 0, number = 1, none = 2, true = 3, false = 4
 /// Where the scans write what they read (arrays of an entry per item, and `units`).
 const ScanOutput = struct {
     kinds: [*]u8,
-    /// Each item's address (borrowed), for TypeScript to convert the items of kind `other`.
+    /// Each item's address, for TypeScript to convert the items of kind `other`: those hold a new
+    /// reference, which TypeScript releases, as converting one may run Python code (a finalizer)
+    /// that drops the item from its container.
     pointers: [*]usize,
     /// A number's value, or where a string's code units start in `units`.
     numbers: [*]f64,
@@ -37,7 +39,9 @@ const ScanOutput = struct {
 
     fn scan(out: *ScanOutput, item: *PyObject, i: usize) void {
         out.pointers[i] = @intFromPtr(item);
-        out.kinds[i] = @intFromEnum(scanItem(item, i, out));
+        const kind = scanItem(item, i, out);
+        if (kind == .other) api().Py_IncRef(item);
+        out.kinds[i] = @intFromEnum(kind);
     }
 
     fn missing(out: *ScanOutput, i: usize) void {
@@ -55,7 +59,8 @@ const ScanOutput = struct {
 const scan_string_limit = 128;
 
 /// Reads the first `count` items of a list (`is_tuple` 0) or tuple in one call, for conversions to
-/// JS: `kinds[i]` says what item i is, and `pointers[i]` where it is; a number (an exact int within
+/// JS: `kinds[i]` says what item i is, and `pointers[i]` where it is (a new reference for kind
+/// `other`); a number (an exact int within
 /// ±(2^53 - 1), where a double holds it exactly, or an exact float) has its value in `numbers[i]`;
 /// a short exact str has its UTF-16 code units (lone surrogates kept) in `units`, from
 /// `numbers[i]` to `ends[i]`, while they fit. Other items are left for TypeScript to convert one

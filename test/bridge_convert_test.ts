@@ -87,6 +87,12 @@ every_kind = [0, -0.0, 1.5, 2**53 - 1, -(2**53 - 1), 2**53, -(2**64), True, Fals
   assert.equal(python.eval("['\\ufeffa', 'b'] * 4"), ["\ufeffa", "b", "\ufeffa", "b", "\ufeffa", "b", "\ufeffa", "b"]);
   const many = python.eval("[str(i) * 50 for i in range(3000)]") as string[];
   assert.ok(many.every((text, i) => text === String(i).repeat(50)));
+  // The scans hold each item they leave to the converter until it is converted, then release it.
+  python.exec("import sys\ninner = [1]\nouter = [inner] * 20 + [{'k': inner, 'j': 2}] * 5 + [2**70, (inner,) * 9]");
+  const references = () => python.eval("(sys.getrefcount(inner), sys.getrefcount(outer))");
+  const referencesBefore = references();
+  for (let i = 0; i < 100; i++) python.eval("outer");
+  assert.equal(references(), referencesBefore);
   const ints = python.eval("list(range(-5, 100_000))") as number[];
   assert.is(ints.length, 100_005);
   assert.ok(ints.every((value, i) => value === i - 5));

@@ -47,7 +47,8 @@ function arraysFor(items: number): BulkArrays {
   return shared;
 }
 
-/** The items a scan left to the converter: their indices in the values, and their addresses. */
+/** The items a scan left to the converter: their indices in the values, and their addresses, each
+ * a new reference the converter releases. */
 export interface Unscanned {
   indices: number[];
   addresses: Ptr[];

@@ -282,11 +282,20 @@ class PythonToJS {
     return result;
   }
 
+  /** Converts the items a scan left, releasing the reference the scan took on each. */
   #convertUnscanned({ indices, addresses }: Unscanned, values: JSValue[]): void {
-    for (let k = 0; k < indices.length; k++) {
-      // No Python code runs during a conversion, so a container keeps its size; 0 would mean it did not.
-      if (!addresses[k]) throw new Error("pyframe: a container changed size while it was converted");
-      values[indices[k]] = this.convert(addresses[k]);
+    const { py } = this.c;
+    let k = 0;
+    try {
+      for (; k < indices.length; k++) {
+        // 0: the dict had fewer entries than its size said (changed by a finalizer meanwhile).
+        if (!addresses[k]) throw new Error("pyframe: a container changed size while it was converted");
+        values[indices[k]] = this.convert(addresses[k]);
+        py.Py_DecRef(addresses[k]);
+      }
+    } catch (error) {
+      for (; k < indices.length; k++) py.Py_DecRef(addresses[k]); // Py_DecRef(NULL) does nothing.
+      throw error;
     }
   }
 
