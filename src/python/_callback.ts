@@ -153,7 +153,7 @@ function newJSFunction(c: Core, handle: number, name: string): Ptr {
   // object.__new__ without its checks: allocates the instance; nothing of Python runs.
   const instance = check(py.PyType_GenericNew(c.types.jsFunction, runtime.NULL, runtime.NULL));
   try {
-    withHandle(c, instance, handle);
+    setHandle(c, instance, handle);
     for (const attribute of ["__name__", "__qualname__"]) setConverted(c, instance, attribute, name);
     return instance;
   } catch (error) {
@@ -162,10 +162,9 @@ function newJSFunction(c: Core, handle: number, name: string): Ptr {
   }
 }
 
-/** Sets `instance._js_handle`; returns `instance`. */
-function withHandle(c: Core, instance: Ptr, handle: number): Ptr {
+/** Sets `instance._js_handle`, which its `__call__` and `__del__` read. */
+function setHandle(c: Core, instance: Ptr, handle: number): void {
   setConverted(c, instance, "_js_handle", handle);
-  return instance;
 }
 
 function setConverted(c: Core, target: Ptr, name: string, value: unknown): void {
@@ -196,9 +195,13 @@ export function raiseJSError(c: Core, error: unknown): void {
     const handle = handles.keep(error);
     try {
       const message = error instanceof Error ? shown : `JavaScript threw ${shown}`;
-      const exception = withHandle(c, callHelperClass(c, c.jsErrorType, [message]), handle);
-      c.py.PyErr_SetObject(c.jsErrorType, exception);
-      c.py.Py_DecRef(exception);
+      const exception = callHelperClass(c, c.jsErrorType, [message]);
+      try {
+        setHandle(c, exception, handle);
+        c.py.PyErr_SetObject(c.jsErrorType, exception);
+      } finally {
+        c.py.Py_DecRef(exception);
+      }
     } catch (failure) {
       handles.release(handle);
       throw failure;
