@@ -270,12 +270,14 @@ export fn pyframe_type_of(object: *PyObject) *PyObject {
 
 /// Reads a list's or tuple's first `count` items in one call (native/bulk.zig).
 export fn pyframe_sequence_scan(sequence: *PyObject, is_tuple: u8, kinds: [*]u8, pointers: [*]usize, numbers: [*]f64, ends: [*]u32, count: u32, units: [*]u16, units_capacity: u32) u32 {
-    return bulk.scanSequence(sequence, is_tuple, kinds, pointers, numbers, ends, count, units, units_capacity);
+    var out: bulk.ScanOutput = .{ .kinds = kinds, .pointers = pointers, .numbers = numbers, .ends = ends, .units = units[0..units_capacity] };
+    return bulk.scanSequence(sequence, is_tuple != 0, count, &out);
 }
 
-/// Reads a dict's first `count` entries in one call (native/bulk.zig).
+/// Reads a dict's first `count` entries in one call (native/bulk.zig): the arrays hold 2 * `count`.
 export fn pyframe_dict_scan(dict: *PyObject, kinds: [*]u8, pointers: [*]usize, numbers: [*]f64, ends: [*]u32, count: u32, units: [*]u16, units_capacity: u32) u32 {
-    return bulk.scanDict(dict, kinds, pointers, numbers, ends, count, units, units_capacity);
+    var out: bulk.ScanOutput = .{ .kinds = kinds, .pointers = pointers, .numbers = numbers, .ends = ends, .units = units[0..units_capacity] };
+    return bulk.scanDict(dict, count, &out);
 }
 
 /// Sets a new list's items from what TypeScript read of an Array (native/bulk.zig): 0, or -1 with

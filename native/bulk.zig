@@ -22,7 +22,7 @@ const object_type_offset = 8;
 const ItemKind = enum(u8) { other = 0, number = 1, none = 2, true = 3, false = 4, string = 5 };
 
 /// Where the scans write what they read (arrays of an entry per item, and `units`).
-const ScanOutput = struct {
+pub const ScanOutput = struct {
     kinds: [*]u8,
     /// Each item's address, for TypeScript to convert the items of kind `other`: those hold a new
     /// reference, which TypeScript releases, as converting one may run Python code (a finalizer)
@@ -58,27 +58,15 @@ const ScanOutput = struct {
 /// Longer strings are left to TypeScript, which decodes them from UTF-8 in one piece.
 const scan_string_limit = 128;
 
-/// Reads the first `count` items of a list (`is_tuple` 0) or tuple in one call, for conversions to
-/// JS: `kinds[i]` says what item i is, and `pointers[i]` where it is (a new reference for kind
-/// `other`); a number (an exact int within
-/// ±(2^53 - 1), where a double holds it exactly, or an exact float) has its value in `numbers[i]`;
-/// a short exact str has its UTF-16 code units (lone surrogates kept) in `units`, from
-/// `numbers[i]` to `ends[i]`, while they fit. Other items are left for TypeScript to convert one
-/// by one. Needs the GIL; `count` must not exceed the sequence's length. Returns the code units
-/// written, plus 2^31 if a string had a lone surrogate.
-pub fn scanSequence(
-    sequence: *PyObject,
-    is_tuple: u8,
-    kinds: [*]u8,
-    pointers: [*]usize,
-    numbers: [*]f64,
-    ends: [*]u32,
-    count: u32,
-    units: [*]u16,
-    units_capacity: u32,
-) u32 {
-    const get_item = if (is_tuple != 0) api().PyTuple_GetItem else api().PyList_GetItem;
-    var out: ScanOutput = .{ .kinds = kinds, .pointers = pointers, .numbers = numbers, .ends = ends, .units = units[0..units_capacity] };
+/// Reads the first `count` items of a list or tuple in one call, for conversions to JS:
+/// `kinds[i]` says what item i is, and `pointers[i]` where it is (a new reference for kind
+/// `other`); a number (an exact int within ±(2^53 - 1), where a double holds it exactly, or an
+/// exact float) has its value in `numbers[i]`; a short exact str has its UTF-16 code units (lone
+/// surrogates kept) in `units`, from `numbers[i]` to `ends[i]`, while they fit. Other items are
+/// left for TypeScript to convert one by one. Needs the GIL; `count` must not exceed the
+/// sequence's length. Returns the code units written, plus 2^31 if a string had a lone surrogate.
+pub fn scanSequence(sequence: *PyObject, is_tuple: bool, count: u32, out: *ScanOutput) u32 {
+    const get_item = if (is_tuple) api().PyTuple_GetItem else api().PyList_GetItem;
     for (0..count) |i| {
         const item = get_item(sequence, @intCast(i)) orelse {
             api().PyErr_Clear();
@@ -93,17 +81,7 @@ pub fn scanSequence(
 /// `scanSequence` for a dict's first `count` entries, in order: entry j's key at 2j, its
 /// value at 2j + 1 (the arrays hold `2 * count`). Entries the dict no longer has are of kind
 /// `other` at address 0.
-pub fn scanDict(
-    dict: *PyObject,
-    kinds: [*]u8,
-    pointers: [*]usize,
-    numbers: [*]f64,
-    ends: [*]u32,
-    count: u32,
-    units: [*]u16,
-    units_capacity: u32,
-) u32 {
-    var out: ScanOutput = .{ .kinds = kinds, .pointers = pointers, .numbers = numbers, .ends = ends, .units = units[0..units_capacity] };
+pub fn scanDict(dict: *PyObject, count: u32, out: *ScanOutput) u32 {
     var position: isize = 0;
     var key: ?*PyObject = null;
     var value: ?*PyObject = null;
