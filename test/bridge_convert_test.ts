@@ -1,6 +1,6 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { type JSValue, PyObject, python, toJS } from "../src/python/mod.ts";
+import { type JSValue, PyObject, python, PythonError, toJS } from "../src/python/mod.ts";
 
 python.exec(`
 def kind(x):
@@ -142,6 +142,34 @@ test("long Arrays (filled in one native call) convert as short ones do; a failur
       key === "3" ? (reads++ % 2 ? { late: true } : 3) : Reflect.get(target, key, receiver),
   });
   assert.throws(() => python.toPython(changing), /pyframe: the Array changed while it was converted/);
+});
+
+test("Maps and objects convert key by key; an unhashable key releases what was made", () => {
+  using shared = python.toPython([2]);
+  const map = new Map<unknown, unknown>([[1, "one"], [2.5, [1, 2]], ["s", null], [-0, "float key"], [5n, shared], [
+    "\ud800",
+    { nested: undefined },
+  ]]);
+  assert.is(
+    python.toPython(map).repr(),
+    "{1: 'one', 2.5: [1, 2], 's': None, 0: 'float key', 5: [2], '\\ud800': {'nested': None}}", // A Map keeps -0 as 0.
+  );
+  assert.is(
+    python.toPython({ a: 1, b: "x", c: [1], d: { e: true } }).repr(),
+    "{'a': 1, 'b': 'x', 'c': [1], 'd': {'e': True}}",
+  );
+  python.exec("import sys\nunhashable = [1]\nheld = [2]");
+  using unhashable = main.get("unhashable");
+  using held = main.get("held");
+  const references = () => python.eval("(sys.getrefcount(unhashable), sys.getrefcount(held))");
+  const before = references();
+  for (let i = 0; i < 20; i++) {
+    assert.throws(
+      () => python.toPython(new Map<unknown, unknown>([["a", held], [unhashable, held], ["c", held]])),
+      (e: unknown) => e instanceof PythonError && e.type === "TypeError" && /unhashable type: 'list'/.test(e.message),
+    );
+  }
+  assert.equal(references(), before);
 });
 
 test("strings keep every code point: non-ASCII, emoji, NUL, lone surrogates", () => {
