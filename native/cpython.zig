@@ -158,7 +158,7 @@ pub fn open(path: [*:0]const u8) OpenError!Api {
 /// A JS host has no Python symbols of its own, so it loads `path`.
 fn runningInterpreter() ?*anyopaque {
     const process_symbols = dlopen(null, rtld_now) orelse return null;
-    const is_initialized: *const fn () callconv(.c) c_int = @ptrCast(dlsym(process_symbols, "Py_IsInitialized") orelse return null);
+    const is_initialized: *const fn () callconv(.c) c_int = @ptrCast(@alignCast(dlsym(process_symbols, "Py_IsInitialized") orelse return null));
     return if (is_initialized() != 0) process_symbols else null;
 }
 

@@ -8,7 +8,7 @@
 //       PYFRAME_TEST_TIMEOUT=120          seconds per test file
 //       PYFRAME_TEST_VERBOSE=1            print output of passing files too
 import { spawnSync } from "node:child_process";
-import { readdirSync, statSync } from "node:fs";
+import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
 import { bootstrap, ROOT } from "./bootstrap.mjs";
 import { findPythons, formatReport } from "./pythons.mjs";
@@ -72,6 +72,10 @@ if (files.length === 0) {
   process.exit(1);
 }
 
+const PACKED = join(ROOT, ".cache", "package");
+rmSync(PACKED, { recursive: true, force: true });
+mkdirSync(PACKED, { recursive: true });
+
 // Static checks first, once: lint, formatting and type-check for Deno (deno.json) and for Bun
 // (tsconfig.json), the native code's formatting, and the native unit tests (those needing no Python).
 const checks = [
@@ -81,6 +85,10 @@ const checks = [
   ["zig fmt", tools.zig, ["fmt", "--check", "native.zig", "build.zig", "native"]],
   ["deno check", tools.deno, ["check", "--quiet", "mod.ts", "test/", "bench/", "examples/", "scripts/generate_ast.ts"]],
   ["tsc (bun-types)", join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"]],
+  // The packages as published: `npm pack` builds prebuilt/ and dist/ (scripts/package.mjs) and
+  // the tarball test/package_test.ts installs; JSR's checks run on what `deno publish` would upload.
+  ["npm pack", "npm", ["pack", "--pack-destination", PACKED]],
+  ["deno publish --dry-run", tools.deno, ["publish", "--dry-run", "--allow-dirty", "--quiet"]],
 ];
 let checksFailed = 0;
 for (const [label, cmd, cmdArgs] of checks) {
@@ -107,6 +115,12 @@ if (pythons.length === 0) {
   process.exit(1);
 }
 
+/** The tarball `npm pack` made above, or empty (test/package_test.ts then packs its own). */
+function packedTarball() {
+  const name = readdirSync(PACKED).find((file) => file.endsWith(".tgz"));
+  return name ? join(PACKED, name) : "";
+}
+
 // A test file exits with this code, after printing "skipped: <why>", when the interpreter lacks
 // what it tests (test/_skip.ts).
 const SKIPPED = 77;
@@ -127,7 +141,7 @@ for (const py of pythons) {
       const start = Date.now();
       const r = spawnSync(cmd, cmdArgs, {
         cwd: ROOT,
-        env: { ...process.env, PYFRAME_PYTHON: py.executable },
+        env: { ...process.env, PYFRAME_PYTHON: py.executable, PYFRAME_PACKAGE_TARBALL: packedTarball() },
         stdio: ["ignore", "pipe", "pipe"],
         encoding: "utf8",
         timeout: timeoutMs,

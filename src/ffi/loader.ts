@@ -8,12 +8,18 @@
 import { execFileSync } from "node:child_process";
 import { existsSync, readdirSync } from "node:fs";
 import { homedir } from "node:os";
-import { arch, platform } from "node:process";
 import process from "node:process";
 import { dirname, join } from "node:path";
-import { fileURLToPath } from "node:url";
 import supported from "./supported_pythons.json" with { type: "json" };
 import { runtime } from "./_select.ts";
+import {
+  fetchPrebuilt,
+  isLocalPackage,
+  libraryName,
+  localPackagePath,
+  prebuiltPath,
+  sharedLibraryExtension,
+} from "./_prebuilt.ts";
 
 /** What pyframe embeds: the shared library, the prefix holding its standard library, and the
  * interpreter executable that becomes `sys.executable`. */
@@ -31,36 +37,30 @@ export class LoadError extends Error {
 
 export const SUPPORTED_MINORS: readonly string[] = supported.minors;
 
-const sharedLibraryExtension = platform === "darwin" ? "dylib" : "so";
-const repositoryRoot = join(dirname(fileURLToPath(import.meta.url)), "..", "..");
+/** The library of a package Deno imported over HTTP(S) (JSR), fetched before first use. */
+const fetchedPrebuilt = isLocalPackage || process.env.PYFRAME_LIB ? undefined : await fetchPrebuilt();
 
-/** `PYFRAME_LIB` → the local `zig build` output → the packaged prebuilt library. */
+/** `PYFRAME_LIB` → the local `zig build` output → the packaged prebuilt library (fetched into the
+ * user's cache when the package was imported over HTTPS). */
 export function findNativeLibrary(): string {
-  const tried: string[] = [];
   const explicit = process.env.PYFRAME_LIB;
   if (explicit) {
     if (existsSync(explicit)) return explicit;
     throw new LoadError(
-      `PYFRAME_LIB names '${explicit}', which does not exist; unset it or point it at libpyframe.${sharedLibraryExtension}`,
+      `PYFRAME_LIB names '${explicit}', which does not exist; unset it or point it at ${libraryName}`,
     );
   }
-  const candidates = [
-    join(repositoryRoot, "zig-out", "lib", `libpyframe.${sharedLibraryExtension}`),
-    join(repositoryRoot, "prebuilt", prebuiltTriple(), `libpyframe.${sharedLibraryExtension}`),
-  ];
-  for (const candidate of candidates) {
-    if (existsSync(candidate)) return candidate;
-    tried.push(candidate);
+  if (fetchedPrebuilt) {
+    if ("path" in fetchedPrebuilt) return fetchedPrebuilt.path;
+    throw new LoadError(fetchedPrebuilt.error);
   }
+  const candidates = [localPackagePath(`zig-out/lib/${libraryName}`), localPackagePath(prebuiltPath)];
+  const found = candidates.find((candidate) => existsSync(candidate));
+  if (found) return found;
   throw new LoadError(
-    `pyframe's native library was not found; tried:\n  ${tried.join("\n  ")}\n` +
+    `pyframe's native library was not found; tried:\n  ${candidates.join("\n  ")}\n` +
       "build it with `npm run build` (zig build), or set PYFRAME_LIB to its path",
   );
-}
-
-function prebuiltTriple(): string {
-  const cpu = arch === "arm64" ? "aarch64" : "x86_64";
-  return platform === "darwin" ? `${cpu}-macos` : `${cpu}-linux-gnu`;
 }
 
 /**

@@ -1,0 +1,99 @@
+/**
+ * The native library packaged with pyframe, wherever the package came from: a folder of the
+ * package (a checkout, npm's node_modules, JSR's npm compatibility layer), or, when Deno imports
+ * pyframe over HTTPS from JSR, a file fetched once from beside the modules into the user's cache,
+ * as `dlopen` needs a local file.
+ *
+ * @module
+ */
+
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
+import { join } from "node:path";
+import process, { arch, platform } from "node:process";
+import { fileURLToPath } from "node:url";
+
+/** Shared libraries' file extension on this platform. */
+export const sharedLibraryExtension = platform === "darwin" ? "dylib" : "so";
+
+export const libraryName = `libpyframe.${sharedLibraryExtension}`;
+
+/** The package's root: two folders above this module (`src/ffi/`), as published and as built. */
+export const packageRoot: URL = new URL("../../", import.meta.url);
+
+/** Whether the package's files are local (else Deno imported it over HTTP(S)). */
+export const isLocalPackage = packageRoot.protocol === "file:";
+
+/** The packaged library for this machine, relative to the package's root. */
+export const prebuiltPath = `prebuilt/${prebuiltTriple()}/${libraryName}`;
+
+/** A folder of the local package, as a path. */
+export function localPackagePath(relative: string): string {
+  return fileURLToPath(new URL(relative, packageRoot));
+}
+
+function prebuiltTriple(): string {
+  const cpu = arch === "arm64" ? "aarch64" : "x86_64";
+  return platform === "darwin" ? `${cpu}-macos` : `${cpu}-linux-gnu`;
+}
+
+/** Where a fetched library is kept: the platform's cache folder (`XDG_CACHE_HOME`, else
+ * `~/.cache`; `~/Library/Caches` on macOS), one folder per URL, which JSR never reuses for
+ * other content (a published version is immutable). */
+export function cachedLibraryPath(url: URL): string {
+  const cacheHome = process.env.XDG_CACHE_HOME ||
+    (platform === "darwin" ? join(homedir(), "Library", "Caches") : join(homedir(), ".cache"));
+  const key = createHash("sha256").update(url.href).digest("hex").slice(0, 24);
+  return join(cacheHome, "pyframe", key, libraryName);
+}
+
+/**
+ * The packaged library of a package imported over HTTP(S), fetched into the cache unless already
+ * there; or why it could not be had, for the loader to throw when pyframe is first used (an
+ * import never fails for it).
+ */
+export async function fetchPrebuilt(): Promise<{ path: string } | { error: string }> {
+  const url = new URL(prebuiltPath, packageRoot);
+  const path = cachedLibraryPath(url);
+  if (existsSync(path)) return { path };
+  const howToAvoid = "or set PYFRAME_LIB to a local libpyframe (`zig build` in a checkout of pyframe makes one)";
+  let bytes: Uint8Array;
+  try {
+    const response = await fetch(url);
+    if (!response.ok) {
+      await response.body?.cancel();
+      return {
+        error: `pyframe's native library for this machine is not at ${url} (HTTP ${response.status}); ` +
+          `this platform may have no prebuilt library: ${howToAvoid}`,
+      };
+    }
+    bytes = new Uint8Array(await response.arrayBuffer());
+  } catch (error) {
+    return { error: `could not fetch pyframe's native library from ${url}: ${messageOf(error)}; ${howToAvoid}` };
+  }
+  try {
+    writeAtomically(path, bytes);
+  } catch (error) {
+    return { error: `could not keep pyframe's native library in ${path}: ${messageOf(error)}; ${howToAvoid}` };
+  }
+  return { path };
+}
+
+/** Written under a temporary name, then renamed: a process loading the library meanwhile never
+ * sees half of it, and two processes fetching at once both end with a whole file. */
+function writeAtomically(path: string, bytes: Uint8Array): void {
+  const folder = join(path, "..");
+  mkdirSync(folder, { recursive: true });
+  const partial = join(folder, `.${libraryName}.${process.pid}.${Date.now()}`);
+  try {
+    writeFileSync(partial, bytes, { mode: 0o755 });
+    renameSync(partial, path);
+  } finally {
+    rmSync(partial, { force: true });
+  }
+}
+
+function messageOf(error: unknown): string {
+  return error instanceof Error ? error.message : String(error);
+}

@@ -1,0 +1,231 @@
+// The packages as users get them, outside this checkout: the npm tarball installed into a project of
+// its own and run there (Deno and Bun), and the files JSR publishes imported over HTTP (Deno; Bun
+// imports no URLs), the native library fetched once into the user's cache.
+//
+// The tarball is `npm pack`'s (scripts/package.mjs): scripts/test.mjs makes it once and names it in
+// PYFRAME_PACKAGE_TARBALL; run alone, this file packs it itself.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { execFile, spawnSync } from "node:child_process";
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from "node:fs";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join, relative } from "node:path";
+import process from "node:process";
+import { fileURLToPath } from "node:url";
+import { runtime } from "../src/ffi/mod.ts";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+const scratch = mkdtempSync(join(tmpdir(), "pyframe-package-"));
+const isDeno = runtime.name === "deno";
+
+/** The seed's example, a call into JS and back, and the Python that ran, as one JSON line. */
+function consumerSource(specifier: string): string {
+  return `
+import { ast, Dynamo, kw, python } from ${JSON.stringify(specifier)};
+
+class ScaleConstants extends ast.NodeTransformer {
+  visitConstant(node: ast.Constant) {
+    if (typeof node.value === "number") node.value *= 10;
+    return node;
+  }
+}
+python.exec("def bob():\\n    return 1 + 2\\n");
+const seed = [python.eval("bob()")];
+{
+  using _ = new Dynamo((frame) => {
+    if (frame.name !== "bob") return;
+    return ast.compile(new ScaleConstants().visit(ast.parse(frame.source)), frame);
+  });
+  seed.push(python.eval("bob()"));
+}
+seed.push(python.eval("bob()"));
+using sorted = python.builtins.get("sorted");
+const callback = sorted.call(["b", "C", "a"], kw({ key: (s: string) => s.toLowerCase() })).toJS();
+console.log(JSON.stringify({ seed, callback, version: python.version }));
+`;
+}
+
+/** Environment for a consumer: no PYFRAME_LIB (empty reads as unset: Deno's child_process adds
+ * to the parent's environment), the user's cache and Deno's in the scratch folder. */
+function consumerEnv(cache: string): Record<string, string> {
+  return {
+    ...process.env as Record<string, string>,
+    PYFRAME_LIB: "",
+    XDG_CACHE_HOME: join(cache, "cache"),
+    DENO_DIR: join(cache, "deno"),
+  };
+}
+
+function runArguments(file: string, denoFlags = ["-A"]): string[] {
+  return isDeno ? ["run", ...denoFlags, file] : ["run", file];
+}
+
+/** What a consumer printed last, parsed; a failed run fails the test with its output. */
+function lastJsonLine(status: number | null, stdout: string, stderr: string): Record<string, unknown> {
+  assert.is(status, 0, `the consumer failed (${status}):\n${stdout}\n${stderr}`);
+  return JSON.parse(stdout.trim().split("\n").at(-1)!);
+}
+
+function expectedVersion(): string {
+  const python = process.env.PYFRAME_PYTHON || "python3";
+  const result = spawnSync(python, ["-c", "import platform; print(platform.python_version())"], { encoding: "utf8" });
+  return result.stdout.trim();
+}
+
+function packedTarball(): string {
+  const given = process.env.PYFRAME_PACKAGE_TARBALL;
+  if (given) return given;
+  const destination = join(scratch, "packed");
+  mkdirSync(destination);
+  const result = spawnSync("npm", ["pack", "--pack-destination", destination], {
+    cwd: root,
+    encoding: "utf8",
+    timeout: 600_000,
+  });
+  assert.is(result.status, 0, `npm pack failed:\n${result.stdout}\n${result.stderr}`);
+  return join(destination, readdirSync(destination).find((name) => name.endsWith(".tgz"))!);
+}
+
+test("the npm tarball, installed into a project of its own, runs the seed's example with its prebuilt library", () => {
+  const project = join(scratch, "npm-project");
+  mkdirSync(project);
+  writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
+  const install = spawnSync("npm", ["install", "--offline", "--no-audit", "--no-fund", packedTarball()], {
+    cwd: project,
+    encoding: "utf8",
+    timeout: 120_000,
+  });
+  assert.is(install.status, 0, `npm install failed:\n${install.stdout}\n${install.stderr}`);
+  const installed = join(project, "node_modules", "@pyframe", "dynamo");
+  // JavaScript and declarations, the library for each packaged target, and nothing of the checkout's.
+  assert.ok(existsSync(join(installed, "dist", "mod.js")) && existsSync(join(installed, "dist", "mod.d.ts")));
+  for (const target of ["x86_64-linux-gnu", "aarch64-linux-gnu"]) {
+    assert.ok(existsSync(join(installed, "dist", "prebuilt", target, "libpyframe.so")), `no ${target} library`);
+  }
+  for (const target of ["x86_64-macos", "aarch64-macos"]) {
+    assert.ok(existsSync(join(installed, "dist", "prebuilt", target, "libpyframe.dylib")), `no ${target} library`);
+  }
+  assert.not.ok(existsSync(join(installed, "src")) || existsSync(join(installed, "test")), "sources were packed");
+
+  writeFileSync(join(project, "main.ts"), consumerSource("@pyframe/dynamo"));
+  const run = spawnSync(process.execPath, runArguments("main.ts"), {
+    cwd: project,
+    encoding: "utf8",
+    env: consumerEnv(project),
+    timeout: 120_000,
+  });
+  const seen = lastJsonLine(run.status, run.stdout, run.stderr);
+  assert.equal(seen, { seed: [3, 30, 3], callback: ["a", "b", "C"], version: expectedVersion() });
+  if (isDeno) {
+    // The declarations type the example as the sources do.
+    const check = spawnSync(process.execPath, ["check", "main.ts"], { cwd: project, encoding: "utf8" });
+    assert.is(check.status, 0, `deno check of the consumer failed:\n${check.stdout}\n${check.stderr}`);
+  }
+});
+
+/** Serves what `deno publish` would upload (deno.json's publish.include), as jsr.io serves a
+ * version's files, minus `omit`; records each path asked for. */
+async function servePublishedFiles(omit: RegExp | null): Promise<{ server: Server; base: string; asked: string[] }> {
+  const included: string[] = JSON.parse(readFileSync(join(root, "deno.json"), "utf8")).publish.include;
+  const files = new Set(included.flatMap((entry) => filesUnder(join(root, entry))).map((file) => relative(root, file)));
+  const asked: string[] = [];
+  const server = createServer((request, response) => {
+    const path = decodeURIComponent(new URL(request.url!, "http://x").pathname).slice(1);
+    asked.push(path);
+    if (!files.has(path) || omit?.test(path)) {
+      response.writeHead(404).end("not found");
+      return;
+    }
+    response.writeHead(200).end(readFileSync(join(root, path)));
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}/`, asked };
+}
+
+function filesUnder(path: string): string[] {
+  if (!existsSync(path)) return [];
+  if (!statSync(path).isDirectory()) return [path];
+  return readdirSync(path).flatMap((name) => filesUnder(join(path, name)));
+}
+
+/** Runs a consumer importing pyframe from `base` without blocking this process's event loop,
+ * which serves the files. */
+function runRemoteConsumer(base: string, folder: string, denoFlags = ["-A"]) {
+  writeFileSync(join(folder, "main.ts"), consumerSource(`${base}mod.ts`));
+  return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
+    execFile(
+      process.execPath,
+      runArguments("main.ts", denoFlags),
+      { cwd: folder, env: consumerEnv(folder), timeout: 120_000, encoding: "utf8" },
+      (error, stdout, stderr) => resolve({ status: error ? (error.code as number) ?? -1 : 0, stdout, stderr }),
+    );
+  });
+}
+
+const prebuiltRequest = /^prebuilt\/x86_64-linux-gnu\/libpyframe\.so$/;
+
+test("imported over HTTP as JSR serves it, pyframe fetches its library into the cache once and runs", async () => {
+  if (!isDeno) return console.log("SKIPPED: Bun imports no modules from URLs (it installs JSR packages through npm)");
+  assert.ok(existsSync(join(root, "prebuilt")), "prebuilt/ is missing: run `node scripts/package.mjs`");
+  const folder = mkdtempSync(join(scratch, "jsr-"));
+  const { server, base, asked } = await servePublishedFiles(null);
+  try {
+    const first = await runRemoteConsumer(base, folder);
+    assert.equal(lastJsonLine(first.status, first.stdout, first.stderr), {
+      seed: [3, 30, 3],
+      callback: ["a", "b", "C"],
+      version: expectedVersion(),
+    });
+    assert.is(asked.filter((path) => prebuiltRequest.test(path)).length, 1, `asked: ${asked.join(", ")}`);
+    const cached = join(folder, "cache", "pyframe");
+    const kept = readdirSync(cached).map((key) => join(cached, key, "libpyframe.so"));
+    assert.is(kept.length, 1);
+    assert.equal(readFileSync(kept[0]), readFileSync(join(root, "prebuilt", "x86_64-linux-gnu", "libpyframe.so")));
+
+    const second = await runRemoteConsumer(base, folder);
+    assert.is(lastJsonLine(second.status, second.stdout, second.stderr).seed instanceof Array, true);
+    assert.is(asked.filter((path) => prebuiltRequest.test(path)).length, 1, "the cached library was fetched again");
+  } finally {
+    server.close();
+  }
+});
+
+test("over HTTP, a library the server lacks or a fetch Deno refuses fails at first use, saying what to do", async () => {
+  if (!isDeno) return console.log("SKIPPED: Bun imports no modules from URLs");
+  const missing = await servePublishedFiles(prebuiltRequest);
+  try {
+    const run = await runRemoteConsumer(missing.base, mkdtempSync(join(scratch, "jsr-missing-")));
+    assert.is.not(run.status, 0);
+    assert.match(run.stderr, "LoadError");
+    assert.match(run.stderr, `${missing.base}prebuilt/x86_64-linux-gnu/libpyframe.so (HTTP 404)`);
+    assert.match(run.stderr, "set PYFRAME_LIB");
+  } finally {
+    missing.server.close();
+  }
+  const served = await servePublishedFiles(null);
+  try {
+    // Every permission but the network's: the modules import (--allow-import), the fetch is refused.
+    const flags = ["--allow-import", "--allow-ffi", "--allow-read", "--allow-env", "--allow-run", "--allow-write"];
+    const run = await runRemoteConsumer(served.base, mkdtempSync(join(scratch, "jsr-no-net-")), flags);
+    assert.is.not(run.status, 0);
+    assert.match(run.stderr, "could not fetch pyframe's native library");
+    assert.match(run.stderr, "--allow-net");
+  } finally {
+    served.server.close();
+  }
+});
+
+test.after(() => rmSync(scratch, { recursive: true, force: true }));
+
+test.run();
