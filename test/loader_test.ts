@@ -2,11 +2,12 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import process from "node:process";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { homedir, tmpdir } from "node:os";
 import { join } from "node:path";
 import { findNativeLibrary, findPython, LoadError, sharedLibraryOf, SUPPORTED_MINORS } from "../src/ffi/loader.ts";
 import { load } from "../src/ffi/mod.ts";
+import { prebuiltTarget } from "../src/ffi/_prebuilt.ts";
 
 function withEnv<T>(name: string, value: string | undefined, body: () => T): T {
   const saved = process.env[name];
@@ -19,6 +20,18 @@ function withEnv<T>(name: string, value: string | undefined, body: () => T): T {
     else process.env[name] = saved;
   }
 }
+
+test("each platform with a packaged library names a target build.zig builds; others name none", () => {
+  const buildZig = readFileSync(new URL("../build.zig", import.meta.url), "utf8");
+  const built = buildZig.match(/const prebuilt_targets = [^{]*\{([^}]*)\}/)![1].match(/"[^"]+"/g)!.map((quoted) =>
+    JSON.parse(quoted)
+  );
+  const named = ["linux", "darwin"].flatMap((os) => ["x64", "arm64"].map((cpu) => prebuiltTarget(os, cpu)));
+  assert.equal(named.sort(), [...built].sort());
+  for (const [os, cpu] of [["win32", "x64"], ["linux", "ia32"], ["freebsd", "x64"], ["darwin", "ppc64"]]) {
+    assert.is(prebuiltTarget(os, cpu), undefined, `${os} ${cpu}`);
+  }
+});
 
 test("PYFRAME_PYTHON naming a missing interpreter is an error listing what was tried and how to fix it", () => {
   const error = withEnv("PYFRAME_PYTHON", "/nonexistent/bin/python3", () => {

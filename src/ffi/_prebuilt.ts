@@ -25,17 +25,25 @@ export const packageRoot: URL = new URL("../../", import.meta.url);
 /** Whether the package's files are local (else Deno imported it over HTTP(S)). */
 export const isLocalPackage = packageRoot.protocol === "file:";
 
-/** The packaged library for this machine, relative to the package's root. */
-export const prebuiltPath = `prebuilt/${prebuiltTriple()}/${libraryName}`;
+/** The packaged library for this machine, relative to the package's root; undefined where none
+ * is packaged. */
+export const prebuiltPath: string | undefined = prebuiltTarget() && `prebuilt/${prebuiltTarget()}/${libraryName}`;
+
+/** Why a machine has no packaged library, and what to do instead. */
+export const noPrebuiltForThisMachine = `pyframe ships no prebuilt native library for ${platform} on ${arch} ` +
+  "(it ships them for x64 and arm64 Linux with glibc, and macOS): build one with `zig build` in a checkout " +
+  "of pyframe and set PYFRAME_LIB to it";
 
 /** A folder of the local package, as a path. */
 export function localPackagePath(relative: string): string {
   return fileURLToPath(new URL(relative, packageRoot));
 }
 
-function prebuiltTriple(): string {
-  const cpu = arch === "arm64" ? "aarch64" : "x86_64";
-  return platform === "darwin" ? `${cpu}-macos` : `${cpu}-linux-gnu`;
+/** The `zig build prebuilt` target (build.zig) for a platform and architecture as Node names them. */
+export function prebuiltTarget(os: string = platform, cpu: string = arch): string | undefined {
+  const zigCpu = ({ x64: "x86_64", arm64: "aarch64" } as Record<string, string>)[cpu];
+  const zigOs = ({ linux: "linux-gnu", darwin: "macos" } as Record<string, string>)[os];
+  return zigCpu && zigOs ? `${zigCpu}-${zigOs}` : undefined;
 }
 
 /** Where a fetched library is kept: the platform's cache folder (`XDG_CACHE_HOME`, else
@@ -54,6 +62,7 @@ export function cachedLibraryPath(url: URL): string {
  * import never fails for it).
  */
 export async function fetchPrebuilt(): Promise<{ path: string } | { error: string }> {
+  if (!prebuiltPath) return { error: noPrebuiltForThisMachine };
   const url = new URL(prebuiltPath, packageRoot);
   const path = cachedLibraryPath(url);
   if (existsSync(path)) return { path };

@@ -17,6 +17,7 @@ import {
   isLocalPackage,
   libraryName,
   localPackagePath,
+  noPrebuiltForThisMachine,
   prebuiltPath,
   sharedLibraryExtension,
 } from "./_prebuilt.ts";
@@ -54,11 +55,13 @@ export function findNativeLibrary(): string {
     if ("path" in fetchedPrebuilt) return fetchedPrebuilt.path;
     throw new LoadError(fetchedPrebuilt.error);
   }
-  const candidates = [localPackagePath(`zig-out/lib/${libraryName}`), localPackagePath(prebuiltPath)];
-  const found = candidates.find((candidate) => existsSync(candidate));
-  if (found) return found;
+  const built = localPackagePath(`zig-out/lib/${libraryName}`);
+  if (existsSync(built)) return built;
+  if (!prebuiltPath) throw new LoadError(noPrebuiltForThisMachine);
+  const packaged = localPackagePath(prebuiltPath);
+  if (existsSync(packaged)) return packaged;
   throw new LoadError(
-    `pyframe's native library was not found; tried:\n  ${candidates.join("\n  ")}\n` +
+    `pyframe's native library was not found; tried:\n  ${built}\n  ${packaged}\n` +
       "build it with `npm run build` (zig build), or set PYFRAME_LIB to its path",
   );
 }
