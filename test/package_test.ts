@@ -24,10 +24,12 @@ import { join, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { runtime } from "../src/ffi/mod.ts";
+import { libraryName, prebuiltTarget } from "../src/ffi/_prebuilt.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 const scratch = mkdtempSync(join(tmpdir(), "pyframe-package-"));
 const isDeno = runtime.name === "deno";
+const thisMachine = `prebuilt/${prebuiltTarget()}/${libraryName}`;
 
 /** The seed's example, a call into JS and back, and the Python that ran, as one JSON line. */
 function consumerSource(specifier: string): string {
@@ -136,14 +138,14 @@ test("the npm tarball, installed into a project of its own, runs the seed's exam
 
 /** Serves what `deno publish` would upload (deno.json's publish.include), as jsr.io serves a
  * version's files, minus `omit`; records each path asked for. */
-async function servePublishedFiles(omit: RegExp | null): Promise<{ server: Server; base: string; asked: string[] }> {
+async function servePublishedFiles(omit: string | null): Promise<{ server: Server; base: string; asked: string[] }> {
   const included: string[] = JSON.parse(readFileSync(join(root, "deno.json"), "utf8")).publish.include;
   const files = new Set(included.flatMap((entry) => filesUnder(join(root, entry))).map((file) => relative(root, file)));
   const asked: string[] = [];
   const server = createServer((request, response) => {
     const path = decodeURIComponent(new URL(request.url!, "http://x").pathname).slice(1);
     asked.push(path);
-    if (!files.has(path) || omit?.test(path)) {
+    if (!files.has(path) || path === omit) {
       response.writeHead(404).end("not found");
       return;
     }
@@ -173,8 +175,6 @@ function runRemoteConsumer(base: string, folder: string, denoFlags = ["-A"]) {
   });
 }
 
-const prebuiltRequest = /^prebuilt\/x86_64-linux-gnu\/libpyframe\.so$/;
-
 test("imported over HTTP as JSR serves it, pyframe fetches its library into the cache once and runs", async () => {
   if (!isDeno) return console.log("SKIPPED: Bun imports no modules from URLs (it installs JSR packages through npm)");
   assert.ok(existsSync(join(root, "prebuilt")), "prebuilt/ is missing: run `node scripts/package.mjs`");
@@ -187,15 +187,15 @@ test("imported over HTTP as JSR serves it, pyframe fetches its library into the 
       callback: ["a", "b", "C"],
       version: expectedVersion(),
     });
-    assert.is(asked.filter((path) => prebuiltRequest.test(path)).length, 1, `asked: ${asked.join(", ")}`);
-    const cached = join(folder, "cache", "pyframe");
-    const kept = readdirSync(cached).map((key) => join(cached, key, "libpyframe.so"));
-    assert.is(kept.length, 1);
-    assert.equal(readFileSync(kept[0]), readFileSync(join(root, "prebuilt", "x86_64-linux-gnu", "libpyframe.so")));
+    assert.is(asked.filter((path) => path === thisMachine).length, 1, `asked: ${asked.join(", ")}`);
+    const host = new URL(base).host.replace(":", "_");
+    const kept = join(folder, "cache", "pyframe", host, thisMachine);
+    assert.equal(readFileSync(kept), readFileSync(join(root, thisMachine)));
+    assert.equal(readdirSync(join(folder, "cache", "pyframe")), [host], "one library kept, nothing else");
 
     const second = await runRemoteConsumer(base, folder);
     assert.is(lastJsonLine(second.status, second.stdout, second.stderr).seed instanceof Array, true);
-    assert.is(asked.filter((path) => prebuiltRequest.test(path)).length, 1, "the cached library was fetched again");
+    assert.is(asked.filter((path) => path === thisMachine).length, 1, "the cached library was fetched again");
   } finally {
     server.close();
   }
@@ -203,12 +203,12 @@ test("imported over HTTP as JSR serves it, pyframe fetches its library into the 
 
 test("over HTTP, a library the server lacks or a fetch Deno refuses fails at first use, saying what to do", async () => {
   if (!isDeno) return console.log("SKIPPED: Bun imports no modules from URLs");
-  const missing = await servePublishedFiles(prebuiltRequest);
+  const missing = await servePublishedFiles(thisMachine);
   try {
     const run = await runRemoteConsumer(missing.base, mkdtempSync(join(scratch, "jsr-missing-")));
     assert.is.not(run.status, 0);
     assert.match(run.stderr, "LoadError");
-    assert.match(run.stderr, `${missing.base}prebuilt/x86_64-linux-gnu/libpyframe.so (HTTP 404)`);
+    assert.match(run.stderr, `${missing.base}${thisMachine} (HTTP 404)`);
     assert.match(run.stderr, "set PYFRAME_LIB");
   } finally {
     missing.server.close();

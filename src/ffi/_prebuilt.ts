@@ -7,7 +7,6 @@
  * @module
  */
 
-import { createHash } from "node:crypto";
 import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { homedir } from "node:os";
 import { join } from "node:path";
@@ -47,13 +46,14 @@ export function prebuiltTarget(os: string = platform, cpu: string = arch): strin
 }
 
 /** Where a fetched library is kept: the platform's cache folder (`XDG_CACHE_HOME`, else
- * `~/.cache`; `~/Library/Caches` on macOS), one folder per URL, which JSR never reuses for
- * other content (a published version is immutable). */
-export function cachedLibraryPath(url: URL): string {
+ * `~/.cache`; `~/Library/Caches` on macOS), under a path spelling its URL (JSR's name the package
+ * and its version, which JSR never serves other content under). */
+function cachedLibraryPath(url: URL): string {
   const cacheHome = process.env.XDG_CACHE_HOME ||
     (platform === "darwin" ? join(homedir(), "Library", "Caches") : join(homedir(), ".cache"));
-  const key = createHash("sha256").update(url.href).digest("hex").slice(0, 24);
-  return join(cacheHome, "pyframe", key, libraryName);
+  // URL parsing has resolved "." and ".." segments; what could still mislead a path goes.
+  const parts = [url.host, ...url.pathname.split("/").filter(Boolean)].map((part) => part.replace(/[^\w@.-]/g, "_"));
+  return join(cacheHome, "pyframe", ...parts);
 }
 
 /**
