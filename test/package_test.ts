@@ -35,6 +35,7 @@ const thisMachine = `prebuilt/${prebuiltTarget()}/${libraryName}`;
 function consumerSource(specifier: string): string {
   return `
 import { ast, Dynamo, kw, python } from ${JSON.stringify(specifier)};
+console.log("imported");
 
 class ScaleConstants extends ast.NodeTransformer {
   visitConstant(node: ast.Constant) {
@@ -163,13 +164,13 @@ function filesUnder(path: string): string[] {
 
 /** Runs a consumer importing pyframe from `base` without blocking this process's event loop,
  * which serves the files. */
-function runRemoteConsumer(base: string, folder: string, denoFlags = ["-A"]) {
+function runRemoteConsumer(base: string, folder: string, denoFlags = ["-A"], env = consumerEnv(folder)) {
   writeFileSync(join(folder, "main.ts"), consumerSource(`${base}mod.ts`));
   return new Promise<{ status: number | null; stdout: string; stderr: string }>((resolve) => {
     execFile(
       process.execPath,
       runArguments("main.ts", denoFlags),
-      { cwd: folder, env: consumerEnv(folder), timeout: 120_000, encoding: "utf8" },
+      { cwd: folder, env, timeout: 120_000, encoding: "utf8" },
       (error, stdout, stderr) => resolve({ status: error ? (error.code as number) ?? -1 : 0, stdout, stderr }),
     );
   });
@@ -221,6 +222,29 @@ test("over HTTP, a library the server lacks or a fetch Deno refuses fails at fir
     assert.is.not(run.status, 0);
     assert.match(run.stderr, "could not fetch pyframe's native library");
     assert.match(run.stderr, "--allow-net");
+  } finally {
+    served.server.close();
+  }
+});
+
+test("over HTTP, PYFRAME_LIB spares the fetch, and an import without --allow-env succeeds and says so at first use", async () => {
+  if (!isDeno) return console.log("SKIPPED: Bun imports no modules from URLs");
+  const served = await servePublishedFiles(null);
+  try {
+    const folder = mkdtempSync(join(scratch, "jsr-named-"));
+    const named = await runRemoteConsumer(served.base, folder, ["-A"], {
+      ...consumerEnv(folder),
+      PYFRAME_LIB: join(root, thisMachine),
+    });
+    assert.equal(lastJsonLine(named.status, named.stdout, named.stderr).seed, [3, 30, 3]);
+    assert.not.ok(served.asked.includes(thisMachine), "the library was fetched though PYFRAME_LIB named one");
+    assert.not.ok(existsSync(join(folder, "cache", "pyframe")), "something was kept in the cache");
+
+    const flags = ["--allow-import", "--allow-ffi", "--allow-read", "--allow-run", "--allow-net", "--allow-write"];
+    const noEnv = await runRemoteConsumer(served.base, mkdtempSync(join(scratch, "jsr-no-env-")), flags);
+    assert.is.not(noEnv.status, 0);
+    assert.match(noEnv.stdout, /^imported$/m);
+    assert.match(noEnv.stderr, "--allow-env");
   } finally {
     served.server.close();
   }

@@ -26,12 +26,16 @@ export const isLocalPackage = packageRoot.protocol === "file:";
 
 /** The packaged library for this machine, relative to the package's root; undefined where none
  * is packaged. */
-export const prebuiltPath: string | undefined = prebuiltTarget() && `prebuilt/${prebuiltTarget()}/${libraryName}`;
+export const prebuiltPath: string | undefined = packagedPath(prebuiltTarget());
 
 /** Why a machine has no packaged library, and what to do instead. */
 export const noPrebuiltForThisMachine = `pyframe ships no prebuilt native library for ${platform} on ${arch} ` +
   "(it ships them for x64 and arm64 Linux with glibc, and macOS): build one with `zig build` in a checkout " +
   "of pyframe and set PYFRAME_LIB to it";
+
+function packagedPath(target: string | undefined): string | undefined {
+  return target && `prebuilt/${target}/${libraryName}`;
+}
 
 /** A folder of the local package, as a path. */
 export function localPackagePath(relative: string): string {
@@ -58,15 +62,21 @@ function cachedLibraryPath(url: URL): string {
 
 /**
  * The packaged library of a package imported over HTTP(S), fetched into the cache unless already
- * there; or why it could not be had, for the loader to throw when pyframe is first used (an
- * import never fails for it).
+ * there (or undefined when `PYFRAME_LIB` names a library to use instead); or why it could not be
+ * had, for the loader to throw when pyframe is first used (an import never fails for it).
  */
-export async function fetchPrebuilt(): Promise<{ path: string } | { error: string }> {
+export async function fetchPrebuilt(): Promise<{ path: string } | { error: string } | undefined> {
+  if (libraryNamedByEnvironment()) return undefined;
   if (!prebuiltPath) return { error: noPrebuiltForThisMachine };
   const url = new URL(prebuiltPath, packageRoot);
-  const path = cachedLibraryPath(url);
-  if (existsSync(path)) return { path };
   const howToAvoid = "or set PYFRAME_LIB to a local libpyframe (`zig build` in a checkout of pyframe makes one)";
+  let path = "the cache";
+  try {
+    path = cachedLibraryPath(url); // Deno: reading HOME needs --allow-env, like the rest of pyframe
+    if (existsSync(path)) return { path };
+  } catch (error) {
+    return { error: `could not look for pyframe's native library in ${path}: ${messageOf(error)}; ${howToAvoid}` };
+  }
   let bytes: Uint8Array;
   try {
     const response = await fetch(url);
@@ -87,6 +97,16 @@ export async function fetchPrebuilt(): Promise<{ path: string } | { error: strin
     return { error: `could not keep pyframe's native library in ${path}: ${messageOf(error)}; ${howToAvoid}` };
   }
   return { path };
+}
+
+/** Whether `PYFRAME_LIB` is set; not when it cannot be read (Deno without `--allow-env`, which
+ * the loader's own read of it reports at first use). */
+function libraryNamedByEnvironment(): boolean {
+  try {
+    return !!process.env.PYFRAME_LIB;
+  } catch {
+    return false;
+  }
 }
 
 /** Written under a temporary name, then renamed: a process loading the library meanwhile never

@@ -39,7 +39,7 @@ export class LoadError extends Error {
 export const SUPPORTED_MINORS: readonly string[] = supported.minors;
 
 /** The library of a package Deno imported over HTTP(S) (JSR), fetched before first use. */
-const fetchedPrebuilt = isLocalPackage || process.env.PYFRAME_LIB ? undefined : await fetchPrebuilt();
+const fetchedPrebuilt = isLocalPackage ? undefined : await fetchPrebuilt();
 
 /** `PYFRAME_LIB` → the local `zig build` output → the packaged prebuilt library (fetched into the
  * user's cache when the package was imported over HTTPS). */
