@@ -30,9 +30,21 @@ extern "c" fn dlopen(path: ?[*:0]const u8, mode: c_int) ?*anyopaque;
 extern "c" fn dlsym(handle: ?*anyopaque, name: [*:0]const u8) ?*anyopaque;
 extern "c" fn dlerror() ?[*:0]const u8;
 
-const rtld_now: c_int = 0x2;
+/// dlopen's modes, which differ between systems (RTLD_GLOBAL is 0x100 on Linux, 0x8 on macOS).
+const rtld_now: c_int = @bitCast(std.c.RTLD{ .NOW = true });
 /// RTLD_GLOBAL, so C extension modules loaded later resolve `PyFloat_Type` and friends.
-const rtld_global: c_int = 0x100;
+const rtld_global: c_int = @bitCast(std.c.RTLD{ .GLOBAL = true });
+
+// Checked as each target is compiled (`zig build prebuilt` builds the macOS ones): the values of
+// glibc's and Apple's <dlfcn.h>.
+comptime {
+    const expected: c_int = switch (@import("builtin").os.tag) {
+        .linux => 0x2 | 0x100,
+        .macos => 0x2 | 0x8,
+        else => rtld_now | rtld_global,
+    };
+    if (rtld_now | rtld_global != expected) @compileError("dlopen's modes do not match this system's <dlfcn.h>");
+}
 
 pub const Api = struct {
     Py_IsInitialized: *const fn () callconv(.c) c_int,
