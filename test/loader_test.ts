@@ -186,4 +186,39 @@ test("Deno without --allow-run: the error says to allow it or to name the libpyt
   assert.is(direct.stdout.trim(), "3");
 });
 
+test("a PYFRAME_LIB that is no library for this machine, or a libpyframe lacking a symbol, is a LoadError saying so", () => {
+  const { install } = load();
+  const folder = mkdtempSync(join(tmpdir(), "pyframe-bad-library-"));
+  const script = join(folder, "use.ts");
+  const mod = new URL("../mod.ts", import.meta.url).href;
+  writeFileSync(
+    script,
+    `import { python } from "${mod}";\ntry { python.eval("1"); } catch (e) { console.log(JSON.stringify([e.name, e.message])); }\n`,
+  );
+  const notALibrary = join(folder, "libpyframe.so");
+  writeFileSync(notALibrary, "not a library");
+  const runWith = (library: string) => {
+    const args = "Deno" in globalThis ? ["run", "-A", script] : ["run", script];
+    const child = spawnSync(process.execPath, args, {
+      encoding: "utf8",
+      env: { ...process.env, PYFRAME_LIB: library },
+      timeout: 60_000,
+    });
+    assert.is(child.status, 0, child.stderr);
+    return JSON.parse(child.stdout.trim().split("\n").at(-1)!) as [string, string];
+  };
+  // They were the runtime's bare errors ("Could not open library: ... file too short", "Failed to
+  // register symbol pyframe_...") with nothing of pyframe's library, or what to do.
+  const [name, message] = runWith(notALibrary);
+  assert.is(name, "LoadError");
+  assert.match(message, `could not load pyframe's native library ${notALibrary}: `);
+  assert.match(message, "file too short");
+  assert.match(message, `it must be libpyframe built for this machine (${process.platform} ${process.arch})`);
+  assert.match(message, "set PYFRAME_LIB to one that is, or unset it to use the packaged one");
+  const [otherName, otherMessage] = runWith(install.libpython); // a library, without pyframe's symbols
+  assert.is(otherName, "LoadError");
+  assert.match(otherMessage, /pyframe_\w+/);
+  assert.match(otherMessage, "it is not the library this TypeScript expects");
+});
+
 test.run();

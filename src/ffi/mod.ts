@@ -5,6 +5,7 @@
  * @module
  */
 
+import process, { arch, platform } from "node:process";
 import { runtime } from "./_select.ts";
 import type { Bound, CallbackFunction, NativeCallback, Ptr, Runtime } from "./_runtime.ts";
 import { findNativeLibrary, findPython, LoadError, type PythonInstall, SUPPORTED_MINORS } from "./loader.ts";
@@ -52,7 +53,7 @@ export function load(): Loaded {
   if (loaded) return loaded;
   const nativePath = findNativeLibrary();
   const install = findPython();
-  const native = runtime.open(nativePath, nativeSymbols);
+  const native = openNativeLibrary(nativePath);
   const abi = native.pyframe_abi_version();
   if (abi !== NATIVE_ABI_VERSION) {
     throw new LoadError(
@@ -84,6 +85,28 @@ export function load(): Loaded {
   markJsStackLimit(native);
   loaded = { native: guardAll(native), py: guardAll(py), unguarded: { native, py }, install, nativePath };
   return loaded;
+}
+
+/** The runtime's dlopen of pyframe's library, its failure told as what to do: a file that is no
+ * library for this machine, or a libpyframe of another version lacking a symbol this one calls. */
+function openNativeLibrary(path: string): Native {
+  try {
+    return runtime.open(path, nativeSymbols);
+  } catch (error) {
+    const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+    const what = /\bpyframe_\w+/.test(reason)
+      ? "it is not the library this TypeScript expects (another version of pyframe's?)"
+      : `it must be libpyframe built for this machine (${platform} ${arch})`;
+    throw new LoadError(`could not load pyframe's native library ${path}: ${reason}; ${what}: ${remedyFor(path)}`);
+  }
+}
+
+/** How to get a loadable library, by where `path` came from (see `findNativeLibrary`). */
+function remedyFor(path: string): string {
+  if (process.env.PYFRAME_LIB) return "set PYFRAME_LIB to one that is, or unset it to use the packaged one";
+  if (/[\\/]zig-out[\\/]/.test(path)) return "rebuild it with `npm run build`";
+  return "build one on this machine (`zig build` in a checkout of pyframe) and set PYFRAME_LIB to it " +
+    "(the packaged Linux libraries need glibc)";
 }
 
 /**
