@@ -95,11 +95,12 @@ const PRIMITIVES: Record<string, string> = {
   constant: "ConstantValue",
 };
 
-const LOCATION_TYPES: Record<string, string> = {
-  lineno: "number",
-  col_offset: "number",
-  end_lineno: "number | null",
-  end_col_offset: "number | null",
+/** Each location attribute's TypeScript type and what it means. */
+const LOCATION_ATTRIBUTES: Record<string, { type: string; doc: string }> = {
+  lineno: { type: "number", doc: "The first line, counted from 1." },
+  col_offset: { type: "number", doc: "Where the node starts on its first line, in UTF-8 bytes from 0." },
+  end_lineno: { type: "number | null", doc: "The last line, or null where unknown." },
+  end_col_offset: { type: "number | null", doc: "Where the node ends on its last line (UTF-8 bytes), or null." },
 };
 
 function probe(python: string): Probe {
@@ -213,9 +214,11 @@ function constructorExample(node: MergedNode, nodes: Map<string, MergedNode>, de
   return `new ast.${node.name}({${parts.length ? ` ${parts.join(", ")} ` : ""}})`;
 }
 
+/** ASDL's marks for a field's quantity. */
+const QUANTITY_MARKS: Record<Quantity, string> = { one: "", optional: "?", list: "*" };
+
 function signature(node: MergedNode): string {
-  const marks: Record<Quantity, string> = { one: "", optional: "?", list: "*" };
-  const fields = node.fields.map((f) => `${f.type}${marks[f.quantity]} ${f.name}`).join(", ");
+  const fields = node.fields.map((f) => `${f.type}${QUANTITY_MARKS[f.quantity]} ${f.name}`).join(", ");
   return node.fields.length ? `${node.name}(${fields})` : node.name;
 }
 
@@ -270,15 +273,23 @@ function classCode(node: MergedNode, nodes: Map<string, MergedNode>, all: string
     `export ${node.abstract ? "abstract " : ""}class ${localName(node.name)} extends ${
       parent ? localName(parent.name) : "Node"
     } {`,
+    `  /** The Python class name, \`"${node.name}"\`. */`,
     `  static override readonly typeName: string = "${node.name}";`,
+    `  /** The Python minor versions whose \`ast\` has ${node.name}. */`,
     `  static override readonly versions: readonly string[] = ${versionsConstant(node.versions, all)};`,
+    "  /** Python's `_fields`: the child field names, in Python's order. */",
     `  static override readonly _fields: readonly string[] = [${node.fields.map((f) => `"${f.name}"`).join(", ")}];`,
+    "  /** Python's `_attributes`: the location attribute names. */",
     `  static override readonly _attributes: readonly string[] = [${node.attributes.map((a) => `"${a}"`).join(", ")}];`,
+    "  /** The declared type of each field. */",
     fieldTypes.length
       ? `  static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {\n${fieldTypes.join("\n")}\n  };`
       : `  static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};`,
     ...node.fields.map((f) => `${fieldDoc(f, all)}  declare ${f.name}: ${fieldTsType(node.name, f)};`),
-    ...ownAttributes.map((a) => `  declare ${a}?: ${LOCATION_TYPES[a] ?? unknownAttribute(node, a)};`),
+    ...ownAttributes.map((a) => {
+      const { type, doc } = LOCATION_ATTRIBUTES[a] ?? unknownAttribute(node, a);
+      return `  /** ${doc} */\n  declare ${a}?: ${type};`;
+    }),
     ...(node.name === "Constant" ? constantMembers() : []),
     ...(node.abstract || node.name === "Constant" ? [] : constructorCode(node)),
     "}",
@@ -286,12 +297,15 @@ function classCode(node: MergedNode, nodes: Map<string, MergedNode>, all: string
 }
 
 function unknownAttribute(node: MergedNode, attribute: string): never {
-  throw new Error(`ast.${node.name} has the unknown location attribute ${attribute}; add it to LOCATION_TYPES`);
+  throw new Error(`ast.${node.name} has the unknown location attribute ${attribute}; add it to LOCATION_ATTRIBUTES`);
 }
 
+/** The field's ASDL declaration (`expr left`, `stmt* body`, `expr? returns`), and the versions
+ * having it when not all do. */
 function fieldDoc(field: MergedField, all: string[]): string {
-  const note = versionNote(field.versions, all).trim();
-  return note ? `  /** ${note} */\n` : "";
+  return `  /** \`${field.type}${QUANTITY_MARKS[field.quantity]} ${field.name}\`.${
+    versionNote(field.versions, all)
+  } */\n`;
 }
 
 const LINE_WIDTH = 120;
@@ -314,15 +328,29 @@ function constructorParameter(node: MergedNode): string {
 function constructorCode(node: MergedNode): string[] {
   // No fields, no attributes: nothing to pass, but what is passed is still checked (`new ast.Add(5)`).
   if (node.fields.length === 0 && node.attributes.length === 0) {
-    return ["  constructor(fields: Record<string, never> = {}) {", "    super(fields);", "  }"];
+    return [
+      `  /** A ${node.name} node, which has no fields. */`,
+      "  constructor(fields: Record<string, never> = {}) {",
+      "    super(fields);",
+      "  }",
+    ];
   }
-  return [`  constructor(${constructorParameter(node)}) {`, "    super(fields);", "  }"];
+  return [constructorDoc(node), `  constructor(${constructorParameter(node)}) {`, "    super(fields);", "  }"];
+}
+
+function constructorDoc(node: MergedNode): string {
+  const location = node.attributes.length ? " and location attributes" : "";
+  const filled = node.fields.some((f) => f.quantity !== "one")
+    ? " (an omitted list is `[]`, an omitted optional field `null`)"
+    : "";
+  return `  /** A ${node.name} from its fields${location}${filled}. */`;
 }
 
 function constantMembers(): string[] {
   return [
     "  /** Whether Python had a float here; see {@link ConstantValue}. Not a Python field. */",
     "  isFloat: boolean;",
+    '  /** A Constant from its value, `kind` (`"u"` for a `u"..."` string, else null) and `isFloat`. */',
     "  constructor(fields: { value: ConstantValue; kind?: string | null; isFloat?: boolean } & Location) {",
     "    super(fields);",
     "    this.isFloat = fields.isFloat ?? false;",

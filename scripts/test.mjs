@@ -83,7 +83,14 @@ const checks = [
   ["deno lint", tools.deno, ["lint", "--quiet"]],
   ["deno fmt", tools.deno, ["fmt", "--check", "--quiet"]],
   ["zig fmt", tools.zig, ["fmt", "--check", "native.zig", "build.zig", "native"]],
-  ["deno check", tools.deno, ["check", "--quiet", "mod.ts", "test/", "bench/", "examples/", "scripts/generate_ast.ts"]],
+  // --doc: the @example code of every public symbol type-checks too.
+  [
+    "deno check --doc",
+    tools.deno,
+    ["check", "--doc", "--quiet", "mod.ts", "src/", "test/", "bench/", "examples/", "scripts/generate_ast.ts"],
+  ],
+  // JSR's documentation rules: every public symbol documented, no public type naming a private one.
+  ["deno doc --lint", tools.deno, ["doc", "--lint", "mod.ts"]],
   ["tsc (bun-types)", join(ROOT, "node_modules", ".bin", "tsc"), ["-p", "tsconfig.json"]],
   // The packages as published: `npm pack` builds prebuilt/ and dist/ (scripts/package.mjs) and
   // the tarball test/package_test.ts installs; JSR's checks run on what `deno publish` would upload.

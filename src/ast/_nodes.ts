@@ -22,10 +22,15 @@ const SINCE_3_13: readonly string[] = ["3.13"];
  * ```
  */
 export abstract class mod extends Node {
+  /** The Python class name, `"mod"`. */
   static override readonly typeName: string = "mod";
+  /** The Python minor versions whose `ast` has mod. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
 }
 
@@ -39,16 +44,24 @@ export abstract class mod extends Node {
  * ```
  */
 export class Module extends mod {
+  /** The Python class name, `"Module"`. */
   static override readonly typeName: string = "Module";
+  /** The Python minor versions whose `ast` has Module. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["body", "type_ignores"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     body: { type: "stmt", quantity: "list", versions: SINCE_3_11 },
     type_ignores: { type: "type_ignore", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `stmt* body`. */
   declare body: stmt[];
+  /** `type_ignore* type_ignores`. */
   declare type_ignores: type_ignore[];
+  /** A Module from its fields (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { body?: stmt[]; type_ignores?: type_ignore[] } = {}) {
     super(fields);
   }
@@ -64,14 +77,21 @@ export class Module extends mod {
  * ```
  */
 export class Interactive extends mod {
+  /** The Python class name, `"Interactive"`. */
   static override readonly typeName: string = "Interactive";
+  /** The Python minor versions whose `ast` has Interactive. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["body"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     body: { type: "stmt", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `stmt* body`. */
   declare body: stmt[];
+  /** A Interactive from its fields (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { body?: stmt[] } = {}) {
     super(fields);
   }
@@ -87,14 +107,21 @@ export class Interactive extends mod {
  * ```
  */
 export class Expression extends mod {
+  /** The Python class name, `"Expression"`. */
   static override readonly typeName: string = "Expression";
+  /** The Python minor versions whose `ast` has Expression. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["body"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     body: { type: "expr", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `expr body`. */
   declare body: expr;
+  /** A Expression from its fields. */
   constructor(fields: { body: expr }) {
     super(fields);
   }
@@ -110,16 +137,24 @@ export class Expression extends mod {
  * ```
  */
 export class FunctionType extends mod {
+  /** The Python class name, `"FunctionType"`. */
   static override readonly typeName: string = "FunctionType";
+  /** The Python minor versions whose `ast` has FunctionType. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["argtypes", "returns"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     argtypes: { type: "expr", quantity: "list", versions: SINCE_3_11 },
     returns: { type: "expr", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `expr* argtypes`. */
   declare argtypes: expr[];
+  /** `expr returns`. */
   declare returns: expr;
+  /** A FunctionType from its fields (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { argtypes?: expr[]; returns: expr }) {
     super(fields);
   }
@@ -136,14 +171,23 @@ export class FunctionType extends mod {
  * ```
  */
 export abstract class stmt extends Node {
+  /** The Python class name, `"stmt"`. */
   static override readonly typeName: string = "stmt";
+  /** The Python minor versions whose `ast` has stmt. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** The first line, counted from 1. */
   declare lineno?: number;
+  /** Where the node starts on its first line, in UTF-8 bytes from 0. */
   declare col_offset?: number;
+  /** The last line, or null where unknown. */
   declare end_lineno?: number | null;
+  /** Where the node ends on its last line (UTF-8 bytes), or null. */
   declare end_col_offset?: number | null;
 }
 
@@ -157,10 +201,15 @@ export abstract class stmt extends Node {
  * ```
  */
 export class FunctionDef extends stmt {
+  /** The Python class name, `"FunctionDef"`. */
   static override readonly typeName: string = "FunctionDef";
+  /** The Python minor versions whose `ast` has FunctionDef. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["name", "args", "body", "decorator_list", "returns", "type_comment", "type_params"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     name: { type: "identifier", quantity: "one", versions: SINCE_3_11 },
     args: { type: "arguments", quantity: "one", versions: SINCE_3_11 },
@@ -170,14 +219,21 @@ export class FunctionDef extends stmt {
     type_comment: { type: "string", quantity: "optional", versions: SINCE_3_11 },
     type_params: { type: "type_param", quantity: "list", versions: SINCE_3_12 },
   };
+  /** `identifier name`. */
   declare name: string;
+  /** `arguments args`. */
   declare args: arguments_;
+  /** `stmt* body`. */
   declare body: stmt[];
+  /** `expr* decorator_list`. */
   declare decorator_list: expr[];
+  /** `expr? returns`. */
   declare returns: expr | null;
+  /** `string? type_comment`. */
   declare type_comment: string | null;
-  /** Python 3.12+ only. */
+  /** `type_param* type_params`. Python 3.12+ only. */
   declare type_params: type_param[];
+  /** A FunctionDef from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(
     fields: {
       name: string;
@@ -203,10 +259,15 @@ export class FunctionDef extends stmt {
  * ```
  */
 export class AsyncFunctionDef extends stmt {
+  /** The Python class name, `"AsyncFunctionDef"`. */
   static override readonly typeName: string = "AsyncFunctionDef";
+  /** The Python minor versions whose `ast` has AsyncFunctionDef. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["name", "args", "body", "decorator_list", "returns", "type_comment", "type_params"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     name: { type: "identifier", quantity: "one", versions: SINCE_3_11 },
     args: { type: "arguments", quantity: "one", versions: SINCE_3_11 },
@@ -216,14 +277,21 @@ export class AsyncFunctionDef extends stmt {
     type_comment: { type: "string", quantity: "optional", versions: SINCE_3_11 },
     type_params: { type: "type_param", quantity: "list", versions: SINCE_3_12 },
   };
+  /** `identifier name`. */
   declare name: string;
+  /** `arguments args`. */
   declare args: arguments_;
+  /** `stmt* body`. */
   declare body: stmt[];
+  /** `expr* decorator_list`. */
   declare decorator_list: expr[];
+  /** `expr? returns`. */
   declare returns: expr | null;
+  /** `string? type_comment`. */
   declare type_comment: string | null;
-  /** Python 3.12+ only. */
+  /** `type_param* type_params`. Python 3.12+ only. */
   declare type_params: type_param[];
+  /** A AsyncFunctionDef from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(
     fields: {
       name: string;
@@ -249,10 +317,15 @@ export class AsyncFunctionDef extends stmt {
  * ```
  */
 export class ClassDef extends stmt {
+  /** The Python class name, `"ClassDef"`. */
   static override readonly typeName: string = "ClassDef";
+  /** The Python minor versions whose `ast` has ClassDef. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["name", "bases", "keywords", "body", "decorator_list", "type_params"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     name: { type: "identifier", quantity: "one", versions: SINCE_3_11 },
     bases: { type: "expr", quantity: "list", versions: SINCE_3_11 },
@@ -261,13 +334,19 @@ export class ClassDef extends stmt {
     decorator_list: { type: "expr", quantity: "list", versions: SINCE_3_11 },
     type_params: { type: "type_param", quantity: "list", versions: SINCE_3_12 },
   };
+  /** `identifier name`. */
   declare name: string;
+  /** `expr* bases`. */
   declare bases: expr[];
+  /** `keyword* keywords`. */
   declare keywords: keyword[];
+  /** `stmt* body`. */
   declare body: stmt[];
+  /** `expr* decorator_list`. */
   declare decorator_list: expr[];
-  /** Python 3.12+ only. */
+  /** `type_param* type_params`. Python 3.12+ only. */
   declare type_params: type_param[];
+  /** A ClassDef from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(
     fields: {
       name: string;
@@ -292,14 +371,21 @@ export class ClassDef extends stmt {
  * ```
  */
 export class Return extends stmt {
+  /** The Python class name, `"Return"`. */
   static override readonly typeName: string = "Return";
+  /** The Python minor versions whose `ast` has Return. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["value"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     value: { type: "expr", quantity: "optional", versions: SINCE_3_11 },
   };
+  /** `expr? value`. */
   declare value: expr | null;
+  /** A Return from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { value?: expr | null } & Location = {}) {
     super(fields);
   }
@@ -315,14 +401,21 @@ export class Return extends stmt {
  * ```
  */
 export class Delete extends stmt {
+  /** The Python class name, `"Delete"`. */
   static override readonly typeName: string = "Delete";
+  /** The Python minor versions whose `ast` has Delete. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["targets"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     targets: { type: "expr", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `expr* targets`. */
   declare targets: expr[];
+  /** A Delete from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { targets?: expr[] } & Location = {}) {
     super(fields);
   }
@@ -338,18 +431,27 @@ export class Delete extends stmt {
  * ```
  */
 export class Assign extends stmt {
+  /** The Python class name, `"Assign"`. */
   static override readonly typeName: string = "Assign";
+  /** The Python minor versions whose `ast` has Assign. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["targets", "value", "type_comment"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     targets: { type: "expr", quantity: "list", versions: SINCE_3_11 },
     value: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     type_comment: { type: "string", quantity: "optional", versions: SINCE_3_11 },
   };
+  /** `expr* targets`. */
   declare targets: expr[];
+  /** `expr value`. */
   declare value: expr;
+  /** `string? type_comment`. */
   declare type_comment: string | null;
+  /** A Assign from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { targets?: expr[]; value: expr; type_comment?: string | null } & Location) {
     super(fields);
   }
@@ -365,21 +467,27 @@ export class Assign extends stmt {
  * ```
  */
 export class TypeAlias extends stmt {
+  /** The Python class name, `"TypeAlias"`. */
   static override readonly typeName: string = "TypeAlias";
+  /** The Python minor versions whose `ast` has TypeAlias. */
   static override readonly versions: readonly string[] = SINCE_3_12;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["name", "type_params", "value"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     name: { type: "expr", quantity: "one", versions: SINCE_3_12 },
     type_params: { type: "type_param", quantity: "list", versions: SINCE_3_12 },
     value: { type: "expr", quantity: "one", versions: SINCE_3_12 },
   };
-  /** Python 3.12+ only. */
+  /** `expr name`. Python 3.12+ only. */
   declare name: expr;
-  /** Python 3.12+ only. */
+  /** `type_param* type_params`. Python 3.12+ only. */
   declare type_params: type_param[];
-  /** Python 3.12+ only. */
+  /** `expr value`. Python 3.12+ only. */
   declare value: expr;
+  /** A TypeAlias from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { name: expr; type_params?: type_param[]; value: expr } & Location) {
     super(fields);
   }
@@ -395,18 +503,27 @@ export class TypeAlias extends stmt {
  * ```
  */
 export class AugAssign extends stmt {
+  /** The Python class name, `"AugAssign"`. */
   static override readonly typeName: string = "AugAssign";
+  /** The Python minor versions whose `ast` has AugAssign. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["target", "op", "value"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     target: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     op: { type: "operator", quantity: "one", versions: SINCE_3_11 },
     value: { type: "expr", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `expr target`. */
   declare target: expr;
+  /** `operator op`. */
   declare op: operator;
+  /** `expr value`. */
   declare value: expr;
+  /** A AugAssign from its fields and location attributes. */
   constructor(fields: { target: expr; op: operator; value: expr } & Location) {
     super(fields);
   }
@@ -422,20 +539,30 @@ export class AugAssign extends stmt {
  * ```
  */
 export class AnnAssign extends stmt {
+  /** The Python class name, `"AnnAssign"`. */
   static override readonly typeName: string = "AnnAssign";
+  /** The Python minor versions whose `ast` has AnnAssign. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["target", "annotation", "value", "simple"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     target: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     annotation: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     value: { type: "expr", quantity: "optional", versions: SINCE_3_11 },
     simple: { type: "int", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `expr target`. */
   declare target: expr;
+  /** `expr annotation`. */
   declare annotation: expr;
+  /** `expr? value`. */
   declare value: expr | null;
+  /** `int simple`. */
   declare simple: number;
+  /** A AnnAssign from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { target: expr; annotation: expr; value?: expr | null; simple: number } & Location) {
     super(fields);
   }
@@ -451,10 +578,15 @@ export class AnnAssign extends stmt {
  * ```
  */
 export class For extends stmt {
+  /** The Python class name, `"For"`. */
   static override readonly typeName: string = "For";
+  /** The Python minor versions whose `ast` has For. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["target", "iter", "body", "orelse", "type_comment"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     target: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     iter: { type: "expr", quantity: "one", versions: SINCE_3_11 },
@@ -462,11 +594,17 @@ export class For extends stmt {
     orelse: { type: "stmt", quantity: "list", versions: SINCE_3_11 },
     type_comment: { type: "string", quantity: "optional", versions: SINCE_3_11 },
   };
+  /** `expr target`. */
   declare target: expr;
+  /** `expr iter`. */
   declare iter: expr;
+  /** `stmt* body`. */
   declare body: stmt[];
+  /** `stmt* orelse`. */
   declare orelse: stmt[];
+  /** `string? type_comment`. */
   declare type_comment: string | null;
+  /** A For from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(
     fields: {
       target: expr;
@@ -490,10 +628,15 @@ export class For extends stmt {
  * ```
  */
 export class AsyncFor extends stmt {
+  /** The Python class name, `"AsyncFor"`. */
   static override readonly typeName: string = "AsyncFor";
+  /** The Python minor versions whose `ast` has AsyncFor. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["target", "iter", "body", "orelse", "type_comment"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     target: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     iter: { type: "expr", quantity: "one", versions: SINCE_3_11 },
@@ -501,11 +644,17 @@ export class AsyncFor extends stmt {
     orelse: { type: "stmt", quantity: "list", versions: SINCE_3_11 },
     type_comment: { type: "string", quantity: "optional", versions: SINCE_3_11 },
   };
+  /** `expr target`. */
   declare target: expr;
+  /** `expr iter`. */
   declare iter: expr;
+  /** `stmt* body`. */
   declare body: stmt[];
+  /** `stmt* orelse`. */
   declare orelse: stmt[];
+  /** `string? type_comment`. */
   declare type_comment: string | null;
+  /** A AsyncFor from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(
     fields: {
       target: expr;
@@ -529,18 +678,27 @@ export class AsyncFor extends stmt {
  * ```
  */
 export class While extends stmt {
+  /** The Python class name, `"While"`. */
   static override readonly typeName: string = "While";
+  /** The Python minor versions whose `ast` has While. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["test", "body", "orelse"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     test: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     body: { type: "stmt", quantity: "list", versions: SINCE_3_11 },
     orelse: { type: "stmt", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `expr test`. */
   declare test: expr;
+  /** `stmt* body`. */
   declare body: stmt[];
+  /** `stmt* orelse`. */
   declare orelse: stmt[];
+  /** A While from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { test: expr; body?: stmt[]; orelse?: stmt[] } & Location) {
     super(fields);
   }
@@ -556,18 +714,27 @@ export class While extends stmt {
  * ```
  */
 export class If extends stmt {
+  /** The Python class name, `"If"`. */
   static override readonly typeName: string = "If";
+  /** The Python minor versions whose `ast` has If. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["test", "body", "orelse"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     test: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     body: { type: "stmt", quantity: "list", versions: SINCE_3_11 },
     orelse: { type: "stmt", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `expr test`. */
   declare test: expr;
+  /** `stmt* body`. */
   declare body: stmt[];
+  /** `stmt* orelse`. */
   declare orelse: stmt[];
+  /** A If from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { test: expr; body?: stmt[]; orelse?: stmt[] } & Location) {
     super(fields);
   }
@@ -583,18 +750,27 @@ export class If extends stmt {
  * ```
  */
 export class With extends stmt {
+  /** The Python class name, `"With"`. */
   static override readonly typeName: string = "With";
+  /** The Python minor versions whose `ast` has With. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["items", "body", "type_comment"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     items: { type: "withitem", quantity: "list", versions: SINCE_3_11 },
     body: { type: "stmt", quantity: "list", versions: SINCE_3_11 },
     type_comment: { type: "string", quantity: "optional", versions: SINCE_3_11 },
   };
+  /** `withitem* items`. */
   declare items: withitem[];
+  /** `stmt* body`. */
   declare body: stmt[];
+  /** `string? type_comment`. */
   declare type_comment: string | null;
+  /** A With from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { items?: withitem[]; body?: stmt[]; type_comment?: string | null } & Location = {}) {
     super(fields);
   }
@@ -610,18 +786,27 @@ export class With extends stmt {
  * ```
  */
 export class AsyncWith extends stmt {
+  /** The Python class name, `"AsyncWith"`. */
   static override readonly typeName: string = "AsyncWith";
+  /** The Python minor versions whose `ast` has AsyncWith. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["items", "body", "type_comment"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     items: { type: "withitem", quantity: "list", versions: SINCE_3_11 },
     body: { type: "stmt", quantity: "list", versions: SINCE_3_11 },
     type_comment: { type: "string", quantity: "optional", versions: SINCE_3_11 },
   };
+  /** `withitem* items`. */
   declare items: withitem[];
+  /** `stmt* body`. */
   declare body: stmt[];
+  /** `string? type_comment`. */
   declare type_comment: string | null;
+  /** A AsyncWith from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { items?: withitem[]; body?: stmt[]; type_comment?: string | null } & Location = {}) {
     super(fields);
   }
@@ -637,16 +822,24 @@ export class AsyncWith extends stmt {
  * ```
  */
 export class Match extends stmt {
+  /** The Python class name, `"Match"`. */
   static override readonly typeName: string = "Match";
+  /** The Python minor versions whose `ast` has Match. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["subject", "cases"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     subject: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     cases: { type: "match_case", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `expr subject`. */
   declare subject: expr;
+  /** `match_case* cases`. */
   declare cases: match_case[];
+  /** A Match from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { subject: expr; cases?: match_case[] } & Location) {
     super(fields);
   }
@@ -662,16 +855,24 @@ export class Match extends stmt {
  * ```
  */
 export class Raise extends stmt {
+  /** The Python class name, `"Raise"`. */
   static override readonly typeName: string = "Raise";
+  /** The Python minor versions whose `ast` has Raise. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["exc", "cause"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     exc: { type: "expr", quantity: "optional", versions: SINCE_3_11 },
     cause: { type: "expr", quantity: "optional", versions: SINCE_3_11 },
   };
+  /** `expr? exc`. */
   declare exc: expr | null;
+  /** `expr? cause`. */
   declare cause: expr | null;
+  /** A Raise from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { exc?: expr | null; cause?: expr | null } & Location = {}) {
     super(fields);
   }
@@ -687,20 +888,30 @@ export class Raise extends stmt {
  * ```
  */
 export class Try extends stmt {
+  /** The Python class name, `"Try"`. */
   static override readonly typeName: string = "Try";
+  /** The Python minor versions whose `ast` has Try. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["body", "handlers", "orelse", "finalbody"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     body: { type: "stmt", quantity: "list", versions: SINCE_3_11 },
     handlers: { type: "excepthandler", quantity: "list", versions: SINCE_3_11 },
     orelse: { type: "stmt", quantity: "list", versions: SINCE_3_11 },
     finalbody: { type: "stmt", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `stmt* body`. */
   declare body: stmt[];
+  /** `excepthandler* handlers`. */
   declare handlers: excepthandler[];
+  /** `stmt* orelse`. */
   declare orelse: stmt[];
+  /** `stmt* finalbody`. */
   declare finalbody: stmt[];
+  /** A Try from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(
     fields: {
       body?: stmt[];
@@ -723,20 +934,30 @@ export class Try extends stmt {
  * ```
  */
 export class TryStar extends stmt {
+  /** The Python class name, `"TryStar"`. */
   static override readonly typeName: string = "TryStar";
+  /** The Python minor versions whose `ast` has TryStar. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["body", "handlers", "orelse", "finalbody"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     body: { type: "stmt", quantity: "list", versions: SINCE_3_11 },
     handlers: { type: "excepthandler", quantity: "list", versions: SINCE_3_11 },
     orelse: { type: "stmt", quantity: "list", versions: SINCE_3_11 },
     finalbody: { type: "stmt", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `stmt* body`. */
   declare body: stmt[];
+  /** `excepthandler* handlers`. */
   declare handlers: excepthandler[];
+  /** `stmt* orelse`. */
   declare orelse: stmt[];
+  /** `stmt* finalbody`. */
   declare finalbody: stmt[];
+  /** A TryStar from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(
     fields: {
       body?: stmt[];
@@ -759,16 +980,24 @@ export class TryStar extends stmt {
  * ```
  */
 export class Assert extends stmt {
+  /** The Python class name, `"Assert"`. */
   static override readonly typeName: string = "Assert";
+  /** The Python minor versions whose `ast` has Assert. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["test", "msg"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     test: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     msg: { type: "expr", quantity: "optional", versions: SINCE_3_11 },
   };
+  /** `expr test`. */
   declare test: expr;
+  /** `expr? msg`. */
   declare msg: expr | null;
+  /** A Assert from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { test: expr; msg?: expr | null } & Location) {
     super(fields);
   }
@@ -784,14 +1013,21 @@ export class Assert extends stmt {
  * ```
  */
 export class Import extends stmt {
+  /** The Python class name, `"Import"`. */
   static override readonly typeName: string = "Import";
+  /** The Python minor versions whose `ast` has Import. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["names"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     names: { type: "alias", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `alias* names`. */
   declare names: alias[];
+  /** A Import from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { names?: alias[] } & Location = {}) {
     super(fields);
   }
@@ -807,18 +1043,27 @@ export class Import extends stmt {
  * ```
  */
 export class ImportFrom extends stmt {
+  /** The Python class name, `"ImportFrom"`. */
   static override readonly typeName: string = "ImportFrom";
+  /** The Python minor versions whose `ast` has ImportFrom. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["module", "names", "level"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     module: { type: "identifier", quantity: "optional", versions: SINCE_3_11 },
     names: { type: "alias", quantity: "list", versions: SINCE_3_11 },
     level: { type: "int", quantity: "optional", versions: SINCE_3_11 },
   };
+  /** `identifier? module`. */
   declare module: string | null;
+  /** `alias* names`. */
   declare names: alias[];
+  /** `int? level`. */
   declare level: number | null;
+  /** A ImportFrom from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { module?: string | null; names?: alias[]; level?: number | null } & Location = {}) {
     super(fields);
   }
@@ -834,14 +1079,21 @@ export class ImportFrom extends stmt {
  * ```
  */
 export class Global extends stmt {
+  /** The Python class name, `"Global"`. */
   static override readonly typeName: string = "Global";
+  /** The Python minor versions whose `ast` has Global. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["names"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     names: { type: "identifier", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `identifier* names`. */
   declare names: string[];
+  /** A Global from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { names?: string[] } & Location = {}) {
     super(fields);
   }
@@ -857,14 +1109,21 @@ export class Global extends stmt {
  * ```
  */
 export class Nonlocal extends stmt {
+  /** The Python class name, `"Nonlocal"`. */
   static override readonly typeName: string = "Nonlocal";
+  /** The Python minor versions whose `ast` has Nonlocal. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["names"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     names: { type: "identifier", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `identifier* names`. */
   declare names: string[];
+  /** A Nonlocal from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { names?: string[] } & Location = {}) {
     super(fields);
   }
@@ -880,14 +1139,21 @@ export class Nonlocal extends stmt {
  * ```
  */
 export class Expr extends stmt {
+  /** The Python class name, `"Expr"`. */
   static override readonly typeName: string = "Expr";
+  /** The Python minor versions whose `ast` has Expr. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["value"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     value: { type: "expr", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `expr value`. */
   declare value: expr;
+  /** A Expr from its fields and location attributes. */
   constructor(fields: { value: expr } & Location) {
     super(fields);
   }
@@ -903,11 +1169,17 @@ export class Expr extends stmt {
  * ```
  */
 export class Pass extends stmt {
+  /** The Python class name, `"Pass"`. */
   static override readonly typeName: string = "Pass";
+  /** The Python minor versions whose `ast` has Pass. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A Pass from its fields and location attributes. */
   constructor(fields: Location = {}) {
     super(fields);
   }
@@ -923,11 +1195,17 @@ export class Pass extends stmt {
  * ```
  */
 export class Break extends stmt {
+  /** The Python class name, `"Break"`. */
   static override readonly typeName: string = "Break";
+  /** The Python minor versions whose `ast` has Break. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A Break from its fields and location attributes. */
   constructor(fields: Location = {}) {
     super(fields);
   }
@@ -943,11 +1221,17 @@ export class Break extends stmt {
  * ```
  */
 export class Continue extends stmt {
+  /** The Python class name, `"Continue"`. */
   static override readonly typeName: string = "Continue";
+  /** The Python minor versions whose `ast` has Continue. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A Continue from its fields and location attributes. */
   constructor(fields: Location = {}) {
     super(fields);
   }
@@ -964,14 +1248,23 @@ export class Continue extends stmt {
  * ```
  */
 export abstract class expr extends Node {
+  /** The Python class name, `"expr"`. */
   static override readonly typeName: string = "expr";
+  /** The Python minor versions whose `ast` has expr. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** The first line, counted from 1. */
   declare lineno?: number;
+  /** Where the node starts on its first line, in UTF-8 bytes from 0. */
   declare col_offset?: number;
+  /** The last line, or null where unknown. */
   declare end_lineno?: number | null;
+  /** Where the node ends on its last line (UTF-8 bytes), or null. */
   declare end_col_offset?: number | null;
 }
 
@@ -985,16 +1278,24 @@ export abstract class expr extends Node {
  * ```
  */
 export class BoolOp extends expr {
+  /** The Python class name, `"BoolOp"`. */
   static override readonly typeName: string = "BoolOp";
+  /** The Python minor versions whose `ast` has BoolOp. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["op", "values"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     op: { type: "boolop", quantity: "one", versions: SINCE_3_11 },
     values: { type: "expr", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `boolop op`. */
   declare op: boolop;
+  /** `expr* values`. */
   declare values: expr[];
+  /** A BoolOp from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { op: boolop; values?: expr[] } & Location) {
     super(fields);
   }
@@ -1010,16 +1311,24 @@ export class BoolOp extends expr {
  * ```
  */
 export class NamedExpr extends expr {
+  /** The Python class name, `"NamedExpr"`. */
   static override readonly typeName: string = "NamedExpr";
+  /** The Python minor versions whose `ast` has NamedExpr. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["target", "value"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     target: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     value: { type: "expr", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `expr target`. */
   declare target: expr;
+  /** `expr value`. */
   declare value: expr;
+  /** A NamedExpr from its fields and location attributes. */
   constructor(fields: { target: expr; value: expr } & Location) {
     super(fields);
   }
@@ -1035,18 +1344,27 @@ export class NamedExpr extends expr {
  * ```
  */
 export class BinOp extends expr {
+  /** The Python class name, `"BinOp"`. */
   static override readonly typeName: string = "BinOp";
+  /** The Python minor versions whose `ast` has BinOp. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["left", "op", "right"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     left: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     op: { type: "operator", quantity: "one", versions: SINCE_3_11 },
     right: { type: "expr", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `expr left`. */
   declare left: expr;
+  /** `operator op`. */
   declare op: operator;
+  /** `expr right`. */
   declare right: expr;
+  /** A BinOp from its fields and location attributes. */
   constructor(fields: { left: expr; op: operator; right: expr } & Location) {
     super(fields);
   }
@@ -1062,16 +1380,24 @@ export class BinOp extends expr {
  * ```
  */
 export class UnaryOp extends expr {
+  /** The Python class name, `"UnaryOp"`. */
   static override readonly typeName: string = "UnaryOp";
+  /** The Python minor versions whose `ast` has UnaryOp. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["op", "operand"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     op: { type: "unaryop", quantity: "one", versions: SINCE_3_11 },
     operand: { type: "expr", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `unaryop op`. */
   declare op: unaryop;
+  /** `expr operand`. */
   declare operand: expr;
+  /** A UnaryOp from its fields and location attributes. */
   constructor(fields: { op: unaryop; operand: expr } & Location) {
     super(fields);
   }
@@ -1087,16 +1413,24 @@ export class UnaryOp extends expr {
  * ```
  */
 export class Lambda extends expr {
+  /** The Python class name, `"Lambda"`. */
   static override readonly typeName: string = "Lambda";
+  /** The Python minor versions whose `ast` has Lambda. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["args", "body"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     args: { type: "arguments", quantity: "one", versions: SINCE_3_11 },
     body: { type: "expr", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `arguments args`. */
   declare args: arguments_;
+  /** `expr body`. */
   declare body: expr;
+  /** A Lambda from its fields and location attributes. */
   constructor(fields: { args: arguments_; body: expr } & Location) {
     super(fields);
   }
@@ -1112,18 +1446,27 @@ export class Lambda extends expr {
  * ```
  */
 export class IfExp extends expr {
+  /** The Python class name, `"IfExp"`. */
   static override readonly typeName: string = "IfExp";
+  /** The Python minor versions whose `ast` has IfExp. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["test", "body", "orelse"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     test: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     body: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     orelse: { type: "expr", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `expr test`. */
   declare test: expr;
+  /** `expr body`. */
   declare body: expr;
+  /** `expr orelse`. */
   declare orelse: expr;
+  /** A IfExp from its fields and location attributes. */
   constructor(fields: { test: expr; body: expr; orelse: expr } & Location) {
     super(fields);
   }
@@ -1139,16 +1482,24 @@ export class IfExp extends expr {
  * ```
  */
 export class Dict extends expr {
+  /** The Python class name, `"Dict"`. */
   static override readonly typeName: string = "Dict";
+  /** The Python minor versions whose `ast` has Dict. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["keys", "values"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     keys: { type: "expr", quantity: "list", versions: SINCE_3_11 },
     values: { type: "expr", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `expr* keys`. */
   declare keys: (expr | null)[];
+  /** `expr* values`. */
   declare values: expr[];
+  /** A Dict from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { keys?: (expr | null)[]; values?: expr[] } & Location = {}) {
     super(fields);
   }
@@ -1164,14 +1515,21 @@ export class Dict extends expr {
  * ```
  */
 export class Set extends expr {
+  /** The Python class name, `"Set"`. */
   static override readonly typeName: string = "Set";
+  /** The Python minor versions whose `ast` has Set. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["elts"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     elts: { type: "expr", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `expr* elts`. */
   declare elts: expr[];
+  /** A Set from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { elts?: expr[] } & Location = {}) {
     super(fields);
   }
@@ -1187,16 +1545,24 @@ export class Set extends expr {
  * ```
  */
 export class ListComp extends expr {
+  /** The Python class name, `"ListComp"`. */
   static override readonly typeName: string = "ListComp";
+  /** The Python minor versions whose `ast` has ListComp. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["elt", "generators"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     elt: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     generators: { type: "comprehension", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `expr elt`. */
   declare elt: expr;
+  /** `comprehension* generators`. */
   declare generators: comprehension[];
+  /** A ListComp from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { elt: expr; generators?: comprehension[] } & Location) {
     super(fields);
   }
@@ -1212,16 +1578,24 @@ export class ListComp extends expr {
  * ```
  */
 export class SetComp extends expr {
+  /** The Python class name, `"SetComp"`. */
   static override readonly typeName: string = "SetComp";
+  /** The Python minor versions whose `ast` has SetComp. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["elt", "generators"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     elt: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     generators: { type: "comprehension", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `expr elt`. */
   declare elt: expr;
+  /** `comprehension* generators`. */
   declare generators: comprehension[];
+  /** A SetComp from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { elt: expr; generators?: comprehension[] } & Location) {
     super(fields);
   }
@@ -1237,18 +1611,27 @@ export class SetComp extends expr {
  * ```
  */
 export class DictComp extends expr {
+  /** The Python class name, `"DictComp"`. */
   static override readonly typeName: string = "DictComp";
+  /** The Python minor versions whose `ast` has DictComp. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["key", "value", "generators"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     key: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     value: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     generators: { type: "comprehension", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `expr key`. */
   declare key: expr;
+  /** `expr value`. */
   declare value: expr;
+  /** `comprehension* generators`. */
   declare generators: comprehension[];
+  /** A DictComp from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { key: expr; value: expr; generators?: comprehension[] } & Location) {
     super(fields);
   }
@@ -1264,16 +1647,24 @@ export class DictComp extends expr {
  * ```
  */
 export class GeneratorExp extends expr {
+  /** The Python class name, `"GeneratorExp"`. */
   static override readonly typeName: string = "GeneratorExp";
+  /** The Python minor versions whose `ast` has GeneratorExp. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["elt", "generators"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     elt: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     generators: { type: "comprehension", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `expr elt`. */
   declare elt: expr;
+  /** `comprehension* generators`. */
   declare generators: comprehension[];
+  /** A GeneratorExp from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { elt: expr; generators?: comprehension[] } & Location) {
     super(fields);
   }
@@ -1289,14 +1680,21 @@ export class GeneratorExp extends expr {
  * ```
  */
 export class Await extends expr {
+  /** The Python class name, `"Await"`. */
   static override readonly typeName: string = "Await";
+  /** The Python minor versions whose `ast` has Await. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["value"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     value: { type: "expr", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `expr value`. */
   declare value: expr;
+  /** A Await from its fields and location attributes. */
   constructor(fields: { value: expr } & Location) {
     super(fields);
   }
@@ -1312,14 +1710,21 @@ export class Await extends expr {
  * ```
  */
 export class Yield extends expr {
+  /** The Python class name, `"Yield"`. */
   static override readonly typeName: string = "Yield";
+  /** The Python minor versions whose `ast` has Yield. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["value"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     value: { type: "expr", quantity: "optional", versions: SINCE_3_11 },
   };
+  /** `expr? value`. */
   declare value: expr | null;
+  /** A Yield from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { value?: expr | null } & Location = {}) {
     super(fields);
   }
@@ -1335,14 +1740,21 @@ export class Yield extends expr {
  * ```
  */
 export class YieldFrom extends expr {
+  /** The Python class name, `"YieldFrom"`. */
   static override readonly typeName: string = "YieldFrom";
+  /** The Python minor versions whose `ast` has YieldFrom. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["value"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     value: { type: "expr", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `expr value`. */
   declare value: expr;
+  /** A YieldFrom from its fields and location attributes. */
   constructor(fields: { value: expr } & Location) {
     super(fields);
   }
@@ -1358,18 +1770,27 @@ export class YieldFrom extends expr {
  * ```
  */
 export class Compare extends expr {
+  /** The Python class name, `"Compare"`. */
   static override readonly typeName: string = "Compare";
+  /** The Python minor versions whose `ast` has Compare. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["left", "ops", "comparators"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     left: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     ops: { type: "cmpop", quantity: "list", versions: SINCE_3_11 },
     comparators: { type: "expr", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `expr left`. */
   declare left: expr;
+  /** `cmpop* ops`. */
   declare ops: cmpop[];
+  /** `expr* comparators`. */
   declare comparators: expr[];
+  /** A Compare from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { left: expr; ops?: cmpop[]; comparators?: expr[] } & Location) {
     super(fields);
   }
@@ -1385,18 +1806,27 @@ export class Compare extends expr {
  * ```
  */
 export class Call extends expr {
+  /** The Python class name, `"Call"`. */
   static override readonly typeName: string = "Call";
+  /** The Python minor versions whose `ast` has Call. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["func", "args", "keywords"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     func: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     args: { type: "expr", quantity: "list", versions: SINCE_3_11 },
     keywords: { type: "keyword", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `expr func`. */
   declare func: expr;
+  /** `expr* args`. */
   declare args: expr[];
+  /** `keyword* keywords`. */
   declare keywords: keyword[];
+  /** A Call from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { func: expr; args?: expr[]; keywords?: keyword[] } & Location) {
     super(fields);
   }
@@ -1412,18 +1842,27 @@ export class Call extends expr {
  * ```
  */
 export class FormattedValue extends expr {
+  /** The Python class name, `"FormattedValue"`. */
   static override readonly typeName: string = "FormattedValue";
+  /** The Python minor versions whose `ast` has FormattedValue. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["value", "conversion", "format_spec"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     value: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     conversion: { type: "int", quantity: "one", versions: SINCE_3_11 },
     format_spec: { type: "expr", quantity: "optional", versions: SINCE_3_11 },
   };
+  /** `expr value`. */
   declare value: expr;
+  /** `int conversion`. */
   declare conversion: number;
+  /** `expr? format_spec`. */
   declare format_spec: expr | null;
+  /** A FormattedValue from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { value: expr; conversion: number; format_spec?: expr | null } & Location) {
     super(fields);
   }
@@ -1439,14 +1878,21 @@ export class FormattedValue extends expr {
  * ```
  */
 export class JoinedStr extends expr {
+  /** The Python class name, `"JoinedStr"`. */
   static override readonly typeName: string = "JoinedStr";
+  /** The Python minor versions whose `ast` has JoinedStr. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["values"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     values: { type: "expr", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `expr* values`. */
   declare values: expr[];
+  /** A JoinedStr from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { values?: expr[] } & Location = {}) {
     super(fields);
   }
@@ -1467,18 +1913,26 @@ export class JoinedStr extends expr {
  * ```
  */
 export class Constant extends expr {
+  /** The Python class name, `"Constant"`. */
   static override readonly typeName: string = "Constant";
+  /** The Python minor versions whose `ast` has Constant. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["value", "kind"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     value: { type: "constant", quantity: "one", versions: SINCE_3_11 },
     kind: { type: "string", quantity: "optional", versions: SINCE_3_11 },
   };
+  /** `constant value`. */
   declare value: ConstantValue;
+  /** `string? kind`. */
   declare kind: string | null;
   /** Whether Python had a float here; see {@link ConstantValue}. Not a Python field. */
   isFloat: boolean;
+  /** A Constant from its value, `kind` (`"u"` for a `u"..."` string, else null) and `isFloat`. */
   constructor(fields: { value: ConstantValue; kind?: string | null; isFloat?: boolean } & Location) {
     super(fields);
     this.isFloat = fields.isFloat ?? false;
@@ -1495,18 +1949,27 @@ export class Constant extends expr {
  * ```
  */
 export class Attribute extends expr {
+  /** The Python class name, `"Attribute"`. */
   static override readonly typeName: string = "Attribute";
+  /** The Python minor versions whose `ast` has Attribute. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["value", "attr", "ctx"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     value: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     attr: { type: "identifier", quantity: "one", versions: SINCE_3_11 },
     ctx: { type: "expr_context", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `expr value`. */
   declare value: expr;
+  /** `identifier attr`. */
   declare attr: string;
+  /** `expr_context ctx`. */
   declare ctx: expr_context;
+  /** A Attribute from its fields and location attributes. */
   constructor(fields: { value: expr; attr: string; ctx: expr_context } & Location) {
     super(fields);
   }
@@ -1522,18 +1985,27 @@ export class Attribute extends expr {
  * ```
  */
 export class Subscript extends expr {
+  /** The Python class name, `"Subscript"`. */
   static override readonly typeName: string = "Subscript";
+  /** The Python minor versions whose `ast` has Subscript. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["value", "slice", "ctx"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     value: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     slice: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     ctx: { type: "expr_context", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `expr value`. */
   declare value: expr;
+  /** `expr slice`. */
   declare slice: expr;
+  /** `expr_context ctx`. */
   declare ctx: expr_context;
+  /** A Subscript from its fields and location attributes. */
   constructor(fields: { value: expr; slice: expr; ctx: expr_context } & Location) {
     super(fields);
   }
@@ -1549,16 +2021,24 @@ export class Subscript extends expr {
  * ```
  */
 export class Starred extends expr {
+  /** The Python class name, `"Starred"`. */
   static override readonly typeName: string = "Starred";
+  /** The Python minor versions whose `ast` has Starred. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["value", "ctx"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     value: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     ctx: { type: "expr_context", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `expr value`. */
   declare value: expr;
+  /** `expr_context ctx`. */
   declare ctx: expr_context;
+  /** A Starred from its fields and location attributes. */
   constructor(fields: { value: expr; ctx: expr_context } & Location) {
     super(fields);
   }
@@ -1574,16 +2054,24 @@ export class Starred extends expr {
  * ```
  */
 export class Name extends expr {
+  /** The Python class name, `"Name"`. */
   static override readonly typeName: string = "Name";
+  /** The Python minor versions whose `ast` has Name. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["id", "ctx"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     id: { type: "identifier", quantity: "one", versions: SINCE_3_11 },
     ctx: { type: "expr_context", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `identifier id`. */
   declare id: string;
+  /** `expr_context ctx`. */
   declare ctx: expr_context;
+  /** A Name from its fields and location attributes. */
   constructor(fields: { id: string; ctx: expr_context } & Location) {
     super(fields);
   }
@@ -1599,16 +2087,24 @@ export class Name extends expr {
  * ```
  */
 export class List extends expr {
+  /** The Python class name, `"List"`. */
   static override readonly typeName: string = "List";
+  /** The Python minor versions whose `ast` has List. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["elts", "ctx"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     elts: { type: "expr", quantity: "list", versions: SINCE_3_11 },
     ctx: { type: "expr_context", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `expr* elts`. */
   declare elts: expr[];
+  /** `expr_context ctx`. */
   declare ctx: expr_context;
+  /** A List from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { elts?: expr[]; ctx: expr_context } & Location) {
     super(fields);
   }
@@ -1624,16 +2120,24 @@ export class List extends expr {
  * ```
  */
 export class Tuple extends expr {
+  /** The Python class name, `"Tuple"`. */
   static override readonly typeName: string = "Tuple";
+  /** The Python minor versions whose `ast` has Tuple. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["elts", "ctx"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     elts: { type: "expr", quantity: "list", versions: SINCE_3_11 },
     ctx: { type: "expr_context", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `expr* elts`. */
   declare elts: expr[];
+  /** `expr_context ctx`. */
   declare ctx: expr_context;
+  /** A Tuple from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { elts?: expr[]; ctx: expr_context } & Location) {
     super(fields);
   }
@@ -1649,18 +2153,27 @@ export class Tuple extends expr {
  * ```
  */
 export class Slice extends expr {
+  /** The Python class name, `"Slice"`. */
   static override readonly typeName: string = "Slice";
+  /** The Python minor versions whose `ast` has Slice. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["lower", "upper", "step"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     lower: { type: "expr", quantity: "optional", versions: SINCE_3_11 },
     upper: { type: "expr", quantity: "optional", versions: SINCE_3_11 },
     step: { type: "expr", quantity: "optional", versions: SINCE_3_11 },
   };
+  /** `expr? lower`. */
   declare lower: expr | null;
+  /** `expr? upper`. */
   declare upper: expr | null;
+  /** `expr? step`. */
   declare step: expr | null;
+  /** A Slice from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { lower?: expr | null; upper?: expr | null; step?: expr | null } & Location = {}) {
     super(fields);
   }
@@ -1677,10 +2190,15 @@ export class Slice extends expr {
  * ```
  */
 export abstract class expr_context extends Node {
+  /** The Python class name, `"expr_context"`. */
   static override readonly typeName: string = "expr_context";
+  /** The Python minor versions whose `ast` has expr_context. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
 }
 
@@ -1694,11 +2212,17 @@ export abstract class expr_context extends Node {
  * ```
  */
 export class Load extends expr_context {
+  /** The Python class name, `"Load"`. */
   static override readonly typeName: string = "Load";
+  /** The Python minor versions whose `ast` has Load. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A Load node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -1714,11 +2238,17 @@ export class Load extends expr_context {
  * ```
  */
 export class Store extends expr_context {
+  /** The Python class name, `"Store"`. */
   static override readonly typeName: string = "Store";
+  /** The Python minor versions whose `ast` has Store. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A Store node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -1734,11 +2264,17 @@ export class Store extends expr_context {
  * ```
  */
 export class Del extends expr_context {
+  /** The Python class name, `"Del"`. */
   static override readonly typeName: string = "Del";
+  /** The Python minor versions whose `ast` has Del. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A Del node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -1755,10 +2291,15 @@ export class Del extends expr_context {
  * ```
  */
 export abstract class boolop extends Node {
+  /** The Python class name, `"boolop"`. */
   static override readonly typeName: string = "boolop";
+  /** The Python minor versions whose `ast` has boolop. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
 }
 
@@ -1772,11 +2313,17 @@ export abstract class boolop extends Node {
  * ```
  */
 export class And extends boolop {
+  /** The Python class name, `"And"`. */
   static override readonly typeName: string = "And";
+  /** The Python minor versions whose `ast` has And. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A And node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -1792,11 +2339,17 @@ export class And extends boolop {
  * ```
  */
 export class Or extends boolop {
+  /** The Python class name, `"Or"`. */
   static override readonly typeName: string = "Or";
+  /** The Python minor versions whose `ast` has Or. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A Or node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -1813,10 +2366,15 @@ export class Or extends boolop {
  * ```
  */
 export abstract class operator extends Node {
+  /** The Python class name, `"operator"`. */
   static override readonly typeName: string = "operator";
+  /** The Python minor versions whose `ast` has operator. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
 }
 
@@ -1830,11 +2388,17 @@ export abstract class operator extends Node {
  * ```
  */
 export class Add extends operator {
+  /** The Python class name, `"Add"`. */
   static override readonly typeName: string = "Add";
+  /** The Python minor versions whose `ast` has Add. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A Add node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -1850,11 +2414,17 @@ export class Add extends operator {
  * ```
  */
 export class Sub extends operator {
+  /** The Python class name, `"Sub"`. */
   static override readonly typeName: string = "Sub";
+  /** The Python minor versions whose `ast` has Sub. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A Sub node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -1870,11 +2440,17 @@ export class Sub extends operator {
  * ```
  */
 export class Mult extends operator {
+  /** The Python class name, `"Mult"`. */
   static override readonly typeName: string = "Mult";
+  /** The Python minor versions whose `ast` has Mult. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A Mult node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -1890,11 +2466,17 @@ export class Mult extends operator {
  * ```
  */
 export class MatMult extends operator {
+  /** The Python class name, `"MatMult"`. */
   static override readonly typeName: string = "MatMult";
+  /** The Python minor versions whose `ast` has MatMult. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A MatMult node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -1910,11 +2492,17 @@ export class MatMult extends operator {
  * ```
  */
 export class Div extends operator {
+  /** The Python class name, `"Div"`. */
   static override readonly typeName: string = "Div";
+  /** The Python minor versions whose `ast` has Div. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A Div node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -1930,11 +2518,17 @@ export class Div extends operator {
  * ```
  */
 export class Mod extends operator {
+  /** The Python class name, `"Mod"`. */
   static override readonly typeName: string = "Mod";
+  /** The Python minor versions whose `ast` has Mod. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A Mod node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -1950,11 +2544,17 @@ export class Mod extends operator {
  * ```
  */
 export class Pow extends operator {
+  /** The Python class name, `"Pow"`. */
   static override readonly typeName: string = "Pow";
+  /** The Python minor versions whose `ast` has Pow. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A Pow node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -1970,11 +2570,17 @@ export class Pow extends operator {
  * ```
  */
 export class LShift extends operator {
+  /** The Python class name, `"LShift"`. */
   static override readonly typeName: string = "LShift";
+  /** The Python minor versions whose `ast` has LShift. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A LShift node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -1990,11 +2596,17 @@ export class LShift extends operator {
  * ```
  */
 export class RShift extends operator {
+  /** The Python class name, `"RShift"`. */
   static override readonly typeName: string = "RShift";
+  /** The Python minor versions whose `ast` has RShift. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A RShift node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -2010,11 +2622,17 @@ export class RShift extends operator {
  * ```
  */
 export class BitOr extends operator {
+  /** The Python class name, `"BitOr"`. */
   static override readonly typeName: string = "BitOr";
+  /** The Python minor versions whose `ast` has BitOr. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A BitOr node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -2030,11 +2648,17 @@ export class BitOr extends operator {
  * ```
  */
 export class BitXor extends operator {
+  /** The Python class name, `"BitXor"`. */
   static override readonly typeName: string = "BitXor";
+  /** The Python minor versions whose `ast` has BitXor. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A BitXor node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -2050,11 +2674,17 @@ export class BitXor extends operator {
  * ```
  */
 export class BitAnd extends operator {
+  /** The Python class name, `"BitAnd"`. */
   static override readonly typeName: string = "BitAnd";
+  /** The Python minor versions whose `ast` has BitAnd. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A BitAnd node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -2070,11 +2700,17 @@ export class BitAnd extends operator {
  * ```
  */
 export class FloorDiv extends operator {
+  /** The Python class name, `"FloorDiv"`. */
   static override readonly typeName: string = "FloorDiv";
+  /** The Python minor versions whose `ast` has FloorDiv. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A FloorDiv node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -2091,10 +2727,15 @@ export class FloorDiv extends operator {
  * ```
  */
 export abstract class unaryop extends Node {
+  /** The Python class name, `"unaryop"`. */
   static override readonly typeName: string = "unaryop";
+  /** The Python minor versions whose `ast` has unaryop. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
 }
 
@@ -2108,11 +2749,17 @@ export abstract class unaryop extends Node {
  * ```
  */
 export class Invert extends unaryop {
+  /** The Python class name, `"Invert"`. */
   static override readonly typeName: string = "Invert";
+  /** The Python minor versions whose `ast` has Invert. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A Invert node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -2128,11 +2775,17 @@ export class Invert extends unaryop {
  * ```
  */
 export class Not extends unaryop {
+  /** The Python class name, `"Not"`. */
   static override readonly typeName: string = "Not";
+  /** The Python minor versions whose `ast` has Not. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A Not node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -2148,11 +2801,17 @@ export class Not extends unaryop {
  * ```
  */
 export class UAdd extends unaryop {
+  /** The Python class name, `"UAdd"`. */
   static override readonly typeName: string = "UAdd";
+  /** The Python minor versions whose `ast` has UAdd. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A UAdd node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -2168,11 +2827,17 @@ export class UAdd extends unaryop {
  * ```
  */
 export class USub extends unaryop {
+  /** The Python class name, `"USub"`. */
   static override readonly typeName: string = "USub";
+  /** The Python minor versions whose `ast` has USub. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A USub node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -2189,10 +2854,15 @@ export class USub extends unaryop {
  * ```
  */
 export abstract class cmpop extends Node {
+  /** The Python class name, `"cmpop"`. */
   static override readonly typeName: string = "cmpop";
+  /** The Python minor versions whose `ast` has cmpop. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
 }
 
@@ -2206,11 +2876,17 @@ export abstract class cmpop extends Node {
  * ```
  */
 export class Eq extends cmpop {
+  /** The Python class name, `"Eq"`. */
   static override readonly typeName: string = "Eq";
+  /** The Python minor versions whose `ast` has Eq. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A Eq node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -2226,11 +2902,17 @@ export class Eq extends cmpop {
  * ```
  */
 export class NotEq extends cmpop {
+  /** The Python class name, `"NotEq"`. */
   static override readonly typeName: string = "NotEq";
+  /** The Python minor versions whose `ast` has NotEq. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A NotEq node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -2246,11 +2928,17 @@ export class NotEq extends cmpop {
  * ```
  */
 export class Lt extends cmpop {
+  /** The Python class name, `"Lt"`. */
   static override readonly typeName: string = "Lt";
+  /** The Python minor versions whose `ast` has Lt. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A Lt node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -2266,11 +2954,17 @@ export class Lt extends cmpop {
  * ```
  */
 export class LtE extends cmpop {
+  /** The Python class name, `"LtE"`. */
   static override readonly typeName: string = "LtE";
+  /** The Python minor versions whose `ast` has LtE. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A LtE node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -2286,11 +2980,17 @@ export class LtE extends cmpop {
  * ```
  */
 export class Gt extends cmpop {
+  /** The Python class name, `"Gt"`. */
   static override readonly typeName: string = "Gt";
+  /** The Python minor versions whose `ast` has Gt. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A Gt node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -2306,11 +3006,17 @@ export class Gt extends cmpop {
  * ```
  */
 export class GtE extends cmpop {
+  /** The Python class name, `"GtE"`. */
   static override readonly typeName: string = "GtE";
+  /** The Python minor versions whose `ast` has GtE. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A GtE node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -2326,11 +3032,17 @@ export class GtE extends cmpop {
  * ```
  */
 export class Is extends cmpop {
+  /** The Python class name, `"Is"`. */
   static override readonly typeName: string = "Is";
+  /** The Python minor versions whose `ast` has Is. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A Is node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -2346,11 +3058,17 @@ export class Is extends cmpop {
  * ```
  */
 export class IsNot extends cmpop {
+  /** The Python class name, `"IsNot"`. */
   static override readonly typeName: string = "IsNot";
+  /** The Python minor versions whose `ast` has IsNot. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A IsNot node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -2366,11 +3084,17 @@ export class IsNot extends cmpop {
  * ```
  */
 export class In extends cmpop {
+  /** The Python class name, `"In"`. */
   static override readonly typeName: string = "In";
+  /** The Python minor versions whose `ast` has In. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A In node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -2386,11 +3110,17 @@ export class In extends cmpop {
  * ```
  */
 export class NotIn extends cmpop {
+  /** The Python class name, `"NotIn"`. */
   static override readonly typeName: string = "NotIn";
+  /** The Python minor versions whose `ast` has NotIn. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** A NotIn node, which has no fields. */
   constructor(fields: Record<string, never> = {}) {
     super(fields);
   }
@@ -2406,20 +3136,30 @@ export class NotIn extends cmpop {
  * ```
  */
 export class comprehension extends Node {
+  /** The Python class name, `"comprehension"`. */
   static override readonly typeName: string = "comprehension";
+  /** The Python minor versions whose `ast` has comprehension. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["target", "iter", "ifs", "is_async"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     target: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     iter: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     ifs: { type: "expr", quantity: "list", versions: SINCE_3_11 },
     is_async: { type: "int", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `expr target`. */
   declare target: expr;
+  /** `expr iter`. */
   declare iter: expr;
+  /** `expr* ifs`. */
   declare ifs: expr[];
+  /** `int is_async`. */
   declare is_async: number;
+  /** A comprehension from its fields (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { target: expr; iter: expr; ifs?: expr[]; is_async: number }) {
     super(fields);
   }
@@ -2436,14 +3176,23 @@ export class comprehension extends Node {
  * ```
  */
 export abstract class excepthandler extends Node {
+  /** The Python class name, `"excepthandler"`. */
   static override readonly typeName: string = "excepthandler";
+  /** The Python minor versions whose `ast` has excepthandler. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** The first line, counted from 1. */
   declare lineno?: number;
+  /** Where the node starts on its first line, in UTF-8 bytes from 0. */
   declare col_offset?: number;
+  /** The last line, or null where unknown. */
   declare end_lineno?: number | null;
+  /** Where the node ends on its last line (UTF-8 bytes), or null. */
   declare end_col_offset?: number | null;
 }
 
@@ -2457,18 +3206,27 @@ export abstract class excepthandler extends Node {
  * ```
  */
 export class ExceptHandler extends excepthandler {
+  /** The Python class name, `"ExceptHandler"`. */
   static override readonly typeName: string = "ExceptHandler";
+  /** The Python minor versions whose `ast` has ExceptHandler. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["type", "name", "body"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     type: { type: "expr", quantity: "optional", versions: SINCE_3_11 },
     name: { type: "identifier", quantity: "optional", versions: SINCE_3_11 },
     body: { type: "stmt", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `expr? type`. */
   declare type: expr | null;
+  /** `identifier? name`. */
   declare name: string | null;
+  /** `stmt* body`. */
   declare body: stmt[];
+  /** A ExceptHandler from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { type?: expr | null; name?: string | null; body?: stmt[] } & Location = {}) {
     super(fields);
   }
@@ -2484,10 +3242,15 @@ export class ExceptHandler extends excepthandler {
  * ```
  */
 export class arguments_ extends Node {
+  /** The Python class name, `"arguments"`. */
   static override readonly typeName: string = "arguments";
+  /** The Python minor versions whose `ast` has arguments. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["posonlyargs", "args", "vararg", "kwonlyargs", "kw_defaults", "kwarg", "defaults"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     posonlyargs: { type: "arg", quantity: "list", versions: SINCE_3_11 },
     args: { type: "arg", quantity: "list", versions: SINCE_3_11 },
@@ -2497,13 +3260,21 @@ export class arguments_ extends Node {
     kwarg: { type: "arg", quantity: "optional", versions: SINCE_3_11 },
     defaults: { type: "expr", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `arg* posonlyargs`. */
   declare posonlyargs: arg[];
+  /** `arg* args`. */
   declare args: arg[];
+  /** `arg? vararg`. */
   declare vararg: arg | null;
+  /** `arg* kwonlyargs`. */
   declare kwonlyargs: arg[];
+  /** `expr* kw_defaults`. */
   declare kw_defaults: (expr | null)[];
+  /** `arg? kwarg`. */
   declare kwarg: arg | null;
+  /** `expr* defaults`. */
   declare defaults: expr[];
+  /** A arguments from its fields (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(
     fields: {
       posonlyargs?: arg[];
@@ -2529,22 +3300,35 @@ export class arguments_ extends Node {
  * ```
  */
 export class arg extends Node {
+  /** The Python class name, `"arg"`. */
   static override readonly typeName: string = "arg";
+  /** The Python minor versions whose `ast` has arg. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["arg", "annotation", "type_comment"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     arg: { type: "identifier", quantity: "one", versions: SINCE_3_11 },
     annotation: { type: "expr", quantity: "optional", versions: SINCE_3_11 },
     type_comment: { type: "string", quantity: "optional", versions: SINCE_3_11 },
   };
+  /** `identifier arg`. */
   declare arg: string;
+  /** `expr? annotation`. */
   declare annotation: expr | null;
+  /** `string? type_comment`. */
   declare type_comment: string | null;
+  /** The first line, counted from 1. */
   declare lineno?: number;
+  /** Where the node starts on its first line, in UTF-8 bytes from 0. */
   declare col_offset?: number;
+  /** The last line, or null where unknown. */
   declare end_lineno?: number | null;
+  /** Where the node ends on its last line (UTF-8 bytes), or null. */
   declare end_col_offset?: number | null;
+  /** A arg from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { arg: string; annotation?: expr | null; type_comment?: string | null } & Location) {
     super(fields);
   }
@@ -2560,20 +3344,32 @@ export class arg extends Node {
  * ```
  */
 export class keyword extends Node {
+  /** The Python class name, `"keyword"`. */
   static override readonly typeName: string = "keyword";
+  /** The Python minor versions whose `ast` has keyword. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["arg", "value"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     arg: { type: "identifier", quantity: "optional", versions: SINCE_3_11 },
     value: { type: "expr", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `identifier? arg`. */
   declare arg: string | null;
+  /** `expr value`. */
   declare value: expr;
+  /** The first line, counted from 1. */
   declare lineno?: number;
+  /** Where the node starts on its first line, in UTF-8 bytes from 0. */
   declare col_offset?: number;
+  /** The last line, or null where unknown. */
   declare end_lineno?: number | null;
+  /** Where the node ends on its last line (UTF-8 bytes), or null. */
   declare end_col_offset?: number | null;
+  /** A keyword from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { arg?: string | null; value: expr } & Location) {
     super(fields);
   }
@@ -2589,20 +3385,32 @@ export class keyword extends Node {
  * ```
  */
 export class alias extends Node {
+  /** The Python class name, `"alias"`. */
   static override readonly typeName: string = "alias";
+  /** The Python minor versions whose `ast` has alias. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["name", "asname"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     name: { type: "identifier", quantity: "one", versions: SINCE_3_11 },
     asname: { type: "identifier", quantity: "optional", versions: SINCE_3_11 },
   };
+  /** `identifier name`. */
   declare name: string;
+  /** `identifier? asname`. */
   declare asname: string | null;
+  /** The first line, counted from 1. */
   declare lineno?: number;
+  /** Where the node starts on its first line, in UTF-8 bytes from 0. */
   declare col_offset?: number;
+  /** The last line, or null where unknown. */
   declare end_lineno?: number | null;
+  /** Where the node ends on its last line (UTF-8 bytes), or null. */
   declare end_col_offset?: number | null;
+  /** A alias from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { name: string; asname?: string | null } & Location) {
     super(fields);
   }
@@ -2618,16 +3426,24 @@ export class alias extends Node {
  * ```
  */
 export class withitem extends Node {
+  /** The Python class name, `"withitem"`. */
   static override readonly typeName: string = "withitem";
+  /** The Python minor versions whose `ast` has withitem. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["context_expr", "optional_vars"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     context_expr: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     optional_vars: { type: "expr", quantity: "optional", versions: SINCE_3_11 },
   };
+  /** `expr context_expr`. */
   declare context_expr: expr;
+  /** `expr? optional_vars`. */
   declare optional_vars: expr | null;
+  /** A withitem from its fields (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { context_expr: expr; optional_vars?: expr | null }) {
     super(fields);
   }
@@ -2643,18 +3459,27 @@ export class withitem extends Node {
  * ```
  */
 export class match_case extends Node {
+  /** The Python class name, `"match_case"`. */
   static override readonly typeName: string = "match_case";
+  /** The Python minor versions whose `ast` has match_case. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["pattern", "guard", "body"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     pattern: { type: "pattern", quantity: "one", versions: SINCE_3_11 },
     guard: { type: "expr", quantity: "optional", versions: SINCE_3_11 },
     body: { type: "stmt", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `pattern pattern`. */
   declare pattern: pattern;
+  /** `expr? guard`. */
   declare guard: expr | null;
+  /** `stmt* body`. */
   declare body: stmt[];
+  /** A match_case from its fields (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { pattern: pattern; guard?: expr | null; body?: stmt[] }) {
     super(fields);
   }
@@ -2671,14 +3496,23 @@ export class match_case extends Node {
  * ```
  */
 export abstract class pattern extends Node {
+  /** The Python class name, `"pattern"`. */
   static override readonly typeName: string = "pattern";
+  /** The Python minor versions whose `ast` has pattern. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** The first line, counted from 1. */
   declare lineno?: number;
+  /** Where the node starts on its first line, in UTF-8 bytes from 0. */
   declare col_offset?: number;
+  /** The last line, or null where unknown. */
   declare end_lineno?: number | null;
+  /** Where the node ends on its last line (UTF-8 bytes), or null. */
   declare end_col_offset?: number | null;
 }
 
@@ -2692,14 +3526,21 @@ export abstract class pattern extends Node {
  * ```
  */
 export class MatchValue extends pattern {
+  /** The Python class name, `"MatchValue"`. */
   static override readonly typeName: string = "MatchValue";
+  /** The Python minor versions whose `ast` has MatchValue. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["value"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     value: { type: "expr", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `expr value`. */
   declare value: expr;
+  /** A MatchValue from its fields and location attributes. */
   constructor(fields: { value: expr } & Location) {
     super(fields);
   }
@@ -2715,14 +3556,21 @@ export class MatchValue extends pattern {
  * ```
  */
 export class MatchSingleton extends pattern {
+  /** The Python class name, `"MatchSingleton"`. */
   static override readonly typeName: string = "MatchSingleton";
+  /** The Python minor versions whose `ast` has MatchSingleton. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["value"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     value: { type: "constant", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `constant value`. */
   declare value: ConstantValue;
+  /** A MatchSingleton from its fields and location attributes. */
   constructor(fields: { value: ConstantValue } & Location) {
     super(fields);
   }
@@ -2738,14 +3586,21 @@ export class MatchSingleton extends pattern {
  * ```
  */
 export class MatchSequence extends pattern {
+  /** The Python class name, `"MatchSequence"`. */
   static override readonly typeName: string = "MatchSequence";
+  /** The Python minor versions whose `ast` has MatchSequence. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["patterns"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     patterns: { type: "pattern", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `pattern* patterns`. */
   declare patterns: pattern[];
+  /** A MatchSequence from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { patterns?: pattern[] } & Location = {}) {
     super(fields);
   }
@@ -2761,18 +3616,27 @@ export class MatchSequence extends pattern {
  * ```
  */
 export class MatchMapping extends pattern {
+  /** The Python class name, `"MatchMapping"`. */
   static override readonly typeName: string = "MatchMapping";
+  /** The Python minor versions whose `ast` has MatchMapping. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["keys", "patterns", "rest"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     keys: { type: "expr", quantity: "list", versions: SINCE_3_11 },
     patterns: { type: "pattern", quantity: "list", versions: SINCE_3_11 },
     rest: { type: "identifier", quantity: "optional", versions: SINCE_3_11 },
   };
+  /** `expr* keys`. */
   declare keys: expr[];
+  /** `pattern* patterns`. */
   declare patterns: pattern[];
+  /** `identifier? rest`. */
   declare rest: string | null;
+  /** A MatchMapping from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { keys?: expr[]; patterns?: pattern[]; rest?: string | null } & Location = {}) {
     super(fields);
   }
@@ -2788,20 +3652,30 @@ export class MatchMapping extends pattern {
  * ```
  */
 export class MatchClass extends pattern {
+  /** The Python class name, `"MatchClass"`. */
   static override readonly typeName: string = "MatchClass";
+  /** The Python minor versions whose `ast` has MatchClass. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["cls", "patterns", "kwd_attrs", "kwd_patterns"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     cls: { type: "expr", quantity: "one", versions: SINCE_3_11 },
     patterns: { type: "pattern", quantity: "list", versions: SINCE_3_11 },
     kwd_attrs: { type: "identifier", quantity: "list", versions: SINCE_3_11 },
     kwd_patterns: { type: "pattern", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `expr cls`. */
   declare cls: expr;
+  /** `pattern* patterns`. */
   declare patterns: pattern[];
+  /** `identifier* kwd_attrs`. */
   declare kwd_attrs: string[];
+  /** `pattern* kwd_patterns`. */
   declare kwd_patterns: pattern[];
+  /** A MatchClass from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { cls: expr; patterns?: pattern[]; kwd_attrs?: string[]; kwd_patterns?: pattern[] } & Location) {
     super(fields);
   }
@@ -2817,14 +3691,21 @@ export class MatchClass extends pattern {
  * ```
  */
 export class MatchStar extends pattern {
+  /** The Python class name, `"MatchStar"`. */
   static override readonly typeName: string = "MatchStar";
+  /** The Python minor versions whose `ast` has MatchStar. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["name"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     name: { type: "identifier", quantity: "optional", versions: SINCE_3_11 },
   };
+  /** `identifier? name`. */
   declare name: string | null;
+  /** A MatchStar from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { name?: string | null } & Location = {}) {
     super(fields);
   }
@@ -2840,16 +3721,24 @@ export class MatchStar extends pattern {
  * ```
  */
 export class MatchAs extends pattern {
+  /** The Python class name, `"MatchAs"`. */
   static override readonly typeName: string = "MatchAs";
+  /** The Python minor versions whose `ast` has MatchAs. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["pattern", "name"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     pattern: { type: "pattern", quantity: "optional", versions: SINCE_3_11 },
     name: { type: "identifier", quantity: "optional", versions: SINCE_3_11 },
   };
+  /** `pattern? pattern`. */
   declare pattern: pattern | null;
+  /** `identifier? name`. */
   declare name: string | null;
+  /** A MatchAs from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { pattern?: pattern | null; name?: string | null } & Location = {}) {
     super(fields);
   }
@@ -2865,14 +3754,21 @@ export class MatchAs extends pattern {
  * ```
  */
 export class MatchOr extends pattern {
+  /** The Python class name, `"MatchOr"`. */
   static override readonly typeName: string = "MatchOr";
+  /** The Python minor versions whose `ast` has MatchOr. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["patterns"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     patterns: { type: "pattern", quantity: "list", versions: SINCE_3_11 },
   };
+  /** `pattern* patterns`. */
   declare patterns: pattern[];
+  /** A MatchOr from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { patterns?: pattern[] } & Location = {}) {
     super(fields);
   }
@@ -2889,10 +3785,15 @@ export class MatchOr extends pattern {
  * ```
  */
 export abstract class type_ignore extends Node {
+  /** The Python class name, `"type_ignore"`. */
   static override readonly typeName: string = "type_ignore";
+  /** The Python minor versions whose `ast` has type_ignore. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
 }
 
@@ -2906,16 +3807,24 @@ export abstract class type_ignore extends Node {
  * ```
  */
 export class TypeIgnore extends type_ignore {
+  /** The Python class name, `"TypeIgnore"`. */
   static override readonly typeName: string = "TypeIgnore";
+  /** The Python minor versions whose `ast` has TypeIgnore. */
   static override readonly versions: readonly string[] = SINCE_3_11;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["lineno", "tag"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = [];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     lineno: { type: "int", quantity: "one", versions: SINCE_3_11 },
     tag: { type: "string", quantity: "one", versions: SINCE_3_11 },
   };
+  /** `int lineno`. */
   declare lineno: number;
+  /** `string tag`. */
   declare tag: string;
+  /** A TypeIgnore from its fields. */
   constructor(fields: { lineno: number; tag: string }) {
     super(fields);
   }
@@ -2932,14 +3841,23 @@ export class TypeIgnore extends type_ignore {
  * ```
  */
 export abstract class type_param extends Node {
+  /** The Python class name, `"type_param"`. */
   static override readonly typeName: string = "type_param";
+  /** The Python minor versions whose `ast` has type_param. */
   static override readonly versions: readonly string[] = SINCE_3_12;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = [];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {};
+  /** The first line, counted from 1. */
   declare lineno?: number;
+  /** Where the node starts on its first line, in UTF-8 bytes from 0. */
   declare col_offset?: number;
+  /** The last line, or null where unknown. */
   declare end_lineno?: number | null;
+  /** Where the node ends on its last line (UTF-8 bytes), or null. */
   declare end_col_offset?: number | null;
 }
 
@@ -2953,21 +3871,27 @@ export abstract class type_param extends Node {
  * ```
  */
 export class TypeVar extends type_param {
+  /** The Python class name, `"TypeVar"`. */
   static override readonly typeName: string = "TypeVar";
+  /** The Python minor versions whose `ast` has TypeVar. */
   static override readonly versions: readonly string[] = SINCE_3_12;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["name", "bound", "default_value"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     name: { type: "identifier", quantity: "one", versions: SINCE_3_12 },
     bound: { type: "expr", quantity: "optional", versions: SINCE_3_12 },
     default_value: { type: "expr", quantity: "optional", versions: SINCE_3_13 },
   };
-  /** Python 3.12+ only. */
+  /** `identifier name`. Python 3.12+ only. */
   declare name: string;
-  /** Python 3.12+ only. */
+  /** `expr? bound`. Python 3.12+ only. */
   declare bound: expr | null;
-  /** Python 3.13+ only. */
+  /** `expr? default_value`. Python 3.13+ only. */
   declare default_value: expr | null;
+  /** A TypeVar from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { name: string; bound?: expr | null; default_value?: expr | null } & Location) {
     super(fields);
   }
@@ -2983,18 +3907,24 @@ export class TypeVar extends type_param {
  * ```
  */
 export class ParamSpec extends type_param {
+  /** The Python class name, `"ParamSpec"`. */
   static override readonly typeName: string = "ParamSpec";
+  /** The Python minor versions whose `ast` has ParamSpec. */
   static override readonly versions: readonly string[] = SINCE_3_12;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["name", "default_value"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     name: { type: "identifier", quantity: "one", versions: SINCE_3_12 },
     default_value: { type: "expr", quantity: "optional", versions: SINCE_3_13 },
   };
-  /** Python 3.12+ only. */
+  /** `identifier name`. Python 3.12+ only. */
   declare name: string;
-  /** Python 3.13+ only. */
+  /** `expr? default_value`. Python 3.13+ only. */
   declare default_value: expr | null;
+  /** A ParamSpec from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { name: string; default_value?: expr | null } & Location) {
     super(fields);
   }
@@ -3010,18 +3940,24 @@ export class ParamSpec extends type_param {
  * ```
  */
 export class TypeVarTuple extends type_param {
+  /** The Python class name, `"TypeVarTuple"`. */
   static override readonly typeName: string = "TypeVarTuple";
+  /** The Python minor versions whose `ast` has TypeVarTuple. */
   static override readonly versions: readonly string[] = SINCE_3_12;
+  /** Python's `_fields`: the child field names, in Python's order. */
   static override readonly _fields: readonly string[] = ["name", "default_value"];
+  /** Python's `_attributes`: the location attribute names. */
   static override readonly _attributes: readonly string[] = ["lineno", "col_offset", "end_lineno", "end_col_offset"];
+  /** The declared type of each field. */
   static override readonly fieldTypes: Readonly<Record<string, FieldType>> = {
     name: { type: "identifier", quantity: "one", versions: SINCE_3_12 },
     default_value: { type: "expr", quantity: "optional", versions: SINCE_3_13 },
   };
-  /** Python 3.12+ only. */
+  /** `identifier name`. Python 3.12+ only. */
   declare name: string;
-  /** Python 3.13+ only. */
+  /** `expr? default_value`. Python 3.13+ only. */
   declare default_value: expr | null;
+  /** A TypeVarTuple from its fields and location attributes (an omitted list is `[]`, an omitted optional field `null`). */
   constructor(fields: { name: string; default_value?: expr | null } & Location) {
     super(fields);
   }

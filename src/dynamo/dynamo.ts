@@ -76,6 +76,7 @@ export class Dynamo implements Disposable {
   readonly #patches: PyObject[] = [];
   #active = true;
 
+  /** Installs the hook: `callback` decides for each new code object; see {@link DynamoOptions}. */
   constructor(callback: FrameCallback, options: DynamoOptions = {}) {
     requireFunction(callback, "new Dynamo(callback)");
     checkOptions(options, ["mode", "skip"] satisfies (keyof DynamoOptions)[], "new Dynamo(callback, options)");
@@ -178,6 +179,7 @@ export class Dynamo implements Disposable {
     }
   }
 
+  /** `using` removes the hook at the end of the block, as {@link Dynamo.dispose}. */
   [Symbol.dispose](): void {
     this.dispose();
   }

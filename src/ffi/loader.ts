@@ -33,6 +33,7 @@ export interface PythonInstall {
 
 /** Thrown when no usable Python or native library is found; lists what was tried. */
 export class LoadError extends Error {
+  /** `"LoadError"`. */
   override name = "LoadError";
 }
 

@@ -19,7 +19,9 @@ import type { PyObject } from "./object.ts";
  * ```
  */
 export class PythonError extends Error {
+  /** `"PythonError"`. */
   override name = "PythonError";
+  /** Made by pyframe from a Python exception: its class name, `str()`, formatted traceback and object. */
   constructor(
     readonly type: string,
     readonly pythonMessage: string,
@@ -42,7 +44,9 @@ export class PythonError extends Error {
  * ```
  */
 export class SystemExit extends PythonError {
+  /** `"SystemExit"`. */
   override name = "SystemExit";
+  /** Made by pyframe from a Python `SystemExit`, as {@link PythonError} with the exit `code`. */
   constructor(
     type: string,
     pythonMessage: string,
@@ -66,5 +70,6 @@ export class SystemExit extends PythonError {
  * ```
  */
 export class KeyboardInterrupt extends PythonError {
+  /** `"KeyboardInterrupt"`. */
   override name = "KeyboardInterrupt";
 }

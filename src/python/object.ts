@@ -34,6 +34,7 @@ const collected = new FinalizationRegistry<Ptr>((pointer) => {
 
 /** Keyword arguments for {@link PyObject.call}: `f.call(1, kw({ sep: "-" }))`. */
 export class KeywordArguments {
+  /** Wraps `values`, a plain object of keyword arguments (throws a TypeError for anything else). */
   constructor(readonly values: Record<string, unknown>) {
     // Checked here, not only in kw(): an array or a string would pass its indices as names.
     if (!isPlainObject(values)) {
@@ -57,11 +58,18 @@ export function kw(values: Record<string, unknown>): KeywordArguments {
   return new KeywordArguments(values);
 }
 
-/** Operators for {@link PyObject.compare}, in CPython's `Py_LT` … `Py_GE` order. */
-const comparisons = { "<": 0, "<=": 1, "==": 2, "!=": 3, ">": 4, ">=": 5 } as const;
-
 /** A comparison operator for {@link PyObject.compare}. */
-export type ComparisonOperator = keyof typeof comparisons;
+export type ComparisonOperator = "<" | "<=" | "==" | "!=" | ">" | ">=";
+
+/** Operators for {@link PyObject.compare}, in CPython's `Py_LT` … `Py_GE` order. */
+const comparisons: Readonly<Record<ComparisonOperator, number>> = {
+  "<": 0,
+  "<=": 1,
+  "==": 2,
+  "!=": 3,
+  ">": 4,
+  ">=": 5,
+};
 
 /**
  * A Python object held from TypeScript. Every method takes the GIL for its own duration.
@@ -317,6 +325,7 @@ export class PyObject {
    * ```
    */
   with<T>(body: (value: PyObject) => Promise<T>): Promise<T | undefined>;
+  /** Python's `with` around a synchronous `body`; see the asynchronous form above. */
   with<T>(body: (value: PyObject) => T): T | undefined;
   with<T>(body: (value: PyObject) => T | Promise<T>): T | undefined | Promise<T | undefined> {
     requireFunction(body, "with(body)");
@@ -387,6 +396,7 @@ export class PyObject {
     withPython((c) => c.py.Py_DecRef(pointer));
   }
 
+  /** `using` releases the reference at the end of the block, as {@link PyObject.dispose}. */
   [Symbol.dispose](): void {
     this.dispose();
   }
