@@ -197,6 +197,13 @@ test("imported over HTTP as JSR serves it, pyframe fetches its library into the 
     const second = await runRemoteConsumer(base, folder);
     assert.is(lastJsonLine(second.status, second.stdout, second.stderr).seed instanceof Array, true);
     assert.is(asked.filter((path) => path === thisMachine).length, 1, "the cached library was fetched again");
+
+    // A cached file spoilt since is reported as such, with the way to have it fetched again.
+    writeFileSync(kept, "spoilt");
+    const spoilt = await runRemoteConsumer(base, folder);
+    assert.is.not(spoilt.status, 0);
+    assert.match(spoilt.stderr, `could not load pyframe's native library ${kept}`);
+    assert.match(spoilt.stderr, "delete it to have it fetched again");
   } finally {
     server.close();
   }

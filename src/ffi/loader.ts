@@ -42,6 +42,11 @@ export const SUPPORTED_MINORS: readonly string[] = supported.minors;
 /** The library of a package Deno imported over HTTP(S) (JSR), fetched before first use. */
 const fetchedPrebuilt = isLocalPackage ? undefined : await fetchPrebuilt();
 
+/** Whether `path` is the library fetched into the user's cache (which deleting fetches again). */
+export function isFetchedLibrary(path: string): boolean {
+  return !!fetchedPrebuilt && "path" in fetchedPrebuilt && fetchedPrebuilt.path === path;
+}
+
 /** `PYFRAME_LIB` → the local `zig build` output → the packaged prebuilt library (fetched into the
  * user's cache when the package was imported over HTTPS). */
 export function findNativeLibrary(): string {

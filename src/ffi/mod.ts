@@ -8,7 +8,14 @@
 import process, { arch, platform } from "node:process";
 import { runtime } from "./_select.ts";
 import type { Bound, CallbackFunction, NativeCallback, Ptr, Runtime } from "./_runtime.ts";
-import { findNativeLibrary, findPython, LoadError, type PythonInstall, SUPPORTED_MINORS } from "./loader.ts";
+import {
+  findNativeLibrary,
+  findPython,
+  isFetchedLibrary,
+  LoadError,
+  type PythonInstall,
+  SUPPORTED_MINORS,
+} from "./loader.ts";
 import {
   frameCallbackSpec,
   functionCallbackSpec,
@@ -105,6 +112,7 @@ function openNativeLibrary(path: string): Native {
 function remedyFor(path: string): string {
   if (process.env.PYFRAME_LIB) return "set PYFRAME_LIB to one that is, or unset it to use the packaged one";
   if (/[\\/]zig-out[\\/]/.test(path)) return "rebuild it with `npm run build`";
+  if (isFetchedLibrary(path)) return "delete it to have it fetched again, or set PYFRAME_LIB to a local libpyframe";
   return "build one on this machine (`zig build` in a checkout of pyframe) and set PYFRAME_LIB to it " +
     "(the packaged Linux libraries need glibc)";
 }
