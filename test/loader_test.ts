@@ -61,6 +61,36 @@ test("an unsupported Python version is refused with the supported list", () => {
   assert.match(String(error), /not supported \(supported: 3\.11, 3\.12, 3\.13\)|could not run it/);
 });
 
+test("a free-threaded CPython (3.13t), as an interpreter or its libpython, is refused, saying which build to use", () => {
+  // An interpreter that describes itself as a free-threaded 3.13, with its shared library beside it.
+  const prefix = mkdtempSync(join(tmpdir(), "pyframe-free-threaded-"));
+  mkdirSync(join(prefix, "bin"));
+  mkdirSync(join(prefix, "lib", "python3.13t"), { recursive: true });
+  const library = join(prefix, "lib", "libpython3.13t.so");
+  writeFileSync(library, "");
+  writeFileSync(join(prefix, "lib", "python3.13t", "os.py"), "");
+  const interpreter = join(prefix, "bin", "python3.13t");
+  const description = {
+    version: "3.13.0",
+    libdirs: [join(prefix, "lib")],
+    multiarch: "",
+    names: ["libpython3.13t.so"],
+    abiflags: "t",
+    freeThreaded: true,
+    home: prefix,
+    executable: interpreter,
+  };
+  writeFileSync(interpreter, `#!/bin/sh\necho '${JSON.stringify(description)}'\n`, { mode: 0o755 });
+  // Both were taken: the native side would then read and write objects and frames laid out otherwise.
+  for (const named of [interpreter, library]) {
+    assert.throws(
+      () => withEnv("PYFRAME_PYTHON", named, () => findPython()),
+      /is a free-threaded build \(3\.13t\), which pyframe does not support: use the default build \(python3\.13/,
+      named,
+    );
+  }
+});
+
 test("PYFRAME_PYTHON may name a libpython file directly", () => {
   const { install } = load();
   const found = withEnv("PYFRAME_PYTHON", install.libpython, () => findPython());

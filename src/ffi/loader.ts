@@ -161,6 +161,7 @@ print(json.dumps({
   "multiarch": v("MULTIARCH") or "",
   "names": [n for n in (v("LDLIBRARY"), v("INSTSONAME")) if n],
   "abiflags": getattr(sys, "abiflags", ""),
+  "freeThreaded": bool(v("Py_GIL_DISABLED")),
   "home": sys.base_prefix,
   "executable": sys.executable,
 }))
@@ -173,6 +174,8 @@ export interface InterpreterDescription {
   multiarch: string;
   names: string[];
   abiflags: string;
+  /** A free-threaded build (3.13t): its objects and frames are laid out otherwise. */
+  freeThreaded?: boolean;
   home: string;
   executable: string;
 }
@@ -229,6 +232,10 @@ function fromInterpreter(executable: string, tried: string[]): PythonInstall | u
     );
     return undefined;
   }
+  if (description.freeThreaded) {
+    tried.push(`${executable}: CPython ${description.version} ${freeThreadedRefusal(minor)}`);
+    return undefined;
+  }
   const libpython = sharedLibraryOf(description);
   if (!libpython) {
     tried.push(
@@ -246,7 +253,11 @@ function fromLibrary(libpython: string, tried: string[]): PythonInstall | undefi
     tried.push(`${libpython}: no such file`);
     return undefined;
   }
-  const minor = /libpython(3\.\d+)/.exec(libpython)![1];
+  const [, minor, freeThreaded] = /libpython(3\.\d+)(t?)/.exec(libpython)!;
+  if (freeThreaded) {
+    tried.push(`${libpython}: ${freeThreadedRefusal(minor)}`);
+    return undefined;
+  }
   const home = prefixOf(libpython, minor);
   if (!home) {
     tried.push(`${libpython}: no standard library (lib/python${minor}/os.py) in any folder above it`);
@@ -264,6 +275,13 @@ function prefixOf(libpython: string, minor: string): string | undefined {
     if (existsSync(join(directory, "lib", `python${minor}`, "os.py"))) return directory;
   }
   return undefined;
+}
+
+/** Free-threaded builds keep reference counts, objects and frames in other layouts than the ones
+ * pyframe's native side reads and writes: refused, rather than let it corrupt them. */
+function freeThreadedRefusal(minor: string): string {
+  return `is a free-threaded build (${minor}t), which pyframe does not support: use the default build ` +
+    `(python${minor}, libpython${minor}.so)`;
 }
 
 function firstLine(error: unknown): string {
