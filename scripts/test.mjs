@@ -122,11 +122,9 @@ if (pythons.length === 0) {
   process.exit(1);
 }
 
-/** The tarball `npm pack` made above, or empty (test/package_test.ts then packs its own). */
-function packedTarball() {
-  const name = readdirSync(PACKED).find((file) => file.endsWith(".tgz"));
-  return name ? join(PACKED, name) : "";
-}
+// The tarball `npm pack` made above, or empty (test/package_test.ts then packs its own).
+const packedName = readdirSync(PACKED).find((file) => file.endsWith(".tgz"));
+const packedTarball = packedName ? join(PACKED, packedName) : "";
 
 // A test file exits with this code, after printing "skipped: <why>", when the interpreter lacks
 // what it tests (test/_skip.ts).
@@ -148,7 +146,7 @@ for (const py of pythons) {
       const start = Date.now();
       const r = spawnSync(cmd, cmdArgs, {
         cwd: ROOT,
-        env: { ...process.env, PYFRAME_PYTHON: py.executable, PYFRAME_PACKAGE_TARBALL: packedTarball() },
+        env: { ...process.env, PYFRAME_PYTHON: py.executable, PYFRAME_PACKAGE_TARBALL: packedTarball },
         stdio: ["ignore", "pipe", "pipe"],
         encoding: "utf8",
         timeout: timeoutMs,
