@@ -16,6 +16,7 @@ import { fileURLToPath } from "node:url";
 /** Shared libraries' file extension on this platform. */
 export const sharedLibraryExtension = platform === "darwin" ? "dylib" : "so";
 
+/** pyframe's native library's file name on this platform. */
 export const libraryName = `libpyframe.${sharedLibraryExtension}`;
 
 /** The package's root: two folders above this module (`src/ffi/`), as published and as built. */
@@ -24,20 +25,18 @@ export const packageRoot: URL = new URL("../../", import.meta.url);
 /** Whether the package's files are local (else Deno imported it over HTTP(S)). */
 export const isLocalPackage = packageRoot.protocol === "file:";
 
+const thisMachine = prebuiltTarget();
+
 /** The packaged library for this machine, relative to the package's root; undefined where none
  * is packaged. */
-export const prebuiltPath: string | undefined = packagedPath(prebuiltTarget());
+export const prebuiltPath: string | undefined = thisMachine && `prebuilt/${thisMachine}/${libraryName}`;
 
 /** Why a machine has no packaged library, and what to do instead. */
 export const noPrebuiltForThisMachine = `pyframe ships no prebuilt native library for ${platform} on ${arch} ` +
   "(it ships them for x64 and arm64 Linux with glibc, and macOS): build one with `zig build` in a checkout " +
   "of pyframe and set PYFRAME_LIB to it";
 
-function packagedPath(target: string | undefined): string | undefined {
-  return target && `prebuilt/${target}/${libraryName}`;
-}
-
-/** A folder of the local package, as a path. */
+/** A file or folder of the local package, as a path. */
 export function localPackagePath(relative: string): string {
   return fileURLToPath(new URL(relative, packageRoot));
 }
