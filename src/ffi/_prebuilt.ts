@@ -122,6 +122,7 @@ function writeAtomically(path: string, bytes: Uint8Array): void {
   }
 }
 
-function messageOf(error: unknown): string {
+/** The text of a thrown value. */
+export function messageOf(error: unknown): string {
   return error instanceof Error ? error.message : String(error);
 }

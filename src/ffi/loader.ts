@@ -17,6 +17,7 @@ import {
   isLocalPackage,
   libraryName,
   localPackagePath,
+  messageOf,
   noPrebuiltForThisMachine,
   prebuiltPath,
   sharedLibraryExtension,
@@ -42,30 +43,38 @@ export const SUPPORTED_MINORS: readonly string[] = supported.minors;
 /** The library of a package Deno imported over HTTP(S) (JSR), fetched before first use. */
 const fetchedPrebuilt = isLocalPackage ? undefined : await fetchPrebuilt();
 
-/** Whether `path` is the library fetched into the user's cache (which deleting fetches again). */
-export function isFetchedLibrary(path: string): boolean {
-  return !!fetchedPrebuilt && "path" in fetchedPrebuilt && fetchedPrebuilt.path === path;
+/** pyframe's native library, and what to do if it cannot be opened: that depends on where it came from. */
+export interface NativeLibrary {
+  path: string;
+  remedy: string;
 }
 
 /** `PYFRAME_LIB` → the local `zig build` output → the packaged prebuilt library (fetched into the
  * user's cache when the package was imported over HTTPS). */
-export function findNativeLibrary(): string {
+export function findNativeLibrary(): NativeLibrary {
   const explicit = process.env.PYFRAME_LIB;
   if (explicit) {
-    if (existsSync(explicit)) return explicit;
+    if (existsSync(explicit)) {
+      return { path: explicit, remedy: "set PYFRAME_LIB to one that is, or unset it to use the packaged one" };
+    }
     throw new LoadError(
       `PYFRAME_LIB names '${explicit}', which does not exist; unset it or point it at ${libraryName}`,
     );
   }
   if (fetchedPrebuilt) {
-    if ("path" in fetchedPrebuilt) return fetchedPrebuilt.path;
-    throw new LoadError(fetchedPrebuilt.error);
+    if ("error" in fetchedPrebuilt) throw new LoadError(fetchedPrebuilt.error);
+    const remedy = "delete it to have it fetched again, or set PYFRAME_LIB to a local libpyframe";
+    return { path: fetchedPrebuilt.path, remedy };
   }
   const built = localPackagePath(`zig-out/lib/${libraryName}`);
-  if (existsSync(built)) return built;
+  if (existsSync(built)) return { path: built, remedy: "rebuild it with `npm run build`" };
   if (!prebuiltPath) throw new LoadError(noPrebuiltForThisMachine);
   const packaged = localPackagePath(prebuiltPath);
-  if (existsSync(packaged)) return packaged;
+  if (existsSync(packaged)) {
+    const remedy = "build one on this machine (`zig build` in a checkout of pyframe) and set PYFRAME_LIB to it " +
+      "(the packaged Linux libraries need glibc)";
+    return { path: packaged, remedy };
+  }
   throw new LoadError(
     `pyframe's native library was not found; tried:\n  ${built}\n  ${packaged}\n` +
       "build it with `npm run build` (zig build), or set PYFRAME_LIB to its path",
@@ -284,7 +293,7 @@ function freeThreadedRefusal(minor: string): string {
     `(python${minor}, libpython${minor}.so)`;
 }
 
-function firstLine(error: unknown): string {
-  const text = error instanceof Error ? error.message : String(error);
-  return text.split("\n")[0];
+/** The first line of a thrown value's text. */
+export function firstLine(error: unknown): string {
+  return messageOf(error).split("\n")[0];
 }

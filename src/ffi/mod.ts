@@ -5,14 +5,15 @@
  * @module
  */
 
-import process, { arch, platform } from "node:process";
+import { arch, platform } from "node:process";
 import { runtime } from "./_select.ts";
 import type { Bound, CallbackFunction, NativeCallback, Ptr, Runtime } from "./_runtime.ts";
 import {
   findNativeLibrary,
   findPython,
-  isFetchedLibrary,
+  firstLine,
   LoadError,
+  type NativeLibrary,
   type PythonInstall,
   SUPPORTED_MINORS,
 } from "./loader.ts";
@@ -58,9 +59,10 @@ export function cString(text: string): Uint8Array {
 /** Loads the native library and libpython, starts the interpreter and releases the GIL, once. */
 export function load(): Loaded {
   if (loaded) return loaded;
-  const nativePath = findNativeLibrary();
+  const library = findNativeLibrary();
+  const nativePath = library.path;
   const install = findPython();
-  const native = openNativeLibrary(nativePath);
+  const native = openNativeLibrary(library);
   const abi = native.pyframe_abi_version();
   if (abi !== NATIVE_ABI_VERSION) {
     throw new LoadError(
@@ -96,25 +98,16 @@ export function load(): Loaded {
 
 /** The runtime's dlopen of pyframe's library, its failure told as what to do: a file that is no
  * library for this machine, or a libpyframe of another version lacking a symbol this one calls. */
-function openNativeLibrary(path: string): Native {
+function openNativeLibrary({ path, remedy }: NativeLibrary): Native {
   try {
     return runtime.open(path, nativeSymbols);
   } catch (error) {
-    const reason = (error instanceof Error ? error.message : String(error)).split("\n")[0];
+    const reason = firstLine(error);
     const what = /\bpyframe_\w+/.test(reason)
       ? "it is not the library this TypeScript expects (another version of pyframe's?)"
       : `it must be libpyframe built for this machine (${platform} ${arch})`;
-    throw new LoadError(`could not load pyframe's native library ${path}: ${reason}; ${what}: ${remedyFor(path)}`);
+    throw new LoadError(`could not load pyframe's native library ${path}: ${reason}; ${what}: ${remedy}`);
   }
-}
-
-/** How to get a loadable library, by where `path` came from (see `findNativeLibrary`). */
-function remedyFor(path: string): string {
-  if (process.env.PYFRAME_LIB) return "set PYFRAME_LIB to one that is, or unset it to use the packaged one";
-  if (/[\\/]zig-out[\\/]/.test(path)) return "rebuild it with `npm run build`";
-  if (isFetchedLibrary(path)) return "delete it to have it fetched again, or set PYFRAME_LIB to a local libpyframe";
-  return "build one on this machine (`zig build` in a checkout of pyframe) and set PYFRAME_LIB to it " +
-    "(the packaged Linux libraries need glibc)";
 }
 
 /**
