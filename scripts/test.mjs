@@ -8,7 +8,8 @@
 //       PYFRAME_TEST_TIMEOUT=120          seconds per test file
 //       PYFRAME_TEST_VERBOSE=1            print output of passing files too
 import { spawnSync } from "node:child_process";
-import { mkdirSync, readdirSync, rmSync, statSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join, relative, resolve } from "node:path";
 import { bootstrap, ROOT } from "./bootstrap.mjs";
 import { findPythons, formatReport } from "./pythons.mjs";
@@ -135,6 +136,12 @@ const results = new Map(); // "<python executable>|deno" -> { pass: [], fail: []
 const skips = []; // why each skipped file was
 let passed = 0, failed = 0;
 
+/** Where a test file's process (JS and Python alike) makes temporary files: its own directory, so
+ * that what it leaves there is seen (a failure) and removed. */
+function temporaryDirectoryEnv(directory) {
+  return { TMPDIR: directory, TEMP: directory, TMP: directory };
+}
+
 for (const py of pythons) {
   for (const rt of runtimeNames) {
     const cell = { pass: [], fail: [], skip: [] };
@@ -144,9 +151,15 @@ for (const py of pythons) {
       const rel = relative(ROOT, file);
       const [cmd, cmdArgs] = runtimes[rt](rel);
       const start = Date.now();
+      const scratch = mkdtempSync(join(tmpdir(), "pyframe-test-"));
       const r = spawnSync(cmd, cmdArgs, {
         cwd: ROOT,
-        env: { ...process.env, PYFRAME_PYTHON: py.executable, PYFRAME_PACKAGE_TARBALL: packedTarball },
+        env: {
+          ...process.env,
+          ...temporaryDirectoryEnv(scratch),
+          PYFRAME_PYTHON: py.executable,
+          PYFRAME_PACKAGE_TARBALL: packedTarball,
+        },
         stdio: ["ignore", "pipe", "pipe"],
         encoding: "utf8",
         timeout: timeoutMs,
@@ -158,6 +171,9 @@ for (const py of pythons) {
       else if (r.error) why = r.error.message;
       else if (r.signal) why = `killed by ${r.signal}`;
       else if (r.status !== 0 && r.status !== SKIPPED) why = `exit ${r.status}`;
+      const leftBehind = readdirSync(scratch);
+      rmSync(scratch, { recursive: true, force: true });
+      if (!why && leftBehind.length) why = `left behind in its temporary directory: ${leftBehind.join(", ")}`;
       const output = `${r.stdout ?? ""}${r.stderr ?? ""}`.trimEnd();
       if (r.status === SKIPPED) {
         const reason = output.match(/^skipped: (.*)$/m)?.[1] ?? "no reason given";

@@ -5,10 +5,12 @@
  * `sys.modules` entries changed.
  */
 export const sandboxPython = `
-import builtins, os, sys, tempfile
+import atexit, builtins, os, shutil, sys, tempfile
 
 def _write_module(text):
-    path = os.path.join(tempfile.mkdtemp(), "sandboxed_module.py")  # a file linecache has not read
+    folder = tempfile.mkdtemp()
+    atexit.register(shutil.rmtree, folder, True)
+    path = os.path.join(folder, "sandboxed_module.py")  # a file linecache has not read
     with open(path, "w") as file:
         file.write(text)
     namespace = {"__name__": "sandboxed_module"}

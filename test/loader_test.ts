@@ -2,12 +2,13 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import process from "node:process";
 import { execFileSync, spawnSync } from "node:child_process";
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
-import { homedir, tmpdir } from "node:os";
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
+import { homedir } from "node:os";
 import { join } from "node:path";
 import { findNativeLibrary, findPython, LoadError, sharedLibraryOf, SUPPORTED_MINORS } from "../src/ffi/loader.ts";
 import { load } from "../src/ffi/mod.ts";
 import { prebuiltTarget } from "../src/ffi/_prebuilt.ts";
+import { scratchDirectory } from "./_scratch.ts";
 
 function withEnv<T>(name: string, value: string | undefined, body: () => T): T {
   const saved = process.env[name];
@@ -63,7 +64,7 @@ test("an unsupported Python version is refused with the supported list", () => {
 
 test("a free-threaded CPython (3.13t), as an interpreter or its libpython, is refused, saying which build to use", () => {
   // An interpreter that describes itself as a free-threaded 3.13, with its shared library beside it.
-  const prefix = mkdtempSync(join(tmpdir(), "pyframe-free-threaded-"));
+  const prefix = scratchDirectory("free-threaded");
   mkdirSync(join(prefix, "bin"));
   mkdirSync(join(prefix, "lib", "python3.13t"), { recursive: true });
   const library = join(prefix, "lib", "libpython3.13t.so");
@@ -137,7 +138,7 @@ function withEnvs<T>(values: Record<string, string | undefined>, body: () => T):
 
 test("an active venv (VIRTUAL_ENV) is chosen before PATH, as its own python, so sys.prefix becomes the venv", () => {
   const { install } = load();
-  const venv = join(mkdtempSync(join(tmpdir(), "pyframe-venv-")), "env");
+  const venv = join(scratchDirectory("venv"), "env");
   execFileSync(install.executable, ["-m", "venv", "--without-pip", venv]);
   const found = withEnvs({ PYFRAME_PYTHON: undefined, VIRTUAL_ENV: venv }, () => findPython());
   assert.ok(found.executable.startsWith(venv), found.executable);
@@ -146,7 +147,7 @@ test("an active venv (VIRTUAL_ENV) is chosen before PATH, as its own python, so 
 });
 
 test("a libpython3.X.so.1.0 without the development symlink is found, in LIBDIR or its multiarch folder", () => {
-  const prefix = mkdtempSync(join(tmpdir(), "pyframe-lib-"));
+  const prefix = scratchDirectory("lib");
   mkdirSync(join(prefix, "lib", "x86_64-linux-gnu"), { recursive: true });
   writeFileSync(join(prefix, "lib", "x86_64-linux-gnu", "libpython3.12.so.1.0"), "");
   const description = {
@@ -163,7 +164,7 @@ test("a libpython3.X.so.1.0 without the development symlink is found, in LIBDIR 
 });
 
 test("PYFRAME_PYTHON naming a libpython finds the prefix holding its standard library (Debian's layout too)", () => {
-  const prefix = mkdtempSync(join(tmpdir(), "pyframe-debian-"));
+  const prefix = scratchDirectory("debian");
   const library = join(prefix, "lib", "x86_64-linux-gnu", "libpython3.11.so.1.0");
   mkdirSync(join(prefix, "lib", "x86_64-linux-gnu"), { recursive: true });
   mkdirSync(join(prefix, "lib", "python3.11"), { recursive: true });
@@ -172,7 +173,7 @@ test("PYFRAME_PYTHON naming a libpython finds the prefix holding its standard li
   const found = withEnv("PYFRAME_PYTHON", library, () => findPython());
   assert.is(found.home, prefix);
   assert.is(found.libpython, library);
-  const orphan = join(mkdtempSync(join(tmpdir(), "pyframe-orphan-")), "libpython3.11.so.1.0");
+  const orphan = join(scratchDirectory("orphan"), "libpython3.11.so.1.0");
   writeFileSync(orphan, "");
   assert.throws(
     () => withEnv("PYFRAME_PYTHON", orphan, () => findPython()),
@@ -186,7 +187,7 @@ test("with no python on PATH and no venv, pyenv's installed versions are used, n
   if (!versions.some((name) => SUPPORTED_MINORS.some((minor) => name.startsWith(`${minor}.`)))) {
     return console.log(`SKIPPED pyenv test: no supported CPython under ${root}/versions`);
   }
-  const emptyPath = mkdtempSync(join(tmpdir(), "pyframe-no-python-")); // "" would let Bun fall back to /usr/bin
+  const emptyPath = scratchDirectory("no-python"); // "" would let Bun fall back to /usr/bin
   const found = withEnvs({ PYFRAME_PYTHON: undefined, VIRTUAL_ENV: undefined, PATH: emptyPath }, () => findPython());
   assert.ok(found.executable.startsWith(join(root, "versions")), found.executable);
 });
@@ -194,7 +195,7 @@ test("with no python on PATH and no venv, pyenv's installed versions are used, n
 test("Deno without --allow-run: the error says to allow it or to name the libpython, which needs no process", () => {
   if (!("Deno" in globalThis)) return console.log("SKIPPED --allow-run test: Bun has no permissions to refuse");
   const { install } = load();
-  const script = join(mkdtempSync(join(tmpdir(), "pyframe-permissions-")), "no_run.ts");
+  const script = join(scratchDirectory("permissions"), "no_run.ts");
   const mod = new URL("../mod.ts", import.meta.url).href;
   writeFileSync(script, `import { python } from "${mod}";\nconsole.log(python.eval("1 + 2"));\n`);
   const run = (python: string) =>
@@ -218,7 +219,7 @@ test("Deno without --allow-run: the error says to allow it or to name the libpyt
 
 test("a PYFRAME_LIB that is no library for this machine, or a libpyframe lacking a symbol, is a LoadError saying so", () => {
   const { install } = load();
-  const folder = mkdtempSync(join(tmpdir(), "pyframe-bad-library-"));
+  const folder = scratchDirectory("bad-library");
   const script = join(folder, "use.ts");
   const mod = new URL("../mod.ts", import.meta.url).href;
   writeFileSync(

@@ -7,27 +7,18 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { execFile, spawnSync } from "node:child_process";
-import {
-  existsSync,
-  mkdirSync,
-  mkdtempSync,
-  readdirSync,
-  readFileSync,
-  rmSync,
-  statSync,
-  writeFileSync,
-} from "node:fs";
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from "node:fs";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { tmpdir } from "node:os";
 import { join, relative } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
 import { runtime } from "../src/ffi/mod.ts";
 import { libraryName, prebuiltTarget } from "../src/ffi/_prebuilt.ts";
+import { scratchDirectory } from "./_scratch.ts";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
-const scratch = mkdtempSync(join(tmpdir(), "pyframe-package-"));
+const scratch = scratchDirectory("package");
 const isDeno = runtime.name === "deno";
 const thisMachine = `prebuilt/${prebuiltTarget()}/${libraryName}`;
 
@@ -256,7 +247,5 @@ test("over HTTP, PYFRAME_LIB spares the fetch, and an import without --allow-env
     served.server.close();
   }
 });
-
-test.after(() => rmSync(scratch, { recursive: true, force: true }));
 
 test.run();

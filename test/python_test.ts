@@ -1,10 +1,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
+import { readFileSync, writeFileSync } from "node:fs";
 import { spawnSync } from "node:child_process";
 import { inspect } from "node:util";
 import process from "node:process";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import {
   KeyboardInterrupt,
@@ -17,6 +16,7 @@ import {
   toJS,
   toPython,
 } from "../src/python/mod.ts";
+import { scratchDirectory } from "./_scratch.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -451,7 +451,7 @@ class Recorder:
 });
 
 test("python.importFile imports a module from a path and registers it", () => {
-  const directory = mkdtempSync(join(tmpdir(), "pyframe-import-"));
+  const directory = scratchDirectory("import");
   const path = join(directory, "helper_mod.py");
   writeFileSync(path, "VALUE = 41\ndef bump(x):\n    return x + 1\n");
   using module = python.importFile(path);
@@ -470,7 +470,7 @@ test("python.importFile imports a module from a path and registers it", () => {
 test("python.importFile refuses to replace a module imported from elsewhere, and names that are no names", () => {
   // /x/ast.py replaced the standard library's ast in sys.modules (pyframe's ast bridge then failed);
   // { name: "sys" } replaced sys.
-  const directory = mkdtempSync(join(tmpdir(), "pyframe-import-"));
+  const directory = scratchDirectory("import");
   const shadow = join(directory, "json.py");
   writeFileSync(shadow, "VALUE = 'shadow'\n");
   python.exec("import json");
@@ -557,7 +557,7 @@ function runScript(script: string, ...args: string[]) {
 }
 
 test("when the process exits, Python finishes as python does: threads joined, atexit run, files flushed", () => {
-  const file = join(mkdtempSync(join(tmpdir(), "pyframe-exit-")), "left_open.txt");
+  const file = join(scratchDirectory("exit"), "left_open.txt");
   const child = runScript("test/_exit_child.ts", file);
   assert.equal(child.stdout.trim().split("\n"), [
     "script ended",
