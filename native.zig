@@ -51,7 +51,7 @@ export fn pyframe_open(libpython: [*:0]const u8, home: ?[*:0]const u8, executabl
     const minor = (version >> 16) & 0xff;
     const chosen = if (version >> 24 == 3) layouts.forMinor(minor) else null;
     if (chosen == null) {
-        cpython.setOpenError("CPython {d}.{d} is not supported; pyframe supports 3.11, 3.12 and 3.13", .{ version >> 24, minor });
+        cpython.setOpenError("CPython {d}.{d} is not supported; pyframe supports " ++ supported_versions, .{ version >> 24, minor });
         return -1;
     }
     if (api.Py_IsInitialized() == 0) {
@@ -61,15 +61,29 @@ export fn pyframe_open(libpython: [*:0]const u8, home: ?[*:0]const u8, executabl
         cpython.setOpenError("CPython refused a co_extra index (too many PEP 523 users in one process)", .{});
         return -1;
     }
-    eval_frame = switch (chosen.?.minor) {
-        inline 11, 12, 13 => |supported| evalFrameFor(layouts.forMinor(supported).?.*),
-        else => unreachable,
-    };
+    eval_frame = evalFrameForMinor(chosen.?.minor);
     engine.state = .{ .api = &api, .previous = api._PyEval_EvalFrameDefault };
     // Fails only without memory for the handler; JS would then be called in a forked child.
     _ = std.c.pthread_atfork(null, null, engine.afterForkInChild);
     layout = chosen;
     return 0;
+}
+
+/// "3.11, 3.12, 3.13 and 3.14": the versions `layouts` declares.
+const supported_versions = blk: {
+    var text: []const u8 = "";
+    for (layouts.supported, 0..) |supported, index| {
+        const separator = if (index == 0) "" else if (index == layouts.supported.len - 1) " and " else ", ";
+        text = text ++ separator ++ std.fmt.comptimePrint("3.{d}", .{supported.minor});
+    }
+    break :blk text;
+};
+
+fn evalFrameForMinor(minor: u32) cpython.EvalFrameFn {
+    inline for (layouts.supported) |supported| {
+        if (supported.minor == minor) return evalFrameFor(supported.*);
+    }
+    unreachable;
 }
 
 fn evalFrameFor(comptime layout_of_version: layouts.Layout) cpython.EvalFrameFn {
@@ -209,18 +223,18 @@ export fn pyframe_decide_replace(code: *PyObject) void {
 
 /// The frame's code object (borrowed).
 export fn pyframe_frame_code(frame: *Frame) *PyObject {
-    return field(*PyObject, frame, layout.?.frame_code).*;
+    return @ptrFromInt(layouts.objectAddress(layout.?, field(usize, frame, layout.?.frame_code).*));
 }
 
 /// The frame's function object (borrowed).
 export fn pyframe_frame_function(frame: *Frame) *PyObject {
-    return field(*PyObject, frame, layout.?.frame_func).*;
+    return @ptrFromInt(layouts.objectAddress(layout.?, field(usize, frame, layout.?.frame_func).*));
 }
 
 /// Local slot `index` of a fresh frame (borrowed, may be null): slots 0..n hold the arguments.
 export fn pyframe_frame_slot(frame: *Frame, index: u32) ?*PyObject {
-    const locals: [*]?*PyObject = @ptrFromInt(@intFromPtr(frame) + layout.?.frame_localsplus);
-    return locals[index];
+    const locals: [*]const usize = @ptrFromInt(@intFromPtr(frame) + layout.?.frame_localsplus);
+    return @ptrFromInt(layouts.objectAddress(layout.?, locals[index]));
 }
 
 /// Counters for tests and benchmarks: 0 JS calls, 1 frames run with replacement code,

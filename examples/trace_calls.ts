@@ -54,8 +54,8 @@ class InsertTracer extends ast.NodeTransformer {
 export function traceCalls(code: string): { result: unknown; calls: unknown } {
   python.exec("calls.clear()");
   using _ = new Dynamo((frame) => {
-    // The tracer itself is not traced, nor module-level code (`<module>`, `<lambda>` ...).
-    if (frame.filename !== FILE || frame.name === "record" || frame.name.startsWith("<")) return;
+    // The tracer itself is not traced, nor lambdas or code that is no function's (a module's).
+    if (frame.filename !== FILE || !frame.isFunction || frame.name === "record" || frame.name === "<lambda>") return;
     return ast.compile(new InsertTracer(frame.name).visit(ast.parse(frame.source)), frame);
   });
   const result = python.eval(code);

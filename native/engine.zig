@@ -65,9 +65,9 @@ pub const State = struct {
     /// The thread whose frames may take a cached swap now: the JS thread while nothing in `quiet`
     /// holds, else none (so the hot path makes one comparison for both). Kept by `setQuiet`.
     swap_thread: ?*PyThreadState = null,
-    /// Its interpreter's sys.monitoring events (3.12+): 15 bytes, one per event, read on every
-    /// frame that may be rewritten.
-    monitors: ?*const [15]u8 = null,
+    /// Its interpreter's sys.monitoring events (3.12+): one byte per event (15 or 16, the
+    /// layout's `interp_global_events`), read on every frame that may be rewritten.
+    monitors: ?[*]const u8 = null,
     callback: ?Callback = null,
     previous: cpython.EvalFrameFn,
     /// Which Dynamo's decisions hold; change it with `setLayer`, which keeps `keys` in step.
@@ -168,7 +168,7 @@ pub fn Engine(comptime layout: Layout) type {
             @setRuntimeSafety(hot_path.safety);
             const s = &state;
             if (s.mode == .passthrough) return s.previous(tstate, frame, throwflag);
-            const code = field(*PyObject, frame, layout.frame_code).*;
+            const code = frameCode(frame);
             if (cache.slotsOf(code, layout.code_extra, where)) |slots| {
                 const decision = slots[0];
                 if (decision == s.keys.original) return s.previous(tstate, frame, throwflag);
@@ -200,7 +200,7 @@ pub fn Engine(comptime layout: Layout) type {
 
         noinline fn evalGeneral(tstate: *PyThreadState, frame: *Frame, throwflag: c_int) ?*PyObject {
             const s = &state;
-            const code = field(*PyObject, frame, layout.frame_code).*;
+            const code = frameCode(frame);
             if (s.mode == .passthrough or tstate != s.js_tstate or throwflag != 0 or s.quiet.in_callback or
                 s.quiet.skip_depth != 0 or code == s.bypass_code or !isFresh(frame) or isTracing(tstate, code))
             {
@@ -226,7 +226,7 @@ pub fn Engine(comptime layout: Layout) type {
         /// generator or coroutine, instruction pointer at the first code unit.
         inline fn isFresh(frame: *Frame) bool {
             if (field(u8, frame, layout.frame_owner).* != layouts.frame_owned_by_thread) return false;
-            const code = field(*PyObject, frame, layout.frame_code).*;
+            const code = frameCode(frame);
             return field(usize, frame, layout.frame_instr).* == startInstr(code);
         }
 
@@ -237,7 +237,7 @@ pub fn Engine(comptime layout: Layout) type {
             @setRuntimeSafety(hot_path.safety);
             if (layout.code_monitoring) |monitoring| {
                 const local = field(?[*]const u8, code, monitoring).*;
-                return anyEvent(15, state.monitors.?) or (local != null and anyEvent(layout.code_local_events, local.?));
+                return anyEvent(layout.interp_global_events, state.monitors.?) or (local != null and anyEvent(layout.code_local_events, local.?));
             }
             // One test for both (no short circuit: both words share a line of the thread state).
             const tracefunc = @intFromPtr(field(?*anyopaque, tstate, layout.tstate_c_tracefunc).*);
@@ -373,14 +373,27 @@ pub fn Engine(comptime layout: Layout) type {
         /// value stack starting above them.
         inline fn resizeLocals(frame: *Frame, locals: usize) void {
             @setRuntimeSafety(hot_path.safety);
-            const stacktop = field(c_int, frame, layout.frame_stacktop);
             // CPython pushes a fresh frame with its stack top at the code's local count.
-            const from: usize = @intCast(stacktop.*);
-            if (hot_path.safety) {
-                std.debug.assert(from == codeInt(u32, field(*PyObject, frame, layout.frame_code).*, layout.code_nlocalsplus));
+            const from = stackTop(frame);
+            if (hot_path.safety) std.debug.assert(from == codeInt(u32, frameCode(frame), layout.code_nlocalsplus));
+            if (locals > from) @memset(localsplus(frame)[from..locals], empty_slot);
+            setStackTop(frame, locals);
+        }
+
+        /// The value stack's top, as a count of slots above localsplus.
+        inline fn stackTop(frame: *Frame) usize {
+            @setRuntimeSafety(hot_path.safety);
+            if (!layout.frame_stacktop_is_pointer) return @intCast(field(c_int, frame, layout.frame_stacktop).*);
+            return (field(usize, frame, layout.frame_stacktop).* - @intFromPtr(localsplus(frame))) / @sizeOf(usize);
+        }
+
+        inline fn setStackTop(frame: *Frame, slots: usize) void {
+            @setRuntimeSafety(hot_path.safety);
+            if (!layout.frame_stacktop_is_pointer) {
+                field(c_int, frame, layout.frame_stacktop).* = @intCast(slots);
+            } else {
+                field(usize, frame, layout.frame_stacktop).* = @intFromPtr(localsplus(frame) + slots);
             }
-            if (locals > from) @memset(localsplus(frame)[from..locals], null);
-            stacktop.* = @intCast(locals);
         }
 
         /// What is known of the two code objects' references when one is swapped for the other.
@@ -399,21 +412,28 @@ pub fn Engine(comptime layout: Layout) type {
         /// where the counts differ): code and instruction pointer.
         inline fn swapInPlace(frame: *Frame, replacement: *PyObject, counts: Counts) void {
             @setRuntimeSafety(hot_path.safety);
-            const code_slot = field(*PyObject, frame, layout.frame_code);
-            const original = code_slot.*;
+            const code_slot = field(usize, frame, layout.frame_code);
+            const original = frameCode(frame);
             if (hot_path.safety) {
                 std.debug.assert(frameWords(original) >= frameWords(replacement));
-                std.debug.assert(field(c_int, frame, layout.frame_stacktop).* == codeInt(i32, replacement, layout.code_nlocalsplus));
+                std.debug.assert(stackTop(frame) == codeInt(u32, replacement, layout.code_nlocalsplus));
             }
             switch (counts) {
-                .mortal => refs.increfMortal(replacement),
-                .held_elsewhere, .maybe_last => refs.incref(replacement),
-            }
-            code_slot.* = replacement;
-            switch (counts) {
-                .mortal => refs.decrefMortalNotLast(original),
-                .held_elsewhere => refs.decrefNotLast(original),
-                .maybe_last => refs.decref(state.api, original),
+                .mortal => {
+                    // Both mortal: the frame's references are plain pointers on every version.
+                    if (hot_path.safety) std.debug.assert(code_slot.* == @intFromPtr(original));
+                    refs.increfMortal(replacement);
+                    code_slot.* = @intFromPtr(replacement);
+                    refs.decrefMortalNotLast(original);
+                },
+                .held_elsewhere, .maybe_last => {
+                    const owned_original = ownsReference(code_slot.*);
+                    code_slot.* = newReference(replacement);
+                    if (owned_original) switch (counts) {
+                        .held_elsewhere => refs.decrefNotLast(original),
+                        else => refs.decref(state.api, original),
+                    };
+                },
             }
             field(usize, frame, layout.frame_instr).* = startInstr(replacement);
             state.replaced_frames += 1;
@@ -428,7 +448,7 @@ pub fn Engine(comptime layout: Layout) type {
         }
 
         noinline fn runReplacement(tstate: *PyThreadState, frame: *Frame, replacement: *PyObject) ?*PyObject {
-            const code = field(*PyObject, frame, layout.frame_code).*;
+            const code = frameCode(frame);
             return runReplacementSized(tstate, frame, replacement, frameWords(code));
         }
 
@@ -442,12 +462,14 @@ pub fn Engine(comptime layout: Layout) type {
             if (s.force_call_fallback or (needed_words > pushed_words and !grow(tstate, frame, pushed_words, needed_words))) {
                 return runByCall(tstate, frame, replacement);
             }
-            const function_slot = field(*PyObject, frame, layout.frame_func);
             const function_copied = codeInt(u32, replacement, layout.code_flags) & co_generator_like != 0;
             if (function_copied) {
-                const copy = functionWithCode(function_slot.*, replacement) orelse return unwind(tstate, frame);
-                api.Py_DecRef(function_slot.*);
-                function_slot.* = copy;
+                const copy = functionWithCode(frameFunction(frame), replacement) orelse return unwind(tstate, frame);
+                const function_slot = field(usize, frame, layout.frame_func);
+                const original = frameFunction(frame);
+                const owned_original = ownsReference(function_slot.*);
+                function_slot.* = @intFromPtr(copy); // a new function: mortal, its reference ours
+                if (owned_original) api.Py_DecRef(original);
             }
             resizeLocals(frame, withLocals(replacement).locals);
             swapInPlace(frame, replacement, if (function_copied) .maybe_last else .held_elsewhere);
@@ -493,8 +515,8 @@ pub fn Engine(comptime layout: Layout) type {
 
             fn prepare(frame: *Frame, replacement: *PyObject) ?ByCall {
                 const api = state.api;
-                const function = field(*PyObject, frame, layout.frame_func).*;
-                const code = field(*PyObject, frame, layout.frame_code).*;
+                const function = frameFunction(frame);
+                const code = frameCode(frame);
                 if (codeInt(u32, code, layout.code_flags) & co_optimized == 0) return .{ .namespace = .{
                     .globals = api.PyFunction_GetGlobals(function),
                     .locals = field(?*PyObject, frame, layout.frame_locals).*,
@@ -531,8 +553,8 @@ pub fn Engine(comptime layout: Layout) type {
 
         fn argumentsFromSlots(frame: *Frame) ?Arguments {
             const api = state.api;
-            const code = field(*PyObject, frame, layout.frame_code).*;
-            const locals = localsplus(frame);
+            const code = frameCode(frame);
+            const locals = SlotObjects{ .slots = localsplus(frame) };
             const names = field(*PyObject, code, layout.code_localsplusnames).*;
             const flags = codeInt(u32, code, layout.code_flags);
             const positional_count: usize = @intCast(codeInt(i32, code, layout.code_argcount));
@@ -540,9 +562,9 @@ pub fn Engine(comptime layout: Layout) type {
             var next_slot = positional_count + keyword_count;
             const varargs: ?*PyObject = if (flags & co_varargs != 0) blk: {
                 next_slot += 1;
-                break :blk locals[next_slot - 1];
+                break :blk locals.at(next_slot - 1);
             } else null;
-            const varkeywords: ?*PyObject = if (flags & co_varkeywords != 0) locals[next_slot] else null;
+            const varkeywords: ?*PyObject = if (flags & co_varkeywords != 0) locals.at(next_slot) else null;
             const extra_count: usize = if (varargs) |tuple| @intCast(api.PyTuple_Size(tuple)) else 0;
             const positional = api.PyTuple_New(@intCast(positional_count + extra_count)) orelse return null;
             const keywords = api.PyDict_New() orelse {
@@ -550,10 +572,10 @@ pub fn Engine(comptime layout: Layout) type {
                 return null;
             };
             const arguments = Arguments{ .positional = positional, .keywords = keywords };
-            for (0..positional_count) |slot| setTupleItem(positional, slot, locals[slot].?);
+            for (0..positional_count) |slot| setTupleItem(positional, slot, locals.at(slot).?);
             for (0..extra_count) |index| setTupleItem(positional, positional_count + index, api.PyTuple_GetItem(varargs.?, @intCast(index)).?);
             for (positional_count..positional_count + keyword_count) |slot| {
-                if (api.PyDict_SetItem(keywords, api.PyTuple_GetItem(names, @intCast(slot)).?, locals[slot].?) != 0) return drop(arguments);
+                if (api.PyDict_SetItem(keywords, api.PyTuple_GetItem(names, @intCast(slot)).?, locals.at(slot).?) != 0) return drop(arguments);
             }
             if (varkeywords) |dict| {
                 if (api.PyDict_Update(keywords, dict) != 0) return drop(arguments);
@@ -608,9 +630,44 @@ pub fn Engine(comptime layout: Layout) type {
             return if (layout.frame_instr_is_previous) first - 2 else first;
         }
 
-        inline fn localsplus(frame: *Frame) [*]?*PyObject {
+        /// The frame's local slots, as words: object references, as `frame_stackrefs` says.
+        inline fn localsplus(frame: *Frame) [*]usize {
             @setRuntimeSafety(hot_path.safety);
             return @ptrFromInt(@intFromPtr(frame) + layout.frame_localsplus);
+        }
+
+        const SlotObjects = struct {
+            slots: [*]usize,
+            fn at(objects: SlotObjects, index: usize) ?*PyObject {
+                return @ptrFromInt(layouts.objectAddress(&layout, objects.slots[index]));
+            }
+        };
+
+        /// An empty local slot.
+        const empty_slot: usize = if (layout.frame_stackrefs) layouts.stackref_unowned else 0;
+
+        inline fn frameCode(frame: *Frame) *PyObject {
+            @setRuntimeSafety(hot_path.safety);
+            return @ptrFromInt(layouts.objectAddress(&layout, field(usize, frame, layout.frame_code).*));
+        }
+
+        fn frameFunction(frame: *Frame) *PyObject {
+            return @ptrFromInt(layouts.objectAddress(&layout, field(usize, frame, layout.frame_func).*));
+        }
+
+        /// Whether the frame owns the reference in a slot holding `bits` (else the object is
+        /// immortal or the reference borrowed: nothing to release).
+        inline fn ownsReference(bits: usize) bool {
+            return !layout.frame_stackrefs or bits & layouts.stackref_unowned == 0;
+        }
+
+        /// A new reference to `object`, as a frame slot holds one: counted, or from 3.14, for an
+        /// immortal object, marked unowned and not counted (as CPython's PyStackRef_FromPyObjectNew
+        /// does: the frame's release of an owned reference would count an immortal one down).
+        fn newReference(object: *PyObject) usize {
+            if (layout.frame_stackrefs and refs.isImmortal(object)) return @intFromPtr(object) | layouts.stackref_unowned;
+            refs.incref(object);
+            return @intFromPtr(object);
         }
 
         inline fn codeInt(comptime T: type, code: *PyObject, offset: usize) T {
@@ -639,7 +696,7 @@ pub fn Engine(comptime layout: Layout) type {
         fn markUnstarted(frame: *Frame) void {
             if (layout.frame_instr_is_previous) return;
             const instr = field(usize, frame, layout.frame_instr);
-            if (instr.* == startInstr(field(*PyObject, frame, layout.frame_code).*)) instr.* -= 2;
+            if (instr.* == startInstr(frameCode(frame))) instr.* -= 2;
         }
     };
 }

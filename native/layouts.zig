@@ -2,21 +2,29 @@
 //! Read off each version's own headers (`Include/internal/pycore_frame.h`, `cpython/code.h`,
 //! `cpython/pystate.h`, `cpython/initconfig.h`) with offsetof; the test suite exercises each on
 //! every interpreter it finds (a wrong offset fails or crashes a test). Adding a version means
-//! adding one value here and one line in `src/ffi/supported_pythons.json`.
+//! adding one value here, its minor in `src/ffi/supported_pythons.json`, and regenerating the AST
+//! classes with that interpreter on the machine (`scripts/generate_ast.ts`).
 
 pub const Layout = struct {
     minor: u32,
 
     // _PyInterpreterFrame
-    frame_code: usize, // f_code (3.11, 3.12), f_executable (3.13)
+    frame_code: usize, // f_code (3.11, 3.12), f_executable (3.13+)
     frame_func: usize, // f_func (3.11), f_funcobj (3.12+)
     frame_obj: usize,
     /// f_locals: the mapping a class body or module code stores its names in (NULL for functions).
     frame_locals: usize,
-    frame_instr: usize, // prev_instr (<= 3.12), instr_ptr (3.13)
+    frame_instr: usize, // prev_instr (<= 3.12), instr_ptr (3.13+)
     /// prev_instr points one code unit before the next instruction; instr_ptr points at it.
     frame_instr_is_previous: bool,
+    /// stacktop (<= 3.13): the value stack's top as an index into localsplus; stackpointer (3.14+):
+    /// as a pointer.
     frame_stacktop: usize,
+    frame_stacktop_is_pointer: bool,
+    /// From 3.14, f_executable, f_funcobj and the local slots are `_PyStackRef`s: object pointers
+    /// whose low bit, when set, says the frame owns no reference (the object is immortal, or the
+    /// reference borrowed); an empty slot is that bit alone. Before, plain owned pointers or NULL.
+    frame_stackrefs: bool,
     frame_owner: usize,
     frame_localsplus: usize,
     frame_specials_words: usize,
@@ -38,7 +46,7 @@ pub const Layout = struct {
     /// `_co_monitoring` (3.12+): null, or a `_PyCoMonitoringData` whose first member is the
     /// events sys.monitoring.set_local_events set on this code alone, one byte per event.
     code_monitoring: ?usize,
-    /// How many bytes that member has (`_Py_LocalMonitors`: 15 in 3.12, 10 in 3.13).
+    /// How many bytes that member has (`_Py_LocalMonitors`: 15 in 3.12, 10 in 3.13, 11 in 3.14).
     code_local_events: usize,
 
     // PyThreadState
@@ -48,8 +56,10 @@ pub const Layout = struct {
     tstate_c_tracefunc: usize,
 
     // PyInterpreterState
-    /// `monitors`: one byte of active sys.monitoring tools per event (15 events), from 3.12.
+    /// `monitors`: one byte of active sys.monitoring tools per event, from 3.12.
     interp_monitors: ?usize,
+    /// How many events that is (`_Py_GlobalMonitors`: 15 in 3.12 and 3.13, 16 in 3.14).
+    interp_global_events: usize,
 
     // PyConfig
     config_install_signal_handlers: usize,
@@ -71,6 +81,8 @@ pub const cpython_3_11 = Layout{
     .frame_instr = 56,
     .frame_instr_is_previous = true,
     .frame_stacktop = 64,
+    .frame_stacktop_is_pointer = false,
+    .frame_stackrefs = false,
     .frame_owner = 69,
     .frame_localsplus = 72,
     .frame_specials_words = 9,
@@ -91,6 +103,7 @@ pub const cpython_3_11 = Layout{
     .tstate_c_profilefunc = 64,
     .tstate_c_tracefunc = 72,
     .interp_monitors = null,
+    .interp_global_events = 0,
     .config_install_signal_handlers = 16,
     .config_program_name = 264,
     .config_home = 280,
@@ -107,6 +120,8 @@ pub const cpython_3_12 = Layout{
     .frame_instr = 56,
     .frame_instr_is_previous = true,
     .frame_stacktop = 64,
+    .frame_stacktop_is_pointer = false,
+    .frame_stackrefs = false,
     .frame_owner = 70,
     .frame_localsplus = 72,
     .frame_specials_words = 9,
@@ -127,6 +142,7 @@ pub const cpython_3_12 = Layout{
     .tstate_c_profilefunc = 64,
     .tstate_c_tracefunc = 72,
     .interp_monitors = 381744,
+    .interp_global_events = 15,
     .config_install_signal_handlers = 16,
     .config_program_name = 272,
     .config_home = 288,
@@ -143,6 +159,8 @@ pub const cpython_3_13 = Layout{
     .frame_instr = 56,
     .frame_instr_is_previous = false,
     .frame_stacktop = 64,
+    .frame_stacktop_is_pointer = false,
+    .frame_stackrefs = false,
     .frame_owner = 70,
     .frame_localsplus = 72,
     .frame_specials_words = 9,
@@ -163,6 +181,7 @@ pub const cpython_3_13 = Layout{
     .tstate_c_profilefunc = 80,
     .tstate_c_tracefunc = 88,
     .interp_monitors = 193136,
+    .interp_global_events = 15,
     .config_install_signal_handlers = 16,
     .config_program_name = 280,
     .config_home = 296,
@@ -170,11 +189,58 @@ pub const cpython_3_13 = Layout{
     .config_size = 448,
 };
 
-pub const supported = [_]*const Layout{ &cpython_3_11, &cpython_3_12, &cpython_3_13 };
+pub const cpython_3_14 = Layout{
+    .minor = 14,
+    .frame_code = 0,
+    .frame_func = 16,
+    .frame_obj = 48,
+    .frame_locals = 40,
+    .frame_instr = 56,
+    .frame_instr_is_previous = false,
+    .frame_stacktop = 64,
+    .frame_stacktop_is_pointer = true,
+    .frame_stackrefs = true,
+    .frame_owner = 74,
+    .frame_localsplus = 80,
+    .frame_specials_words = 10,
+    .code_flags = 48,
+    .code_argcount = 52,
+    .code_posonlyargcount = 56,
+    .code_kwonlyargcount = 60,
+    .code_stacksize = 64,
+    .code_nlocalsplus = 72,
+    .code_localsplusnames = 96,
+    .code_framesize = 76,
+    .code_adaptive = 208,
+    .code_extra = 200,
+    .code_monitoring = 176,
+    .code_local_events = 11,
+    .tstate_datastack_top = 240,
+    .tstate_datastack_limit = 248,
+    .tstate_c_profilefunc = 80,
+    .tstate_c_tracefunc = 88,
+    .interp_monitors = 223240,
+    .interp_global_events = 16,
+    .config_install_signal_handlers = 16,
+    .config_program_name = 288,
+    .config_home = 304,
+    .config_executable = 352,
+    .config_size = 456,
+};
+
+pub const supported = [_]*const Layout{ &cpython_3_11, &cpython_3_12, &cpython_3_13, &cpython_3_14 };
 
 pub fn forMinor(minor: u32) ?*const Layout {
     for (supported) |layout| {
         if (layout.minor == minor) return layout;
     }
     return null;
+}
+
+/// The low bit of a `_PyStackRef` (3.14+, `frame_stackrefs`): the frame owns no reference.
+pub const stackref_unowned: usize = 1;
+
+/// The address of the object a frame slot holding `bits` refers to (0 for an empty slot).
+pub inline fn objectAddress(layout: *const Layout, bits: usize) usize {
+    return if (layout.frame_stackrefs) bits & ~stackref_unowned else bits;
 }

@@ -206,7 +206,14 @@ function exampleValue(type: string, nodes: Map<string, MergedNode>, depth = 0): 
   return constructorExample(node, nodes, depth + 1);
 }
 
+/** Examples a field's type alone would make wrong: an Interpolation's `str` is its source text. */
+const EXAMPLES: Record<string, string> = {
+  Interpolation:
+    'new ast.Interpolation({ value: new ast.Name({ id: "x", ctx: new ast.Load() }), str: "x", conversion: -1 })',
+};
+
 function constructorExample(node: MergedNode, nodes: Map<string, MergedNode>, depth = 0): string {
+  if (EXAMPLES[node.name]) return EXAMPLES[node.name];
   const required = node.fields.filter((f) => f.quantity === "one");
   const noArguments = node.fields.length === 0 && node.attributes.length === 0;
   if (noArguments) return `new ast.${node.name}()`;
@@ -377,7 +384,7 @@ function render(merged: MergedNode[], probes: Probe[]): string {
     "/** The Python minor versions these classes were generated from, oldest first. */",
     `export const PYTHON_VERSIONS: readonly string[] = [${all.map((v) => `"${v}"`).join(", ")}];`,
     "",
-    ...[...versionSets].map(([name, versions]) =>
+    ...[...versionSets].sort(([a], [b]) => a.localeCompare(b, "en", { numeric: true })).map(([name, versions]) =>
       `const ${name}: readonly string[] = [${versions.map((v) => `"${v}"`).join(", ")}];`
     ),
   ];

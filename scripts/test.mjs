@@ -5,7 +5,7 @@
 //   node scripts/test.mjs [test/foo_test.ts ...]
 //   env PYFRAME_TEST_PYTHONS=3.12,3.11.2  only these minors, versions or python executables
 //       PYFRAME_TEST_RUNTIMES=deno        only these runtimes (deno,bun)
-//       PYFRAME_TEST_TIMEOUT=120          seconds per test file
+//       PYFRAME_TEST_TIMEOUT=240          seconds per test file
 //       PYFRAME_TEST_VERBOSE=1            print output of passing files too
 import { spawnSync } from "node:child_process";
 import { mkdirSync, mkdtempSync, readdirSync, rmSync, statSync } from "node:fs";
@@ -130,7 +130,7 @@ const packedTarball = packedName ? join(PACKED, packedName) : "";
 // A test file exits with this code, after printing "skipped: <why>", when the interpreter lacks
 // what it tests (test/_skip.ts).
 const SKIPPED = 77;
-const timeoutMs = Number(process.env.PYFRAME_TEST_TIMEOUT ?? 120) * 1000;
+const timeoutMs = Number(process.env.PYFRAME_TEST_TIMEOUT ?? 240) * 1000;
 const verbose = !!process.env.PYFRAME_TEST_VERBOSE;
 const results = new Map(); // "<python executable>|deno" -> { pass: [], fail: [], skip: [] }
 const skips = []; // why each skipped file was

@@ -1480,7 +1480,13 @@ test("compile(tree, frame) for a frame that runs no def says so, naming what it 
 _t_module_code = compile("class Box:\\n    size = 1\\nsquares = (n * n for n in range(3))\\n", "<frames>", "exec")
 _t_class_code = next(c for c in _t_module_code.co_consts if getattr(c, "co_name", None) == "Box")
 _t_genexpr_code = next(c for c in _t_module_code.co_consts if getattr(c, "co_name", None) == "<genexpr>")
+# 3.14+: the code evaluating a def's annotations, compiled beside the def's own.
+_t_annotated_code = compile("\\n\\ndef scaled(x: int) -> int:\\n    return x\\n", "<frames>", "exec")
+_t_annotate_code = next((c for c in _t_annotated_code.co_consts if getattr(c, "co_name", None) == "__annotate__"), None)
 `);
+  const annotations: [string, string][] = python.eval("_t_annotate_code is not None")
+    ? [["_t_annotate_code", "the annotations of the def, class or module at line 3 (CPython's generated __annotate__)"]]
+    : [];
   const runs = "pyframe: ast.compile(tree, frame) compiles code for function frames only (a def or a lambda), " +
     "but this frame runs ";
   for (
@@ -1488,6 +1494,7 @@ _t_genexpr_code = next(c for c in _t_module_code.co_consts if getattr(c, "co_nam
       ["_t_module_code", "a module's top-level code"],
       ["_t_class_code", 'the body of class "Box"'],
       ["_t_genexpr_code", "a generator expression"],
+      ...annotations,
     ]
   ) {
     using code = python.eval(variable) as PyObject;
@@ -1500,7 +1507,7 @@ _t_genexpr_code = next(c for c in _t_module_code.co_consts if getattr(c, "co_nam
     };
     throwsExactly(
       () => ast.compile(ast.parse("class Box:\n    size = 1\n"), frame),
-      `${runs}${what}; leave such frames' code as it is`,
+      `${runs}${what}; leave such frames' code as it is (frame.isFunction tells them apart)`,
     );
   }
 });

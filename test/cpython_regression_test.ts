@@ -103,8 +103,8 @@ def run_regression_module(name):
 function identityRewrite(file: string, counts: { replaced: number; kept: number }, patching = false) {
   return (frame: Frame) => {
     if (frame.filename !== file) return;
-    // Comprehensions, generator expressions, module code: their source lines are not a definition.
-    if (frame.name.startsWith("<") && frame.name !== "<lambda>") return void counts.kept++;
+    // Comprehensions, module code, annotations (3.14): their source lines are not a definition.
+    if (!frame.isFunction) return void counts.kept++;
     let source: string;
     try {
       source = frame.source;

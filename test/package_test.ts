@@ -61,6 +61,14 @@ function consumerEnv(cache: string): Record<string, string> {
   };
 }
 
+/** Environment for npm: temporary files in the scratch folder (newer Node.js keeps npm's compile
+ * cache in the temporary folder, and would leave it there). */
+function npmEnv(): Record<string, string> {
+  const temporary = join(scratch, "npm-tmp");
+  mkdirSync(temporary, { recursive: true });
+  return { ...process.env as Record<string, string>, TMPDIR: temporary };
+}
+
 function runArguments(file: string, denoFlags = ["-A"]): string[] {
   return isDeno ? ["run", ...denoFlags, file] : ["run", file];
 }
@@ -84,6 +92,7 @@ function packedTarball(): string {
   mkdirSync(destination);
   const result = spawnSync("npm", ["pack", "--pack-destination", destination], {
     cwd: root,
+    env: npmEnv(),
     encoding: "utf8",
     timeout: 600_000,
   });
@@ -97,6 +106,7 @@ test("the npm tarball, installed into a project of its own, runs the seed's exam
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
   const install = spawnSync("npm", ["install", "--offline", "--no-audit", "--no-fund", packedTarball()], {
     cwd: project,
+    env: npmEnv(),
     encoding: "utf8",
     timeout: 120_000,
   });

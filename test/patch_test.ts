@@ -64,7 +64,8 @@ test("patch(): the replacement runs now and is the function's __code__ until the
   {
     using scope = patching("bob");
     assert.is(python.eval("bob()"), 30);
-    assert.is(python.eval("bob.__code__ is not bob_code and bob.__code__.co_consts[-1]"), 30);
+    // A function made of bob's __code__ now runs the replacement (3.14 keeps small ints out of co_consts).
+    assert.is(python.eval("bob.__code__ is not bob_code and type(bob)(bob.__code__, globals())()"), 30);
     const before = replacedFrames();
     assert.equal(python.eval("[bob() for _ in range(100)]"), new Array(100).fill(30));
     assert.is(replacedFrames(), before, "later calls start in the replacement: no frame is swapped");
@@ -97,7 +98,7 @@ test("a patched generator function makes generators of its replacement", () => {
   {
     using _ = patching("countdown");
     for (let i = 0; i < 3; i++) assert.equal(python.eval("list(countdown(3))"), [0, 1, 2, 10]);
-    assert.ok(python.eval("countdown.__code__.co_consts[-1] == 10"));
+    assert.equal(python.eval("list(type(countdown)(countdown.__code__, globals())(3))"), [0, 1, 2, 10]);
   }
   assert.equal(python.eval("list(countdown(3))"), [0, 1, 2, 1]);
 });

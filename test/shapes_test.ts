@@ -260,12 +260,13 @@ class ScaleIntegers extends ast.NodeTransformer {
 }
 
 /**
- * Functions and lambdas of the shapes module; comprehension frames (3.11) run unchanged. With
+ * Functions and lambdas of the shapes module; frames of other code (comprehensions on 3.11,
+ * annotations on 3.14) run unchanged. With
  * `patching`, function code is patch()ed into its function (class bodies are replaced as usual).
  */
 function rewriter(transform: (tree: ast.Module) => ast.Module, replaced: Set<string>, patching = false) {
   return (frame: Frame) => {
-    if (!rewrittenFiles.has(frame.filename) || (frame.name.startsWith("<") && frame.name !== "<lambda>")) return;
+    if (!rewrittenFiles.has(frame.filename) || !frame.isFunction) return;
     replaced.add(frame.qualname);
     const code = ast.compile(transform(ast.parse(frame.source)), frame);
     return patching && isFunctionCode(frame) ? patch(code) : code;

@@ -5,7 +5,7 @@
  * @module
  */
 
-import { checkOptions, PyObject, python, withPython } from "../python/mod.ts";
+import { checkOptions, helperFunction, PyObject, python, withPython } from "../python/mod.ts";
 import { describe } from "./_access.ts";
 import { bridgeFunction, callWithTree, pythonTree } from "./_bridge.ts";
 import { AsyncFunctionDef, Expression, FunctionDef, Interactive, Lambda, Module } from "./_nodes.ts";
@@ -193,34 +193,16 @@ function compileFunction(tree: Node, frame: FrameTarget): PyObject {
   );
 }
 
-/** CPython's CO_OPTIMIZED code flag: set for functions' code, not for a module's or a class body's. */
-const CO_OPTIMIZED = 0x1;
-
-/** What the code of frames other than a def's or a lambda's runs, by their co_name. */
-const nonFunctionNames: Record<string, string> = {
-  "<module>": "a module's top-level code",
-  "<genexpr>": "a generator expression",
-  "<listcomp>": "a list comprehension",
-  "<setcomp>": "a set comprehension",
-  "<dictcomp>": "a dict comprehension",
-};
-
 /** Throws unless the frame runs a def's code: only that can be replaced by compiling a def of the tree. */
 function requireFunctionFrame(frame: FrameTarget): void {
-  const runs = nonFunctionCode(frame);
-  if (runs === undefined) return;
+  using describe = helperFunction("non_function_code");
+  using described = describe.call(frame.code);
+  const runs = described.toJS() as string | null;
+  if (runs === null) return;
   throw new TypeError(
     `pyframe: ast.compile(tree, frame) compiles code for function frames only (a def or a lambda), but this ` +
-      `frame runs ${runs}; leave such frames' code as it is`,
+      `frame runs ${runs}; leave such frames' code as it is (frame.isFunction tells them apart)`,
   );
-}
-
-/** What the frame runs when it is no def's code (a module, a class body, a comprehension), else undefined. */
-function nonFunctionCode(frame: FrameTarget): string | undefined {
-  if (frame.name.startsWith("<")) return nonFunctionNames[frame.name] ?? `code named ${JSON.stringify(frame.name)}`;
-  using flags = frame.code.get("co_flags");
-  if ((flags.toJS() as number) & CO_OPTIMIZED) return undefined;
-  return `the body of class ${JSON.stringify(frame.name)}`;
 }
 
 /** Every lambda in the tree: the bridge picks the one the frame runs (a line may hold several). */

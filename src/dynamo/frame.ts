@@ -13,6 +13,14 @@ const invalidate = Symbol("invalidate");
 const maker = Symbol("maker");
 const withCode = Symbol("withCode");
 const withFunction = Symbol("withFunction");
+/** The key under which a Frame keeps what its code runs when it is no function's (`isFunction`). */
+const nonFunctionCode = Symbol("nonFunctionCode");
+
+/** What `code` runs when it is not a def's or a lambda's (a str), else None. */
+function describeNonFunction(code: PyObject): PyObject {
+  using describe = helperFunction("non_function_code");
+  return describe.call(code);
+}
 
 /**
  * A Python frame, passed to a {@link Dynamo} callback before its first instruction runs.
@@ -33,7 +41,7 @@ export class Frame {
   #function?: PyObject;
   #locals?: Map<string, JSValue>;
   #source?: string;
-  #attributes = new Map<string, JSValue>();
+  #attributes = new Map<string | typeof nonFunctionCode, JSValue>();
 
   /** @internal Made by the Dynamo trampoline (`frameAt`); `new Frame` throws. */
   constructor(address: Ptr, key?: symbol) {
@@ -95,6 +103,28 @@ export class Frame {
     return this.#source;
   }
 
+  /**
+   * Whether the frame runs a def's or a lambda's code: the code `ast.compile(tree, frame)` makes a
+   * replacement for. False for a module's top-level code, a class body, a comprehension (3.11),
+   * and code CPython makes of a statement's parts: setting up type parameters (3.12+) or
+   * evaluating annotations (3.14+: the `__annotate__` of a def, class or module, met whenever
+   * annotations are read, by dataclasses or `typing.get_type_hints` too).
+   *
+   * @example
+   * ```ts
+   * import { ast, Dynamo, python } from "@pyframe/dynamo";
+   * using _ = new Dynamo((frame) => {
+   *   if (!frame.isFunction || frame.name !== "area") return;
+   *   return ast.compile(ast.parse(frame.source), frame); // an identity rewrite
+   * });
+   * python.exec("def area(w: float, h: float) -> float:\n    return w * h\n");
+   * python.eval("area(2, 3)"); // 6
+   * ```
+   */
+  get isFunction(): boolean {
+    return this.#codeAttribute(nonFunctionCode, "isFunction") === null;
+  }
+
   /** The arguments by name, converted to JS values when first read. */
   get locals(): Map<string, JSValue> {
     if (this.#locals) return this.#locals;
@@ -125,13 +155,16 @@ export class Frame {
     return read(code);
   }
 
-  /** `name` of the frame's code, read once; `what` is the public field asked for, for errors. */
-  #codeAttribute(name: string, what: string): JSValue {
+  /**
+   * `name` of the frame's code (or what `nonFunctionCode` says of it), read once; `what` is the
+   * public field asked for, for errors.
+   */
+  #codeAttribute(name: string | typeof nonFunctionCode, what: string): JSValue {
     if (!this.#attributes.has(name)) {
       this.#attributes.set(
         name,
         this.#withCode(what, (code) => {
-          using value = code.get(name);
+          using value = name === nonFunctionCode ? describeNonFunction(code) : code.get(name);
           return value.toJS();
         }),
       );

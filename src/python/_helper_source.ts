@@ -325,6 +325,43 @@ def _type_parameter_names(node):
 
 _CO_NEWLOCALS = 0x2
 _CLASS_OR_TYPE = re.compile(r"(class|type)\b")
+_DEF_OR_CLASS = re.compile(r"@|(async\s+def|def|class)\b")
+_USER_ANNOTATE = re.compile(r"(async\s+)?def\s+__annotate__\b")
+
+def is_generated_annotate(code):
+    """Whether 'code' is an __annotate__ function CPython (3.14+) made to evaluate the annotations of
+    a def, a class or a module, first line the def's or class's (not one a program wrote itself:
+    its line holds a def of __annotate__)."""
+    if code.co_name != "__annotate__" or code.co_posonlyargcount != 1 or code.co_varnames[:1] != ("format",):
+        return False
+    lines = linecache.getlines(code.co_filename)
+    start = code.co_firstlineno - 1
+    return not (0 <= start < len(lines) and _USER_ANNOTATE.match(lines[start].lstrip()))
+
+# What a frame runs when it is no def's or lambda's code, by co_name.
+_NON_FUNCTION_NAMES = {
+    "<module>": "a module's top-level code",
+    "<genexpr>": "a generator expression",
+    "<listcomp>": "a list comprehension",
+    "<setcomp>": "a set comprehension",
+    "<dictcomp>": "a dict comprehension",
+}
+
+def non_function_code(code):
+    """What 'code' runs when it is not a def's or a lambda's (the code a rewrite of a def replaces):
+    a module, a class body, a comprehension (3.11), code CPython makes to set up type parameters
+    (3.12+) or to evaluate annotations (3.14+). None for a def's or a lambda's code."""
+    name = code.co_name
+    if name == "<lambda>":
+        return None
+    if name.startswith("<"):
+        return _NON_FUNCTION_NAMES.get(name, 'code named "%s"' % name)
+    if not code.co_flags & inspect.CO_OPTIMIZED:
+        return 'the body of class "%s"' % name
+    if is_generated_annotate(code):
+        return "the annotations of the def, class or module at line %d (CPython's generated %s)" % (
+            code.co_firstlineno, code.co_qualname)
+    return None
 _TYPE_STATEMENT = re.compile(r"type\b")
 
 def _statement_source(code):
@@ -342,6 +379,10 @@ def _statement_source(code):
     if not 0 <= start < len(lines):
         return None
     line = lines[start].lstrip()
+    if is_generated_annotate(code):
+        # At the def's line (below its decorators) or the class's first decorator; a module's
+        # starts at its first annotated assignment, but evaluates them all.
+        return "".join(inspect.getblock(lines[start:]) if _DEF_OR_CLASS.match(line) else lines)
     class_body = not code.co_flags & _CO_NEWLOCALS
     if not type_parameters_scope and not (line.startswith("@") and class_body) and not _CLASS_OR_TYPE.match(line):
         return None
@@ -368,8 +409,9 @@ def _dedented(source):
         line[len(indent):] if line.startswith(indent) and number not in inside else line
         for number, line in enumerate(source.splitlines(True), 1))
 
-_FSTRING_START = getattr(tokenize, "FSTRING_START", None)  # 3.12+ tokenizes f-strings in pieces
-_FSTRING_END = getattr(tokenize, "FSTRING_END", None)
+# 3.12+ tokenizes f-strings in pieces, and 3.14+ t-strings: their start and end tokens.
+_PIECEWISE_STARTS = {getattr(tokenize, name) for name in ("FSTRING_START", "TSTRING_START") if hasattr(tokenize, name)}
+_PIECEWISE_ENDS = {getattr(tokenize, name) for name in ("FSTRING_END", "TSTRING_END") if hasattr(tokenize, name)}
 
 def string_lines(source):
     """The numbers (from 1) of the lines of 'source' that start inside a string literal: every line
@@ -377,16 +419,16 @@ def string_lines(source):
     Empty when the source does not tokenize."""
     if '"""' not in source and "'''" not in source and "\\\n" not in source:
         return set()  # No string can span lines: skip the tokenizer (most functions).
-    lines, open_fstrings = set(), []
+    lines, open_strings = set(), []
     try:
         for token in tokenize.generate_tokens(io.StringIO(source).readline):
             if token.type == tokenize.STRING:
                 lines.update(range(token.start[0] + 1, token.end[0] + 1))
-            elif token.type == _FSTRING_START:
-                open_fstrings.append(token.start[0])
-            elif token.type == _FSTRING_END:
-                first = open_fstrings.pop()
-                if not open_fstrings:
+            elif token.type in _PIECEWISE_STARTS:
+                open_strings.append(token.start[0])
+            elif token.type in _PIECEWISE_ENDS:
+                first = open_strings.pop()
+                if not open_strings:
                     lines.update(range(first + 1, token.end[0] + 1))
     except (tokenize.TokenError, SyntaxError):
         return set()
