@@ -464,9 +464,9 @@ pub fn Engine(comptime layout: Layout) type {
             }
             const function_copied = codeInt(u32, replacement, layout.code_flags) & co_generator_like != 0;
             if (function_copied) {
-                const copy = functionWithCode(frameFunction(frame), replacement) orelse return unwind(tstate, frame);
-                const function_slot = field(usize, frame, layout.frame_func);
                 const original = frameFunction(frame);
+                const copy = functionWithCode(original, replacement) orelse return unwind(tstate, frame);
+                const function_slot = field(usize, frame, layout.frame_func);
                 const owned_original = ownsReference(function_slot.*);
                 function_slot.* = @intFromPtr(copy); // a new function: mortal, its reference ours
                 if (owned_original) api.Py_DecRef(original);
