@@ -325,6 +325,7 @@ def _type_parameter_names(node):
 
 _CO_NEWLOCALS = 0x2
 _CLASS_OR_TYPE = re.compile(r"(class|type)\b")
+_TYPE_STATEMENT = re.compile(r"type\b")
 _DEF_OR_CLASS = re.compile(r"@|(async\s+def|def|class)\b")
 _USER_ANNOTATE = re.compile(r"(async\s+)?def\s+__annotate__\b")
 
@@ -362,7 +363,6 @@ def non_function_code(code):
         return "the annotations of the def, class or module at line %d (CPython's generated %s)" % (
             code.co_firstlineno, code.co_qualname)
     return None
-_TYPE_STATEMENT = re.compile(r"type\b")
 
 def _statement_source(code):
     """The class or type statement, decorators included, at the line a code object starts at: a
