@@ -1008,6 +1008,50 @@ def run_kinds():
   }
 });
 
+test("frame.isFunction is false for code evaluating a type parameter's bound or a type alias's value (3.12+)", () => {
+  // Such code is named after the parameter or alias: ast.compile looked for a def of that name.
+  if (python.eval("__import__('sys').version_info < (3, 12)")) return;
+  python.exec(
+    `
+def keep(function):
+    return function
+
+@keep
+def generic[T: int](x: T) -> T:
+    return x
+
+type Pair = tuple[int, int]
+
+def run_generics():
+    bound = generic.__type_params__[0].__bound__
+    value = Pair.__value__
+    return [generic(1), bound.__name__, str(value)]
+`,
+    { filename: "generics_module.py" },
+  );
+  const seen = new Map<string, boolean>();
+  const refused: string[] = [];
+  using _ = new Dynamo((frame) => {
+    if (frame.filename !== "generics_module.py") return;
+    seen.set(frame.qualname, frame.isFunction);
+    if (frame.isFunction) return ast.compile(ast.parse(frame.source), frame);
+    try {
+      ast.compile(ast.parse(frame.source), frame);
+    } catch (error) {
+      refused.push(String((error as Error).message).replace(/.*but this frame runs /, "").replace(/;.*/, ""));
+    }
+  });
+  assert.equal(python.eval("run_generics()"), [1, "int", "tuple[int, int]"]);
+  assert.equal(seen.get("run_generics"), true);
+  assert.equal(seen.get("generic"), true);
+  assert.equal(seen.get("T"), false);
+  assert.equal(seen.get("Pair"), false);
+  assert.equal(refused.sort(), [
+    'the bound, constraints or default of type parameter "T"',
+    'the value of type alias "Pair"',
+  ]);
+});
+
 test("lines inside a multi-line t-string (3.14+) keep their spaces in frame.source, and through a rewrite", () => {
   // 3.14 tokenizes t-strings in pieces, as 3.12 began to do f-strings: dedenting the method's
   // source took the spaces off the lines inside one.

@@ -106,11 +106,10 @@ export class Frame {
   /**
    * Whether the frame runs a def's or a lambda's code: the code `ast.compile(tree, frame)` makes a
    * replacement for. False for a module's top-level code, a class body, a comprehension (3.11),
-   * and code CPython makes of a statement's parts: setting up a generic's type parameters (3.12+)
-   * or evaluating annotations (3.14+: the `__annotate__` of a def, class or module, met whenever
-   * annotations are read, by dataclasses or `typing.get_type_hints` too). Not yet told apart: the
-   * code evaluating a type parameter's bound or default, or a type alias's value (3.12+), named
-   * after the parameter or alias, reads true.
+   * and code CPython makes of a statement's parts: setting up a generic's type parameters or
+   * evaluating a type parameter's bound or default or a type alias's value (3.12+), and
+   * evaluating annotations (3.14+: the `__annotate__` of a def, class or module, met whenever
+   * annotations are read, by dataclasses or `typing.get_type_hints` too).
    *
    * @example
    * ```ts

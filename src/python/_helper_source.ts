@@ -350,8 +350,9 @@ _NON_FUNCTION_NAMES = {
 
 def non_function_code(code):
     """What 'code' runs when it is not a def's or a lambda's (the code a rewrite of a def replaces):
-    a module, a class body, a comprehension (3.11), code CPython makes to set up type parameters
-    (3.12+) or to evaluate annotations (3.14+). None for a def's or a lambda's code."""
+    a module, a class body, a comprehension (3.11), code CPython makes to set up type parameters or
+    evaluate their bounds and defaults or an alias's value (3.12+), or to evaluate annotations
+    (3.14+). None for a def's or a lambda's code."""
     name = code.co_name
     if name == "<lambda>":
         return None
@@ -362,6 +363,40 @@ def non_function_code(code):
     if is_generated_annotate(code):
         return "the annotations of the def, class or module at line %d (CPython's generated %s)" % (
             code.co_firstlineno, code.co_qualname)
+    return _type_parameter_part(code)
+
+def _type_parameter_part(code):
+    """What code CPython (3.12+) makes to evaluate part of a generic def, class or type alias runs:
+    a type parameter's bound, constraints or default, or an alias's value (named after it, at the
+    statement's line). None for other code."""
+    if not hasattr(_ast, "TypeAlias"):
+        return None
+    lines = linecache.getlines(code.co_filename)
+    start = code.co_firstlineno - 1
+    if not 0 <= start < len(lines):
+        return None
+    for first_token, last_line in _logical_lines(lines[start:]):
+        if first_token == "@":
+            continue
+        header = _dedented("".join(lines[start:start + last_line]))
+        if first_token != "type" and "[" not in header:
+            return None  # no type parameters: the def's or class's own code
+        statement = _header_statement(header)
+        if isinstance(statement, _ast.TypeAlias) and statement.name.id == code.co_name:
+            return 'the value of type alias "%s"' % code.co_name
+        if code.co_name in _type_parameter_names(statement):
+            return 'the bound, constraints or default of type parameter "%s"' % code.co_name
+        return None
+    return None
+
+def _header_statement(header):
+    """The statement a def's, class's or type alias's first logical line parses to (a body added
+    where it has none), or None."""
+    for text in (header.rstrip("\n") + "\n    pass\n", header):
+        try:
+            return compile(text, "<header>", "exec", _ast.PyCF_ONLY_AST).body[0]
+        except (SyntaxError, ValueError):
+            continue
     return None
 
 def _statement_source(code):
