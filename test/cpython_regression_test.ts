@@ -80,16 +80,20 @@ if (python.eval(`__import__("importlib.util").util.find_spec("test.test_scope") 
 
 python.exec(`
 import importlib, io, signal, unittest
+from test.support import os_helper
 
 def run_regression_module(name):
     # Some tests raise SIGINT and expect KeyboardInterrupt: give Python the handler it would have
-    # as a program (pyframe leaves SIGINT to the JS host otherwise).
+    # as a program (pyframe leaves SIGINT to the JS host otherwise). In a folder of their own, as
+    # python -m test runs them: some write files where they run (test_pdb a .pdbrc that another
+    # run in the same folder then read).
     previous = signal.signal(signal.SIGINT, signal.default_int_handler)
     try:
-        module = importlib.import_module("test." + name)
-        suite = unittest.defaultTestLoader.loadTestsFromModule(module)  # honours load_tests (doctests)
-        stream = io.StringIO()
-        result = unittest.TextTestRunner(stream=stream, verbosity=0).run(suite)
+        with os_helper.temp_cwd():
+            module = importlib.import_module("test." + name)
+            suite = unittest.defaultTestLoader.loadTestsFromModule(module)  # honours load_tests (doctests)
+            stream = io.StringIO()
+            result = unittest.TextTestRunner(stream=stream, verbosity=0).run(suite)
         problems = sorted(str(case) for case, _ in result.failures + result.errors)
         return [result.testsRun, problems, stream.getvalue()[-4000:], module.__file__]
     finally:
