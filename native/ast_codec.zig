@@ -253,7 +253,7 @@ fn tupleItem(tuple: *PyObject, index: isize) Error!*PyObject {
 }
 
 fn typeOf(object: *PyObject) *PyObject {
-    // Py_TYPE: ob_type follows ob_refcnt in every default (GIL) build of 3.11-3.14.
+    // Py_TYPE: ob_type follows ob_refcnt in every default (GIL) build of 3.11-3.15.
     const words: [*]const *PyObject = @ptrCast(@alignCast(object));
     return words[1];
 }

@@ -15,7 +15,7 @@ pub fn typeOf(object: *PyObject) *PyObject {
     return field(*PyObject, object, object_type_offset).*;
 }
 
-/// `ob_type` follows the reference count in every object header (3.11-3.14, GIL builds).
+/// `ob_type` follows the reference count in every object header (3.11-3.15, GIL builds).
 const object_type_offset = 8;
 
 /// What a scan found an item to be; src/python/_bulk.ts reads the same numbers.

@@ -107,7 +107,7 @@ pub fn count() usize {
     return live_entries;
 }
 
-/// CPython's `_PyCodeObjectExtra` (identical in 3.11-3.14).
+/// CPython's `_PyCodeObjectExtra` (identical in 3.11-3.15).
 const CodeExtra = extern struct {
     size: isize,
     extras: [1]usize,

@@ -18,7 +18,7 @@ pub const Frame = opaque {};
 pub const EvalFrameFn = *const fn (*PyThreadState, *Frame, c_int) callconv(.c) ?*PyObject;
 pub const FreeFn = *const fn (?*anyopaque) callconv(.c) void;
 
-/// `PyStatus`, returned by value from the initialisation functions (same layout 3.11-3.14).
+/// `PyStatus`, returned by value from the initialisation functions (same layout 3.11-3.15).
 pub const PyStatus = extern struct {
     type: c_int,
     func: ?[*:0]const u8,

@@ -701,7 +701,7 @@ pub fn Engine(comptime layout: Layout) type {
     };
 }
 
-/// `func_builtins` in a PyFunctionObject: after PyObject_HEAD and func_globals (3.11-3.14).
+/// `func_builtins` in a PyFunctionObject: after PyObject_HEAD and func_globals (3.11-3.15).
 const function_builtins = 3 * @sizeOf(usize);
 
 /// Gives `copy` the builtins `function` has. A new function takes them from its globals'

@@ -46,7 +46,8 @@ pub const Layout = struct {
     /// `_co_monitoring` (3.12+): null, or a `_PyCoMonitoringData` whose first member is the
     /// events sys.monitoring.set_local_events set on this code alone, one byte per event.
     code_monitoring: ?usize,
-    /// How many bytes that member has (`_Py_LocalMonitors`: 15 in 3.12, 10 in 3.13, 11 in 3.14).
+    /// How many bytes that member has (`_Py_LocalMonitors`: 15 in 3.12, 10 in 3.13, 11 in 3.14, 16
+    /// in 3.15).
     code_local_events: usize,
 
     // PyThreadState
@@ -58,7 +59,7 @@ pub const Layout = struct {
     // PyInterpreterState
     /// `monitors`: one byte of active sys.monitoring tools per event, from 3.12.
     interp_monitors: ?usize,
-    /// How many events that is (`_Py_GlobalMonitors`: 15 in 3.12 and 3.13, 16 in 3.14).
+    /// How many events that is (`_Py_GlobalMonitors`: 15 in 3.12 and 3.13, 16 from 3.14).
     interp_global_events: usize,
 
     // PyConfig
@@ -228,7 +229,46 @@ pub const cpython_3_14 = Layout{
     .config_size = 456,
 };
 
-pub const supported = [_]*const Layout{ &cpython_3_11, &cpython_3_12, &cpython_3_13, &cpython_3_14 };
+pub const cpython_3_15 = Layout{
+    .minor = 15,
+    .frame_code = 0,
+    .frame_func = 16,
+    .frame_obj = 48,
+    .frame_locals = 40,
+    .frame_instr = 56,
+    .frame_instr_is_previous = false,
+    .frame_stacktop = 64,
+    .frame_stacktop_is_pointer = true,
+    .frame_stackrefs = true,
+    .frame_owner = 74,
+    .frame_localsplus = 80,
+    .frame_specials_words = 10,
+    .code_flags = 48,
+    .code_argcount = 52,
+    .code_posonlyargcount = 56,
+    .code_kwonlyargcount = 60,
+    .code_stacksize = 64,
+    .code_nlocalsplus = 72,
+    .code_localsplusnames = 96,
+    .code_framesize = 76,
+    .code_adaptive = 208,
+    .code_extra = 200,
+    .code_monitoring = 176,
+    .code_local_events = 16,
+    .tstate_datastack_top = 264,
+    .tstate_datastack_limit = 272,
+    .tstate_c_profilefunc = 104,
+    .tstate_c_tracefunc = 112,
+    .interp_monitors = 223512,
+    .interp_global_events = 16,
+    .config_install_signal_handlers = 16,
+    .config_program_name = 288,
+    .config_home = 304,
+    .config_executable = 352,
+    .config_size = 456,
+};
+
+pub const supported = [_]*const Layout{ &cpython_3_11, &cpython_3_12, &cpython_3_13, &cpython_3_14, &cpython_3_15 };
 
 pub fn forMinor(minor: u32) ?*const Layout {
     for (supported) |layout| {

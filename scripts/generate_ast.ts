@@ -74,6 +74,8 @@ interface Probe {
 }
 interface MergedField extends ProbedField {
   versions: string[];
+  /** For a field optional in newer versions only: the versions where it is required. */
+  requiredIn?: string[];
 }
 interface MergedNode {
   name: string;
@@ -137,6 +139,12 @@ function mergedOrder(probes: Probe[]): string[] {
   return order;
 }
 
+/** Whether `older`, a field of an older version, is `known` before it became optional. */
+function becameOptional(known: MergedField, older: ProbedField): boolean {
+  const stillRequired = known.requiredIn === undefined || known.requiredIn.includes(known.versions[0]);
+  return known.type === older.type && known.quantity === "optional" && older.quantity === "one" && stillRequired;
+}
+
 function mergeNode(name: string, probes: Probe[]): MergedNode {
   const present = probes.flatMap((probe) =>
     probe.nodes.filter((node) => node.name === name).map((node) => ({ probe, node }))
@@ -154,7 +162,12 @@ function mergeNode(name: string, probes: Probe[]): MergedNode {
     for (const field of node.fields) {
       const known = fields.find((f) => f.name === field.name);
       if (!known) fields.push({ ...field, versions: [probe.version] });
-      else if (known.type !== field.type || known.quantity !== field.quantity) {
+      else if (becameOptional(known, field)) {
+        // Required in older versions, optional from a newer one on (3.15: DictComp.value, None
+        // for `{**d for d in ds}`): optional, and required where it was.
+        known.requiredIn = [probe.version, ...known.requiredIn ?? []];
+        known.versions.unshift(probe.version);
+      } else if (known.type !== field.type || known.quantity !== field.quantity) {
         throw new Error(
           `ast.${name}.${field.name} changed type in Python ${probe.version}; teach generate_ast.ts to merge it`,
         );
@@ -214,7 +227,7 @@ const EXAMPLES: Record<string, string> = {
 
 function constructorExample(node: MergedNode, nodes: Map<string, MergedNode>, depth = 0): string {
   if (EXAMPLES[node.name]) return EXAMPLES[node.name];
-  const required = node.fields.filter((f) => f.quantity === "one");
+  const required = node.fields.filter((f) => f.quantity === "one" || f.requiredIn);
   const noArguments = node.fields.length === 0 && node.attributes.length === 0;
   if (noArguments) return `new ast.${node.name}()`;
   const parts = required.map((f) => `${f.name}: ${exampleValue(f.type, nodes, depth)}`);
@@ -273,7 +286,9 @@ function classCode(node: MergedNode, nodes: Map<string, MergedNode>, all: string
   const inherited = new Set(parent?.attributes ?? []);
   const ownAttributes = node.attributes.filter((a) => !inherited.has(a));
   const fieldTypes = node.fields.map((f) =>
-    `    ${f.name}: { type: "${f.type}", quantity: "${f.quantity}", versions: ${versionsConstant(f.versions, all)} },`
+    `    ${f.name}: { type: "${f.type}", quantity: "${f.quantity}", versions: ${versionsConstant(f.versions, all)}${
+      f.requiredIn ? `, requiredIn: ${versionsConstant(f.requiredIn, all)}` : ""
+    } },`
   );
   return [
     ...classDoc(node, nodes, all),
@@ -310,9 +325,10 @@ function unknownAttribute(node: MergedNode, attribute: string): never {
 /** The field's ASDL declaration (`expr left`, `stmt* body`, `expr? returns`), and the versions
  * having it when not all do. */
 function fieldDoc(field: MergedField, all: string[]): string {
+  const required = field.requiredIn ? ` Required (not null) in Python ${field.requiredIn.join(", ")}.` : "";
   return `  /** \`${field.type}${QUANTITY_MARKS[field.quantity]} ${field.name}\`.${
     versionNote(field.versions, all)
-  } */\n`;
+  }${required} */\n`;
 }
 
 const LINE_WIDTH = 120;
@@ -370,7 +386,8 @@ function render(merged: MergedNode[], probes: Probe[]): string {
   const nodes = new Map(merged.map((n) => [n.name, n]));
   const versionSets = new Map<string, string[]>();
   for (const node of merged) {
-    for (const versions of [node.versions, ...node.fields.map((f) => f.versions)]) {
+    for (const versions of [node.versions, ...node.fields.flatMap((f) => [f.versions, f.requiredIn ?? []])]) {
+      if (!versions.length) continue;
       versionSets.set(versionsConstant(versions, all), versions);
     }
   }

@@ -66,7 +66,7 @@ const modules = [
   "test_pdb",
   "test_trace",
   "test_profile",
-  "test_cprofile",
+  ["test_cprofile", "test_profiling.test_tracing_profiler"], // moved in 3.15
   "test_dictcomps",
   "test_typing",
   "test_property",
@@ -79,8 +79,21 @@ if (python.eval(`__import__("importlib.util").util.find_spec("test.test_scope") 
 }
 
 python.exec(`
-import importlib, io, signal, unittest
+import gc, importlib, io, signal, unittest
 from test.support import os_helper
+
+# CPython 3.15's test_enable_in_external_timer leaves an _lsprof profiler enabled, in a reference
+# cycle; when the collector frees it, its dealloc calls _PyEval_SetProfile(NULL), which ends the
+# sys.setprofile profiler running at that moment (pure CPython shows it, no pyframe involved). Where
+# the collection falls depends on all the allocation before it, so a later test (ProfileTest's
+# test_cprofile) lost its profile in one run and not in the other. In these modules garbage is
+# collected after every test, so it cannot fall into the next one.
+COLLECT_AFTER_EACH_TEST = {"test_cprofile", "test_profiling.test_tracing_profiler"}
+
+class CollectingResult(unittest.TextTestResult):
+    def stopTest(self, test):
+        super().stopTest(test)
+        gc.collect()
 
 def run_regression_module(name):
     # Some tests raise SIGINT and expect KeyboardInterrupt: give Python the handler it would have
@@ -93,7 +106,8 @@ def run_regression_module(name):
             module = importlib.import_module("test." + name)
             suite = unittest.defaultTestLoader.loadTestsFromModule(module)  # honours load_tests (doctests)
             stream = io.StringIO()
-            result = unittest.TextTestRunner(stream=stream, verbosity=0).run(suite)
+            result_class = CollectingResult if name in COLLECT_AFTER_EACH_TEST else unittest.TextTestResult
+            result = unittest.TextTestRunner(stream=stream, verbosity=0, resultclass=result_class).run(suite)
         problems = sorted(str(case) for case, _ in result.failures + result.errors)
         return [result.testsRun, problems, stream.getvalue()[-4000:], module.__file__]
     finally:
@@ -131,8 +145,17 @@ function definesFrameCode(tree: ast.Module, frame: Frame): boolean {
 }
 
 // Each module twice: replacements swapped into frames, then patch()ed into the functions.
+/** The module's name in this Python: the first of its names (old, then new) that exists. */
+function present(names: string | string[]): string {
+  const candidates = typeof names === "string" ? [names] : names;
+  const found = candidates.find((name) =>
+    python.eval(`__import__("importlib.util").util.find_spec("test.${name}") is not None`)
+  );
+  return found ?? candidates[0]; // none: the test fails, naming the first
+}
+
 for (const patching of [false, true]) {
-  for (const name of modules) {
+  for (const name of modules.map(present)) {
     const how = patching ? "patched into every function" : "swapped into every function's frames";
     test(`CPython's ${name} gives the same results with an identity rewrite ${how}`, () => {
       compareUnderRewrite(name, patching);

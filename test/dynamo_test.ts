@@ -666,14 +666,13 @@ test("immortal code objects (3.12's deep-frozen standard library) are swapped bo
   // genericpath is deep-frozen into 3.12's interpreter: its code objects are immortal there (on
   // 3.11 they are static but counted, on 3.13 ordinary: the usual paths, same behaviour).
   python.exec(`
-import genericpath, sys
+import genericpath, inspect, sys
 from types import SimpleNamespace as _Stat
 
-def samestat(s1, s2):
-    return "mine"
-
-def samestat_replacement(s1, s2):
-    return "replaced"
+# With genericpath's own arguments ((s1, s2, /) from 3.15), as a replacement must have.
+_arguments = str(inspect.signature(genericpath.samestat))
+exec("def samestat%s:\\n    return 'mine'\\n" % _arguments)
+exec("def samestat_replacement%s:\\n    return 'replaced'\\n" % _arguments)
 
 _a, _b = _Stat(st_ino=1, st_dev=2), _Stat(st_ino=1, st_dev=3)
 
@@ -1001,7 +1000,9 @@ def run_kinds():
   const annotate = python.eval("__import__('sys').version_info >= (3, 14)");
   // The def's annotations, read through __annotations__; the class's, read by dataclasses.
   const annotations = (source: string) => annotate ? { isFunction: false, source } : undefined;
-  assert.equal(seen.get("__annotate__"), annotations("def annotated(x: int) -> int:"));
+  // Qualified __annotate__ in 3.14, annotated.__annotate__ from 3.15.
+  const qualname = annotate ? python.eval("annotated.__annotate__.__code__.co_qualname") as string : "";
+  assert.equal(seen.get(qualname), annotations("def annotated(x: int) -> int:"));
   assert.equal(seen.get("run_kinds.<locals>.Body.__annotate__"), annotations("@dataclasses.dataclass"));
   if (python.eval("__import__('sys').version_info < (3, 12)")) {
     assert.equal(seen.get("run_kinds.<locals>.<listcomp>")?.isFunction, false);

@@ -20,6 +20,10 @@ export interface FieldPlan {
   /** Whether the running Python has the field (else it must be left empty). */
   readonly available: boolean;
   readonly versions: readonly string[];
+  /** The versions requiring a value of a field optional in newer ones (see FieldType.requiredIn). */
+  readonly requiredIn: readonly string[] | undefined;
+  /** Whether the running Python requires a value: a `one` field, or an optional one it requires. */
+  readonly required: boolean;
 }
 
 /** What reading and writing a class's nodes for the running Python needs, worked out once. */
@@ -49,8 +53,18 @@ export class ClassPlan {
     this.names = [...kind._fields, ...kind._attributes];
     this.fieldCount = kind._fields.length;
     this.fields = kind._fields.map((name) => {
-      const { type, quantity, versions } = kind.fieldTypes[name];
-      return { name, type, quantity, itemClass: nodeClass(type), available: isAvailable(versions, minor), versions };
+      const { type, quantity, versions, requiredIn } = kind.fieldTypes[name];
+      const required = quantity === "one" || (requiredIn !== undefined && requiredIn.includes(minor));
+      return {
+        name,
+        type,
+        quantity,
+        itemClass: nodeClass(type),
+        available: isAvailable(versions, minor),
+        versions,
+        requiredIn,
+        required,
+      };
     });
     this.quantities = this.fields.map((field) => field.quantity);
     this.constants = this.fields.map((field) => field.type === "constant");

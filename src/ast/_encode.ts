@@ -219,10 +219,18 @@ class Encoder {
   #field(node: Node, plan: ClassPlan, field: FieldPlan, here: Place): void {
     const value = fieldOf(node, field.name), out = this.#out;
     if (value === undefined && field.quantity !== "list") {
-      if (field.quantity === "optional") return out.tag(NONE);
+      if (!field.required) return out.tag(NONE);
       throw new TypeError(
-        `pyframe: ${where(plan, field.name)} is required: expected ${article(field.type)}, found undefined; ` +
-          "pass it to the constructor",
+        `pyframe: ${where(plan, field.name)} is required${requiredHere(field)}: expected ${
+          article(field.type)
+        }, found undefined; pass it to the constructor`,
+      );
+    }
+    if (value === null && field.required && field.quantity === "optional") {
+      throw new TypeError(
+        `pyframe: ${where(plan, field.name)} is required${requiredHere(field)}: expected ${
+          article(field.type)
+        }, found null; give it one`,
       );
     }
     checkField(plan.kind, field.name, value);
@@ -366,6 +374,13 @@ function holdsSharedNodes(itemClass: NodeClass): boolean {
 
 function fieldOf(node: Node, name: string): unknown {
   return (node as unknown as Record<string, unknown>)[name];
+}
+
+/** For an optional field the running Python still requires: which Pythons let it be empty. */
+function requiredHere(field: FieldPlan): string {
+  if (field.quantity !== "optional") return "";
+  const optionalIn = field.versions.filter((version) => !field.requiredIn?.includes(version));
+  return ` in Python ${pythonMinor()} (it may be None from Python ${optionalIn[0]})`;
 }
 
 function where(plan: ClassPlan, name: string): string {

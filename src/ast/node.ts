@@ -32,6 +32,11 @@ export interface FieldType {
   readonly quantity: FieldQuantity;
   /** The Python minor versions (`"3.12"`) whose `ast` has this field. */
   readonly versions: readonly string[];
+  /**
+   * For an optional field that older Pythons require: the versions that require it (3.15 lets
+   * `ast.DictComp.value` be null, for `{**d for d in ds}`).
+   */
+  readonly requiredIn?: readonly string[];
 }
 
 /**

@@ -68,7 +68,7 @@ export const NATIVE_ABI_VERSION = 13;
 /** The JS callback the eval-frame function calls: (frame address) → answer. */
 export const frameCallbackSpec = fn(["ptr"], "i32");
 
-/** libpython's C API as used by src/python (present in CPython 3.11 to 3.14). */
+/** libpython's C API as used by src/python (present in CPython 3.11 to 3.15). */
 export const pythonSymbols = {
   Py_IncRef: fn(["ptr"], "void"),
   Py_DecRef: fn(["ptr"], "void"),
