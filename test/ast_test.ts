@@ -223,6 +223,37 @@ test("DictComp.value may be null from Python 3.15 ({**d for d in ds}) and is req
   throwsExactly(() => ast.compile(unpacking(null)), required);
 });
 
+test("lazy imports (Python 3.15): is_lazy round-trips and compiles to a lazy import; older Pythons refuse it", () => {
+  const lazyColorsys = () => new ast.Import({ names: [new ast.alias({ name: "colorsys" })], is_lazy: 1 });
+  if (minor < 15) {
+    throwsExactly(
+      () => ast.toPython(ast.fixMissingLocations(new ast.Module({ body: [lazyColorsys()] }))),
+      `pyframe: ast.Import.is_lazy needs Python 3.15 or newer, but the running Python is 3.${minor}; leave it empty (null or [])`,
+    );
+    return;
+  }
+  const source = "lazy import json\nlazy from os import path\nimport sys\n";
+  const tree = ast.parse(source);
+  assert.equal(tree.body.map((statement) => (statement as ast.Import | ast.ImportFrom).is_lazy), [1, 1, 0]);
+  assert.is(ast.dump(tree), pyAst.get("dump").call(pyAst.get("parse").call(source)).toJS());
+  assert.is(ast.unparse(tree), "lazy import json\nlazy from os import path\nimport sys");
+  // Built in TypeScript: the module is loaded at its first use, not at the import.
+  const program = ast.fixMissingLocations(
+    new ast.Module({
+      body: [
+        lazyColorsys(),
+        ...ast.parse('import sys\nbefore = "colorsys" in sys.modules\ncolorsys.hls_to_rgb(0, 0, 0)\n').body,
+      ],
+    }),
+  );
+  python.exec("import sys; sys.modules.pop('colorsys', None)");
+  using code = ast.compile(program);
+  using namespace = python.toPython({});
+  python.builtins.get("exec").call(code, namespace).dispose();
+  assert.is(namespace.item("before").toJS(), false, "colorsys was loaded at the import");
+  assert.is(python.eval("'colorsys' in __import__('sys').modules"), true, "colorsys was not loaded at its first use");
+});
+
 test("dump showEmpty needs Python 3.13", () => {
   const tree = ast.parse("pass");
   if (minor >= 13) assert.match(ast.dump(tree, { showEmpty: true }), "type_ignores=[]");
