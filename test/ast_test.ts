@@ -1195,6 +1195,22 @@ test("NodeVisitor dispatches to visit<ClassName> and walks the rest", () => {
   assert.equal(names.seen, ["a", "b", "c", "d"]);
 });
 
+test("walk refuses a tree holding a cycle (it queued nodes until memory ran out) and still walks shared nodes", () => {
+  const body: ast.stmt[] = [];
+  const loop = new ast.If({ test: new ast.Constant({ value: 1 }), body });
+  body.push(loop, loop); // inside itself twice: the queue doubles at every level
+  const cycle = "pyframe: ast.walk: the tree holds a cycle: an ast.If is inside itself (a node may appear in " +
+    "several places of a tree, but not below itself)";
+  throwsExactly(() => [...ast.walk(new ast.Module({ body: [loop] }))], cycle, RangeError);
+  throwsExactly(() => ast.incrementLineno(loop, 1), cycle, RangeError);
+  body.pop(); // inside itself once: the queue grows by a node a level (this one ended Deno, out of memory)
+  throwsExactly(() => [...ast.walk(loop)], cycle, RangeError);
+  // A node in several places is not a cycle: walked once per place, as Python's ast.walk does.
+  const shared = new ast.Name({ id: "x", ctx: new ast.Load() });
+  const pair = new ast.Tuple({ elts: [shared, shared], ctx: new ast.Load() });
+  assert.is([...ast.walk(pair)].filter((node) => node === shared).length, 2);
+});
+
 test("walk visits as many nodes as Python's ast.walk, in the same order", () => {
   const source = sources[1];
   using tree = pyAst.get("parse").call(source);

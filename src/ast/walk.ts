@@ -71,10 +71,52 @@ export function walk(node: Node): Generator<Node> {
 
 function* breadthFirst(node: Node): Generator<Node> {
   const pending: Node[] = [node];
+  let checked = false;
   // An index instead of shift(): shift is linear, and trees have many nodes.
   for (let next = 0; next < pending.length; next++) {
     const current = pending[next];
     pending.push(...childrenOf(current));
+    if (!checked && pending.length > CYCLE_CHECK_AFTER) {
+      requireAcyclic(node); // once: past it, a tree with no cycle is walked to its end
+      checked = true;
+    }
     yield current;
+  }
+}
+
+/**
+ * Nodes queued before `walk` looks for a cycle, which would queue nodes until memory runs out (and
+ * V8 ends the process). Above the largest trees parsed from real modules (the standard library's
+ * biggest has about 100,000 nodes), so the check costs them nothing.
+ */
+const CYCLE_CHECK_AFTER = 2_000_000;
+
+/**
+ * Throws when a node of the tree is inside itself. Shared nodes are fine (a node may sit in
+ * several places, as Python allows): only a node met again below itself is a cycle.
+ */
+function requireAcyclic(root: Node): void {
+  const onPath = new Set<Node>(), done = new Set<Node>();
+  const stack: { node: Node; children: Iterator<Node> }[] = [{ node: root, children: childrenOf(root) }];
+  onPath.add(root);
+  while (stack.length) {
+    const top = stack[stack.length - 1];
+    const step = top.children.next();
+    if (step.done) {
+      stack.pop();
+      onPath.delete(top.node);
+      done.add(top.node);
+      continue;
+    }
+    const child = step.value;
+    if (onPath.has(child)) {
+      throw new RangeError(
+        `pyframe: ast.walk: the tree holds a cycle: an ast.${child.typeName} is inside itself (a node ` +
+          "may appear in several places of a tree, but not below itself)",
+      );
+    }
+    if (done.has(child)) continue;
+    onPath.add(child);
+    stack.push({ node: child, children: childrenOf(child) });
   }
 }
