@@ -10,7 +10,9 @@ import { python } from "../mod.ts";
 import { skipFile } from "./_skip.ts";
 
 if (!python.eval(`getattr(__import__("sys"), "_jit", None) is not None and __import__("sys")._jit.is_available()`)) {
-  skipFile(`CPython ${python.version} here has no JIT (3.14+ built with --enable-experimental-jit)`);
+  skipFile(
+    `CPython ${python.version} here has no JIT to turn on (sys._jit: 3.14+, built with --enable-experimental-jit)`,
+  );
 }
 
 test("replacements run right under CPython's JIT, and the JIT compiles a swapped replacement's loop", () => {
