@@ -69,7 +69,7 @@ export fn pyframe_open(libpython: [*:0]const u8, home: ?[*:0]const u8, executabl
     return 0;
 }
 
-/// "3.11, 3.12, 3.13 and 3.14": the versions `layouts` declares.
+/// "3.11, 3.12, 3.13, 3.14 and 3.15": the versions `layouts` declares.
 const supported_versions = blk: {
     var text: []const u8 = "";
     for (layouts.supported, 0..) |supported, index| {

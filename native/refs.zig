@@ -1,6 +1,6 @@
 //! Inline reference counting for the replacement paths (the exported Py_IncRef/Py_DecRef cost a
-//! call each). Valid for the default (GIL) builds of 3.11-3.14: `ob_refcnt` is the first word, and
-//! from 3.12 an object whose low 32 bits read negative is immortal and must not be touched (3.14
+//! call each). Valid for the default (GIL) builds of 3.11-3.15: `ob_refcnt` is the first word, and
+//! from 3.12 an object whose low 32 bits read negative is immortal and must not be touched (3.14+
 //! keeps flags in the word's top 16 bits, set only on immortal objects). A 3.11
 //! object never reaches 2^31 references in practice, so the same test is safe there. The hot path
 //! counts without the test, for objects found mortal when its decision was made: a mortal object
