@@ -1,7 +1,5 @@
 // src/ast: typed nodes, the Python bridge, visitors, location helpers and compile, checked against
 // Python's own `ast` on the running interpreter.
-import { spawnSync } from "node:child_process";
-import process from "node:process";
 import { inspect } from "node:util";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
@@ -9,6 +7,7 @@ import * as ast from "../src/ast/mod.ts";
 import { kw, PyObject, python, PythonError, takeError } from "../src/python/mod.ts";
 import { load, runtime } from "../src/ffi/mod.ts";
 import { HELD_NODES_MAX, heldNodeCount, SESSION, type Traced } from "../src/ast/_session.ts";
+import { lastJsonLine, runChild } from "./_child.ts";
 import "./_future_annotations.ts";
 
 const pyAst = python.import("ast");
@@ -1071,13 +1070,10 @@ test("NodeTransformer: removing a single-node field sets it to null; an array th
 });
 
 test("where code generation from strings is refused, visitors work and parse says what it needs", () => {
-  const child = "test/_no_codegen_child.ts";
-  const args = runtime.name === "deno"
-    ? ["run", "-A", "--v8-flags=--disallow-code-generation-from-strings", child]
-    : ["run", child, "--refuse-codegen"];
-  const result = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 60_000 });
-  assert.is(result.status, 0, `the child failed (${result.signal ?? result.status}): ${result.stderr}`);
-  const seen = JSON.parse(result.stdout.trim().split("\n").at(-1)!);
+  const seen = lastJsonLine(runChild("test/_no_codegen_child.ts", {
+    denoFlags: ["--v8-flags=--disallow-code-generation-from-strings"],
+    args: runtime.name === "bun" ? ["--refuse-codegen"] : [],
+  }));
   assert.ok(seen.refused, "the child could still generate code");
   assert.equal(seen.names, ["x", "f", "y1", "y2"]);
   assert.match(seen.dump, `BinOp(left=Constant(value=10), op=Add(), right=Name(id='x'${loadContext(true)}))`);

@@ -1,9 +1,8 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { spawnSync } from "node:child_process";
 import process from "node:process";
-import { runtime } from "../src/ffi/mod.ts";
 import { type PyObject, python } from "../src/python/mod.ts";
+import { lastJsonLine, runChild } from "./_child.ts";
 
 python.exec(`
 import gc, sys
@@ -69,11 +68,9 @@ test("200,000 converted calls (JS function callbacks included) leave Python obje
 });
 
 test("forced garbage collection releases every wrapper once: no leak, no double free", () => {
-  const child = "test/_gc_child.ts";
-  const args = runtime.name === "deno" ? ["run", "-A", "--v8-flags=--expose-gc", child] : ["run", child];
-  const result = spawnSync(process.execPath, args, { encoding: "utf8", timeout: 120_000 });
-  assert.is(result.status, 0, `the child failed (${result.signal ?? result.status}): ${result.stderr}`);
-  const counts = JSON.parse(result.stdout.trim().split("\n").at(-1)!);
+  const counts = lastJsonLine(
+    runChild("test/_gc_child.ts", { denoFlags: ["--v8-flags=--expose-gc"], timeout: 120_000 }),
+  );
   assert.ok(counts.heldBeforeCollection > 0, "wrappers hold references until collected");
   assert.equal(
     {

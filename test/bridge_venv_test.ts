@@ -5,7 +5,8 @@ import { existsSync, mkdirSync, renameSync, rmSync, writeFileSync } from "node:f
 import { dirname, join } from "node:path";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { load, runtime } from "../src/ffi/mod.ts";
+import { load } from "../src/ffi/mod.ts";
+import { lastJsonLine, runChild } from "./_child.ts";
 
 // A venv per CPython version under .cache/ (ignored by git), built once and reused: reruns and the
 // other runtime skip the install. Only a registry that cannot be reached, or an interpreter that
@@ -58,21 +59,8 @@ function buildVenv(): string | undefined {
   return undefined;
 }
 
-function runChild(env: Record<string, string | undefined>) {
-  const child = "test/_venv_child.ts";
-  const args = runtime.name === "deno" ? ["run", "-A", child] : ["run", child];
-  const result = spawnSync(process.execPath, args, {
-    cwd: root,
-    encoding: "utf8",
-    env: env as NodeJS.ProcessEnv,
-    timeout: 120_000,
-  });
-  assert.is(
-    result.status,
-    0,
-    `the child failed (${result.signal ?? result.status}):\n${result.stdout}\n${result.stderr}`,
-  );
-  return JSON.parse(result.stdout.trim().split("\n").at(-1)!);
+function venvChildReport(env: Record<string, string | undefined>) {
+  return lastJsonLine(runChild("test/_venv_child.ts", { cwd: root, env, timeout: 120_000 }));
 }
 
 test("an active venv (VIRTUAL_ENV) is embedded: sys.prefix is the venv, a package only there imports, numpy works", () => {
@@ -80,7 +68,7 @@ test("an active venv (VIRTUAL_ENV) is embedded: sys.prefix is the venv, a packag
   if (skipped) return console.log(`SKIPPED venv test: ${skipped}`);
   // Empty, not deleted: Deno's child_process adds to the parent's environment, so a missing key
   // would be inherited. pyframe treats an empty PYFRAME_PYTHON as unset.
-  const seen = runChild({ ...process.env, VIRTUAL_ENV: venv, PYFRAME_PYTHON: "" });
+  const seen = venvChildReport({ ...process.env, VIRTUAL_ENV: venv, PYFRAME_PYTHON: "" });
   assert.ok(seen.executable.startsWith(venv), `embedded ${seen.executable}, not the venv's python`);
   assert.is(seen.prefix, venv);
   assert.is(seen.basePrefix, install.home);

@@ -11,6 +11,7 @@ import { scaledCode } from "./_rewrite.ts";
 import { sandboxPython } from "./_sandbox.ts";
 import "./_in_a_thread.ts";
 import { pythonErrorWithoutValue } from "./_errors.ts";
+import { lastJsonLine, runChild } from "./_child.ts";
 
 /** Replacements the native cache holds, all Dynamos together. */
 const liveEntries = () => Number(load().native.pyframe_stat(2));
@@ -1108,15 +1109,10 @@ test("pyframe's own Python imports through CPython's __import__, never through t
 });
 
 test("pyframe's AST first used in a callback under the program's own __import__ loads without it", () => {
-  const runtime = "Bun" in globalThis ? ["run"] : ["run", "-A"];
-  const child = spawnSync(process.execPath, [...runtime, "test/_sandbox_child.ts"], {
-    encoding: "utf8",
-    timeout: 60_000,
-  });
-  assert.is(child.status, 0, `the child failed (${child.signal ?? child.status}): ${child.stderr}`);
+  const child = runChild("test/_sandbox_child.ts");
   // Only pyframe's AST bridge joins sys.modules, with the __future__ it imports (through CPython's)
   // unless something imported it before (Debian's 3.13 does, at start-up).
-  const [result, asked, changed] = JSON.parse(child.stdout.trim().split("\n").at(-1)!);
+  const [result, asked, changed] = lastJsonLine(child);
   assert.equal([result, asked], [101, []]);
   assert.equal(changed.filter((name: string) => name !== "__future__"), ["_pyframe_ast"]);
 });

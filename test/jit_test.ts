@@ -2,12 +2,12 @@
 // the evaluator, on whatever code a frame holds, so replacements swapped into frames, patch()ed and
 // a generator's are run hot enough for the JIT to compile them, in a child process started with
 // the JIT on.
-import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { python } from "../mod.ts";
 import { skipFile } from "./_skip.ts";
+import { lastJsonLine, runChild } from "./_child.ts";
 
 if (!python.eval(`getattr(__import__("sys"), "_jit", None) is not None and __import__("sys")._jit.is_available()`)) {
   skipFile(
@@ -16,14 +16,8 @@ if (!python.eval(`getattr(__import__("sys"), "_jit", None) is not None and __imp
 }
 
 test("replacements run right under CPython's JIT, and the JIT compiles a swapped replacement's loop", () => {
-  const runtime = "Bun" in globalThis ? ["run"] : ["run", "-A"];
-  const child = spawnSync(process.execPath, [...runtime, "test/_jit_child.ts"], {
-    encoding: "utf8",
-    timeout: 120_000,
-    env: { ...process.env, PYTHON_JIT: "1" },
-  });
-  assert.is(child.status, 0, `the child failed (${child.signal ?? child.status}): ${child.stderr}`);
-  const seen = JSON.parse(child.stdout.trim().split("\n").at(-1)!);
+  const child = runChild("test/_jit_child.ts", { timeout: 120_000, env: { ...process.env, PYTHON_JIT: "1" } });
+  const seen = lastJsonLine(child);
   const n = 20_000, sumBelow = n * (n - 1) / 2;
   assert.equal(seen.results, {
     hot: Array(5).fill(30 * (sumBelow + n)), // sum of (i + 1) * 30

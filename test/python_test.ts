@@ -1,9 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { readFileSync, writeFileSync } from "node:fs";
-import { spawnSync } from "node:child_process";
 import { inspect } from "node:util";
-import process from "node:process";
 import { join } from "node:path";
 import {
   KeyboardInterrupt,
@@ -17,6 +15,7 @@ import {
   toPython,
 } from "../src/python/mod.ts";
 import { scratchDirectory } from "./_scratch.ts";
+import { runChild } from "./_child.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -549,16 +548,9 @@ ${statement}
 });
 
 /** Runs `script` in a process of its own on this runtime; asserts it exited with 0. */
-function runScript(script: string, ...args: string[]) {
-  const runtime = "Bun" in globalThis ? ["run"] : ["run", "-A"];
-  const child = spawnSync(process.execPath, [...runtime, script, ...args], { encoding: "utf8", timeout: 60_000 });
-  assert.is(child.status, 0, `${script} failed (${child.signal ?? child.status}): ${child.stderr}`);
-  return child;
-}
-
 test("when the process exits, Python finishes as python does: threads joined, atexit run, files flushed", () => {
   const file = join(scratchDirectory("exit"), "left_open.txt");
-  const child = runScript("test/_exit_child.ts", file);
+  const child = runChild("test/_exit_child.ts", { args: [file] });
   assert.equal(child.stdout.trim().split("\n"), [
     "script ended",
     "thread finished",
@@ -572,7 +564,7 @@ test("when the process exits, Python finishes as python does: threads joined, at
 test("a JS function Python still holds when it finalizes is released quietly", () => {
   // Freed after pyframe's module was cleared, JSFunction.__del__ found its release function None
   // and Python printed "Exception ignored in: <function JSFunction.__del__ ...> ... TypeError".
-  const child = runScript("test/_finalize_child.ts");
+  const child = runChild("test/_finalize_child.ts");
   assert.is(child.stdout.trim(), "script ended");
   assert.not.match(child.stderr, /Exception ignored/, child.stderr);
 });
