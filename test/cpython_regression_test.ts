@@ -74,7 +74,12 @@ const modules = [
 
 // Distributions ship an interpreter's regression tests apart (Debian and Ubuntu: the package
 // libpython3.X-testsuite); its standard library then holds only test.support.
-if (python.eval(`__import__("importlib.util").util.find_spec("test.test_scope") is None`)) {
+/** Whether this Python has the regression test module `test.<name>`. */
+function hasRegressionModule(name: string): boolean {
+  return python.eval(`__import__("importlib.util").util.find_spec("test.${name}") is not None`) as boolean;
+}
+
+if (!hasRegressionModule("test_scope")) {
   skipFile(`CPython ${python.version} here has no regression tests (the "test" package holds no test_scope)`);
 }
 
@@ -148,9 +153,7 @@ function definesFrameCode(tree: ast.Module, frame: Frame): boolean {
 /** The module's name in this Python: the first of its names (old, then new) that exists. */
 function present(names: string | string[]): string {
   const candidates = typeof names === "string" ? [names] : names;
-  const found = candidates.find((name) =>
-    python.eval(`__import__("importlib.util").util.find_spec("test.${name}") is not None`)
-  );
+  const found = candidates.find(hasRegressionModule);
   return found ?? candidates[0]; // none: the test fails, naming the first
 }
 
