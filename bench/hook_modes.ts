@@ -96,6 +96,13 @@ const median = (values: number[]) => [...values].sort((a, b) => a - b)[Math.floo
 const fastest = (values: number[]) => Math.min(...values);
 const runtime = "Bun" in globalThis ? "bun" : "deno";
 const percentOver = (ms: number, base: number) => `${((ms / base - 1) * 100).toFixed(1).padStart(5)}%`;
+// Nanoseconds a frame, beside the ratios: the same absolute cost weighs more on a build whose frames
+// are cheaper (Debian's 3.13 passes them through about a quarter faster than pyenv's on one machine).
+const nsPerFrame = (ms: number, workload: Workload) => (ms * 1e6) / workload.frames;
+const nsOver = (ms: number, base: number, workload: Workload) => {
+  const ns = nsPerFrame(ms, workload) - nsPerFrame(base, workload);
+  return `${ns >= 0 ? "+" : ""}${ns.toFixed(1)} ns`;
+};
 
 for (const workload of workloads) {
   const samples = new Map(modes.map((mode) => [mode.name, [] as number[]]));
@@ -113,14 +120,14 @@ for (const workload of workloads) {
     const times = samples.get(mode.name)!;
     const ms = median(times);
     const vsPassthrough = mode.name.startsWith("cached")
-      ? `   ${percentOver(ms, median(passthrough))}; ${
+      ? `   ${percentOver(ms, median(passthrough))} (${nsOver(ms, median(passthrough), workload)}); ${
         percentOver(fastest(times), fastest(passthrough))
       } vs pass-through`
       : "";
     console.log(
-      `  ${mode.name.padEnd(22)} ${ms.toFixed(1).padStart(8)} ms  ${
-        (ms / base).toFixed(2).padStart(6)
-      }x${vsPassthrough}`,
+      `  ${mode.name.padEnd(22)} ${ms.toFixed(1).padStart(8)} ms ${
+        nsPerFrame(ms, workload).toFixed(1).padStart(7)
+      } ns/frame ${(ms / base).toFixed(2).padStart(6)}x${vsPassthrough}`,
     );
   }
 }
