@@ -1133,6 +1133,38 @@ test("a Python error reaching a callback under the program's own __import__ is t
   assert.match(errors[0], /OSError/);
 });
 
+test("pyframe's own Python keeps its builtins while the program deletes them", () => {
+  // Builtins that pyframe's helpers use in reading a frame and compiling its rewrite, and that the
+  // standard library they call (inspect, tokenize, linecache, ast) does not, on 3.11 to 3.15.
+  // CPython's test_iter deletes iter, which both use (README).
+  python.exec(`
+import builtins
+HELPERS_USE = ("all", "bool", "enumerate", "max", "zip")
+def with_builtins_deleted(function, *args):
+    saved = {name: builtins.__dict__.pop(name) for name in HELPERS_USE}
+    try:
+        return function(*args), [name for name in HELPERS_USE if name in dir(builtins)]
+    finally:
+        builtins.__dict__.update(saved)
+def rewritten_without_builtins(x):
+    try:
+        zip
+    except NameError:
+        return x + 1
+    return "zip was found"
+`);
+  const names: string[] = [];
+  using _ = new Dynamo((frame) => {
+    if (frame.name !== "rewritten_without_builtins") return;
+    names.push(frame.name);
+    assert.ok(frame.isFunction);
+    return ast.compile(ast.parse(frame.source.replace("x + 1", "x + 100")), frame);
+  });
+  // The program's view is its own: its function finds no zip.
+  assert.equal(python.eval("with_builtins_deleted(rewritten_without_builtins, 1)"), [101, []]);
+  assert.equal(names, ["rewritten_without_builtins"]);
+});
+
 test("a replacement needing a larger frame than the original runs at every recursion depth", () => {
   const locals = Array.from({ length: 80 }, (_, i) => `v${i}`);
   python.exec(`

@@ -9,6 +9,12 @@
 export const helperSource = String.raw`
 import ast as _ast, builtins, inspect, io, linecache, re, signal, sys, tokenize, traceback, types, weakref
 
+# pyframe's own functions (these, and those of the modules install_module runs) look builtins up in
+# a copy taken now, as a function finds them through its globals' __builtins__: a program may delete
+# or replace builtins while a callback reads its frames (CPython's test_iter deletes iter, mocks
+# replace open). The standard library they call still sees the program's.
+__builtins__ = dict(builtins.__dict__)
+
 # Importing signal claims SIGINT for KeyboardInterrupt when the host left it at SIG_DFL, even with
 # install_signal_handlers off; give it back so Ctrl+C still stops the Deno or Bun process.
 if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
@@ -40,6 +46,7 @@ def with_cpython_imports(function):
 def install_module(name, code):
     """Runs the code of one of pyframe's own modules as the module 'name', in sys.modules."""
     module = types.ModuleType(name)
+    module.__builtins__ = __builtins__
     exec(code, module.__dict__)
     sys.modules[name] = module
     return module
