@@ -1478,6 +1478,43 @@ test("compile(tree, frame): a free variable the new body no longer uses is kept"
   assert.is(callWith(code, frame, 5), 5 + 2 + 100 + 1);
 });
 
+test("compile(tree, frame): an enclosing function's global class or def stays global in the rewrite", () => {
+  // CPython's pickletester does this: the names the qualname's scopes bind are the enclosing
+  // function's locals unless it declares them global, and then the frame's code reads the global.
+  python.exec(`
+def _t_make_global_class(seed):
+    global _T_Declared
+    class _T_Declared:
+        def rebuild(self):
+            return _T_Declared.__qualname__, seed
+    return _T_Declared
+
+def _t_make_global_def(limit):
+    global _t_countdown
+    def _t_countdown(n):
+        return _t_countdown(n - 1) if n > limit else n
+    return _t_countdown
+`);
+  const method = frameOf("_t_make_global_class(7).rebuild");
+  assert.equal(codeAttribute(method.code, "co_freevars"), ["seed"]);
+  using methodCode = ast.compile(new ScaleConstants().visit(ast.parse(method.source)), method);
+  assert.equal(codeAttribute(methodCode, "co_freevars"), ["seed"]);
+  // Declared global, the class is named as a module-level one: no "<locals>".
+  assert.is(codeAttribute(method.code, "co_qualname"), "_T_Declared.rebuild");
+  assert.is(codeAttribute(methodCode, "co_qualname"), "_T_Declared.rebuild");
+  using instance = python.eval("_T_Declared()") as PyObject;
+  assert.equal(callWith(methodCode, method, instance), ["_T_Declared", 7]);
+
+  const recursive = frameOf("_t_make_global_def(3)");
+  assert.equal(codeAttribute(recursive.code, "co_freevars"), ["limit"]);
+  using recursiveCode = ast.compile(new ScaleConstants().visit(ast.parse(recursive.source)), recursive);
+  assert.equal(codeAttribute(recursiveCode, "co_freevars"), ["limit"]);
+  assert.is(codeAttribute(recursiveCode, "co_qualname"), "_t_countdown");
+  // The rewrite steps by 10, then calls the global, the original, which steps by 1 down to 3 (a
+  // rewrite calling itself would go on by 10, to 0).
+  assert.is(callWith(recursiveCode, recursive, 30), 3);
+});
+
 test("compile(tree, frame): a decorated method using super() keeps __class__ and its first line", () => {
   const frame = frameOf("Child.value");
   assert.equal(codeAttribute(frame.code, "co_freevars"), ["__class__"]);

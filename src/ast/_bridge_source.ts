@@ -203,12 +203,21 @@ def _enclose(function, freevars, qualname):
     # class name a local of it, which the method would then close over instead of the global.
     method = bool(scopes) and scopes[-1][0] == "class"
     bound = [name for name in freevars if not (method and name == "__class__")]
-    if bound and not any(kind == "def" for kind, _ in scopes):
+    synthetic = bool(bound) and not any(kind == "def" for kind, _ in scopes)
+    if synthetic:
         scopes.insert(0, ("def", _ENCLOSING))
+    # The synthetic function holds the class or def the qualname starts with, in the original a
+    # global (of the module, or declared global by its enclosing function: CPython's pickletester
+    # has "global Bad" before "class Bad:" in a test). Declared global there too (the module is
+    # compiled, never run), it stays one for the code, not a free variable, and out of the qualname.
+    held = scopes[1][1] if len(scopes) > 1 else getattr(function, "name", None)
+    held_global = synthetic and held is not None and held not in freevars
     innermost_def = max((i for i, (kind, _) in enumerate(scopes) if kind == "def"), default=-1)
     lines = []
     for depth, (kind, name) in enumerate(scopes):
         lines.append("    " * depth + ("def %s():" % name if kind == "def" else "class %s:" % name))
+        if depth == 0 and held_global:
+            lines.append("    global %s" % held)
         if depth == innermost_def and bound:
             lines.append("    " * (depth + 1) + "%s = None" % " = ".join(bound))
     lines.append("    " * len(scopes) + "pass")
@@ -221,7 +230,7 @@ def _enclose(function, freevars, qualname):
         holder = holder.body[-1]
     holder.body[-1] = ast.Expr(value=function) if isinstance(function, ast.Lambda) else function
     ast.copy_location(holder.body[-1], function)
-    prefix = "".join(name + (".<locals>." if kind == "def" else ".") for kind, name in scopes)
+    prefix = "".join(name + (".<locals>." if kind == "def" else ".") for kind, name in scopes[held_global:])
     return module, prefix + ("<lambda>" if isinstance(function, ast.Lambda) else function.name)
 
 
