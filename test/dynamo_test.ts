@@ -1108,6 +1108,19 @@ test("pyframe's own Python imports through CPython's __import__, never through t
   assert.equal(sources, ["def sandboxed(x):\n    return x + 1\n"]);
 });
 
+test("frame.isFunction, read first under the program's own __import__, reads its file through CPython's", () => {
+  // From 3.12 it reads the frame's lines (type parameters' code), and linecache imports os inside
+  // its functions: CPython's test_discovery patches __import__ to return one module for any name.
+  const fresh = python.eval(`_write_module("def read_first(x):\\n    return x + 1\\n")["read_first"]`) as PyObject;
+  const told: boolean[] = [];
+  using _ = new Dynamo((frame) => {
+    if (frame.name === "read_first") told.push(frame.isFunction);
+  });
+  using inSandbox = python.import("__main__").get("in_sandbox");
+  assert.equal(inSandbox.call(fresh, 1).toJS(), [2, [], []]);
+  assert.equal(told, [true]);
+});
+
 test("pyframe's AST first used in a callback under the program's own __import__ loads without it", () => {
   const child = runChild("test/_sandbox_child.ts");
   // Only pyframe's AST bridge joins sys.modules, with the __future__ it imports (through CPython's)

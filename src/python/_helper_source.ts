@@ -355,6 +355,7 @@ _NON_FUNCTION_NAMES = {
     "<dictcomp>": "a dict comprehension",
 }
 
+@with_cpython_imports
 def non_function_code(code):
     """What 'code' runs when it is not a def's or a lambda's (the code a rewrite of a def replaces):
     a module, a class body, a comprehension (3.11), code CPython makes to set up type parameters or
