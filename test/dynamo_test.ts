@@ -1121,6 +1121,31 @@ test("frame.isFunction, read first under the program's own __import__, reads its
   assert.equal(told, [true]);
 });
 
+test("pyframe's own Python never puts back a module the program took out of sys.modules", () => {
+  // As CPython's test.support.import_fresh_module does, to import a fresh copy. 3.13's linecache
+  // imports os inside its functions, and frame.source (and, from 3.12, frame.isFunction) read lines.
+  const fresh = python.eval(`_write_module("def outside_os(x):\\n    return x + 1\\n")["outside_os"]`) as PyObject;
+  python.exec(`
+import sys
+def without_os(function, *args):
+    saved = sys.modules.pop("os")
+    try:
+        return function(*args), "os" in sys.modules
+    finally:
+        sys.modules["os"] = saved
+`);
+  const sources: string[] = [];
+  using _ = new Dynamo((frame) => {
+    if (frame.name !== "outside_os") return;
+    assert.ok(frame.isFunction);
+    sources.push(frame.source);
+    return ast.compile(ast.parse(frame.source.replace("x + 1", "x + 100")), frame);
+  });
+  using withoutOs = python.import("__main__").get("without_os");
+  assert.equal(withoutOs.call(fresh, 1).toJS(), [101, false]);
+  assert.equal(sources, ["def outside_os(x):\n    return x + 1\n"]);
+});
+
 test("pyframe's AST first used in a callback under the program's own __import__ loads without it", () => {
   const child = runChild("test/_sandbox_child.ts");
   // Only pyframe's AST bridge joins sys.modules, with the __future__ it imports (through CPython's)

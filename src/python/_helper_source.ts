@@ -23,21 +23,38 @@ if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
 # CPython's own __import__, as the interpreter opened with it.
 _cpython_import = builtins.__import__
 
+# The modules loaded when pyframe's Python starts (the standard library's core), as they were.
+_modules_at_start = {name: module for name, module in sys.modules.items() if name != "__main__"}
+
+def _own_import(name, globals=None, locals=None, fromlist=(), level=0):
+    """CPython's __import__, except that a module loaded when pyframe's Python started comes as it
+    was then when the program has since taken it out of sys.modules or put another in its place (a
+    test importing a fresh copy: CPython's test.support.import_fresh_module): neither loaded again
+    into the program's sys.modules nor the program's stand-in."""
+    if level == 0 and "." not in name:  # "import a.b" gives package a, and needs a.b loaded
+        known = _modules_at_start.get(name)
+        if known is not None and sys.modules.get(name) is not known:
+            return known
+    return _cpython_import(name, globals, locals, fromlist, level)
+
+__builtins__["__import__"] = _own_import  # for the import statements of pyframe's own Python
+
 def with_cpython_imports(function):
-    """'function' running with CPython's own __import__ in place of one the program installed (a
-    sandbox refusing modules, a lazy importer, a test's stand-in): pyframe's helpers, and the
-    standard library they call, import inside functions (ast.walk imports collections, 3.13's
-    linecache os, traceback ast), which must neither fail nor change the program's sys.modules.
-    Other threads import through CPython's too meanwhile (reading files releases the GIL)."""
+    """'function' running with CPython's own __import__ (_own_import) in place of the program's,
+    whether it installed another (a sandbox refusing modules, a lazy importer, a test's stand-in) or
+    not: pyframe's helpers, and the standard library they call, import inside functions (ast.walk
+    imports collections, 3.13's linecache os, traceback ast), which must neither fail nor change the
+    program's sys.modules. Other threads import through it too meanwhile (reading files releases
+    the GIL)."""
     def cpython_imports(*args, **keywords):
         installed = builtins.__import__
-        if installed is _cpython_import:
+        if installed is _own_import:
             return function(*args, **keywords)
-        builtins.__import__ = _cpython_import
+        builtins.__import__ = _own_import
         try:
             return function(*args, **keywords)
         finally:
-            if builtins.__import__ is _cpython_import:  # else another thread set one meanwhile
+            if builtins.__import__ is _own_import:  # else another thread set one meanwhile
                 builtins.__import__ = installed
     cpython_imports.__wrapped__ = function
     return cpython_imports
