@@ -1204,6 +1204,34 @@ def rewritten_without_builtins(x):
   assert.equal(sources.length, 1);
 });
 
+test("frame.source failing for want of source leaves the frame's objects to Python's collector", () => {
+  // CPython's test_module: a module's dict in a cycle with an object of a class defined by exec
+  // (no source) must be collected at gc.collect(), not when JS collects the PythonError.
+  python.exec(`
+import gc, types
+def collected_after_exec():
+    destroyed = []
+    module = types.ModuleType("unsourced_module")
+    module.destroyed = destroyed
+    exec("class A:\\n    def __init__(self, l):\\n        self.l = l\\n    def __del__(self):\\n        self.l.append(1)\\na = A(destroyed)\\n", module.__dict__)
+    del module
+    gc.collect()
+    return destroyed
+`);
+  const errors: string[] = [];
+  using _ = new Dynamo((frame) => {
+    if (frame.name !== "__init__") return;
+    try {
+      return void frame.source;
+    } catch (error) {
+      if (!(error instanceof PythonError)) throw error;
+      errors.push(error.type);
+    }
+  });
+  assert.equal(python.eval("collected_after_exec()"), [1]);
+  assert.equal(errors, ["OSError"]);
+});
+
 test("a replacement needing a larger frame than the original runs at every recursion depth", () => {
   const locals = Array.from({ length: 80 }, (_, i) => `v${i}`);
   python.exec(`

@@ -6,7 +6,7 @@
  */
 
 import { load, type Ptr } from "../ffi/mod.ts";
-import { helperFunction, type JSValue, PyObject, toJS } from "../python/mod.ts";
+import { helperFunction, type JSValue, PyObject, PythonError, toJS } from "../python/mod.ts";
 
 const invalidate = Symbol("invalidate");
 /** Only pyframe holds it, so only pyframe makes Frames: a made-up address would crash the process. */
@@ -15,6 +15,12 @@ const withCode = Symbol("withCode");
 const withFunction = Symbol("withFunction");
 /** The key under which a Frame keeps what its code runs when it is no function's (`isFunction`). */
 const nonFunctionCode = Symbol("nonFunctionCode");
+
+/** Lets go of what the frames `error` went through held: the function, when no source was found. */
+function releaseFrames(error: PyObject): void {
+  using release = helperFunction("release_frames");
+  release.call(error).dispose();
+}
 
 /** What `code` runs when it is not a def's or a lambda's (a str), else None. */
 function describeNonFunction(code: PyObject): PyObject {
@@ -96,8 +102,13 @@ export class Frame {
       using codeSource = helperFunction("code_source");
       this.#source = this.#withCode("source", (code) =>
         this[withFunction]((fn) => {
-          using text = codeSource.call(code, fn);
-          return text.toString();
+          try {
+            using text = codeSource.call(code, fn);
+            return text.toString();
+          } catch (error) {
+            if (error instanceof PythonError && error.value) releaseFrames(error.value);
+            throw error;
+          }
         }));
     }
     return this.#source;

@@ -203,6 +203,19 @@ def own_code_objects(target=None):
 def format_exception(kind, value, tb):
     return "".join(traceback.format_exception(kind, value, tb))
 
+def release_frames(error):
+    """Drops the tracebacks of 'error' and the exceptions chained to it (already formatted into its
+    PythonError): they hold pyframe's helper frames, and through them (arguments, the frame they
+    were called from) the program's function and globals, which must not stay alive with a
+    PythonError that JS keeps until its garbage collector runs."""
+    pending, seen = [error], set()
+    while pending:
+        error = pending.pop()
+        if error is not None and id(error) not in seen:
+            seen.add(id(error))
+            error.__traceback__ = None
+            pending += [error.__cause__, error.__context__]
+
 @with_cpython_imports
 def code_source(code, function=None):
     """The dedented source of a code object's definition. Asking with the code, not the function,
