@@ -1152,6 +1152,23 @@ def without_os(function, *args):
   assert.equal(sources, ["def outside_os(x):\n    return x + 1\n"]);
 });
 
+test("reading frames and compiling rewrites leave builtins untouched (3.13+: the optimizer counts each change)", () => {
+  // From 3.13 every change to builtins throws away the optimizer's traces (the JIT's too), and
+  // after three it stops relying on builtins: pyframe swaps __import__ only when it must.
+  const counters = "__import__('_testinternalcapi').get_rare_event_counters()['builtin_dict']";
+  if (!python.eval("__import__('sys').version_info >= (3, 13)")) return;
+  if (!python.eval("__import__('importlib.util').util.find_spec('_testinternalcapi') is not None")) return;
+  const fresh = python.eval(`_write_module("def counted(x):\\n    return x + 1\\n")["counted"]`) as PyObject;
+  const before = python.eval(counters);
+  const sources: string[] = [];
+  {
+    using _ = new Dynamo(addHundredIn("counted", sources));
+    assert.is(fresh.call(1).toJS(), 101);
+  }
+  assert.is(sources.length, 1);
+  assert.is(python.eval(counters), before);
+});
+
 test("pyframe's AST first used in a callback under the program's own __import__ loads without it", () => {
   const child = runChild("test/_sandbox_child.ts");
   // Only pyframe's AST bridge joins sys.modules, with the __future__ it imports (through CPython's)

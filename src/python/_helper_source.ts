@@ -25,6 +25,7 @@ _cpython_import = builtins.__import__
 
 # The modules loaded when pyframe's Python starts (the standard library's core), as they were.
 _modules_at_start = {name: module for name, module in sys.modules.items() if name != "__main__"}
+_modules_at_start_items = _modules_at_start.items()
 
 def _own_import(name, globals=None, locals=None, fromlist=(), level=0):
     """CPython's __import__, except that a module loaded when pyframe's Python started comes as it
@@ -40,15 +41,17 @@ def _own_import(name, globals=None, locals=None, fromlist=(), level=0):
 __builtins__["__import__"] = _own_import  # for the import statements of pyframe's own Python
 
 def with_cpython_imports(function):
-    """'function' running with CPython's own __import__ (_own_import) in place of the program's,
-    whether it installed another (a sandbox refusing modules, a lazy importer, a test's stand-in) or
-    not: pyframe's helpers, and the standard library they call, import inside functions (ast.walk
-    imports collections, 3.13's linecache os, traceback ast), which must neither fail nor change the
+    """'function' running with CPython's own __import__ (_own_import) in place of one the program
+    installed (a sandbox refusing modules, a lazy importer, a test's stand-in), or in place of
+    CPython's while the program has taken a module loaded at start out of sys.modules: pyframe's
+    helpers, and the standard library they call, import inside functions (ast.walk imports
+    collections, 3.13's linecache os, traceback ast), which must neither fail nor change the
     program's sys.modules. Other threads import through it too meanwhile (reading files releases
-    the GIL)."""
+    the GIL). Otherwise builtins stay untouched: from 3.13 each change to them throws away the
+    optimizer's (and JIT's) traces, and after three it stops relying on builtins at all."""
     def cpython_imports(*args, **keywords):
         installed = builtins.__import__
-        if installed is _own_import:
+        if installed is _own_import or (installed is _cpython_import and _modules_at_start_items <= sys.modules.items()):
             return function(*args, **keywords)
         builtins.__import__ = _own_import
         try:
