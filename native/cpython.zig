@@ -130,6 +130,8 @@ pub const Api = struct {
     PyUnicode_GetLength: *const fn (*PyObject) callconv(.c) isize,
     PyUnicode_AsUCS4: *const fn (*PyObject, [*]u32, isize, c_int) callconv(.c) ?[*]u32,
     PyUnicode_DecodeUTF16: *const fn ([*]const u8, isize, [*:0]const u8, ?*c_int) callconv(.c) ?*PyObject,
+    Py_GetRecursionLimit: *const fn () callconv(.c) c_int,
+    Py_SetRecursionLimit: *const fn (c_int) callconv(.c) void,
     /// Whether the interpreter is shutting down (`Py_IsFinalizing` from 3.13).
     IsFinalizing: *const fn () callconv(.c) c_int,
     /// `Py_Version`, the running interpreter's PY_VERSION_HEX (exported from 3.11).

@@ -46,6 +46,10 @@ pub const Answer = enum(i32) {
 
 pub const Callback = *const fn (*Frame) callconv(.c) i32;
 
+/// Python levels a callback may use beyond the program's recursion limit (see `callWithHeadroom`):
+/// reading a frame's source and compiling its rewrite take a few dozen.
+const callback_recursion_headroom: c_int = 100;
+
 /// Set for functions' code; a class body's and module code keep their names in f_locals.
 const co_optimized: u32 = 0x01;
 const co_varargs: u32 = 0x04;
@@ -267,6 +271,21 @@ pub fn Engine(comptime layout: Layout) type {
             return unwind(tstate, frame);
         }
 
+        /// The callback, with the recursion limit raised by `callback_recursion_headroom` while
+        /// it runs: its Python (pyframe's helpers reading the frame, compiling a rewrite) runs on
+        /// the program's stack, and a frame started just under the program's limit (CPython's
+        /// test.support.infinite_recursion sets it a few levels above the current depth) must not
+        /// fail for pyframe's own frames. The C stack keeps its own checks. The limit is put back
+        /// unless the callback set another.
+        fn callWithHeadroom(frame: *Frame) i32 {
+            const api = state.api;
+            const limit = api.Py_GetRecursionLimit();
+            const raised = limit +| callback_recursion_headroom;
+            api.Py_SetRecursionLimit(raised);
+            defer if (api.Py_GetRecursionLimit() == raised) api.Py_SetRecursionLimit(limit);
+            return state.callback.?(frame);
+        }
+
         noinline fn decide(tstate: *PyThreadState, frame: *Frame, code: *PyObject) ?*PyObject {
             const s = &state;
             if (stack.position() < s.js_floor) {
@@ -285,7 +304,7 @@ pub fn Engine(comptime layout: Layout) type {
             const outer_quiet = s.quiet;
             s.setQuiet(outer_quiet.with("in_callback", true));
             s.js_calls += 1;
-            const answer: Answer = @enumFromInt(s.callback.?(frame));
+            const answer: Answer = @enumFromInt(callWithHeadroom(frame));
             s.setQuiet(outer_quiet);
             const pending = s.pending;
             s.pending = null;

@@ -1249,6 +1249,30 @@ def collected_after_exec():
   assert.equal(errors, ["OSError"]);
 });
 
+test("a callback asked a few levels below the program's recursion limit reads and rewrites the frame", () => {
+  // CPython's test.support.infinite_recursion sets the limit a few levels above the current depth;
+  // the callback's Python (reading the source, compiling the rewrite) runs on the same stack.
+  const fresh = python.eval(`_write_module("def near_limit(x):\\n    return x + 1\\n")["near_limit"]`) as PyObject;
+  python.exec(`
+import sys
+def with_limit_just_above(function, *args):
+    depth, frame = 0, sys._getframe()
+    while frame is not None:
+        depth, frame = depth + 1, frame.f_back
+    limit = sys.getrecursionlimit()
+    sys.setrecursionlimit(depth + 5)
+    try:
+        return function(*args), sys.getrecursionlimit() == depth + 5
+    finally:
+        sys.setrecursionlimit(limit)
+`);
+  const sources: string[] = [];
+  using _ = new Dynamo(addHundredIn("near_limit", sources));
+  using withLimit = python.import("__main__").get("with_limit_just_above");
+  assert.equal(withLimit.call(fresh, 1).toJS(), [101, true]);
+  assert.is(sources.length, 1);
+});
+
 test("a replacement needing a larger frame than the original runs at every recursion depth", () => {
   const locals = Array.from({ length: 80 }, (_, i) => `v${i}`);
   python.exec(`
