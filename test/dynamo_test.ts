@@ -1152,6 +1152,29 @@ def without_os(function, *args):
   assert.equal(sources, ["def outside_os(x):\n    return x + 1\n"]);
 });
 
+test("pyframe's own Python gets the real module while the program's stand-in for it cannot even be compared", () => {
+  const fresh = python.eval(`_write_module("def beside_stand_in(x):\\n    return x + 1\\n")["beside_stand_in"]`) as PyObject;
+  python.exec(`
+import sys
+class Incomparable:
+    def __eq__(self, other):
+        raise RuntimeError("a stand-in that refuses comparison")
+    __hash__ = object.__hash__
+def with_os_stand_in(function, *args):
+    saved = sys.modules["os"]
+    stand_in = sys.modules["os"] = Incomparable()
+    try:
+        return function(*args), sys.modules["os"] is stand_in
+    finally:
+        sys.modules["os"] = saved
+`);
+  const sources: string[] = [];
+  using _ = new Dynamo(addHundredIn("beside_stand_in", sources));
+  using withStandIn = python.import("__main__").get("with_os_stand_in");
+  assert.equal(withStandIn.call(fresh, 1).toJS(), [101, true]);
+  assert.is(sources.length, 1);
+});
+
 test("reading frames and compiling rewrites leave builtins untouched (3.13+: the optimizer counts each change)", () => {
   // From 3.13 every change to builtins throws away the optimizer's traces (the JIT's too), and
   // after three it stops relying on builtins: pyframe swaps __import__ only when it must.

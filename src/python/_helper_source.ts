@@ -40,6 +40,14 @@ def _own_import(name, globals=None, locals=None, fromlist=(), level=0):
 
 __builtins__["__import__"] = _own_import  # for the import statements of pyframe's own Python
 
+def _start_modules_in_place():
+    """Whether sys.modules still holds every module loaded at start, as it was (one comparison in C;
+    a stand-in whose == raises counts as a change)."""
+    try:
+        return _modules_at_start_items <= sys.modules.items()
+    except Exception:
+        return False
+
 def with_cpython_imports(function):
     """'function' running with CPython's own __import__ (_own_import) in place of one the program
     installed (a sandbox refusing modules, a lazy importer, a test's stand-in), or in place of
@@ -51,7 +59,7 @@ def with_cpython_imports(function):
     optimizer's (and JIT's) traces, and after three it stops relying on builtins at all."""
     def cpython_imports(*args, **keywords):
         installed = builtins.__import__
-        if installed is _own_import or (installed is _cpython_import and _modules_at_start_items <= sys.modules.items()):
+        if installed is _own_import or (installed is _cpython_import and _start_modules_in_place()):
             return function(*args, **keywords)
         builtins.__import__ = _own_import
         try:
