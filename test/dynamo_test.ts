@@ -1108,6 +1108,11 @@ test("pyframe's own Python imports through CPython's __import__, never through t
   assert.equal(sources, ["def sandboxed(x):\n    return x + 1\n"]);
 });
 
+/** `def name(x): return x + 1`, from a file linecache has not read (test/_sandbox.ts). */
+function freshAddOne(name: string): PyObject {
+  return python.eval(`_write_module("def ${name}(x):\\n    return x + 1\\n")["${name}"]`) as PyObject;
+}
+
 /** A callback rewriting `x + 1` to `x + 100` in the frames of the function `name`, keeping each
  * one's source; it asks frame.isFunction first, as a rewrite checking what it was given would. */
 function addHundredIn(name: string, sources: string[]) {
@@ -1122,7 +1127,7 @@ function addHundredIn(name: string, sources: string[]) {
 test("frame.isFunction, read first under the program's own __import__, reads its file through CPython's", () => {
   // From 3.12 it reads the frame's lines (type parameters' code), and linecache imports os inside
   // its functions: CPython's test_discovery patches __import__ to return one module for any name.
-  const fresh = python.eval(`_write_module("def read_first(x):\\n    return x + 1\\n")["read_first"]`) as PyObject;
+  const fresh = freshAddOne("read_first");
   const told: boolean[] = [];
   using _ = new Dynamo((frame) => {
     if (frame.name === "read_first") told.push(frame.isFunction);
@@ -1135,7 +1140,7 @@ test("frame.isFunction, read first under the program's own __import__, reads its
 test("pyframe's own Python never puts back a module the program took out of sys.modules", () => {
   // As CPython's test.support.import_fresh_module does, to import a fresh copy. 3.13's linecache
   // imports os inside its functions, and frame.source (and, from 3.12, frame.isFunction) read lines.
-  const fresh = python.eval(`_write_module("def outside_os(x):\\n    return x + 1\\n")["outside_os"]`) as PyObject;
+  const fresh = freshAddOne("outside_os");
   python.exec(`
 import sys
 def without_os(function, *args):
@@ -1153,7 +1158,7 @@ def without_os(function, *args):
 });
 
 test("pyframe's own Python gets the real module while the program's stand-in for it cannot even be compared", () => {
-  const fresh = python.eval(`_write_module("def beside_stand_in(x):\\n    return x + 1\\n")["beside_stand_in"]`) as PyObject;
+  const fresh = freshAddOne("beside_stand_in");
   python.exec(`
 import sys
 class Incomparable:
@@ -1181,7 +1186,7 @@ test("reading frames and compiling rewrites leave builtins untouched (3.13+: the
   const counters = "__import__('_testinternalcapi').get_rare_event_counters()['builtin_dict']";
   if (!python.eval("__import__('sys').version_info >= (3, 13)")) return;
   if (!python.eval("__import__('importlib.util').util.find_spec('_testinternalcapi') is not None")) return;
-  const fresh = python.eval(`_write_module("def counted(x):\\n    return x + 1\\n")["counted"]`) as PyObject;
+  const fresh = freshAddOne("counted");
   const before = python.eval(counters);
   const sources: string[] = [];
   {
@@ -1275,7 +1280,7 @@ def collected_after_exec():
 test("a callback asked a few levels below the program's recursion limit reads and rewrites the frame", () => {
   // CPython's test.support.infinite_recursion sets the limit a few levels above the current depth;
   // the callback's Python (reading the source, compiling the rewrite) runs on the same stack.
-  const fresh = python.eval(`_write_module("def near_limit(x):\\n    return x + 1\\n")["near_limit"]`) as PyObject;
+  const fresh = freshAddOne("near_limit");
   python.exec(`
 import sys
 def with_limit_just_above(function, *args):
