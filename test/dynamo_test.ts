@@ -1113,6 +1113,18 @@ function freshAddOne(name: string): PyObject {
   return python.eval(`_write_module("def ${name}(x):\\n    return x + 1\\n")["${name}"]`) as PyObject;
 }
 
+/**
+ * Calls the `__main__` function `wrapper` with a fresh `def name(x): return x + 1` and 1, under a
+ * Dynamo rewriting it to add 100: what `wrapper` returned, and the sources the callback read.
+ */
+function throughWrapper(wrapper: string, name: string): [unknown, string[]] {
+  const fresh = freshAddOne(name);
+  const sources: string[] = [];
+  using _ = new Dynamo(addHundredIn(name, sources));
+  using call = python.import("__main__").get(wrapper);
+  return [call.call(fresh, 1).toJS(), sources];
+}
+
 /** A callback rewriting `x + 1` to `x + 100` in the frames of the function `name`, keeping each
  * one's source; it asks frame.isFunction first, as a rewrite checking what it was given would. */
 function addHundredIn(name: string, sources: string[]) {
@@ -1140,7 +1152,6 @@ test("frame.isFunction, read first under the program's own __import__, reads its
 test("pyframe's own Python never puts back a module the program took out of sys.modules", () => {
   // As CPython's test.support.import_fresh_module does, to import a fresh copy. 3.13's linecache
   // imports os inside its functions, and frame.source (and, from 3.12, frame.isFunction) read lines.
-  const fresh = freshAddOne("outside_os");
   python.exec(`
 import sys
 def without_os(function, *args):
@@ -1150,15 +1161,12 @@ def without_os(function, *args):
     finally:
         sys.modules["os"] = saved
 `);
-  const sources: string[] = [];
-  using _ = new Dynamo(addHundredIn("outside_os", sources));
-  using withoutOs = python.import("__main__").get("without_os");
-  assert.equal(withoutOs.call(fresh, 1).toJS(), [101, false]);
+  const [result, sources] = throughWrapper("without_os", "outside_os");
+  assert.equal(result, [101, false]);
   assert.equal(sources, ["def outside_os(x):\n    return x + 1\n"]);
 });
 
 test("pyframe's own Python gets the real module while the program's stand-in for it cannot even be compared", () => {
-  const fresh = freshAddOne("beside_stand_in");
   python.exec(`
 import sys
 class Incomparable:
@@ -1173,10 +1181,8 @@ def with_os_stand_in(function, *args):
     finally:
         sys.modules["os"] = saved
 `);
-  const sources: string[] = [];
-  using _ = new Dynamo(addHundredIn("beside_stand_in", sources));
-  using withStandIn = python.import("__main__").get("with_os_stand_in");
-  assert.equal(withStandIn.call(fresh, 1).toJS(), [101, true]);
+  const [result, sources] = throughWrapper("with_os_stand_in", "beside_stand_in");
+  assert.equal(result, [101, true]);
   assert.is(sources.length, 1);
 });
 
@@ -1280,7 +1286,6 @@ def collected_after_exec():
 test("a callback asked a few levels below the program's recursion limit reads and rewrites the frame", () => {
   // CPython's test.support.infinite_recursion sets the limit a few levels above the current depth;
   // the callback's Python (reading the source, compiling the rewrite) runs on the same stack.
-  const fresh = freshAddOne("near_limit");
   python.exec(`
 import sys
 def with_limit_just_above(function, *args):
@@ -1294,10 +1299,8 @@ def with_limit_just_above(function, *args):
     finally:
         sys.setrecursionlimit(limit)
 `);
-  const sources: string[] = [];
-  using _ = new Dynamo(addHundredIn("near_limit", sources));
-  using withLimit = python.import("__main__").get("with_limit_just_above");
-  assert.equal(withLimit.call(fresh, 1).toJS(), [101, true]);
+  const [result, sources] = throughWrapper("with_limit_just_above", "near_limit");
+  assert.equal(result, [101, true]);
   assert.is(sources.length, 1);
 });
 
