@@ -25,8 +25,9 @@ import { skipFile } from "./_skip.ts";
 // replacement), test_traceback on 3.12 (it recurses to the recursion limit; see README). Swept
 // again (3.13, Deno: every module but the slowest; README): test_opcache and test_type_cache count
 // specializations CPython makes only without an eval-frame function (any hook, none rewritten).
-// test_random's fork test failed until forked children stopped calling JS (see dynamo_test); test_scope's testLeaks failed patched until
-// patching stopped keeping the function alive (see patch_test).
+// test_random's fork test failed until forked children stopped calling JS (see dynamo_test);
+// test_scope's testLeaks failed patched until patching stopped keeping the function alive (see
+// patch_test).
 const modules = [
   "test_scope",
   "test_keywordonlyarg",
