@@ -3,7 +3,8 @@
 // the results must be the same. The modules ship with each interpreter (`python -m test -h`).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
-import { ast, Dynamo, type Frame, patch, python, PythonError } from "../mod.ts";
+import { python } from "../mod.ts";
+import { hasRegressionModule, type RewrittenIn, runRegressionModule, runRewritten } from "./_regression.ts";
 import { skipFile } from "./_skip.ts";
 
 // The issue's five, then modules whose tests exercise what a replaced frame must keep: exceptions,
@@ -81,81 +82,8 @@ const modules = [
 // and pydoc's fresh import of os, which dynamo_test checks).
 const everywhereModules = ["test_pickle", "test_unittest", "test_pydoc"];
 
-// Distributions ship an interpreter's regression tests apart (Debian and Ubuntu: the package
-// libpython3.X-testsuite); its standard library then holds only test.support.
-/** Whether this Python has the regression test module `test.<name>`. */
-function hasRegressionModule(name: string): boolean {
-  return python.eval(`__import__("importlib.util").util.find_spec("test.${name}") is not None`) as boolean;
-}
-
 if (!hasRegressionModule("test_scope")) {
   skipFile(`CPython ${python.version} here has no regression tests (the "test" package holds no test_scope)`);
-}
-
-python.exec(`
-import gc, importlib, io, signal, unittest
-from test.support import os_helper
-
-# CPython 3.15's test_enable_in_external_timer leaves an _lsprof profiler enabled, in a reference
-# cycle; when the collector frees it, its dealloc calls _PyEval_SetProfile(NULL), which ends the
-# sys.setprofile profiler running at that moment (pure CPython shows it, no pyframe involved). Where
-# the collection falls depends on all the allocation before it, so a later test (ProfileTest's
-# test_cprofile) lost its profile in one run and not in the other. In these modules garbage is
-# collected after every test, so it cannot fall into the next one.
-COLLECT_AFTER_EACH_TEST = {"test_cprofile", "test_profiling.test_tracing_profiler"}
-
-class CollectingResult(unittest.TextTestResult):
-    def stopTest(self, test):
-        super().stopTest(test)
-        gc.collect()
-
-def run_regression_module(name):
-    # Some tests raise SIGINT and expect KeyboardInterrupt: give Python the handler it would have
-    # as a program (pyframe leaves SIGINT to the JS host otherwise). In a folder of their own, as
-    # python -m test runs them: some write files where they run (test_pdb a .pdbrc that another
-    # run in the same folder then read).
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    try:
-        with os_helper.temp_cwd():
-            module = importlib.import_module("test." + name)
-            suite = unittest.defaultTestLoader.loadTestsFromModule(module)  # honours load_tests (doctests)
-            stream = io.StringIO()
-            result_class = CollectingResult if name in COLLECT_AFTER_EACH_TEST else unittest.TextTestResult
-            result = unittest.TextTestRunner(stream=stream, verbosity=0, resultclass=result_class).run(suite)
-        problems = sorted(str(case) for case, _ in result.failures + result.errors)
-        return [result.testsRun, problems, stream.getvalue()[-4000:], module.__file__]
-    finally:
-        signal.signal(signal.SIGINT, previous)
-`);
-
-/**
- * Replaces every function of `file` (of every file, when null) with itself, parsed and compiled by
- * pyframe's AST; with `patching`, by patch() (the function's `__code__` becomes the rewrite).
- */
-function identityRewrite(file: string | null, counts: { replaced: number; kept: number }, patching = false) {
-  return (frame: Frame) => {
-    if (file !== null && frame.filename !== file) return;
-    // Comprehensions, module code, annotations (3.14): their source lines are not a definition.
-    if (!frame.isFunction) return void counts.kept++;
-    let source: string;
-    try {
-      source = frame.source;
-    } catch (error) {
-      if (error instanceof PythonError) return void counts.kept++; // no source: doctest code, exec'd strings
-      throw error;
-    }
-    const tree = ast.parse(source); // lambdas inside multi-line expressions too (frame.source cuts them out)
-    if (!definesFrameCode(tree, frame)) return void counts.kept++; // comprehension or class-body frames
-    counts.replaced++;
-    const code = ast.compile(tree, frame);
-    return patching ? patch(code) : code;
-  };
-}
-
-function definesFrameCode(tree: ast.Module, frame: Frame): boolean {
-  const first = tree.body[0];
-  if (frame.name === "<lambda>") return [...ast.walk(tree)].some((node) => node instanceof ast.Lambda);
-  return (first instanceof ast.FunctionDef || first instanceof ast.AsyncFunctionDef) && first.name === frame.name;
 }
 
 // Each module twice: replacements swapped into frames, then patch()ed into the functions.
@@ -180,21 +108,18 @@ for (const name of everywhereModules.map(present)) {
   });
 }
 
-type Run = [testsRun: number, problems: string[], output: string, file: string];
-
 /** Runs the module plainly, then under the rewrite of the functions of its own file or of all. */
-function compareUnderRewrite(name: string, patching: boolean, rewrittenIn: "module" | "everywhere"): void {
-  const [runPlain, problemsPlain, , file] = python.eval(`run_regression_module("${name}")`) as Run;
-  const counts = { replaced: 0, kept: 0 };
-  let rewritten: Run;
-  {
-    using _ = new Dynamo(identityRewrite(rewrittenIn === "module" ? file : null, counts, patching));
-    rewritten = python.eval(`run_regression_module("${name}")`) as Run;
-  }
-  assert.ok(runPlain > 0, `${name} ran no test`);
+function compareUnderRewrite(name: string, patching: boolean, rewrittenIn: RewrittenIn): void {
+  const plain = runRegressionModule(name);
+  const { run: rewritten, counts } = runRewritten(name, plain.file, rewrittenIn, patching);
+  assert.ok(plain.testsRun > 0, `${name} ran no test${plain.skipped ? ` (skipped: ${plain.skipped})` : ""}`);
   assert.ok(counts.replaced >= 5, `only ${counts.replaced} functions of ${name} were replaced`);
-  assert.is(rewritten[0], runPlain, "tests run");
-  assert.equal(rewritten[1], problemsPlain, `failures and errors differ; output under the Dynamo:\n${rewritten[2]}`);
+  assert.is(rewritten.testsRun, plain.testsRun, "tests run");
+  assert.equal(
+    rewritten.problems,
+    plain.problems,
+    `failures and errors differ; output under the Dynamo:\n${rewritten.output}`,
+  );
 }
 
 test.run();

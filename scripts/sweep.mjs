@@ -1,0 +1,184 @@
+#!/usr/bin/env node
+// Runs every regression test module an interpreter ships (`python -m test --list-tests`) plainly
+// and under a Dynamo that replaces functions with an identity rewrite, each module in a process of
+// its own, and reports every module whose results differ, or whose process crashed or hung. Hours,
+// not minutes: not part of `npm test`, which runs a chosen few (test/cpython_regression_test.ts).
+//
+//   node scripts/sweep.mjs [options] [test_module ...]
+//     --python X       interpreter: a minor ("3.12"), a version or an executable (default: newest)
+//     --runtime R      deno (default) or bun
+//     --everywhere     rewrite every function, the standard library's too (default: only those
+//                      of the test module's own file)
+//     --jobs N         modules run at once (default: the number of CPUs)
+//     --timeout S      seconds per module, both runs (default 900)
+//
+// Results go to .cache/sweep/<version>-<runtime>-<rewritten>.jsonl, one line per module; a module
+// already there is not run again (delete the file to start over), so a sweep can be resumed.
+import { spawn, spawnSync } from "node:child_process";
+import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { availableParallelism, tmpdir } from "node:os";
+import { join } from "node:path";
+import { parseArgs } from "node:util";
+import { bootstrap, ROOT } from "./bootstrap.mjs";
+import { findPythons } from "./pythons.mjs";
+
+const { values: options, positionals: chosen } = parseArgs({
+  allowPositionals: true,
+  options: {
+    python: { type: "string" },
+    runtime: { type: "string", default: "deno" },
+    everywhere: { type: "boolean", default: false },
+    jobs: { type: "string", default: String(availableParallelism()) },
+    timeout: { type: "string", default: "900" },
+  },
+});
+
+const tools = bootstrap();
+const runtimes = {
+  deno: (args) => [tools.deno, ["run", "-A", "test/_sweep_child.ts", ...args]],
+  bun: (args) => [tools.bun, ["run", "test/_sweep_child.ts", ...args]],
+};
+if (!runtimes[options.runtime]) fail(`unknown --runtime ${options.runtime} (known: deno, bun)`);
+const jobs = Number(options.jobs);
+const timeoutMs = Number(options.timeout) * 1000;
+if (!(jobs >= 1) || !(timeoutMs > 0)) fail("--jobs and --timeout take positive numbers");
+
+const python = choosePython(options.python);
+const rewrittenIn = options.everywhere ? "everywhere" : "module";
+const modules = chosen.length ? chosen : listModules(python.executable);
+const resultsFile = join(ROOT, ".cache", "sweep", `${python.version}-${options.runtime}-${rewrittenIn}.jsonl`);
+mkdirSync(join(ROOT, ".cache", "sweep"), { recursive: true });
+const done = new Map(readResults(resultsFile).map((result) => [result.module, result]));
+const pending = modules.filter((name) => !done.has(name));
+
+console.log(
+  `[sweep] CPython ${python.version} (${python.executable}) on ${options.runtime}, functions of ` +
+    `${rewrittenIn === "module" ? "each test module's own file" : "every file"} rewritten: ` +
+    `${modules.length} modules, ${modules.length - pending.length} already in ${resultsFile}, ${jobs} at once`,
+);
+await runAll(pending, async (name) => {
+  const result = await sweepModule(name);
+  appendFileSync(resultsFile, JSON.stringify(result) + "\n");
+  done.set(name, result);
+  console.log(`[sweep] ${verdict(result).padEnd(9)} ${name} (${result.seconds.toFixed(0)}s)`);
+});
+summarize(modules.map((name) => done.get(name)));
+
+function fail(message) {
+  console.error(`[sweep] ${message}`);
+  process.exit(2);
+}
+
+function choosePython(wanted) {
+  const usable = findPythons().usable;
+  if (usable.length === 0) fail("no usable Python found (node scripts/pythons.mjs says why)");
+  if (!wanted) return usable[usable.length - 1];
+  const found = usable.find((py) => [py.minorVersion, py.version, py.executable].includes(wanted));
+  return found ?? fail(`no usable Python matches --python ${wanted}: ${usable.map((py) => py.version).join(", ")}`);
+}
+
+function listModules(executable) {
+  const listed = runSync(executable, ["-m", "test", "--list-tests"]);
+  const names = listed.split("\n").map((line) => line.trim()).filter((line) => /^test_\w+(\.\w+)*$/.test(line));
+  if (names.length === 0) {
+    fail(`${executable} -m test --list-tests named no module (are its regression tests installed?)`);
+  }
+  return names;
+}
+
+function runSync(command, args) {
+  const result = spawnSync(command, args, { encoding: "utf8" });
+  if (result.status !== 0) fail(`${command} ${args.join(" ")} failed:\n${result.stdout}${result.stderr}`);
+  return result.stdout;
+}
+
+function readResults(file) {
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8").split("\n").filter(Boolean).map((line) => JSON.parse(line));
+}
+
+/** Runs `work` on every item, at most `jobs` at once. */
+async function runAll(items, work) {
+  const queue = [...items];
+  const worker = async () => {
+    while (queue.length) await work(queue.shift());
+  };
+  await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, worker));
+}
+
+/** Runs the module's child process; its result: both runs, or how the process ended early. */
+function sweepModule(name) {
+  const scratch = mkdtempSync(join(tmpdir(), "pyframe-sweep-"));
+  const [command, args] = runtimes[options.runtime]([name, rewrittenIn]);
+  const started = Date.now();
+  const child = spawn(command, args, {
+    cwd: ROOT,
+    env: { ...process.env, PYFRAME_PYTHON: python.executable, TMPDIR: scratch, TEMP: scratch, TMP: scratch },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let output = "";
+  child.stdout.on("data", (chunk) => output += chunk);
+  child.stderr.on("data", (chunk) => output += chunk);
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    child.kill("SIGKILL");
+  }, timeoutMs);
+  return new Promise((resolve) => {
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      rmSync(scratch, { recursive: true, force: true });
+      const runs = Object.fromEntries(
+        output.split("\n").filter((line) => line.startsWith('{"phase":')).map((line) => {
+          const run = JSON.parse(line);
+          return [run.phase, run];
+        }),
+      );
+      const ended = timedOut ? `timed out after ${timeoutMs / 1000}s` : signal ? `killed by ${signal}` : `exit ${code}`;
+      resolve({
+        module: name,
+        seconds: (Date.now() - started) / 1000,
+        plain: runs.plain ?? null,
+        rewritten: runs.rewritten ?? null,
+        ended: code === 0 ? null : ended,
+        tail: code === 0 ? "" : output.slice(-3000),
+      });
+    });
+  });
+}
+
+/** alike, differs, skipped, crashed (with or after the plain run) or hung. */
+function verdict(result) {
+  if (result.plain?.skipped) return "skipped";
+  if (!result.plain) return result.ended.startsWith("timed out") ? "hung" : "crashed";
+  if (!result.rewritten) return result.ended.startsWith("timed out") ? "hung" : "CRASHED";
+  const same = result.rewritten.testsRun === result.plain.testsRun &&
+    JSON.stringify(result.rewritten.problems) === JSON.stringify(result.plain.problems);
+  return same ? "alike" : "DIFFERS";
+}
+
+function summarize(results) {
+  const byVerdict = new Map();
+  for (const result of results) byVerdict.set(verdict(result), [...byVerdict.get(verdict(result)) ?? [], result]);
+  const count = (name) => byVerdict.get(name)?.length ?? 0;
+  const ran = count("alike") + count("DIFFERS");
+  console.log(
+    `\n[sweep] ${count("alike")} of ${ran} modules that ran both ways gave the same results; ` +
+      `${count("skipped")} skipped here; plain run crashed ${count("crashed")}, hung ${count("hung")}; ` +
+      `crashed only rewritten ${count("CRASHED")}`,
+  );
+  for (const result of byVerdict.get("DIFFERS") ?? []) {
+    const { plain, rewritten } = result;
+    const onlyRewritten = rewritten.problems.filter((problem) => !plain.problems.includes(problem));
+    const onlyPlain = plain.problems.filter((problem) => !rewritten.problems.includes(problem));
+    console.log(`\n  DIFFERS ${result.module}: ran ${plain.testsRun} plainly, ${rewritten.testsRun} rewritten`);
+    for (const problem of onlyRewritten) console.log(`    fails only rewritten: ${problem}`);
+    for (const problem of onlyPlain) console.log(`    fails only plainly:   ${problem}`);
+  }
+  for (const result of [...byVerdict.get("CRASHED") ?? [], ...byVerdict.get("crashed") ?? []]) {
+    console.log(`\n  ${verdict(result)} ${result.module} (${result.ended}):\n${result.tail.replace(/^/gm, "    | ")}`);
+  }
+  for (const result of byVerdict.get("hung") ?? []) {
+    console.log(`\n  hung ${result.module} (${result.plain ? "rewritten" : "plain"} run)`);
+  }
+}
