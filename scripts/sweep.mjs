@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Runs every regression test module an interpreter ships (`python -m test --list-tests`) plainly
-// and under a Dynamo that replaces functions with an identity rewrite, each module in a process of
-// its own, and reports every module whose results differ, or whose process crashed or hung. Hours,
+// and under a Dynamo that replaces functions with an identity rewrite, each run in a process of its
+// own, and reports every module whose results differ, or whose process crashed or hung. Hours,
 // not minutes: not part of `npm test`, which runs a chosen few (test/cpython_regression_test.ts).
 //
 //   node scripts/sweep.mjs [options] [test_module ...]
@@ -10,7 +10,7 @@
 //     --everywhere     rewrite every function, the standard library's too (default: only those
 //                      of the test module's own file)
 //     --jobs N         modules run at once (default: the number of CPUs)
-//     --timeout S      seconds per module, both runs (default 900)
+//     --timeout S      seconds per run (default 900)
 //
 // Results go to .cache/sweep/<version>-<runtime>-<rewritten>.jsonl, one line per module; a module
 // already there is not run again (delete the file to start over), so a sweep can be resumed.
@@ -106,11 +106,27 @@ async function runAll(items, work) {
   await Promise.all(Array.from({ length: Math.min(jobs, items.length) }, worker));
 }
 
-/** Runs the module's child process; its result: both runs, or how the process ended early. */
-function sweepModule(name) {
-  const scratch = mkdtempSync(join(tmpdir(), "pyframe-sweep-"));
-  const [command, args] = runtimes[options.runtime]([name, rewrittenIn]);
+/** Runs the module plainly, then rewritten, each in a child process of its own; the result holds
+ * both runs, or how the child that ended early ended. */
+async function sweepModule(name) {
   const started = Date.now();
+  const plain = await runChild(name, "plain");
+  const rewritten = plain.run && !plain.run.skipped ? await runChild(name, rewrittenIn) : null;
+  const early = [plain, rewritten].find((child) => child && !child.run);
+  return {
+    module: name,
+    seconds: (Date.now() - started) / 1000,
+    plain: plain.run,
+    rewritten: rewritten?.run ?? null,
+    ended: early?.ended ?? null,
+    tail: early?.tail ?? "",
+  };
+}
+
+/** One child process running the module one way: its run, or how it ended and its output's end. */
+function runChild(name, how) {
+  const scratch = mkdtempSync(join(tmpdir(), "pyframe-sweep-"));
+  const [command, args] = runtimes[options.runtime]([name, how]);
   const child = spawn(command, args, {
     cwd: ROOT,
     env: { ...process.env, PYFRAME_PYTHON: python.executable, TMPDIR: scratch, TEMP: scratch, TMP: scratch },
@@ -128,21 +144,10 @@ function sweepModule(name) {
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       rmSync(scratch, { recursive: true, force: true });
-      const runs = Object.fromEntries(
-        output.split("\n").filter((line) => line.startsWith('{"phase":')).map((line) => {
-          const run = JSON.parse(line);
-          return [run.phase, run];
-        }),
-      );
+      const line = output.split("\n").find((text) => text.startsWith('{"phase":'));
+      if (code === 0 && line) return resolve({ run: JSON.parse(line) });
       const ended = timedOut ? `timed out after ${timeoutMs / 1000}s` : signal ? `killed by ${signal}` : `exit ${code}`;
-      resolve({
-        module: name,
-        seconds: (Date.now() - started) / 1000,
-        plain: runs.plain ?? null,
-        rewritten: runs.rewritten ?? null,
-        ended: code === 0 ? null : ended,
-        tail: code === 0 ? "" : output.slice(-3000),
-      });
+      resolve({ run: null, ended: `${how} run ${ended}`, tail: output.slice(-3000) });
     });
   });
 }
@@ -150,8 +155,8 @@ function sweepModule(name) {
 /** alike, differs, skipped, crashed (with or after the plain run) or hung. */
 function verdict(result) {
   if (result.plain?.skipped) return "skipped";
-  if (!result.plain) return result.ended.startsWith("timed out") ? "hung" : "crashed";
-  if (!result.rewritten) return result.ended.startsWith("timed out") ? "hung" : "CRASHED";
+  if (!result.plain) return result.ended.includes("timed out") ? "hung" : "crashed";
+  if (!result.rewritten) return result.ended.includes("timed out") ? "hung" : "CRASHED";
   const same = result.rewritten.testsRun === result.plain.testsRun &&
     JSON.stringify(result.rewritten.problems) === JSON.stringify(result.plain.problems);
   return same ? "alike" : "DIFFERS";
@@ -179,6 +184,6 @@ function summarize(results) {
     console.log(`\n  ${verdict(result)} ${result.module} (${result.ended}):\n${result.tail.replace(/^/gm, "    | ")}`);
   }
   for (const result of byVerdict.get("hung") ?? []) {
-    console.log(`\n  hung ${result.module} (${result.plain ? "rewritten" : "plain"} run)`);
+    console.log(`\n  hung ${result.module} (${result.ended})`);
   }
 }

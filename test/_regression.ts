@@ -75,6 +75,11 @@ def run_regression_module(name):
 `;
 let runnerDefined = false;
 
+/** The file of the regression module `test.<name>` (a package's `__init__.py`), without importing it. */
+export function regressionModuleFile(name: string): string {
+  return python.eval(`__import__("importlib.util").util.find_spec("test.${name}").origin`) as string;
+}
+
 /** Runs the regression module `test.<name>` in this process, under whatever Dynamo is open. */
 export function runRegressionModule(name: string): ModuleRun {
   if (!runnerDefined) python.exec(RUNNER);
