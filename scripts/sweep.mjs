@@ -79,7 +79,9 @@ function choosePython(wanted) {
 
 function listModules(executable) {
   const listed = runSync(executable, ["-m", "test", "--list-tests"]);
-  const names = listed.split("\n").map((line) => line.trim()).filter((line) => /^test_\w+(\.\w+)*$/.test(line));
+  // 3.12+ name a package's modules with the package ("test.test_asyncio.test_locks").
+  const names = listed.split("\n").map((line) => line.trim().replace(/^test\./, ""))
+    .filter((line) => /^test_\w+(\.\w+)*$/.test(line));
   if (names.length === 0) {
     fail(`${executable} -m test --list-tests named no module (are its regression tests installed?)`);
   }

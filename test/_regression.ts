@@ -6,7 +6,8 @@
  */
 import { ast, Dynamo, type Frame, patch, python, PythonError } from "../mod.ts";
 
-/** Which functions are replaced: those of the test module's own file, or every one. */
+/** Which functions are replaced: those of the test module's own file (of every file of a test
+ * package, such as test_email), or every one. */
 export type RewrittenIn = "module" | "everywhere";
 
 /** One run of a module: tests run, failing and erroring tests by name, the output's tail. */
@@ -94,7 +95,8 @@ export function runRegressionModule(name: string): ModuleRun {
   return { testsRun, problems, output, file, skipped };
 }
 
-/** Runs the module again under an identity rewrite of the functions of `file`, or of every one. */
+/** Runs the module under an identity rewrite of the functions of its `file` (for a package's
+ * `__init__.py`, of every file in the package's folder), or of every function. */
 export function runRewritten(
   name: string,
   file: string,
@@ -102,17 +104,25 @@ export function runRewritten(
   patching = false,
 ): { run: ModuleRun; counts: RewriteCounts } {
   const counts = { replaced: 0, kept: 0 };
-  using _ = new Dynamo(identityRewrite(rewrittenIn === "module" ? file : null, counts, patching));
+  using _ = new Dynamo(identityRewrite(rewrittenIn === "module" ? ownFiles(file) : () => true, counts, patching));
   return { run: runRegressionModule(name), counts };
 }
 
+/** Whether a file is the module's: the file itself, or for a package any file in its folder. */
+function ownFiles(file: string): (filename: string) => boolean {
+  const packageInit = /[\\/]__init__\.py$/.exec(file);
+  if (!packageInit) return (filename) => filename === file;
+  const folder = file.slice(0, packageInit.index + 1);
+  return (filename) => filename.startsWith(folder);
+}
+
 /**
- * Replaces every function of `file` (of every file, when null) with itself, parsed and compiled by
+ * Replaces every function in the files `rewritten` accepts with itself, parsed and compiled by
  * pyframe's AST; with `patching`, by patch() (the function's `__code__` becomes the rewrite).
  */
-function identityRewrite(file: string | null, counts: RewriteCounts, patching: boolean) {
+function identityRewrite(rewritten: (filename: string) => boolean, counts: RewriteCounts, patching: boolean) {
   return (frame: Frame) => {
-    if (file !== null && frame.filename !== file) return;
+    if (!rewritten(frame.filename)) return;
     // Comprehensions, module code, annotations (3.14): their source lines are not a definition.
     if (!frame.isFunction) return void counts.kept++;
     let source: string;
