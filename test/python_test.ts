@@ -121,6 +121,36 @@ test("Python does not install its signal handlers in the JS host", () => {
   );
 });
 
+test("as in a Python program, writing past the file size limit or into a closed pipe raises OSError, leaving the host alive", () => {
+  // The kernel's default for SIGXFSZ and SIGPIPE ends the process, JS host and all.
+  python.exec(`
+import errno, os, resource, tempfile
+soft, hard = resource.getrlimit(resource.RLIMIT_FSIZE)
+resource.setrlimit(resource.RLIMIT_FSIZE, (65536, hard))
+try:
+    with tempfile.TemporaryFile() as big:
+        try:
+            os.write(big.fileno(), b"x" * 131072)
+            os.write(big.fileno(), b"x")  # the first write stops at the limit
+            past_limit = "no error"
+        except OSError as error:
+            past_limit = errno.errorcode[error.errno]
+finally:
+    resource.setrlimit(resource.RLIMIT_FSIZE, (soft, hard))
+read_end, write_end = os.pipe()
+os.close(read_end)
+try:
+    os.write(write_end, b"x")
+    closed_pipe = "no error"
+except OSError as error:
+    closed_pipe = errno.errorcode[error.errno]
+finally:
+    os.close(write_end)
+`);
+  assert.is(python.eval("past_limit"), "EFBIG");
+  assert.is(python.eval("closed_pipe"), "EPIPE");
+});
+
 test("functions defined through exec keep their source", () => {
   python.exec("def with_source(x):\n    return x * 2\n");
   assert.is(python.eval("__import__('inspect').getsource(with_source)"), "def with_source(x):\n    return x * 2\n");

@@ -20,6 +20,15 @@ __builtins__ = dict(builtins.__dict__)
 if signal.getsignal(signal.SIGINT) is signal.default_int_handler:
     signal.signal(signal.SIGINT, signal.SIG_DFL)
 
+# What CPython does with its handlers on, which a Python program expects: a write into a closed
+# pipe or past the file size limit (RLIMIT_FSIZE) fails with an OSError where, with these signals
+# at SIG_DFL, the kernel would end the process, Deno or Bun included (both already ignore SIGPIPE).
+# A host's own handler is left alone.
+for _name in ("SIGPIPE", "SIGXFZ", "SIGXFSZ"):
+    if hasattr(signal, _name) and signal.getsignal(getattr(signal, _name)) == signal.SIG_DFL:
+        signal.signal(getattr(signal, _name), signal.SIG_IGN)
+del _name
+
 # CPython's own __import__, as the interpreter opened with it.
 _cpython_import = builtins.__import__
 
