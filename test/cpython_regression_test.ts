@@ -26,6 +26,8 @@ import { skipFile } from "./_skip.ts";
 // replacement), test_traceback on 3.12 (it recurses to the recursion limit; see README). Swept
 // again (3.13, Deno: every module but the slowest; README): test_opcache and test_type_cache count
 // specializations CPython makes only without an eval-frame function (any hook, none rewritten).
+// Swept with scripts/sweep.mjs (3.11, 3.12; README): test_capi (on 3.12, a test compares a frame's
+// code, read through _testinternalcapi, with its function's __code__, as test_sys does).
 // test_random's fork test failed until forked children stopped calling JS (see dynamo_test);
 // test_scope's testLeaks failed patched until patching stopped keeping the function alive (see
 // patch_test).
