@@ -2,7 +2,7 @@
 // Runs every regression test module an interpreter ships (`python -m test --list-tests`) plainly
 // and under a Dynamo that replaces functions with an identity rewrite, each run in a process of its
 // own, and reports every module whose results differ, or whose process crashed or hung. Hours,
-// not minutes: not part of `npm test`, which runs a chosen few (test/cpython_regression_test.ts).
+// not minutes: not part of `npm test`, which runs a chosen few (test/_regression.ts lists them).
 //
 //   node scripts/sweep.mjs [options] [test_module ...]
 //     --python X       interpreter: a minor ("3.12"), a version or an executable (default: newest)
