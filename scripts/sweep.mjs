@@ -8,7 +8,7 @@
 //     --python X       interpreter: a minor ("3.12"), a version or an executable (default: newest)
 //     --runtime R      deno (default) or bun
 //     --everywhere     rewrite every function, the standard library's too (default: only those
-//                      of the test module's own file)
+//                      of the test module's own file, or of every file of a test package)
 //     --jobs N         modules run at once (default: the number of CPUs)
 //     --timeout S      seconds per run (default 900)
 //
@@ -53,7 +53,7 @@ const pending = modules.filter((name) => !done.has(name));
 
 console.log(
   `[sweep] CPython ${python.version} (${python.executable}) on ${options.runtime}, functions of ` +
-    `${rewrittenIn === "module" ? "each test module's own file" : "every file"} rewritten: ` +
+    `${rewrittenIn === "module" ? "each test module's own files" : "every file"} rewritten: ` +
     `${modules.length} modules, ${modules.length - pending.length} already in ${resultsFile}, ${jobs} at once`,
 );
 await runAll(pending, async (name) => {
@@ -166,7 +166,10 @@ function verdict(result) {
 
 function summarize(results) {
   const byVerdict = new Map();
-  for (const result of results) byVerdict.set(verdict(result), [...byVerdict.get(verdict(result)) ?? [], result]);
+  for (const result of results) {
+    const key = verdict(result);
+    byVerdict.set(key, [...byVerdict.get(key) ?? [], result]);
+  }
   const count = (name) => byVerdict.get(name)?.length ?? 0;
   const ran = count("alike") + count("DIFFERS");
   console.log(

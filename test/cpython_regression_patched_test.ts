@@ -1,6 +1,7 @@
 // CPython's own regression tests, run plainly and under a Dynamo that replaces every function of
-// the test module with an identity rewrite made by the TypeScript AST and patch()ed into the function: the results must be the
-// same. The modules ship with each interpreter (`python -m test -h`); test/_regression.ts lists them.
+// the test module with an identity rewrite made by the TypeScript AST and patch()ed into the
+// function: the results must be the same. The modules ship with each interpreter
+// (`python -m test -h`); test/_regression.ts lists them.
 import { test } from "uvu";
 import { compareUnderRewrite, present, regressionModules, skipWithoutRegressionTests } from "./_regression.ts";
 
