@@ -1,9 +1,8 @@
 /**
  * Test support: runs one of CPython's regression test modules (they ship with each interpreter,
  * `python -m test -h`) in this process, plainly or under a Dynamo that replaces functions with an
- * identity rewrite made by the TypeScript AST. Used by cpython_regression_test.ts and
- * cpython_regression_patched_test.ts, and by scripts/sweep.mjs (through _sweep_child.ts) for every
- * module the interpreter has.
+ * identity rewrite made by the TypeScript AST. Used by the cpython_regression_*test.ts files, and
+ * by scripts/sweep.mjs (through _sweep_child.ts) for every module the interpreter has.
  */
 import * as assert from "uvu/assert";
 import { ast, Dynamo, type Frame, patch, python, PythonError } from "../mod.ts";
@@ -149,8 +148,9 @@ function definesFrameCode(tree: ast.Module, frame: Frame): boolean {
   return (first instanceof ast.FunctionDef || first instanceof ast.AsyncFunctionDef) && first.name === frame.name;
 }
 
-// The modules cpython_regression_test.ts and cpython_regression_patched_test.ts run (two files, as
-// each takes minutes).
+// The modules the cpython_regression_*test.ts files run, four files as each takes minutes (one
+// took 240 s, the runner's limit a file, on Debian's 3.14.10: its tests run longer than 3.11's).
+// These, in cpython_regression_test.ts (swapped) and cpython_regression_patched_test.ts:
 // The issue's five, then modules whose tests exercise what a replaced frame must keep: exceptions,
 // with blocks, generators, coroutines and async generators (asyncio's own tests too), super() and
 // __class__, decorators, frames, profiling. Each of test_contextlib, test_named_expressions,
@@ -209,21 +209,25 @@ export const regressionModules: (string | string[])[] = [
   // Functions' own attributes and introspection, which patch() changes underneath.
   "test_funcattrs",
   "test_inspect.test_inspect",
-  // Debuggers, tracers and profilers, whose frames take the default path; comprehensions (their
-  // own frames in 3.11, inlined from 3.12; test_listcomps is doctests in 3.11, nothing to
-  // rewrite); typing's and properties' descriptors and decorators.
-  "test_bdb",
-  "test_pdb",
-  "test_trace",
-  "test_profile",
-  ["test_cprofile", "test_profiling.test_tracing_profiler"], // moved in 3.15
+  // Comprehensions (their own frames in 3.11, inlined from 3.12; test_listcomps is doctests in
+  // 3.11, nothing to rewrite); typing's and properties' descriptors and decorators.
   "test_dictcomps",
   "test_typing",
   "test_property",
 ];
 
-// Run once more with every function rewritten, the standard library's too (the modules above
-// rewrite only their own): each found a difference that way once (pickletester's class declared
+// Debuggers, tracers and profilers, whose frames take the default path, swapped and patched
+// (cpython_regression_tools_test.ts): test_pdb alone runs 30 s plainly on 3.14.
+export const toolModules: (string | string[])[] = [
+  "test_bdb",
+  "test_pdb",
+  "test_trace",
+  "test_profile",
+  ["test_cprofile", "test_profiling.test_tracing_profiler"], // moved in 3.15
+];
+
+// Run once more with every function rewritten, the standard library's too, swapped
+// (cpython_regression_everywhere_test.ts; the modules above rewrite only their own): each found a difference that way once (pickletester's class declared
 // global in a test, which ast_test checks; unittest's discovery tests under a patched __import__
 // and pydoc's fresh import of os, which dynamo_test checks).
 export const everywhereModules = ["test_pickle", "test_unittest", "test_pydoc"];
@@ -242,16 +246,23 @@ export function present(names: string | string[]): string {
   return found ?? candidates[0]; // none: the test fails, naming the first
 }
 
-/** Runs the module plainly, then under the rewrite of the functions of its own file or of all. */
-export function compareUnderRewrite(name: string, patching: boolean, rewrittenIn: RewrittenIn): void {
+/** How a rewrite runs: swapped into the frames of the code it replaces, or patch()ed into the
+ * function. */
+export type Way = "swapped" | "patched";
+
+/** Runs the module plainly, then under the rewrite of the functions of its own file or of all,
+ * once for each of `ways`. */
+export function compareUnderRewrite(name: string, rewrittenIn: RewrittenIn, ways: Way[]): void {
   const plain = runRegressionModule(name);
-  const { run: rewritten, counts } = runRewritten(name, plain.file, rewrittenIn, patching);
   assert.ok(plain.testsRun > 0, `${name} ran no test${plain.skipped ? ` (skipped: ${plain.skipped})` : ""}`);
-  assert.ok(counts.replaced >= 5, `only ${counts.replaced} functions of ${name} were replaced`);
-  assert.is(rewritten.testsRun, plain.testsRun, "tests run");
-  assert.equal(
-    rewritten.problems,
-    plain.problems,
-    `failures and errors differ; output under the Dynamo:\n${rewritten.output}`,
-  );
+  for (const way of ways) {
+    const { run: rewritten, counts } = runRewritten(name, plain.file, rewrittenIn, way === "patched");
+    assert.ok(counts.replaced >= 5, `only ${counts.replaced} functions of ${name} were replaced (${way})`);
+    assert.is(rewritten.testsRun, plain.testsRun, `tests run (${way})`);
+    assert.equal(
+      rewritten.problems,
+      plain.problems,
+      `failures and errors differ (${way}); output under the Dynamo:\n${rewritten.output}`,
+    );
+  }
 }
