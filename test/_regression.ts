@@ -148,9 +148,9 @@ function definesFrameCode(tree: ast.Module, frame: Frame): boolean {
   return (first instanceof ast.FunctionDef || first instanceof ast.AsyncFunctionDef) && first.name === frame.name;
 }
 
-// The modules the cpython_regression_*test.ts files run, four files as each takes minutes (one
-// took 240 s, the runner's limit a file, on Debian's 3.14.10: its tests run longer than 3.11's).
-// These, in cpython_regression_test.ts (swapped) and cpython_regression_patched_test.ts:
+// The modules the cpython_regression_*test.ts files run: four files, as each takes minutes (as two,
+// one reached 240 s, the runner's limit a file, on Debian's 3.14.10 and 3.15.2, whose tests run
+// longer than 3.11's). These run in cpython_regression_test.ts (swapped) and ..._patched_test.ts.
 // The issue's five, then modules whose tests exercise what a replaced frame must keep: exceptions,
 // with blocks, generators, coroutines and async generators (asyncio's own tests too), super() and
 // __class__, decorators, frames, profiling. Each of test_contextlib, test_named_expressions,
@@ -227,9 +227,10 @@ export const toolModules: (string | string[])[] = [
 ];
 
 // Run once more with every function rewritten, the standard library's too, swapped
-// (cpython_regression_everywhere_test.ts; the modules above rewrite only their own): each found a difference that way once (pickletester's class declared
-// global in a test, which ast_test checks; unittest's discovery tests under a patched __import__
-// and pydoc's fresh import of os, which dynamo_test checks).
+// (cpython_regression_everywhere_test.ts; the modules above rewrite only their own): each found a
+// difference that way once (pickletester's class declared global in a test, which ast_test checks;
+// unittest's discovery tests under a patched __import__ and pydoc's fresh import of os, which
+// dynamo_test checks).
 export const everywhereModules = ["test_pickle", "test_unittest", "test_pydoc"];
 
 /** Ends the test file, saying why, where this Python has no regression tests. */
