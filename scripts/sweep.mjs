@@ -11,6 +11,7 @@
 //                      of the test module's own file, or of every file of a test package)
 //     --jobs N         modules run at once (default: the number of CPUs)
 //     --timeout S      seconds per run (default 900)
+//     --help, -h       this
 //
 // Results go to .cache/sweep/<version>-<runtime>-<rewritten>.jsonl, one line per module; a module
 // already there is not run again (delete the file to start over), so a sweep can be resumed.
@@ -22,16 +23,7 @@ import { parseArgs } from "node:util";
 import { bootstrap, ROOT } from "./bootstrap.mjs";
 import { findPythons } from "./pythons.mjs";
 
-const { values: options, positionals: chosen } = parseArgs({
-  allowPositionals: true,
-  options: {
-    python: { type: "string" },
-    runtime: { type: "string", default: "deno" },
-    everywhere: { type: "boolean", default: false },
-    jobs: { type: "string", default: String(availableParallelism()) },
-    timeout: { type: "string", default: "900" },
-  },
-});
+const { values: options, positionals: chosen } = parseCommandLine();
 
 const tools = bootstrap();
 const runtimes = {
@@ -63,6 +55,36 @@ await runAll(pending, async (name) => {
   console.log(`[sweep] ${verdict(result).padEnd(9)} ${name} (${result.seconds.toFixed(0)}s)`);
 });
 summarize(modules.map((name) => done.get(name)));
+
+function parseCommandLine() {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      allowPositionals: true,
+      options: {
+        python: { type: "string" },
+        runtime: { type: "string", default: "deno" },
+        everywhere: { type: "boolean", default: false },
+        jobs: { type: "string", default: String(availableParallelism()) },
+        timeout: { type: "string", default: "900" },
+        help: { type: "boolean", short: "h", default: false },
+      },
+    });
+  } catch (error) {
+    fail(`${error.message.split(". ")[0]}\n${usage()}`);
+  }
+  if (parsed.values.help) {
+    console.log(usage());
+    process.exit(0);
+  }
+  return parsed;
+}
+
+/** The options, as this file's header gives them (one place for both). */
+function usage() {
+  const header = readFileSync(new URL(import.meta.url), "utf8").split("\n").filter((line) => line.startsWith("//   "));
+  return header.map((line) => line.slice(5)).join("\n");
+}
 
 function fail(message) {
   console.error(`[sweep] ${message}`);

@@ -1,0 +1,50 @@
+// The project's own scripts (run by Node, as npm runs them) on a command line they cannot take:
+// a usage message or an error naming what was wrong, before any bootstrap or long run starts.
+import { test } from "uvu";
+import * as assert from "uvu/assert";
+import { spawnSync } from "node:child_process";
+import { fileURLToPath } from "node:url";
+
+const root = fileURLToPath(new URL("..", import.meta.url));
+
+function runScript(script: string, ...args: string[]) {
+  // npm test runs under Node, so a `node` is on the PATH.
+  const child = spawnSync("node", [`scripts/${script}`, ...args], { cwd: root, encoding: "utf8", timeout: 60_000 });
+  assert.ok(child.error === undefined, `node scripts/${script} did not start: ${child.error}`);
+  return child;
+}
+
+test("sweep --help prints the options from its header and exits 0", () => {
+  const child = runScript("sweep.mjs", "--help");
+  assert.is(child.status, 0, child.stderr);
+  assert.match(child.stdout, /^node scripts\/sweep\.mjs \[options\] \[test_module \.\.\.\]\n/);
+  for (const option of ["--python X", "--runtime R", "--everywhere", "--jobs N", "--timeout S", "--help, -h"]) {
+    assert.ok(child.stdout.includes(option), `usage lacks ${option}:\n${child.stdout}`);
+  }
+});
+
+test("sweep names an unknown option and shows the usage, without a Node stack trace", () => {
+  const child = runScript("sweep.mjs", "--pyton", "3.12");
+  assert.is(child.status, 2);
+  assert.match(child.stderr, /^\[sweep\] Unknown option '--pyton'\n/);
+  assert.ok(child.stderr.includes("--python X"), child.stderr);
+  assert.not.match(child.stderr, /ERR_PARSE_ARGS|at parseArgs/);
+});
+
+test("sweep names an option given without its value", () => {
+  const child = runScript("sweep.mjs", "--jobs");
+  assert.is(child.status, 2);
+  assert.match(child.stderr, /^\[sweep\] Option '--jobs <value>' argument missing\n/);
+});
+
+test("bench names a benchmark file that does not exist before building anything", () => {
+  const child = runScript("bench.mjs", "bench/no_such_bench.ts");
+  assert.is(child.status, 1);
+  assert.is(child.stdout, "", "nothing ran, nothing was built");
+  assert.match(
+    child.stderr,
+    /^\[bench\] no such benchmark file: bench\/no_such_bench\.ts \(they are bench\/\*\.ts\)\n$/,
+  );
+});
+
+test.run();
