@@ -22,6 +22,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { bootstrap, ROOT } from "./bootstrap.mjs";
 import { findPythons } from "./pythons.mjs";
+import { findResult } from "./_sweep_result.mjs";
 
 const { values: options, positionals: chosen } = parseCommandLine();
 
@@ -156,8 +157,14 @@ function runChild(name, how) {
     env: { ...process.env, PYFRAME_PYTHON: python.executable, TMPDIR: scratch, TEMP: scratch, TMP: scratch },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  // Both streams for the tail of a child that ended early; stdout alone for the result, which a
+  // chunk of stderr could otherwise split.
   let output = "";
-  child.stdout.on("data", (chunk) => output += chunk);
+  let stdout = "";
+  child.stdout.on("data", (chunk) => {
+    output += chunk;
+    stdout += chunk;
+  });
   child.stderr.on("data", (chunk) => output += chunk);
   let timedOut = false;
   const timer = setTimeout(() => {
@@ -168,8 +175,8 @@ function runChild(name, how) {
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       rmSync(scratch, { recursive: true, force: true });
-      const line = output.split("\n").find((text) => text.startsWith('{"phase":'));
-      if (code === 0 && line) return resolve({ run: JSON.parse(line) });
+      const run = code === 0 ? findResult(stdout) : null;
+      if (run) return resolve({ run });
       const ended = timedOut ? `timed out after ${timeoutMs / 1000}s` : signal ? `killed by ${signal}` : `exit ${code}`;
       resolve({ run: null, ended: `${how} run ${ended}`, tail: output.slice(-3000) });
     });

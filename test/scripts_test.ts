@@ -4,6 +4,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { findResult, resultText } from "../scripts/_sweep_result.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -45,6 +46,19 @@ test("bench names a benchmark file that does not exist before building anything"
     child.stderr,
     /^\[bench\] no such benchmark file: bench\/no_such_bench\.ts \(they are bench\/\*\.ts\)\n$/,
   );
+});
+
+test("a sweep child's result is found after output that left its line unended", () => {
+  // What test_concurrent_futures printed on 3.14 before its result: the sweep read "crashed".
+  const result = { phase: "plain", testsRun: 12, problems: [], output: "Ran 12 tests\n\nOK\n" };
+  const stdout = "0.35s 0.38s 0.28s " + resultText(result);
+  assert.equal(findResult(stdout), result);
+  assert.equal(findResult(`{"phase": "decoy"}\n${stdout}printed at exit, unended`), result);
+});
+
+test("a sweep child that printed no result, or part of one, has none", () => {
+  assert.is(findResult("Fatal Python error: Segmentation fault\n"), null);
+  assert.is(findResult(resultText({ phase: "module", problems: [] }).slice(0, 30)), null);
 });
 
 test.run();

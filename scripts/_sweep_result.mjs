@@ -1,0 +1,31 @@
+// How a sweep child (test/_sweep_child.ts) hands its result to scripts/sweep.mjs: one JSON object
+// after a marker on stdout. The test module's own output shares that stream and may leave a line
+// unended (test_concurrent_futures prints its timings with `end=" "`), so the result is found by its
+// marker, not by where a line starts.
+
+const MARK = "[pyframe-sweep-result] ";
+
+/**
+ * The text a child prints for `result`, on a line of its own.
+ * @param {object} result
+ * @returns {string}
+ */
+export function resultText(result) {
+  return `\n${MARK}${JSON.stringify(result)}\n`;
+}
+
+/**
+ * The result a child printed last in `stdout`, or null if it printed none (or only part of one).
+ * @param {string} stdout
+ * @returns {any}
+ */
+export function findResult(stdout) {
+  const at = stdout.lastIndexOf(MARK);
+  if (at < 0) return null;
+  const end = stdout.indexOf("\n", at);
+  try {
+    return JSON.parse(stdout.slice(at + MARK.length, end < 0 ? undefined : end));
+  } catch {
+    return null;
+  }
+}
