@@ -136,7 +136,7 @@ export fn pyframe_hook_install(callback: engine.Callback) i32 {
     s.callback = callback;
     const tstate = api.PyThreadState_Get();
     // Found once per JS thread: on the main thread it means reading /proc/self/maps.
-    if (tstate != s.js_tstate) s.c_floor = stack.floorOfThisThread();
+    if (tstate != s.js_tstate) s.c_floor = if (layout.?.c_stack_checked) 0 else stack.floorOfThisThread();
     s.js_tstate = tstate;
     s.setQuiet(s.quiet);
     s.mode = .normal;

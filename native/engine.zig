@@ -85,8 +85,9 @@ pub const State = struct {
     /// Replacement handed over by `pyframe_decide_replace` during the current callback.
     pending: ?*PyObject = null,
     /// Frames the JS thread starts below this stack position are refused with a RecursionError
-    /// (0: the stack's end is unknown); other threads' frames below it are checked against their
-    /// own stack. Set by `pyframe_hook_install`.
+    /// (0: the stack's end is unknown, or CPython guards it itself: `Layout.c_stack_checked`);
+    /// other threads' frames below it are checked against their own stack. Set by
+    /// `pyframe_hook_install`.
     c_floor: usize = 0,
     /// Below this stack position JS is not called (0: anywhere). Lowered by `pyframe_js_stack_mark`.
     js_floor: usize = 0,

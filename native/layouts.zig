@@ -62,6 +62,12 @@ pub const Layout = struct {
     /// How many events that is (`_Py_GlobalMonitors`: 15 in 3.12 and 3.13, 16 from 3.14).
     interp_global_events: usize,
 
+    // The evaluator
+    /// Whether CPython guards the C stack itself, by address, as every evaluator entry checks
+    /// the stack pointer against the thread's limits (3.14+; before, C recursion is counted, or
+    /// not at all in 3.11). Where it does, pyframe leaves the guard to it (native/stack.zig).
+    c_stack_checked: bool,
+
     // PyConfig
     config_install_signal_handlers: usize,
     config_program_name: usize,
@@ -105,6 +111,7 @@ pub const cpython_3_11 = Layout{
     .tstate_c_tracefunc = 72,
     .interp_monitors = null,
     .interp_global_events = 0,
+    .c_stack_checked = false,
     .config_install_signal_handlers = 16,
     .config_program_name = 264,
     .config_home = 280,
@@ -144,6 +151,7 @@ pub const cpython_3_12 = Layout{
     .tstate_c_tracefunc = 72,
     .interp_monitors = 381744,
     .interp_global_events = 15,
+    .c_stack_checked = false,
     .config_install_signal_handlers = 16,
     .config_program_name = 272,
     .config_home = 288,
@@ -183,6 +191,7 @@ pub const cpython_3_13 = Layout{
     .tstate_c_tracefunc = 88,
     .interp_monitors = 193136,
     .interp_global_events = 15,
+    .c_stack_checked = false,
     .config_install_signal_handlers = 16,
     .config_program_name = 280,
     .config_home = 296,
@@ -222,6 +231,7 @@ pub const cpython_3_14 = Layout{
     .tstate_c_tracefunc = 88,
     .interp_monitors = 223240,
     .interp_global_events = 16,
+    .c_stack_checked = true,
     .config_install_signal_handlers = 16,
     .config_program_name = 288,
     .config_home = 304,
@@ -261,6 +271,7 @@ pub const cpython_3_15 = Layout{
     .tstate_c_tracefunc = 112,
     .interp_monitors = 223512,
     .interp_global_events = 16,
+    .c_stack_checked = true,
     .config_install_signal_handlers = 16,
     .config_program_name = 288,
     .config_home = 304,

@@ -5,7 +5,10 @@
 //! limits follow, both far below what `sys.setrecursionlimit` lets Python code ask for:
 //! - the thread's stack itself: past it the host process dies (measured: ~3,500 calls deep on an
 //!   8 MiB stack, under a raised recursion limit). Frames started too close to its end are refused
-//!   with a RecursionError instead;
+//!   with a RecursionError instead, up to 3.13. From 3.14 CPython checks the stack pointer itself
+//!   as each frame starts, against a limit nearer the end than `c_reserve` (32 KiB above it on
+//!   x86-64), and defers nested deallocations only near that limit: a floor of pyframe's own made
+//!   every `__del__` run deep in a long chain of deallocations fail, so there the guard is CPython's;
 //! - the JS engine's own limit, which V8 places about 1 MiB below where it started: Deno aborts
 //!   (`Check failed: IsOnCentralStack()`) when native code calls JS below it, which happened ~550
 //!   Python calls deep, inside the default recursion limit. JS measures its limit once at start-up
