@@ -29,3 +29,32 @@ export function findResult(stdout) {
     return null;
   }
 }
+
+/**
+ * The last `limit` characters of a stream, kept as it arrives without holding the rest: a child
+ * can print far more than one string can hold (test_capi under a bug of pyframe's printed 0.9 GB to
+ * stderr; V8 strings stop at 512 MiB, and the sweep died of it).
+ */
+export class OutputTail {
+  /** @param {number} limit */
+  constructor(limit) {
+    this.limit = limit;
+    /** @type {string[]} */
+    this.chunks = [];
+    this.length = 0;
+  }
+
+  /** @param {string} text */
+  push(text) {
+    this.chunks.push(text);
+    this.length += text.length;
+    while (this.chunks.length > 1 && this.length - this.chunks[0].length >= this.limit) {
+      this.length -= this.chunks.shift().length;
+    }
+  }
+
+  /** @returns {string} */
+  text() {
+    return this.chunks.join("").slice(-this.limit);
+  }
+}

@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { bootstrap, ROOT } from "./bootstrap.mjs";
 import { findPythons } from "./pythons.mjs";
-import { findResult } from "./_sweep_result.mjs";
+import { findResult, OutputTail } from "./_sweep_result.mjs";
 
 const { values: options, positionals: chosen } = parseCommandLine();
 
@@ -38,7 +38,7 @@ if (!(jobs >= 1) || !(timeoutMs > 0)) fail("--jobs and --timeout take positive n
 
 const python = choosePython(options.python);
 const rewrittenIn = options.everywhere ? "everywhere" : "module";
-const modules = chosen.length ? chosen : listModules(python.executable);
+const modules = chooseModules(chosen, listModules(python.executable));
 const resultsFile = join(ROOT, ".cache", "sweep", `${python.version}-${options.runtime}-${rewrittenIn}.jsonl`);
 mkdirSync(join(ROOT, ".cache", "sweep"), { recursive: true });
 const done = new Map(readResults(resultsFile).map((result) => [result.module, result]));
@@ -100,6 +100,17 @@ function choosePython(wanted) {
   return found ?? fail(`no usable Python matches --python ${wanted}: ${usable.map((py) => py.version).join(", ")}`);
 }
 
+/** The modules named on the command line, each one the interpreter lists, or all it lists. */
+function chooseModules(named, listed) {
+  const unknown = named.filter((name) => !listed.includes(name));
+  if (unknown.length) {
+    fail(
+      `CPython ${python.version} lists no test module ${unknown.join(", ")} (python -m test --list-tests names them)`,
+    );
+  }
+  return named.length ? named : listed;
+}
+
 function listModules(executable) {
   const listed = runSync(executable, ["-m", "test", "--list-tests"]);
   // 3.12+ name a package's modules with the package ("test.test_asyncio.test_locks").
@@ -158,14 +169,16 @@ function runChild(name, how) {
     stdio: ["ignore", "pipe", "pipe"],
   });
   // Both streams for the tail of a child that ended early; stdout alone for the result, which a
-  // chunk of stderr could otherwise split.
-  let output = "";
-  let stdout = "";
+  // chunk of stderr could otherwise split. Each bounded: a child may print without end.
+  const output = new OutputTail(3000);
+  const stdout = new OutputTail(64 * 1024 * 1024);
+  child.stdout.setEncoding("utf8"); // whole characters, whatever the chunks split
+  child.stderr.setEncoding("utf8");
   child.stdout.on("data", (chunk) => {
-    output += chunk;
-    stdout += chunk;
+    output.push(chunk);
+    stdout.push(chunk);
   });
-  child.stderr.on("data", (chunk) => output += chunk);
+  child.stderr.on("data", (chunk) => output.push(chunk));
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -175,10 +188,10 @@ function runChild(name, how) {
     child.on("close", (code, signal) => {
       clearTimeout(timer);
       rmSync(scratch, { recursive: true, force: true });
-      const run = code === 0 ? findResult(stdout) : null;
+      const run = code === 0 ? findResult(stdout.text()) : null;
       if (run) return resolve({ run });
       const ended = timedOut ? `timed out after ${timeoutMs / 1000}s` : signal ? `killed by ${signal}` : `exit ${code}`;
-      resolve({ run: null, ended: `${how} run ${ended}`, tail: output.slice(-3000) });
+      resolve({ run: null, ended: `${how} run ${ended}`, tail: output.text() });
     });
   });
 }

@@ -3,8 +3,9 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
+import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { findResult, resultText } from "../scripts/_sweep_result.mjs";
+import { findResult, OutputTail, resultText } from "../scripts/_sweep_result.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -38,6 +39,20 @@ test("sweep names an option given without its value", () => {
   assert.match(child.stderr, /^\[sweep\] Option '--jobs <value>' argument missing\n/);
 });
 
+test("sweep refuses a test module the interpreter does not list, naming it, before running any", () => {
+  const python = process.env.PYFRAME_PYTHON ? ["--python", process.env.PYFRAME_PYTHON] : [];
+  const child = runScript("sweep.mjs", ...python, "test_scope", "test_no_such_module");
+  assert.is(child.status, 2, child.stdout + child.stderr);
+  assert.not.match(child.stdout, /alike|DIFFERS/, "nothing ran");
+  // An interpreter shipped without its regression tests (Debian's, without its testsuite package)
+  // lists few or none; test_scope is then named too.
+  if (child.stderr.includes("named no module")) return;
+  assert.match(
+    child.stderr,
+    /\[sweep\] CPython 3\.\d+\.\d+\S* lists no test module (test_scope, )?test_no_such_module \(/,
+  );
+});
+
 test("bench names a benchmark file that does not exist before building anything", () => {
   const child = runScript("bench.mjs", "bench/no_such_bench.ts");
   assert.is(child.status, 1);
@@ -59,6 +74,20 @@ test("a sweep child's result is found after output that left its line unended", 
 test("a sweep child that printed no result, or part of one, has none", () => {
   assert.is(findResult("Fatal Python error: Segmentation fault\n"), null);
   assert.is(findResult(resultText({ phase: "module", problems: [] }).slice(0, 30)), null);
+});
+
+test("a sweep child's output is kept as a bounded tail, its result found at the end", () => {
+  const tail = new OutputTail(100);
+  const line = "Exception ignored while calling deallocator: RecursionError\n";
+  // 64 MiB, streamed as a child's pipe delivers it; held whole, a gigabyte broke the sweep.
+  for (let i = 0; i < 64 * 1024 * 1024 / line.length; i++) tail.push(line);
+  assert.ok(tail.chunks.length <= 3, `${tail.chunks.length} chunks kept`);
+  const result = { phase: "module", problems: [] };
+  tail.push(resultText(result).slice(0, 20));
+  tail.push(resultText(result).slice(20));
+  assert.is(tail.text().length, 100);
+  assert.equal(findResult(tail.text()), result);
+  assert.ok(tail.text().endsWith(resultText(result)));
 });
 
 test.run();
