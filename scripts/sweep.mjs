@@ -15,14 +15,14 @@
 //
 // Results go to .cache/sweep/<version>-<runtime>-<rewritten>.jsonl, one line per module; a module
 // already there is not run again (delete the file to start over), so a sweep can be resumed.
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import { appendFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { availableParallelism, tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { bootstrap, ROOT } from "./bootstrap.mjs";
 import { findPythons } from "./pythons.mjs";
-import { findResult, OutputTail } from "./_sweep_result.mjs";
+import { findResult, runToEnd } from "./_sweep_io.mjs";
 
 const { values: options, positionals: chosen } = parseCommandLine();
 
@@ -160,40 +160,16 @@ async function sweepModule(name) {
 }
 
 /** One child process running the module one way: its run, or how it ended and its output's end. */
-function runChild(name, how) {
+async function runChild(name, how) {
   const scratch = mkdtempSync(join(tmpdir(), "pyframe-sweep-"));
   const [command, args] = runtimes[options.runtime]([name, how]);
-  const child = spawn(command, args, {
-    cwd: ROOT,
-    env: { ...process.env, PYFRAME_PYTHON: python.executable, TMPDIR: scratch, TEMP: scratch, TMP: scratch },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  // Both streams for the tail of a child that ended early; stdout alone for the result, which a
-  // chunk of stderr could otherwise split. Each bounded: a child may print without end.
-  const output = new OutputTail(3000);
-  const stdout = new OutputTail(64 * 1024 * 1024);
-  child.stdout.setEncoding("utf8"); // whole characters, whatever the chunks split
-  child.stderr.setEncoding("utf8");
-  child.stdout.on("data", (chunk) => {
-    output.push(chunk);
-    stdout.push(chunk);
-  });
-  child.stderr.on("data", (chunk) => output.push(chunk));
-  let timedOut = false;
-  const timer = setTimeout(() => {
-    timedOut = true;
-    child.kill("SIGKILL");
-  }, timeoutMs);
-  return new Promise((resolve) => {
-    child.on("close", (code, signal) => {
-      clearTimeout(timer);
-      rmSync(scratch, { recursive: true, force: true });
-      const run = code === 0 ? findResult(stdout.text()) : null;
-      if (run) return resolve({ run });
-      const ended = timedOut ? `timed out after ${timeoutMs / 1000}s` : signal ? `killed by ${signal}` : `exit ${code}`;
-      resolve({ run: null, ended: `${how} run ${ended}`, tail: output.text() });
-    });
-  });
+  const env = { ...process.env, PYFRAME_PYTHON: python.executable, TMPDIR: scratch, TEMP: scratch, TMP: scratch };
+  const { code, signal, timedOut, stdout, output } = await runToEnd(command, args, { cwd: ROOT, env, timeoutMs });
+  rmSync(scratch, { recursive: true, force: true });
+  const run = code === 0 && !timedOut ? findResult(stdout) : null;
+  if (run) return { run };
+  const ended = timedOut ? `timed out after ${timeoutMs / 1000}s` : signal ? `killed by ${signal}` : `exit ${code}`;
+  return { run: null, ended: `${how} run ${ended}`, tail: output };
 }
 
 /** alike, differs, skipped, crashed (with or after the plain run) or hung. */

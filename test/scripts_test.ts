@@ -5,7 +5,7 @@ import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { findResult, OutputTail, resultText } from "../scripts/_sweep_result.mjs";
+import { findResult, OutputTail, resultText, runToEnd } from "../scripts/_sweep_io.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -88,6 +88,22 @@ test("a sweep child's output is kept as a bounded tail, its result found at the 
   assert.is(tail.text().length, 100);
   assert.equal(findResult(tail.text()), result);
   assert.ok(tail.text().endsWith(resultText(result)));
+});
+
+test("a sweep child is done when it exits, though a process it forked holds its output open", async () => {
+  // test_concurrent_futures.test_deadlock on 3.14.10 left forked workers behind, holding the
+  // child's pipes: the sweep waited for them, past its timeout, for good.
+  const started = Date.now();
+  const ended = await runToEnd("sh", ["-c", "sleep 60 & echo done"], { timeoutMs: 30_000 });
+  assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+  assert.equal([ended.code, ended.timedOut, ended.stdout], [0, false, "done\n"]);
+});
+
+test("a sweep child past its timeout is ended with the processes it started", async () => {
+  const started = Date.now();
+  const ended = await runToEnd("sh", ["-c", "sleep 60 & sleep 60; echo never"], { timeoutMs: 500 });
+  assert.ok(Date.now() - started < 15_000, `took ${Date.now() - started} ms`);
+  assert.equal([ended.timedOut, ended.signal, ended.stdout], [true, "SIGKILL", ""]);
 });
 
 test.run();
