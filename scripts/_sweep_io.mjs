@@ -92,7 +92,7 @@ export function runToEnd(command, args, options) {
     running.delete(child.pid);
     killProcessGroup(child.pid);
   };
-  running.add(child.pid);
+  track(child.pid);
   let timedOut = false;
   const timer = setTimeout(() => {
     timedOut = true;
@@ -110,12 +110,21 @@ export function runToEnd(command, args, options) {
 }
 
 /** The process groups runToEnd started that have not ended: a sweep stopped by Ctrl-C ends them
- * too (in groups of their own, they do not get the terminal's SIGINT). */
+ * too (in groups of their own, they do not get the terminal's SIGINT). The listener is added with
+ * the first group, not on import: the child imports this file too, and a SIGINT listener of its
+ * runtime's would stand where Python's handler is expected (the regression runner restores it). */
 const running = new Set();
-process.once("SIGINT", () => {
-  for (const pid of running) killProcessGroup(pid);
-  process.exit(130);
-});
+
+/** @param {number} pid */
+function track(pid) {
+  if (running.size === 0 && process.listenerCount("SIGINT") === 0) {
+    process.once("SIGINT", () => {
+      for (const group of running) killProcessGroup(group);
+      process.exit(130);
+    });
+  }
+  running.add(pid);
+}
 
 /** @param {number} pid */
 function killProcessGroup(pid) {

@@ -16,6 +16,12 @@ function runScript(script: string, ...args: string[]) {
   return child;
 }
 
+test("importing the sweep's child-process helpers adds no SIGINT listener (the child imports them)", () => {
+  // One made every regression module's run fail in the child: Python found a handler not its own
+  // where the runner puts SIGINT's back ("signal handler must be signal.SIG_IGN, ...").
+  assert.is(process.listenerCount("SIGINT"), 0);
+});
+
 test("sweep --help prints the options from its header and exits 0", () => {
   const child = runScript("sweep.mjs", "--help");
   assert.is(child.status, 0, child.stderr);
