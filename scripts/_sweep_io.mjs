@@ -106,6 +106,12 @@ export function runToEnd(command, args, options) {
   });
   return new Promise((resolve) => {
     child.on("close", () => resolve({ ...exit, timedOut, stdout: stdout.text(), output: output.text() }));
+    // Not started at all (no such command): no exit, and maybe no close.
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      running.delete(child.pid);
+      resolve({ code: null, signal: null, timedOut: false, stdout: "", output: `${command}: ${error.message}` });
+    });
   });
 }
 

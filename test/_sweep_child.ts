@@ -1,7 +1,7 @@
 /**
  * scripts/sweep.mjs's child: runs one CPython regression module, plainly or under an identity
- * rewrite, and prints its result (scripts/_sweep_io.mjs). Each run has a process of its own: run twice
- * in one process, some modules differ by themselves (test_capi's second run skips a test).
+ * rewrite, and prints its result (scripts/_sweep_io.mjs). Each run has a process of its own: run
+ * twice in one process, some modules differ by themselves (test_capi's second run skips a test).
  *
  *   deno run -A test/_sweep_child.ts <module, e.g. test_scope> <plain|module|everywhere>
  */

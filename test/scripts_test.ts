@@ -112,4 +112,10 @@ test("a sweep child past its timeout is ended with the processes it started", as
   assert.equal([ended.timedOut, ended.signal, ended.stdout], [true, "SIGKILL", ""]);
 });
 
+test("a sweep child that cannot start is reported, not thrown", async () => {
+  const ended = await runToEnd("/no/such/runtime", [], { timeoutMs: 5_000 });
+  assert.equal([ended.code, ended.timedOut], [null, false]);
+  assert.match(ended.output, /^\/no\/such\/runtime: .*ENOENT/);
+});
+
 test.run();
