@@ -1,5 +1,6 @@
-// The project's own scripts (run by Node, as npm runs them) on a command line they cannot take:
-// a usage message or an error naming what was wrong, before any bootstrap or long run starts.
+// The project's own scripts (run by Node, as npm runs them): on a command line they cannot take, a
+// usage message or an error naming what was wrong, before any bootstrap or long run starts; and how
+// the sweep runs its children and reads their results (scripts/_sweep_io.mjs).
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
