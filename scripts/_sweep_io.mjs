@@ -33,6 +33,24 @@ export function findResult(stdout) {
 }
 
 /**
+ * The problems (failing tests' names) one run of a module has and the other has not. A name that
+ * holds a process's temporary file (test.support's TESTFN, "@test_<pid>_tmp...", as in
+ * test_capi.test_run's subtests) names the same test in both runs, whatever the pid.
+ * @param {{ problems: string[] }} plain
+ * @param {{ problems: string[] }} rewritten
+ * @returns {{ onlyRewritten: string[], onlyPlain: string[] }}
+ */
+export function differingProblems(plain, rewritten) {
+  const samePid = (/** @type {string} */ name) => name.replace(/@test_\d+_tmp/g, "@test_<pid>_tmp");
+  const plainNames = new Set(plain.problems.map(samePid));
+  const rewrittenNames = new Set(rewritten.problems.map(samePid));
+  return {
+    onlyRewritten: rewritten.problems.filter((problem) => !plainNames.has(samePid(problem))),
+    onlyPlain: plain.problems.filter((problem) => !rewrittenNames.has(samePid(problem))),
+  };
+}
+
+/**
  * The last `limit` characters of a stream, kept as it arrives without holding the rest: a child
  * can print far more than one string can hold (test_capi under a bug of pyframe's printed 0.9 GB to
  * stderr; V8 strings stop at 512 MiB, and the sweep died of it).

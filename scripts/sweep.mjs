@@ -22,7 +22,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { bootstrap, ROOT } from "./bootstrap.mjs";
 import { findPythons } from "./pythons.mjs";
-import { findResult, runToEnd } from "./_sweep_io.mjs";
+import { differingProblems, findResult, runToEnd } from "./_sweep_io.mjs";
 
 const { values: options, positionals: chosen } = parseCommandLine();
 
@@ -177,8 +177,8 @@ function verdict(result) {
   if (result.plain?.skipped) return "skipped";
   if (!result.plain) return result.ended.includes("timed out") ? "hung" : "crashed";
   if (!result.rewritten) return result.ended.includes("timed out") ? "hung" : "CRASHED";
-  const same = result.rewritten.testsRun === result.plain.testsRun &&
-    JSON.stringify(result.rewritten.problems) === JSON.stringify(result.plain.problems);
+  const { onlyRewritten, onlyPlain } = differingProblems(result.plain, result.rewritten);
+  const same = result.rewritten.testsRun === result.plain.testsRun && !onlyRewritten.length && !onlyPlain.length;
   return same ? "alike" : "DIFFERS";
 }
 
@@ -197,8 +197,7 @@ function summarize(results) {
   );
   for (const result of byVerdict.get("DIFFERS") ?? []) {
     const { plain, rewritten } = result;
-    const onlyRewritten = rewritten.problems.filter((problem) => !plain.problems.includes(problem));
-    const onlyPlain = plain.problems.filter((problem) => !rewritten.problems.includes(problem));
+    const { onlyRewritten, onlyPlain } = differingProblems(plain, rewritten);
     console.log(`\n  DIFFERS ${result.module}: ran ${plain.testsRun} plainly, ${rewritten.testsRun} rewritten`);
     for (const problem of onlyRewritten) console.log(`    fails only rewritten: ${problem}`);
     for (const problem of onlyPlain) console.log(`    fails only plainly:   ${problem}`);

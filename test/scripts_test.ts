@@ -6,7 +6,7 @@ import * as assert from "uvu/assert";
 import { spawnSync } from "node:child_process";
 import process from "node:process";
 import { fileURLToPath } from "node:url";
-import { findResult, OutputTail, resultText, runToEnd } from "../scripts/_sweep_io.mjs";
+import { differingProblems, findResult, OutputTail, resultText, runToEnd } from "../scripts/_sweep_io.mjs";
 
 const root = fileURLToPath(new URL("..", import.meta.url));
 
@@ -117,6 +117,18 @@ test("a sweep child that cannot start is reported, not thrown", async () => {
   const ended = await runToEnd("/no/such/runtime", [], { timeoutMs: 5_000 });
   assert.equal([ended.code, ended.timedOut], [null, false]);
   assert.match(ended.output, /^\/no\/such\/runtime: .*ENOENT/);
+});
+
+test("a failing test named after its process's temporary file fails alike in both runs", () => {
+  // test_capi.test_run on 3.14.10: the same 28 subtests failed in both runs, each pid in its names.
+  const subtest = (pid: number) => `test_run_anyfile (test.test_capi.test_run.CAPITest) (filename='@test_${pid}_tmpæ')`;
+  const frame = "test_code (test.test_capi.test_misc.TestInternalFrameApi.test_code)";
+  assert.equal(differingProblems({ problems: [subtest(17900)] }, { problems: [subtest(18271), frame] }), {
+    onlyRewritten: [frame],
+    onlyPlain: [],
+  });
+  const other = "test_x (test.test_capi.test_run.CAPITest) (filename='@test_17900_other')";
+  assert.equal(differingProblems({ problems: [other] }, { problems: [] }), { onlyRewritten: [], onlyPlain: [other] });
 });
 
 test.run();
