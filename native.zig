@@ -14,6 +14,7 @@ const ast_codec = @import("native/ast_codec.zig");
 const ast_load = @import("native/ast_load.zig");
 const js_calls = @import("native/js_calls.zig");
 const bulk = @import("native/bulk.zig");
+const fork = @import("native/fork.zig");
 
 const PyObject = cpython.PyObject;
 const Frame = cpython.Frame;
@@ -63,8 +64,7 @@ export fn pyframe_open(libpython: [*:0]const u8, home: ?[*:0]const u8, executabl
     }
     eval_frame = evalFrameForMinor(chosen.?.minor);
     engine.state = .{ .api = &api, .previous = api._PyEval_EvalFrameDefault };
-    // Fails only without memory for the handler; JS would then be called in a forked child.
-    _ = std.c.pthread_atfork(null, null, engine.afterForkInChild);
+    fork.watchForks();
     layout = chosen;
     return 0;
 }

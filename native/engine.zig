@@ -97,8 +97,8 @@ pub const State = struct {
     too_deep_for_js: u64 = 0,
     /// Tests only: take the call fallback for every replacement.
     force_call_fallback: bool = false,
-    /// Set in a child process forked from the JS host (`afterForkInChild`): only the forking thread
-    /// survives a fork, the JS engine's do not, so JS is never called there.
+    /// Set in a child process forked from the JS host (fork.zig): only the forking thread survives
+    /// a fork, the JS engine's do not, so JS is never called there.
     in_forked_child: bool = false,
 
     /// Sets `quiet`, keeping `swap_thread` in step (also after a change of `js_tstate`). Every
@@ -131,11 +131,6 @@ pub const Quiet = packed struct(u64) {
         return changed;
     }
 };
-
-/// Registered with pthread_atfork when the library opens.
-pub fn afterForkInChild() callconv(.c) void {
-    state.in_forked_child = true;
-}
 
 pub fn setLayer(layer: u32) void {
     state.layer = layer;

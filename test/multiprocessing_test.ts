@@ -1,5 +1,5 @@
 // sys.executable names the Python interpreter (not deno or bun), so multiprocessing can start
-// worker interpreters from embedded code.
+// worker interpreters from embedded code; a child forked from the host ends as a forked python does.
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { python } from "../mod.ts";
@@ -28,6 +28,80 @@ def process_exit_code():
     return process.exitcode
 `);
   assert.is(python.eval("process_exit_code()"), 7);
+});
+
+// The hosts catch fatal signals for themselves (Deno: SIGSEGV and SIGBUS; Bun: its crash reporter).
+// A forked child runs only Python, where Deno's handler returned from a signal that was sent, and
+// the child lived on: a ProcessPoolExecutor worker crashing under the "fork" start method went
+// unnoticed (test_concurrent_futures.test_deadlock's fork tests failed under Deno, and the pool's
+// workers were left waiting). A forked child now takes the default action, as a forked python does.
+python.exec(`
+import concurrent.futures, faulthandler, os, resource, select, signal, warnings
+
+def forked_child_fate(signal_name, how):
+    """How a child forked from the host ends when it is sent, or raises, the signal: the number
+    of the signal that ended it (or its exit status negated), and what it wrote to stderr."""
+    signum = getattr(signal, signal_name)
+    ready_read, ready_write = os.pipe()
+    stderr_read, stderr_write = os.pipe()
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)  # fork() in a multi-threaded process
+        pid = os.fork()
+    if pid == 0:
+        try:
+            resource.setrlimit(resource.RLIMIT_CORE, (0, 0))  # no core file from the default action
+            os.dup2(stderr_write, 2)
+            os.write(ready_write, b"!")
+            if how == "raised":
+                signal.raise_signal(signum)
+            else:
+                select.select([], [], [], 5)  # a signal that did not end the child ends this wait
+        finally:
+            os._exit(7)
+    os.close(ready_write)
+    os.close(stderr_write)
+    os.read(ready_read, 1)  # the child runs its own code: fork's handlers are done
+    os.close(ready_read)
+    if how == "sent":
+        os.kill(pid, signum)
+    _, status = os.waitpid(pid, 0)
+    with open(stderr_read, "rb") as stderr:
+        written = stderr.read().decode(errors="replace")
+    return [os.WTERMSIG(status) if os.WIFSIGNALED(status) else -os.WEXITSTATUS(status), written]
+
+def crashing_fork_worker():
+    context = __import__("multiprocessing").get_context("fork")
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", DeprecationWarning)
+        with concurrent.futures.ProcessPoolExecutor(1, mp_context=context) as executor:
+            try:
+                executor.submit(faulthandler._sigsegv).result(timeout=60)
+            except concurrent.futures.process.BrokenProcessPool as error:
+                return type(error).__name__
+            return "the worker's crash went unnoticed"
+`);
+
+for (const signal of ["SIGSEGV", "SIGBUS", "SIGILL", "SIGFPE", "SIGABRT"]) {
+  test(`a child forked from the host is ended by ${signal}, sent or raised, as a forked python is`, () => {
+    // Ended by the signal, silently: Bun's crash reporter had told of "a bug in Bun".
+    const ended = [python.eval(`signal.${signal}.value`), ""];
+    assert.equal(python.eval(`forked_child_fate("${signal}", "sent")`), ended, "sent by another process");
+    assert.equal(python.eval(`forked_child_fate("${signal}", "raised")`), ended, "raised by the child itself");
+  });
+}
+
+test("a ProcessPoolExecutor (fork) whose worker crashes with SIGSEGV is broken, as under python", () => {
+  assert.is(python.eval("crashing_fork_worker()"), "BrokenProcessPool");
+});
+
+test("a child forked from the host takes the default action for SIGTERM and the like, as before", () => {
+  for (const signal of ["SIGTERM", "SIGHUP", "SIGUSR1"]) {
+    assert.equal(
+      python.eval(`forked_child_fate("${signal}", "sent")`),
+      [python.eval(`signal.${signal}.value`), ""],
+      signal,
+    );
+  }
 });
 
 test.run();
