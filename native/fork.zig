@@ -1,36 +1,68 @@
 //! A process forked from the JS host (`os.fork()`, multiprocessing's "fork" start method) keeps
 //! only the forking thread: the JS engine's threads are gone and only Python runs there. Neither
-//! JS nor what the host set up for its own crashes may change how that Python process behaves.
+//! JS nor the signal handlers the host set up for itself may change how that Python process
+//! behaves.
 const std = @import("std");
+const builtin = @import("builtin");
 const posix = std.posix;
 const engine = @import("engine.zig");
 
-/// The signals CPython's faulthandler treats as fatal errors. The hosts catch some of them for
-/// themselves: Deno (Rust's stack-overflow guard) SIGSEGV and SIGBUS, Bun (its crash reporter)
-/// more. In a forked child neither can do its work, and Deno's handler returns from a signal that
-/// was sent rather than caused by a fault, so the child lived on: a multiprocessing worker killed
-/// with SIGSEGV kept running, and its pool never learned it had crashed.
-const fatal_signals = [_]u8{ posix.SIG.SEGV, posix.SIG.BUS, posix.SIG.ILL, posix.SIG.FPE, posix.SIG.ABRT };
+/// Where the host program's own code was loaded (Linux; null elsewhere): a signal handler there is
+/// the host's. Deno catches SIGSEGV and SIGBUS from the start (Rust's stack-overflow guard) and,
+/// once its event loop has run, SIGHUP, SIGINT, SIGTERM and more, each only to note it for a thread
+/// of its own; Bun catches the fatal signals for its crash reporter. In a forked child none of that
+/// works: Deno's handlers return, so the child lived on when sent SIGSEGV or SIGTERM (a crashed or
+/// terminated multiprocessing worker went unnoticed, its pool waiting), and Bun's reported "a bug
+/// in Bun" before the child died.
+var host_code: ?Range = null;
 
-/// Each fatal signal's handler when the library opened: the host's, or null where none was set.
-var host_handlers: [fatal_signals.len]?usize = @splat(null);
+const Range = struct {
+    start: usize,
+    end: usize,
 
-/// Notes the host's handlers and registers `afterForkInChild`. Called once, as the library opens.
+    fn holds(range: Range, address: usize) bool {
+        return address >= range.start and address < range.end;
+    }
+};
+
+/// Notes where the host's code lies and registers `afterForkInChild`. Called as the library opens.
 pub fn watchForks() void {
-    for (fatal_signals, &host_handlers) |signal, *handler| handler.* = caughtBy(signal);
+    if (builtin.os.tag == .linux) host_code = programCode();
     // Fails only without memory for the handler; JS would then be called in a forked child.
     _ = std.c.pthread_atfork(null, null, afterForkInChild);
 }
 
-/// In the child: JS is never called there, and a fatal signal still handled by the host's handler
-/// gets the default action back, so the child ends as a forked `python` would. A handler installed
-/// since (Python's `signal.signal`, `faulthandler.enable()`) is the program's and stays.
+/// In the child: JS is never called there, and every signal handled by the host's code gets its
+/// default action back, so the child ends as a forked `python` would. Handlers from anywhere else
+/// (Python's `signal.signal` and `faulthandler`, C extensions) are the program's and stay.
 fn afterForkInChild() callconv(.c) void {
     engine.state.in_forked_child = true;
-    for (fatal_signals, host_handlers) |signal, host_handler| {
-        const host = host_handler orelse continue;
-        if (caughtBy(signal) == host) restoreDefault(signal);
+    const host = host_code orelse return;
+    var signal: u8 = 1;
+    while (signal < 32) : (signal += 1) {
+        if (signal == posix.SIG.KILL or signal == posix.SIG.STOP) continue; // always the default
+        if (caughtBy(signal)) |handler| {
+            if (host.holds(handler)) restoreDefault(signal);
+        }
     }
+}
+
+/// The span of the main program's loaded segments: the first object dl_iterate_phdr reports.
+fn programCode() ?Range {
+    var found: ?Range = null;
+    posix.dl_iterate_phdr(&found, error{Found}, struct {
+        fn first(info: *posix.dl_phdr_info, _: usize, range: *?Range) error{Found}!void {
+            var span: Range = .{ .start = std.math.maxInt(usize), .end = 0 };
+            for (info.phdr[0..info.phnum]) |header| {
+                if (header.p_type != std.elf.PT_LOAD) continue;
+                span.start = @min(span.start, info.addr + header.p_vaddr);
+                span.end = @max(span.end, info.addr + header.p_vaddr + header.p_memsz);
+            }
+            if (span.start < span.end) range.* = span;
+            return error.Found; // the others are libraries
+        }
+    }.first) catch {};
+    return found;
 }
 
 /// The address of the function handling `signal`, or null when the action is the default or
