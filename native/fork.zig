@@ -38,12 +38,10 @@ pub fn watchForks() void {
 fn afterForkInChild() callconv(.c) void {
     engine.state.in_forked_child = true;
     const host = host_code orelse return;
+    // The default (0) and ignoring (1) lie outside the host's code, as do SIGKILL's and SIGSTOP's.
     var signal: u8 = 1;
     while (signal < 32) : (signal += 1) {
-        if (signal == posix.SIG.KILL or signal == posix.SIG.STOP) continue; // always the default
-        if (caughtBy(signal)) |handler| {
-            if (host.holds(handler)) restoreDefault(signal);
-        }
+        if (host.holds(handlerOf(signal))) restoreDefault(signal);
     }
 }
 
@@ -65,14 +63,11 @@ fn programCode() ?Range {
     return found;
 }
 
-/// The address of the function handling `signal`, or null when the action is the default or
-/// ignoring it.
-fn caughtBy(signal: u8) ?usize {
+/// The address of `signal`'s handler: SIG_DFL and SIG_IGN are 0 and 1.
+fn handlerOf(signal: u8) usize {
     var action: posix.Sigaction = undefined;
     posix.sigaction(signal, null, &action);
-    const address = @intFromPtr(action.handler.handler);
-    if (address == @intFromPtr(posix.SIG.DFL) or address == @intFromPtr(posix.SIG.IGN)) return null;
-    return address;
+    return @intFromPtr(action.handler.handler);
 }
 
 fn restoreDefault(signal: u8) void {
