@@ -75,6 +75,27 @@ def forked_child_fate(signal_name, how):
         written = stderr.read().decode(errors="replace")
     return [os.WTERMSIG(status) if os.WIFSIGNALED(status) else -os.WEXITSTATUS(status), written]
 
+def forked_child_runs_handler(signal_name):
+    """Whether a child forked from the host runs the program's own Python handler for the signal,
+    installed in the parent before the fork, when it raises that signal."""
+    signum = getattr(signal, signal_name)
+    previous = signal.signal(signum, lambda *_: os._exit(0))
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DeprecationWarning)
+            pid = os.fork()
+        if pid == 0:
+            try:
+                signal.raise_signal(signum)
+                for _ in range(1000):  # Python runs its handlers between bytecodes
+                    pass
+            finally:
+                os._exit(7)
+        _, status = os.waitpid(pid, 0)
+        return os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    finally:
+        signal.signal(signum, previous)
+
 def crashing_fork_worker():
     context = multiprocessing.get_context("fork")
     with warnings.catch_warnings():
@@ -106,6 +127,13 @@ for (const signal of endingSignals) {
     assert.equal(python.eval(`forked_child_fate("${signal}", "raised")`), ended, "raised by the child itself");
   });
 }
+
+// Only the host's handlers are reset: one the program installs with signal.signal lies in
+// libpython, and the forked child keeps it, as a forked python does.
+test("a child forked from the host keeps the program's own signal handlers", () => {
+  assert.ok(python.eval(`forked_child_runs_handler("SIGUSR2")`), "SIGUSR2");
+  assert.ok(python.eval(`forked_child_runs_handler("SIGALRM")`), "SIGALRM");
+});
 
 test("a ProcessPoolExecutor (fork) whose worker crashes with SIGSEGV is broken, as under python", () => {
   assert.is(python.eval("crashing_fork_worker()"), "BrokenProcessPool");
