@@ -15,6 +15,7 @@ const ast_load = @import("native/ast_load.zig");
 const js_calls = @import("native/js_calls.zig");
 const bulk = @import("native/bulk.zig");
 const fork = @import("native/fork.zig");
+const stay_loaded = @import("native/stay_loaded.zig");
 
 const PyObject = cpython.PyObject;
 const Frame = cpython.Frame;
@@ -65,6 +66,7 @@ export fn pyframe_open(libpython: [*:0]const u8, home: ?[*:0]const u8, executabl
     eval_frame = evalFrameForMinor(chosen.?.minor);
     engine.state = .{ .api = &api, .previous = api._PyEval_EvalFrameDefault };
     fork.watchForks();
+    stay_loaded.stayLoaded();
     layout = chosen;
     return 0;
 }

@@ -2,6 +2,7 @@ import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Dynamo } from "../src/dynamo/mod.ts";
 import { handleCount, python } from "../src/python/mod.ts";
+import { lastJsonLine, runChild } from "./_child.ts";
 import { scaledCode } from "./_rewrite.ts";
 
 python.exec(`
@@ -144,5 +145,15 @@ test("a Worker (a second JS thread) is refused with a clear error instead of cra
   );
   assert.is(python.eval("1 + 1"), 2, "the main thread still works");
 });
+
+// Deno unloads the libraries a Worker opened when it ends; CPython lives on in the process and
+// kept calling pyframe's eval-frame function from a Python thread: a segfault. pyframe now stays
+// loaded (RTLD_NODELETE).
+for (const how of ["terminate", "close"]) {
+  test(`a Worker that started Python can end (${how}) while a Python thread runs on`, () => {
+    const child = runChild("test/_worker_ends_child.ts", { args: [how] });
+    assert.equal(lastJsonLine(child), { survived: how });
+  });
+}
 
 test.run();
