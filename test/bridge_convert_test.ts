@@ -144,6 +144,37 @@ test("long Arrays (filled in one native call) convert as short ones do; a failur
   assert.throws(() => python.toPython(changing), /pyframe: the Array changed while it was converted/);
 });
 
+// The list was made for the length read first and its loop read the length again: an item's
+// getter that shortened the Array left NULL items (a segfault when read), one that grew it left
+// an IndexError pending for the next call; a Proxy's odd length reached PyList_New or BigInt.
+test("an Array whose length changes while it converts is refused, short or long", () => {
+  for (const size of [3, 40]) {
+    for (const change of ["shrink", "grow"]) {
+      const values: unknown[] = Array.from({ length: size }, (_, i) => i);
+      Object.defineProperty(values, 0, {
+        get() {
+          if (change === "shrink") values.length = 1;
+          else values.push(size);
+          return "x";
+        },
+      });
+      assert.throws(
+        () => python.toPython(values),
+        /pyframe: the Array changed while it was converted/,
+        `${change} ${size}`,
+      );
+      assert.is(python.eval("len([1, 2])"), 2, "no Python error is left pending");
+    }
+  }
+  for (const length of [-1, Number.NaN, 1.5, "2"]) {
+    const odd = new Proxy([1, 2], { get: (t, key, r) => key === "length" ? length : Reflect.get(t, key, r) });
+    assert.throws(
+      () => python.toPython(odd),
+      /pyframe: cannot convert an Array whose length is .*, not a count of items/,
+    );
+  }
+});
+
 test("Maps and objects convert key by key; an unhashable key releases what was made", () => {
   using shared = python.toPython([2]);
   const map = new Map<unknown, unknown>([[1, "one"], [2.5, [1, 2]], ["s", null], [-0, "float key"], [5n, shared], [

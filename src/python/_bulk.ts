@@ -126,16 +126,31 @@ export function isFillable(value: unknown): boolean {
   return type === "number" || type === "string" || type === "boolean" || value === undefined || value === null;
 }
 
+/** An Array's length, checked: a Proxy's can be anything. */
+export function countOf(values: readonly unknown[]): number {
+  const length: unknown = values.length;
+  if (typeof length !== "number" || !Number.isInteger(length) || length < 0 || length > 2 ** 32 - 1) {
+    throw new TypeError(`pyframe: cannot convert an Array whose length is ${String(length)}, not a count of items`);
+  }
+  return length;
+}
+
+/** Throws if the Array's length is no longer `length` (a getter or Proxy changed it midway). */
+export function refuseChangedLength(values: readonly unknown[], length: number): void {
+  if (values.length !== length) throw new Error("pyframe: the Array changed while it was converted");
+}
+
 /**
- * Sets every item of `list` (new, of `values.length` NULL items) from `values`: each item that
- * `isFillable` takes from the Array, the others from `converted`, new references at their index
- * which this call owns from the start (the list takes them, or they are released if it throws).
+ * Sets every item of `list` (new, of `length` NULL items) from the first `length` of `values`:
+ * each item that `isFillable` takes from the Array, the others from `converted`, new references
+ * at their index which this call owns from the start (the list takes them, or they are released
+ * if it throws).
  */
-export function fillList(c: Core, list: Ptr, values: readonly unknown[], converted: Ptr[]): void {
-  const { kinds, numbers, ends, pointers, units } = arraysFor(values.length);
+export function fillList(c: Core, list: Ptr, values: readonly unknown[], length: number, converted: Ptr[]): void {
+  const { kinds, numbers, ends, pointers, units } = arraysFor(length);
   let written = 0;
   try {
-    for (let i = 0; i < values.length; i++) {
+    for (let i = 0; i < length; i++) {
       const value = values[i];
       if (converted[i] !== undefined) {
         kinds[i] = FillKind.converted;
@@ -172,10 +187,11 @@ export function fillList(c: Core, list: Ptr, values: readonly unknown[], convert
           kinds[i] = FillKind.none;
       }
     }
+    refuseChangedLength(values, length);
   } catch (error) {
     for (const item of converted) if (item !== undefined) c.py.Py_DecRef(item);
     throw error;
   }
   // From here the native side owns the converted items: in the list, or released on failure.
-  if (c.native.pyframe_list_fill(list, kinds, numbers, ends, units, pointers, values.length) !== 0) check(0);
+  if (c.native.pyframe_list_fill(list, kinds, numbers, ends, units, pointers, length) !== 0) check(0);
 }

@@ -27,7 +27,7 @@ import { cString, type Ptr, runtime } from "../ffi/mod.ts";
 import { check, checkStatus, type Core, intToJS, isExactInt, takeError, withPython } from "./_core.ts";
 import { PyObject } from "./object.ts";
 import { byteArrayToJS, bytesToJS, bytesToPython, stringToJS, stringToPython } from "./_text.ts";
-import { fillList, isFillable, scanDict, scanSequence, type Unscanned } from "./_bulk.ts";
+import { countOf, fillList, isFillable, refuseChangedLength, scanDict, scanSequence, type Unscanned } from "./_bulk.ts";
 import { functionOf, functionToPython } from "./_callback.ts";
 import { checkOptions, classNameOf, describeValue, isPlainObject, requirePointer, withArticle } from "./_arguments.ts";
 
@@ -376,15 +376,21 @@ class JSToPython {
     return object;
   }
 
-  /** An Array's items: one by one when short, else the plain ones filled in one call (_bulk.ts). */
+  /**
+   * An Array's items: one by one when short, else the plain ones filled in one call (_bulk.ts).
+   * Its length is read once: a getter or Proxy that changes it midway is refused, never followed
+   * past the list's end.
+   */
   #list(values: unknown[]): Ptr {
     const { py } = this.c;
-    const list = this.#remember(values, check(py.PyList_New(values.length)));
+    const length = countOf(values);
+    const list = this.#remember(values, check(py.PyList_New(length)));
     try {
-      if (values.length < fillFrom) {
-        for (let i = 0; i < values.length; i++) py.PyList_SetItem(list, i, this.convert(values[i]));
+      if (length < fillFrom) {
+        for (let i = 0; i < length; i++) py.PyList_SetItem(list, i, this.convert(values[i]));
+        refuseChangedLength(values, length);
       } else {
-        fillList(this.c, list, values, this.#convertUnfillable(values));
+        fillList(this.c, list, values, length, this.#convertUnfillable(values, length));
       }
     } catch (error) {
       py.Py_DecRef(list); // Unset items are NULL, which a list deallocates fine.
@@ -397,10 +403,10 @@ class JSToPython {
    * New references to the items `fillList` does not take itself, at their index, converted before
    * the fill (converting them may fill nested lists, which share its arrays).
    */
-  #convertUnfillable(values: unknown[]): Ptr[] {
+  #convertUnfillable(values: unknown[], length: number): Ptr[] {
     const converted: Ptr[] = [];
     try {
-      for (let i = 0; i < values.length; i++) {
+      for (let i = 0; i < length; i++) {
         if (!isFillable(values[i])) converted[i] = this.convert(values[i]);
       }
     } catch (error) {
