@@ -209,6 +209,25 @@ test("calls: positional arguments, then kw({...}) for keyword arguments; callMet
   assert.equal(text.callMethod("split", kw({ sep: ",", maxsplit: 0 })).toJS(), ["a,b"]);
 });
 
+// call() read the callee's pointer before converting the arguments, and held no reference: a
+// getter that disposed the callee's last reference freed it before the call (a segfault).
+test("a callee disposed while its arguments convert is still called, held until the call ends", () => {
+  for (const where of ["positional", "keyword"]) {
+    python.exec("def make_counter():\n    return lambda *a, **k: len(a) + len(k)\n");
+    const counter = python.eval("make_counter()") as PyObject; // its only reference
+    const argument = {
+      get x() {
+        counter.dispose();
+        python.exec("junk = [object() for _ in range(1000)]\ndel junk"); // reuses freed memory
+        return 1;
+      },
+    };
+    using result = where === "positional" ? counter.call(argument, 2) : counter.call(1, kw({ k: argument }));
+    assert.is(result.toJS(), 2, where);
+    assert.throws(() => counter.call(), /disposed/, "the disposed PyObject refuses later calls");
+  }
+});
+
 test("kw() takes a plain object, last: anything else is refused saying what to pass", () => {
   python.exec("def takes_keywords(a=0, **more):\n    return [a, sorted(more.items())]\n");
   using takesKeywords = python.import("__main__").get("takes_keywords");

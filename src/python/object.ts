@@ -190,7 +190,14 @@ export class PyObject {
     const c = open();
     enterPython();
     try {
-      return new PyObject(callObject(c, this.pointer, args));
+      // Held through the call: converting the arguments runs JS (getters), which may dispose this.
+      const callee = this.pointer;
+      c.py.Py_IncRef(callee);
+      try {
+        return new PyObject(callObject(c, callee, args));
+      } finally {
+        c.py.Py_DecRef(callee);
+      }
     } finally {
       leavePython();
     }
