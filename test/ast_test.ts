@@ -1047,6 +1047,37 @@ test("NodeTransformer splices an array returned for a list item", () => {
   assert.is(ast.unparse(tree), "x = 1\ncopy = 1\ny = 2\ncopy = 2");
 });
 
+// Once an item of a list was replaced, the rest of the list dropped its None items (Dict.keys'
+// `**d`, a keyword-only argument without a default): the code lost them, or failed to compile.
+test("NodeTransformer keeps the None items of a list whose nodes it replaces, as Python's does", () => {
+  class NewConstants extends ast.NodeTransformer {
+    visitConstant(node: ast.Constant) {
+      return ast.copyLocation(new ast.Constant({ value: (node.value as number) * 10 }), node);
+    }
+  }
+  const tree = new NewConstants().visit(ast.parse("x = {1: 2, **d}\ndef f(*, a=1, b):\n    pass\n"));
+  assert.is(ast.unparse(tree), "x = {10: 20, **d}\n\ndef f(*, a=10, b):\n    pass");
+  using code = ast.compile(tree, { filename: "<none kept>" });
+  assert.ok(code);
+});
+
+// The rebuilt list was spread into splice's (and push's) arguments: under Deno a body of 200,000
+// statements overflowed the stack; so did ast.walk, queueing a node's children by spreading them.
+test("NodeTransformer and walk take a list of 300,000 items", () => {
+  class DropPass extends ast.NodeTransformer {
+    visitPass() {
+      return undefined;
+    }
+  }
+  const tree = ast.parse("pass\n" + "x = 1\n".repeat(300_000));
+  new DropPass().visit(tree);
+  assert.is(tree.body.length, 300_000);
+  assert.ok(tree.body[0] instanceof ast.Assign);
+  let nodes = 0;
+  for (const _ of ast.walk(tree)) nodes++;
+  assert.is(nodes, 1 + 300_000 * 4); // Module, then Assign, Name, Store and Constant each
+});
+
 test("NodeTransformer: removing a single-node field sets it to null; an array there is an error", () => {
   class DropReturnValue extends ast.NodeTransformer {
     visitReturn(node: ast.Return) {

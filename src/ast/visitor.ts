@@ -168,18 +168,26 @@ export class NodeTransformer extends NodeVisitor {
     }
   }
 
+  /**
+   * Rebuilds `items` from `changedAt`, where a visit first returned `changed`, as Python's
+   * generic_visit does: a node's result is dropped when empty, spread when a list; an item that is
+   * not a node (None in `Dict.keys`, `arguments.kw_defaults`) stays. Item by item, no spreading
+   * into arguments, which would overflow the stack for a list of some 100,000 items.
+   */
   #rebuildList(items: unknown[], changedAt: number, changed: unknown): void {
     const transformed = items.slice(0, changedAt);
     const add = (result: unknown) => {
-      if (Array.isArray(result)) transformed.push(...result);
+      if (Array.isArray(result)) { for (const each of result) transformed.push(each); }
       else if (result !== undefined && result !== null) transformed.push(result);
     };
     add(changed);
     for (let i = changedAt + 1; i < items.length; i++) {
       const item = items[i];
-      add(item instanceof Node ? this.visit(item) : item);
+      if (item instanceof Node) add(this.visit(item));
+      else transformed.push(item);
     }
-    items.splice(0, items.length, ...transformed);
+    items.length = transformed.length;
+    for (let i = 0; i < transformed.length; i++) items[i] = transformed[i];
   }
 
   #transformSingle(parent: Node, name: string, child: Node): Node | null {

@@ -75,7 +75,7 @@ function* breadthFirst(node: Node): Generator<Node> {
   // An index instead of shift(): shift is linear, and trees have many nodes.
   for (let next = 0; next < pending.length; next++) {
     const current = pending[next];
-    pending.push(...childrenOf(current));
+    for (const child of childrenOf(current)) pending.push(child); // not spread: a body can hold 100,000s
     if (!checked && pending.length > CYCLE_CHECK_AFTER) {
       requireAcyclic(node); // once: past it, a tree with no cycle is walked to its end
       checked = true;
