@@ -1,6 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { handleCount, kw, type PyObject, python, PythonError, SystemExit } from "../src/python/mod.ts";
+import process from "node:process";
 import { pythonErrorWithoutValue } from "./_errors.ts";
 
 python.exec(`
@@ -48,6 +49,38 @@ test("a JS function passed to Python is a Python callable; arguments and results
   assert.equal(sorted.toJS(), [3, 2, 1]);
   assert.is(apply.call(() => undefined).toJS(), null, "undefined comes back as None");
   assert.is(apply.call(() => 2n ** 70n).toJS(), 2n ** 70n);
+});
+
+// A JS function was called as a method of pyframe's record of it: `this` was that record, which
+// the function could change (its `fn` replaced the callable for every later call).
+test("a JS function called from Python gets undefined as this", () => {
+  const seen: unknown[] = [];
+  const callable = function (this: unknown) {
+    seen.push(this);
+    return 1;
+  };
+  assert.is(apply.call(callable).toJS(), 1);
+  assert.equal(seen, [undefined]);
+});
+
+// An async JS function's Promise is refused with a TypeError in Python; the rejected Promise,
+// which nobody else holds, then ended the process as an unhandled rejection.
+test("an async JS function called from Python that rejects is refused, and nothing follows", async () => {
+  const unhandled: unknown[] = [];
+  const note = (reason: unknown) => unhandled.push(reason);
+  process.on("unhandledRejection", note);
+  try {
+    const rejecting = async () => {
+      await Promise.resolve();
+      throw new Error("async failure");
+    };
+    // The JS TypeError comes back through Python as it was thrown.
+    assert.throws(() => apply.call(rejecting), /pyframe: cannot convert a Promise to Python/);
+    await new Promise((resolve) => setTimeout(resolve, 50));
+    assert.equal(unhandled, []);
+  } finally {
+    process.off("unhandledRejection", note);
+  }
 });
 
 test("Python keyword arguments arrive as one trailing plain object", () => {

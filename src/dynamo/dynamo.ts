@@ -9,6 +9,7 @@ import { frameCallbackSpec, load, type NativeCallback, type Ptr, runtime } from 
 import {
   checkOptions,
   describeValue,
+  dropRefusedPromise,
   helperFunction,
   open,
   PyObject,
@@ -226,6 +227,7 @@ function answer(result: unknown, frame: Frame, dynamo: Dynamo): number {
     ? " (the callback runs inside the Python call that started the frame, so it must answer " +
       "synchronously: an async function's Promise comes too late)"
     : "";
+  dropRefusedPromise(result);
   raise(
     `pyframe: a Dynamo callback returns undefined (run the original), a code object (run it instead) ` +
       `or a decision (skip(), askAgain()); it returned ${describeValue(result)} for ${frame.qualname}${promised}`,

@@ -7,6 +7,14 @@
 
 import { cString } from "../ffi/mod.ts";
 
+/**
+ * Marks a Promise that pyframe refused and nobody else holds (a callback's answer) as handled: the
+ * refusal is already reported as a Python error, and its rejection would end the process after.
+ */
+export function dropRefusedPromise(value: unknown): void {
+  if (value instanceof Promise) value.catch(() => {});
+}
+
 /** The value's type, or its class for objects: "number", "null", "an Array", "RegExp", "Promise". */
 export function describeValue(value: unknown): string {
   if (value === null) return "null";

@@ -18,6 +18,7 @@ import { PythonError } from "./error.ts";
 import * as handles from "./_handles.ts";
 import { PyObject } from "./object.ts";
 import { toJSValue, toPythonValue, tupleOf } from "./convert.ts";
+import { dropRefusedPromise } from "./_arguments.ts";
 
 /** `METH_VARARGS`: the C function gets (self, args tuple). */
 const methVarargs = 1;
@@ -284,7 +285,9 @@ function callJS(c: Core, callable: Callable, args: Ptr, kwargs: Ptr): Ptr {
     const keywords = callable.rawArguments ? rawKeywords(kwargs) : toJSValue(c, kwargs) as Map<string, unknown>;
     jsArgs.push(Object.fromEntries(keywords));
   }
-  const result = (callable.fn as (...args: unknown[]) => unknown)(...jsArgs);
+  // Called as a plain function: `this` is undefined, not pyframe's record of the callable.
+  const result: unknown = Reflect.apply(callable.fn as (...args: unknown[]) => unknown, undefined, jsArgs);
+  dropRefusedPromise(result); // refused just below
   return toPythonValue(c, result);
 }
 

@@ -26,6 +26,7 @@ export {
   checkOptions,
   classNameOf,
   describeValue,
+  dropRefusedPromise,
   requireFunction,
   requireOptionalBoolean,
   withArticle,
