@@ -130,6 +130,35 @@ def make_classes(items):
   );
 });
 
+// On 3.11 and 3.12 inspect walked up from a generator expression's (or 3.11's comprehension's)
+// line to whatever def came before (a sibling function), or to the module's first line.
+// ... and from 3.13 it ran on from a simple statement to the end of the text (the statements after).
+test("a comprehension's or generator expression's frame.source is its statement, and only that", () => {
+  const sources = new Map<string, string>();
+  {
+    using _ = new Dynamo((frame) => {
+      if (frame.filename === "comprehension_source_module.py") {
+        sources.set(`${frame.qualname}:${frame.firstLineNo}`, frame.source);
+      }
+    });
+    python.exec(
+      "x = 1\ntotal = sum(i for i in range(2))\n" +
+        "def outer():\n    def inner():\n        return 1\n    z = [j for j in range(2)]\n    return sum(k for k in z)\n" +
+        "class Holder:\n    items = {k: k for k in range(2)}\n" +
+        "for each in (n for n in range(2)):\n    pass\n" +
+        "outer()\n",
+      { filename: "comprehension_source_module.py" },
+    );
+  }
+  assert.is(sources.get("<genexpr>:2"), "total = sum(i for i in range(2))\n");
+  assert.is(sources.get("outer.<locals>.<genexpr>:7"), "return sum(k for k in z)\n");
+  assert.is(sources.get("<genexpr>:10"), "for each in (n for n in range(2)):\n    pass\n", "with its block");
+  if (python.eval("__import__('sys').version_info < (3, 12)")) { // comprehensions inlined from 3.12
+    assert.is(sources.get("outer.<locals>.<listcomp>:6"), "z = [j for j in range(2)]\n");
+    assert.is(sources.get("Holder.<dictcomp>:9"), "items = {k: k for k in range(2)}\n");
+  }
+});
+
 test("frame.source refuses the def at a code's lines when it is another function's", () => {
   // hypothesis's @given wraps a test in two functions built at run time, each given the test's
   // co_filename and co_firstlineno: one taking fewer arguments, one taking the same. inspect read

@@ -396,6 +396,8 @@ def is_generated_annotate(code):
     start = code.co_firstlineno - 1
     return not (0 <= start < len(lines) and _USER_ANNOTATE.match(lines[start].lstrip()))
 
+_COMPREHENSION_NAMES = {"<genexpr>", "<listcomp>", "<setcomp>", "<dictcomp>"}
+
 # What a frame runs when it is no def's or lambda's code, by co_name.
 _NON_FUNCTION_NAMES = {
     "<module>": "a module's top-level code",
@@ -461,16 +463,25 @@ def _statement_source(code):
     """The class or type statement, decorators included, at the line a code object starts at: a
     class body's, or (3.12+) that of a type alias's value or a class's type parameter's bound,
     evaluated in code of their own; and the statement of any generic def, class or type alias for
-    the code setting up its type parameters. None for other code. (inspect looks for a code object's
-    source by walking up from that line to one that looks like a def, a decorator or a lambda: for
-    these it found whatever def came before, on 3.11 and 3.12.)"""
+    the code setting up its type parameters; and the statement at a comprehension's or generator
+    expression's first line (3.13's inspect gives the lines from there to the block's end, which
+    for a simple statement ran on to whatever followed it). None for other code.
+    (inspect looks for a code object's source by walking up from that line to one that looks like
+    a def, a decorator or a lambda: for these it found whatever def came before, on 3.11 and 3.12,
+    or the first line of the module.)"""
     type_parameters_scope = code.co_name.startswith("<generic parameters of ")
-    if code.co_name.startswith("<") and not type_parameters_scope:
+    comprehension = code.co_name in _COMPREHENSION_NAMES
+    if code.co_name.startswith("<") and not (type_parameters_scope or comprehension):
         return None
     lines = linecache.getlines(code.co_filename)
     start = code.co_firstlineno - 1
     if not 0 <= start < len(lines):
         return None
+    if comprehension:
+        # A simple statement ends with its logical line (inspect.getblock ran on past it); a compound
+        # one ("for x in (i for i in y):") needs its block to parse.
+        statement = _first_logical_line(lines[start:])
+        return statement if _parses(_dedented(statement)) else _with_its_block(lines, start, statement)
     line = lines[start].lstrip()
     if is_generated_annotate(code):
         # At the def's line (below its decorators) or the class's first decorator; a module's
@@ -482,6 +493,18 @@ def _statement_source(code):
     if _TYPE_STATEMENT.match(line):
         return _first_logical_line(lines[start:])
     return "".join(inspect.getblock(lines[start:]))
+
+def _with_its_block(lines, start, header):
+    """A compound statement's 'header' (its first logical line, at 'start') and the lines below it
+    indented deeper than it, blank lines between them included."""
+    indent = len(lines[start]) - len(lines[start].lstrip())
+    end = start + header.count("\n")
+    for number in range(end, len(lines)):
+        line = lines[number]
+        if line.strip() and len(line) - len(line.lstrip()) <= indent:
+            break
+        end = number + 1
+    return "".join(lines[start:end]).rstrip("\n") + "\n"
 
 def _first_logical_line(lines):
     """The statement on the first line of 'lines', with the lines its brackets continue on: a type
