@@ -70,6 +70,9 @@ export function askAgain(replacement?: PyObject): Decision {
  * made from the same code (closures made again) take the replacement frame by frame, as usual.
  * Disposing the Dynamo gives each patched function its code back, unless its `__code__` was set
  * since. Only a function's frame can be patched: module and class-body code raise a `TypeError`.
+ * The replacement is itself decided "run as it is" in this Dynamo: give it a code object of its
+ * own (from `ast.compile`, or `code.replace()`), not another function's `__code__`, whose answer
+ * it would take the place of.
  *
  * @example
  * ```ts

@@ -22,7 +22,8 @@ import { type Frame, frameAt, invalidateFrame, withFrameCode, withFrameFunction 
 
 /**
  * Called once per code object (per Dynamo) with the first frame of that code. Return `undefined`
- * to run the original code, a code object to run instead, or a {@link Decision}.
+ * to run the original code, a code object to run instead, or a {@link Decision}. A code object
+ * holds one answer: one an inner Dynamo was asked about is asked about again once it is disposed.
  */
 export type FrameCallback = (frame: Frame) => PyObject | Decision | undefined | void;
 
@@ -51,7 +52,7 @@ let trampoline: NativeCallback | undefined;
 
 /**
  * Intercepts every new Python frame while it is active; `using` scopes it. Nested Dynamos stack:
- * the innermost decides, and disposing one restores exactly what was active before it.
+ * the innermost decides, and disposing one puts back the Dynamo (or hook) active before it.
  *
  * @example
  * ```ts
