@@ -295,6 +295,31 @@ test("attribute and module names must be strings without NUL, which C would cut 
   assert.is(text.callMethod("upper").toJS(), "ABC");
 });
 
+// A lone surrogate became U+FFFD on its way to C: get("\ud800") read the attribute named "\ufffd".
+test("attribute and module names with a lone surrogate are refused, never read as another name", () => {
+  python.exec(
+    "class Surrogates:\n    pass\nsurrogates = Surrogates()\nsurrogates.__dict__['\\ufffd'] = 'replacement'\n",
+  );
+  using holder = python.import("__main__").get("surrogates");
+  for (const name of ["\ud800", "a\udfffb", "\ud83d"]) {
+    for (
+      const call of [
+        () => holder.get(name),
+        () => holder.has(name),
+        () => holder.set(name, 1),
+        () => holder.callMethod(name),
+      ]
+    ) {
+      assert.throws(call, (e: unknown) => e instanceof TypeError && /without lone surrogates/.test(e.message), name);
+    }
+    assert.throws(() => python.import(name), /python\.import\(name\) takes a module name .* without lone surrogates/);
+  }
+  assert.is(holder.get("\ufffd").toJS(), "replacement");
+  assert.is(python.eval("len(surrogates.__dict__)"), 1, "nothing was set");
+  holder.set("\ud83d\ude00", 2); // a pair is one code point, which UTF-8 carries
+  assert.is(python.eval("getattr(surrogates, '\\U0001F600')"), 2);
+});
+
 test("options that are not an object, or that name an option the call does not have, are refused", () => {
   using list = python.toPython([1]);
   const refusals: Array<[() => unknown, RegExp]> = [

@@ -67,13 +67,23 @@ export function requireText(value: unknown, what: string, expected: string): ass
   }
 }
 
+const LONE_SURROGATE = /[\ud800-\udbff](?![\udc00-\udfff])|(?<![\ud800-\udbff])[\udc00-\udfff]/;
+
 /**
  * `name` as the NUL-terminated string a C API taking a name reads, once checked: a string, with
- * no NUL inside (C would stop there and read another name: "a\0b" would be "a").
+ * no NUL inside (C would stop there and read another name: "a\0b" would be "a") and no lone
+ * surrogate.
  */
 export function nameForC(name: unknown, what: string, expected: string): Uint8Array {
   requireText(name, what, expected);
   if (name.includes("\0")) throw new TypeError(`pyframe: ${what} takes ${expected} without NUL characters`);
+  // UTF-8 has no lone surrogate: encoding made it U+FFFD, which named another attribute or module.
+  if (LONE_SURROGATE.test(name)) {
+    throw new TypeError(
+      `pyframe: ${what} takes ${expected} without lone surrogates (C's UTF-8 cannot carry them); ` +
+        "pass such a name to Python's getattr, setattr or importlib.import_module as an argument instead",
+    );
+  }
   return cString(name);
 }
 
