@@ -561,6 +561,17 @@ test("python.importFile refuses to replace a module imported from elsewhere, and
   assert.ok(python.eval("hasattr(__import__('json'), 'dumps') and hasattr(__import__('sys'), 'path')"));
   using renamed = python.importFile(shadow, { name: "my_json" });
   assert.is(renamed.get("VALUE").toJS(), "shadow");
+  // A module not imported yet was hidden from every later import of it: refused too.
+  const shadowCsv = join(directory, "csv.py");
+  writeFileSync(shadowCsv, "VALUE = 'shadow'\n");
+  assert.not.ok(python.eval("'csv' in __import__('sys').modules"), "csv is not imported yet");
+  assert.throws(
+    () => python.importFile(shadowCsv),
+    (e: unknown) =>
+      e instanceof PythonError && e.type === "ImportError" &&
+      /would replace the module 'csv' that 'import csv' finds at .*csv\.py; pass \{ name \}/.test(e.message),
+  );
+  assert.ok(python.eval("hasattr(__import__('csv'), 'reader')"));
   for (const name of ["", "a\0b"]) {
     assert.throws(
       () => python.importFile(shadow, { name }),

@@ -135,18 +135,38 @@ def import_file(path, name=None):
     return module
 
 def _refuse_replacing(name, path):
-    """Importing /x/ast.py as 'ast' would replace the ast module everyone else imported."""
+    """Importing /x/ast.py as 'ast' would replace the ast module everyone else imported, and
+    /x/json.py as 'json' would hide the standard library's json from everyone importing it later."""
     import os
     existing = sys.modules.get(name)
-    if existing is None:
-        return
-    origin = getattr(existing, "__file__", None)
-    if isinstance(origin, str) and os.path.abspath(origin) == path:
-        return  # the same file again: imported afresh, as before
-    where = "from " + origin if isinstance(origin, str) else "(built in)"
+    if existing is not None:
+        origin = getattr(existing, "__file__", None)
+        if isinstance(origin, str) and os.path.abspath(origin) == path:
+            return  # the same file again: imported afresh, as before
+        where = "already imported " + ("from " + origin if isinstance(origin, str) else "(built in)")
+    else:
+        origin = _found_by_import(name)
+        if origin is None or os.path.abspath(origin) == path:
+            return
+        where = "that 'import %s' finds at %s" % (name, origin)
     raise ImportError(
-        "pyframe: python.importFile(%r) would replace the module %r already imported %s; pass "
+        "pyframe: python.importFile(%r) would replace the module %r %s; pass "
         "{ name } with a name no module has" % (path, name, where), name=name, path=path)
+
+def _found_by_import(name):
+    """Where 'import name' would find a top-level module, without importing it: its file,
+    "built-in" or "frozen"; None when nothing is found (or for a dotted name, whose parents it
+    would import)."""
+    import importlib.util
+    if "." in name:
+        return None
+    try:
+        spec = importlib.util.find_spec(name)
+    except (ImportError, ValueError):
+        return None
+    if spec is None:
+        return None
+    return spec.origin or "a namespace package"
 
 # JavaScript values held by Python objects, by handle (src/python/_callback.ts). TypeScript gives
 # JSFunction its __call__ and both classes their __del__ right after this module runs: methods

@@ -36,8 +36,9 @@ export interface Python {
   /**
    * Imports the Python file at `path` (a `.py` file, or a C extension module) and registers it in
    * `sys.modules`, so its own imports of itself and pickling work. The name (default: the file's
-   * name without its extension) must not be taken by a module imported from another file: an
-   * ImportError says so rather than replace it (`./json.py` would hide the standard library's).
+   * name without its extension) must not be taken by a module imported, or importable, from
+   * another file: an ImportError says so rather than replace it (`./json.py` would hide the
+   * standard library's, imported yet or not).
    *
    * @example
    * ```ts
