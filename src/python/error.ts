@@ -60,8 +60,9 @@ export class SystemExit extends PythonError {
 }
 
 /**
- * Python's `KeyboardInterrupt` (raised by Python code or `_thread.interrupt_main()`; pyframe never
- * installs Python's SIGINT handler, so Ctrl+C stays with the host).
+ * Python's `KeyboardInterrupt`, raised by Python code. pyframe never installs Python's SIGINT
+ * handler, so Ctrl+C stays with the host, and `_thread.interrupt_main()` does nothing (as in
+ * Python for a signal it does not handle) unless the program installs one with `signal.signal`.
  *
  * @example
  * ```ts
