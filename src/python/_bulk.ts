@@ -137,7 +137,11 @@ export function countOf(values: readonly unknown[]): number {
 
 /** Throws if the Array's length is no longer `length` (a getter or Proxy changed it midway). */
 export function refuseChangedLength(values: readonly unknown[], length: number): void {
-  if (values.length !== length) throw new Error("pyframe: the Array changed while it was converted");
+  if (values.length !== length) throw arrayChanged();
+}
+
+function arrayChanged(): Error {
+  return new Error("pyframe: the Array changed while it was converted");
 }
 
 /**
@@ -182,7 +186,7 @@ export function fillList(c: Core, list: Ptr, values: readonly unknown[], length:
         default:
           // A getter or Proxy can answer otherwise than when the caller looked (isFillable).
           if (value !== null && value !== undefined) {
-            throw new Error("pyframe: the Array changed while it was converted");
+            throw arrayChanged();
           }
           kinds[i] = FillKind.none;
       }

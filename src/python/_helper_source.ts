@@ -155,8 +155,8 @@ def _refuse_replacing(name, path):
 
 def _found_by_import(name):
     """Where 'import name' would find a top-level module, without importing it: its file,
-    "built-in" or "frozen"; None when nothing is found (or for a dotted name, whose parents it
-    would import)."""
+    "built-in", "frozen" or "a namespace package"; None when nothing is found (or for a dotted
+    name, whose parents it would import)."""
     import importlib.util
     if "." in name:
         return None
@@ -416,8 +416,6 @@ def is_generated_annotate(code):
     start = code.co_firstlineno - 1
     return not (0 <= start < len(lines) and _USER_ANNOTATE.match(lines[start].lstrip()))
 
-_COMPREHENSION_NAMES = {"<genexpr>", "<listcomp>", "<setcomp>", "<dictcomp>"}
-
 # What a frame runs when it is no def's or lambda's code, by co_name.
 _NON_FUNCTION_NAMES = {
     "<module>": "a module's top-level code",
@@ -426,6 +424,7 @@ _NON_FUNCTION_NAMES = {
     "<setcomp>": "a set comprehension",
     "<dictcomp>": "a dict comprehension",
 }
+_COMPREHENSION_NAMES = set(_NON_FUNCTION_NAMES) - {"<module>"}
 
 @with_cpython_imports
 def non_function_code(code):
