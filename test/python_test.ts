@@ -580,6 +580,18 @@ test("python.importFile refuses to replace a module imported from elsewhere, and
   }
 });
 
+// An exception whose __str__ raised had an empty pythonMessage, as if it had no message.
+test("an exception whose str() fails has Python's own placeholder as its message", () => {
+  python.exec("class Unprintable(Exception):\n    def __str__(self):\n        raise RuntimeError('no')\n");
+  assert.throws(
+    () => python.exec("raise Unprintable('hidden')"),
+    (e: unknown) =>
+      e instanceof PythonError && e.type === "Unprintable" && e.pythonMessage === "<exception str() failed>" &&
+      e.message === "Unprintable: <exception str() failed>",
+  );
+  assert.is(python.eval("1 + 1"), 2, "no error is left pending");
+});
+
 test("SystemExit and KeyboardInterrupt surface as themselves, and the process keeps running", () => {
   try {
     python.exec("import sys\nsys.exit(3)\n");

@@ -261,7 +261,8 @@ function fetchError(c: Core): unknown {
       if (original.found) return original.value;
     }
     const typeName = attributeString(c, k, "__name__") ?? "Exception";
-    const message = stringOf(c, v) ?? "";
+    // Python's own traceback shows this when str() of the exception raises.
+    const message = v ? stringOf(c, v) ?? "<exception str() failed>" : "";
     const formatted = callHelperString(c, "format_exception", [k || c.none, v || c.none, t || c.none]) ?? "";
     const value = v ? PyObject.borrowed(v) : undefined;
     if (v && py.PyErr_GivenExceptionMatches(v, c.systemExitType)) {
