@@ -1,8 +1,8 @@
 /**
  * Test support, run by bridge_gil_test.ts in a process of its own: a Worker starts Python and
  * leaves a Python thread running, then ends (terminated, or closing itself, as the last argument
- * says: "terminate" or "close"). The process must go on and exit 0: Deno unloads the libraries a Worker opened,
- * and CPython's thread kept calling into pyframe's.
+ * says: "terminate" or "close"). The process must go on and exit 0: Deno unloads the libraries a
+ * Worker opened, and CPython's thread kept calling into pyframe's.
  */
 import process from "node:process";
 

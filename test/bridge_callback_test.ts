@@ -1,8 +1,7 @@
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { handleCount, kw, type PyObject, python, PythonError, SystemExit } from "../src/python/mod.ts";
-import process from "node:process";
-import { pythonErrorWithoutValue } from "./_errors.ts";
+import { pythonErrorWithoutValue, unhandledRejectionsDuring } from "./_errors.ts";
 
 python.exec(`
 import gc
@@ -66,21 +65,15 @@ test("a JS function called from Python gets undefined as this", () => {
 // An async JS function's Promise is refused with a TypeError in Python; the rejected Promise,
 // which nobody else holds, then ended the process as an unhandled rejection.
 test("an async JS function called from Python that rejects is refused, and nothing follows", async () => {
-  const unhandled: unknown[] = [];
-  const note = (reason: unknown) => unhandled.push(reason);
-  process.on("unhandledRejection", note);
-  try {
-    const rejecting = async () => {
-      await Promise.resolve();
-      throw new Error("async failure");
-    };
+  const rejecting = async () => {
+    await Promise.resolve();
+    throw new Error("async failure");
+  };
+  const unhandled = await unhandledRejectionsDuring(() => {
     // The JS TypeError comes back through Python as it was thrown.
     assert.throws(() => apply.call(rejecting), /pyframe: cannot convert a Promise to Python/);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(unhandled, []);
-  } finally {
-    process.off("unhandledRejection", note);
-  }
+  });
+  assert.equal(unhandled, []);
 });
 
 test("Python keyword arguments arrive as one trailing plain object", () => {

@@ -10,7 +10,7 @@ import { load } from "../src/ffi/mod.ts";
 import { scaledCode } from "./_rewrite.ts";
 import { sandboxPython } from "./_sandbox.ts";
 import "./_in_a_thread.ts";
-import { pythonErrorWithoutValue } from "./_errors.ts";
+import { pythonErrorWithoutValue, unhandledRejectionsDuring } from "./_errors.ts";
 import { lastJsonLine, runChild } from "./_child.ts";
 
 /** Replacements the native cache holds, all Dynamos together. */
@@ -424,29 +424,20 @@ test("a callback returning garbage gets a Python TypeError; nothing means the or
 // The refused Promise of an async callback, which nobody else holds, rejected after the TypeError
 // was raised and ended the process as an unhandled rejection.
 test("an async callback that rejects gives the TypeError and nothing after it", async () => {
-  const unhandled: unknown[] = [];
-  const note = (reason: unknown) => unhandled.push(reason);
-  process.on("unhandledRejection", note);
-  try {
-    python.exec("def rejected_answer():\n    return 1\n");
-    {
-      using _ = new Dynamo(
-        (async (frame: Frame) => {
-          await Promise.resolve();
-          if (frame.name === "rejected_answer") throw new Error("async failure");
-        }) as unknown as () => undefined,
-      );
-      assert.throws(
-        () => python.eval("rejected_answer()"),
-        (e: unknown) =>
-          e instanceof PythonError && e.type === "TypeError" && /must answer synchronously/.test(e.message),
-      );
-    }
-    await new Promise((resolve) => setTimeout(resolve, 50));
-    assert.equal(unhandled, []);
-  } finally {
-    process.off("unhandledRejection", note);
-  }
+  python.exec("def rejected_answer():\n    return 1\n");
+  const unhandled = await unhandledRejectionsDuring(() => {
+    using _ = new Dynamo(
+      (async (frame: Frame) => {
+        await Promise.resolve();
+        if (frame.name === "rejected_answer") throw new Error("async failure");
+      }) as unknown as () => undefined,
+    );
+    assert.throws(
+      () => python.eval("rejected_answer()"),
+      (e: unknown) => e instanceof PythonError && e.type === "TypeError" && /must answer synchronously/.test(e.message),
+    );
+  });
+  assert.equal(unhandled, []);
 });
 
 test("a replacement whose arguments differ is refused with a TypeError naming the difference", () => {
