@@ -203,6 +203,65 @@ test("Maps and objects convert key by key; an unhashable key releases what was m
   assert.equal(references(), before);
 });
 
+test("keys and set items distinct on one side but equal on the other are refused, never merged", () => {
+  // Python → JS: two NaN floats are two keys in Python (NaN != NaN) and one in a Map (SameValueZero);
+  // a str holding a surrogate pair and one holding the same character are two strs and one string.
+  python.exec(`
+nan_keys = {float("nan"): 1, float("nan"): 2}
+pair_keys = {"\\ud83d\\ude00": 1, "\\U0001F600": 2, "other": 3}
+nan_items = {float("nan"), float("nan")}
+pair_items = frozenset({"\\ud83d\\ude00", "\\U0001F600"})
+nested = [1, {"a": [nan_keys]}]
+`);
+  const refused = (name: string, what: RegExp) =>
+    assert.throws(
+      () => main.get(name).toJS(),
+      (e: unknown) => e instanceof TypeError && what.test(e.message) && /distinct in Python/.test(e.message),
+      name,
+    );
+  refused("nan_keys", /two keys of a dict are one key in JS, NaN: .*list\(d\.items\(\)\)/);
+  refused("pair_keys", /two keys of a dict are one key in JS, "😀"/);
+  refused("nan_items", /two items of a set are one item in JS, NaN: .*list\(s\)/);
+  refused("pair_items", /two items of a set are one item in JS, "😀"/);
+  refused("nested", /two keys of a dict are one key in JS, NaN/);
+  // What the message suggests keeps both.
+  assert.is((python.eval("list(nan_keys.items())") as unknown[]).length, 2);
+  python.exec("import sys");
+  const references = () => python.eval("sys.getrefcount(nan_keys), sys.getrefcount(nested)");
+  const before = references();
+  for (let i = 0; i < 20; i++) assert.throws(() => python.eval("nested"), /one key in JS/);
+  assert.equal(references(), before);
+
+  // JS → Python: True == 1 and 1 == 1n in Python, and equal bytes are one key.
+  using one = python.toPython(1);
+  python.exec("held = [2]");
+  using held = main.get("held");
+  const merged = (value: unknown, what: RegExp) =>
+    assert.throws(
+      () => python.toPython(value),
+      (e: unknown) => e instanceof TypeError && what.test(e.message) && /distinct in JS/.test(e.message),
+      String(what),
+    );
+  const heldCount = () => python.eval("sys.getrefcount(held)");
+  const heldBefore = heldCount();
+  merged(new Map<unknown, unknown>([[1, held], [true, held]]), /two keys of a Map, 1 and true, are one key in Python/);
+  merged(new Map<unknown, unknown>([["x", held], [0, held], [false, held]]), /keys of a Map, 0 and false,/);
+  merged(new Map<unknown, unknown>([[2, held], [2n, held]]), /keys of a Map, 2 and 2n,/);
+  merged(new Map<unknown, unknown>([[one, held], [1.0, held]]), /keys of a Map, PyObject\(1\) and 1,/);
+  merged(
+    new Map<unknown, unknown>([[new Uint8Array([1]), held], [new Uint8Array([1]), held]]),
+    /keys of a Map, Uint8Array\(1\) and Uint8Array\(1\),/,
+  );
+  merged(new Set([1, true]), /two items of a Set, 1 and true, are one item in Python/);
+  merged([new Set(["a", 5, 5n])], /items of a Set, 5 and 5n,/);
+  assert.equal(heldCount(), heldBefore);
+  // Keys Python keeps apart convert as before.
+  assert.is(
+    python.toPython(new Map<unknown, unknown>([[1, "a"], ["1", "b"], [1.5, "c"]])).repr(),
+    "{1: 'a', '1': 'b', 1.5: 'c'}",
+  );
+});
+
 test("strings keep every code point: non-ASCII, emoji, NUL, lone surrogates", () => {
   const samples = ["", "ascii", "é", "日本語", "😀 emoji", "a\0b", "\ud800", "x\udfffy", "\ud83d", "\ufeffbom first"];
   for (const text of samples) {

@@ -18,7 +18,9 @@
  * Containers convert deeply, at most `depth` levels (default {@link DEFAULT_DEPTH}); deeper
  * nesting throws a RangeError. A container met twice in one conversion becomes one object met
  * twice, so shared references stay shared and cycles become the same cycles on the other side
- * (`a = []; a.append(a)` becomes an Array that contains itself, and back).
+ * (`a = []; a.append(a)` becomes an Array that contains itself, and back). Keys and set items
+ * that one side keeps apart and the other would merge (two NaN float keys, which a Map takes for
+ * one; `true` and `1`, which a dict takes for one) are refused with a TypeError naming them.
  *
  * @module
  */
@@ -272,13 +274,13 @@ class PythonToJS {
       const position = new BigInt64Array(1);
       while (py.PyDict_Next(object, position, keyOut, valueOut)) {
         const key = runtime.pointer(keyOut[0]), value = runtime.pointer(valueOut[0]);
-        result.set(this.convert(key), this.convert(value));
+        setDistinct(result, this.convert(key), this.convert(value));
       }
       return result;
     }
     const entries = new Array<JSValue>(2 * size);
     this.#convertUnscanned(scanDict(this.c, object, size, entries), entries);
-    for (let i = 0; i < entries.length; i += 2) result.set(entries[i], entries[i + 1]);
+    for (let i = 0; i < entries.length; i += 2) setDistinct(result, entries[i], entries[i + 1]);
     return result;
   }
 
@@ -306,7 +308,7 @@ class PythonToJS {
     try {
       for (let item = py.PyIter_Next(iterator); item; item = py.PyIter_Next(iterator)) {
         try {
-          result.add(this.convert(item));
+          addDistinct(result, this.convert(item));
         } finally {
           py.Py_DecRef(item);
         }
@@ -420,6 +422,7 @@ class JSToPython {
     const { py } = this.c;
     const dict = this.#remember(value, check(py.PyDict_New()));
     try {
+      let count = 0;
       for (const [key, item] of entries) {
         refuseUnhashable(key, "a Map key", "dict key");
         const k = this.convert(key);
@@ -431,6 +434,11 @@ class JSToPython {
           py.Py_DecRef(k);
           if (v) py.Py_DecRef(v);
         }
+        count++;
+      }
+      // A plain object's keys are strings, which stay distinct; a Map's may not.
+      if (value instanceof Map && Number(py.PyDict_Size(dict)) !== count) {
+        throw this.#mergedInPython(value.keys(), "Map");
       }
     } catch (error) {
       py.Py_DecRef(dict);
@@ -452,15 +460,101 @@ class JSToPython {
           py.Py_DecRef(converted);
         }
       }
+      if (Number(py.PyObject_Length(set)) !== values.size) throw this.#mergedInPython(values.values(), "Set");
     } catch (error) {
       py.Py_DecRef(set);
       throw error;
     }
     return set;
   }
+
+  /**
+   * The error for a Map's keys or a Set's items of which Python took two for one (true and 1, 1
+   * and 1n, equal bytes): found by adding them again, in order, to a dict of their own until one
+   * does not grow it, then pairing that one with the earlier one it equals. Only on this path.
+   */
+  #mergedInPython(keys: Iterable<unknown>, container: "Map" | "Set"): TypeError {
+    const { py } = this.c;
+    using dict = new PyObject(check(py.PyDict_New()));
+    const earlier: unknown[] = [];
+    for (const key of keys) {
+      this.#addKey(dict, key);
+      if (Number(py.PyDict_Size(dict.pointer)) === earlier.length) {
+        const equal = earlier.find((other) => {
+          using pair = new PyObject(check(py.PyDict_New()));
+          this.#addKey(pair, other);
+          this.#addKey(pair, key);
+          return Number(py.PyDict_Size(pair.pointer)) === 1;
+        });
+        return mergedError(container, [equal, key]);
+      }
+      earlier.push(key);
+    }
+    return mergedError(container, null); // Changed while it converted (an Array item's getter).
+  }
+
+  #addKey(dict: PyObject, key: unknown): void {
+    using k = new PyObject(this.convert(key));
+    checkStatus(this.c.py.PyDict_SetItem(dict.pointer, k.pointer, this.c.none));
+  }
 }
 
 /** Integral, within ±(2^53 − 1), and not -0 (which only a float keeps). */
+
+/** `map.set(key, value)` for a dict's entry, refusing a key an earlier one already is in JS. */
+function setDistinct(map: Map<JSValue, JSValue>, key: JSValue, value: JSValue): void {
+  const size = map.size;
+  map.set(key, value);
+  if (map.size === size) throw mergedInJS("dict", key);
+}
+
+/** `set.add(item)` for a set's item, refusing an item an earlier one already is in JS. */
+function addDistinct(set: Set<JSValue>, item: JSValue): void {
+  const size = set.size;
+  set.add(item);
+  if (set.size === size) throw mergedInJS("set", item);
+}
+
+// Keys Python keeps apart that JS cannot: NaN floats (NaN != NaN, one key by SameValueZero), and a
+// str holding a surrogate pair beside one holding the character itself (one JS string).
+function mergedInJS(container: "dict" | "set", key: JSValue): TypeError {
+  const [part, instead] = container === "dict" ? ["key", "list(d.items())"] : ["item", "list(s)"];
+  return new TypeError(
+    `pyframe: two ${part}s of a ${container} are one ${part} in JS, ${describeKey(key)}: they are distinct in ` +
+      `Python (NaN floats are unequal; a surrogate pair is two code points) and a ${
+        container === "dict" ? "Map" : "Set"
+      } ` +
+      `would keep one. Convert ${instead} instead to keep both`,
+  );
+}
+
+// Keys JS keeps apart that Python cannot: true is 1 and false 0, 1 equals 1n, equal bytes are one key.
+function mergedError(container: "Map" | "Set", keys: [unknown, unknown] | null): TypeError {
+  const part = container === "Map" ? "key" : "item";
+  const which = keys ? `, ${keys.map(describeKey).join(" and ")},` : "";
+  return new TypeError(
+    `pyframe: two ${part}s of a ${container}${which} are one ${part} in Python: they are distinct in JS, but ` +
+      `Python's ${container === "Map" ? "dict" : "set"} would keep one (True == 1, 1 == 1n, equal bytes). ` +
+      `Convert ${container === "Map" ? "[...map]" : "[...set]"} instead to keep both`,
+  );
+}
+
+/** A key as an error message shows it: strings quoted, bigints with their n. */
+function describeKey(key: unknown): string {
+  if (typeof key === "string") return JSON.stringify(key);
+  if (typeof key === "bigint") return `${key}n`;
+  if (key instanceof PyObject) return `PyObject(${reprOrClass(key)})`;
+  if (key instanceof Uint8Array) return `Uint8Array(${key.length})`;
+  return typeof key === "object" && key !== null ? classNameOf(key) : String(key);
+}
+
+function reprOrClass(object: PyObject): string {
+  try {
+    return object.repr();
+  } catch {
+    return "…";
+  }
+}
 
 function cannotConvert(value: unknown): TypeError {
   if (value instanceof Promise) {
