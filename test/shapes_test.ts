@@ -6,6 +6,7 @@ import * as assert from "uvu/assert";
 import { ast, Dynamo, type Frame, patch, python, PythonError } from "../mod.ts";
 import { load } from "../src/ffi/mod.ts";
 import { FUTURE_FILENAME } from "./_future_annotations.ts";
+import { ScaleIntegers } from "./_scale_integers.ts";
 
 const FILENAME = "shapes_module.py";
 
@@ -220,6 +221,18 @@ def run_legacy():
     except StopIteration as stop:
         return stop.value
 
+# Private names in lambdas whose scope passes through a generator expression, another lambda
+# or (3.11) a comprehension: mangled with the method's class all the same.
+class Private:
+    def __init__(self):
+        self.__secret = 1
+    def through_generator(self):
+        return list((lambda: self.__secret + 1)() for _ in (None,))
+    def through_lambda(self):
+        return (lambda: (lambda: self.__secret + 2)())()
+    def through_comprehension(self):
+        return [(lambda: self.__secret + 3)() for _ in (None,)]
+
 def with_and_finally_failing():
     try:
         with_and_finally(True)
@@ -250,14 +263,6 @@ class Box[T]:
   );
 }
 const rewrittenFiles = new Set([FILENAME, FUTURE_FILENAME, GENERIC_FILENAME]);
-
-/** Multiplies integer constants (not booleans, not floats) by ten. */
-class ScaleIntegers extends ast.NodeTransformer {
-  visitConstant(node: ast.Constant) {
-    if (typeof node.value === "number" && Number.isInteger(node.value)) node.value *= 10;
-    return node;
-  }
-}
 
 /**
  * Functions and lambdas of the shapes module; frames of other code (comprehensions on 3.11,
@@ -311,6 +316,11 @@ const cases: [expression: string, outside: unknown, scaled: unknown][] = [
   // A generator @types.coroutine flagged as a coroutine (the rewrite drops decorators).
   ["run_legacy()", 3, 30],
   ["signed_zeros()", ["0j", "(-0-0j)", 1], ["0j", "(-0-0j)", 10]],
+  [
+    "[Private().through_generator(), Private().through_lambda(), Private().through_comprehension()]",
+    [[2], 3, [4]],
+    [[20], 30, [40]],
+  ],
   ["with_and_finally(False)", ["enter", "body", "exit", "finally"], ["enter", "body", "exit", "finally"]],
   ["with_and_finally_failing()", ["enter", "exit", "finally"], ["enter", "exit", "finally"]],
   // A nested def's annotations name what only type checkers import: they must stay strings.

@@ -20,6 +20,7 @@ _CO_ITERABLE_COROUTINE = 0x100
 _FUTURE_FLAGS = functools.reduce(
     operator.or_, (getattr(__future__, name).compiler_flag for name in __future__.all_feature_names))
 _ENCLOSING = "__pyframe_enclosing__"
+_STAND_IN = "__pyframe_expression_scope__"
 
 
 def codec_description(class_names, names):
@@ -175,19 +176,19 @@ def _compile_enclosed(function, freevars, qualname, filename, future):
 
 def _scopes(qualname):
     """The enclosing scopes named by a qualname, outermost first: ("def", name) for a part
-    followed by <locals>, ("class", name) otherwise; None when a part cannot be rebuilt (a
-    lambda or comprehension scope)."""
+    followed by <locals>, ("class", name) for another identifier, and a def of a stand-in name
+    for a lambda or comprehension scope (<lambda>, <genexpr>, 3.11's <listcomp>), which no
+    statement can make: a function scope too, it keeps the class whose private names the code's
+    are mangled with, and the free variables it binds."""
     parts, scopes, i = qualname.split(".")[:-1], [], 0
     while i < len(parts):
         name = parts[i]
+        followed_by_locals = i + 1 < len(parts) and parts[i + 1] == "<locals>"
         if not name.isidentifier():
-            return None
-        if i + 1 < len(parts) and parts[i + 1] == "<locals>":
-            scopes.append(("def", name))
-            i += 2
+            scopes.append(("def", _STAND_IN))
         else:
-            scopes.append(("class", name))
-            i += 1
+            scopes.append(("def" if followed_by_locals else "class", name))
+        i += 2 if followed_by_locals else 1
     return scopes
 
 
@@ -197,7 +198,7 @@ def _enclose(function, freevars, qualname):
     nested functions get the original qualnames; the frame's free variables are bound in the
     innermost enclosing function (a synthetic one when the path has none). Returns the module and
     the qualname the compiler gives the function there."""
-    scopes = _scopes(qualname) or []
+    scopes = _scopes(qualname)
     # A method's __class__ is the class body's own cell (made for methods using super() or
     # __class__): binding it outside would need a function around a top-level class, making the
     # class name a local of it, which the method would then close over instead of the global.
