@@ -12,6 +12,10 @@ import { sandboxPython } from "./_sandbox.ts";
 import "./_in_a_thread.ts";
 import { pythonErrorWithoutValue, unhandledRejectionsDuring } from "./_errors.ts";
 import { lastJsonLine, runChild } from "./_child.ts";
+import { scratchDirectory } from "./_scratch.ts";
+import { ScaleIntegers } from "./_scale_integers.ts";
+import { writeFileSync } from "node:fs";
+import { join } from "node:path";
 
 /** Replacements the native cache holds, all Dynamos together. */
 const liveEntries = () => Number(load().native.pyframe_stat(2));
@@ -236,6 +240,64 @@ def same_arguments():
     "borrowed_lines_module.py line 2 holds the def of given_test, not the source of " +
       "same_arguments.<locals>.given_test, which takes (self, x, *, y): the code claims lines",
   );
+});
+
+test("lines are split where Python splits them: a form feed, \\x1c or U+2028 stays within its line", () => {
+  // str.splitlines also breaks at \f, \v, \x1c-\x1e, \x85, \u2028 and \u2029, which the compiler
+  // and tokenize keep within a line: source taken apart with it was numbered otherwise than the
+  // code, so a dedented method lost a string's spaces, a def after a form feed was "no def" on
+  // 3.11, and python.exec's text stood in linecache at the wrong lines.
+  const directory = scratchDirectory("line-breaks");
+  writeFileSync(
+    join(directory, "line_breaks_module.py"),
+    "class Paged:\n" +
+      "    def method(self):\n" +
+      "        # page\fbreak in a comment\n" +
+      '        kept = """a\n' +
+      '    b"""\n' +
+      "        return [kept, 1]\n" +
+      "    def separated(self):\n" +
+      '        a = "para\u2028graph\x1cgroup"\n' +
+      '        b = """p\n' +
+      'q"""\n' +
+      "        return [len(a + b), 1]\n" +
+      "\n" +
+      "\fdef after_form_feed(x,\n" +
+      "                    y=2):\n" +
+      "    return [x + y, 1]\n",
+  );
+  python.importFile(join(directory, "line_breaks_module.py")).dispose();
+  python.exec("para = 'a\u2028b'\ndef after_separator():\n    return [para, 1]\n", { filename: "separated_exec.py" });
+  using main = python.import("__main__");
+  using inspectModule = python.import("inspect");
+  assert.is(
+    inspectModule.get("getsource").call(main.get("after_separator")).toJS(),
+    "def after_separator():\n    return [para, 1]\n",
+    "python.exec's text, as linecache holds it",
+  );
+  const expressions: [string, unknown, unknown][] = [
+    ["line_breaks_module.Paged().method()", ["a\n    b", 1], ["a\n    b", 10]],
+    ["line_breaks_module.Paged().separated()", [19, 1], [19, 10]],
+    ["line_breaks_module.after_form_feed(1)", [3, 1], [3, 10]], // a default is the def's, not the code's
+    ["after_separator()", ["a\u2028b", 1], ["a\u2028b", 10]],
+  ];
+  python.exec("import line_breaks_module");
+  const sources = new Map<string, string>();
+  for (const [expression, plain, scaled] of expressions) {
+    assert.equal(python.eval(expression), plain, expression);
+    using _ = new Dynamo((frame) => {
+      if (!frame.isFunction || !/line_breaks_module|separated_exec/.test(frame.filename)) return;
+      sources.set(frame.qualname, frame.source);
+      return ast.compile(new ScaleIntegers().visit(ast.parse(frame.source)), frame);
+    });
+    assert.equal(python.eval(expression), scaled, `${expression}, rewritten`);
+    assert.equal(python.eval(expression), scaled, `${expression}, rewritten, cached`);
+  }
+  assert.is(
+    sources.get("after_form_feed"),
+    "\fdef after_form_feed(x,\n                    y=2):\n    return [x + y, 1]\n",
+  );
+  assert.is(sources.get("after_separator"), "def after_separator():\n    return [para, 1]\n");
 });
 
 test("frame.source of code evaluating type parameters and type aliases is their statement (3.12+)", () => {

@@ -95,13 +95,20 @@ def python_minor():
 
 _counter = 0
 
+def _source_lines(source):
+    """'source' in lines as the compiler numbers them, ends kept: split at a line feed, a carriage
+    return and line feed, or a lone carriage return (each read as a line feed, as linecache reads a
+    file), never at the other breaks str.splitlines knows (form feed, vertical tab, the separators
+    x1c-x1e, NEL, U+2028, U+2029), which are characters within a line to the compiler."""
+    return io.StringIO(source, newline=None).readlines()
+
 def register_source(source, filename=None):
     """Keeps source given from TypeScript in linecache so inspect.getsource finds it."""
     global _counter
     if filename is None:
         _counter += 1
         filename = "<pyframe-%d>" % _counter
-    lines = source.splitlines(True)
+    lines = _source_lines(source)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
     linecache.cache[filename] = (len(source), None, lines, filename)
@@ -338,7 +345,7 @@ def _code_arguments(code):
 def _def_header(source):
     """The source's decorators and def up to the end of the def's logical line (its signature, and
     its body when on that line); None when its first statement is not a def."""
-    lines = source.splitlines(True)
+    lines = _source_lines(source)
     for first_token, last_line in _logical_lines(lines):
         if first_token != "@":
             return "".join(lines[:last_line]) if first_token in ("def", "async") else None
@@ -542,7 +549,7 @@ def _dedented(source):
     inside = string_lines(source)
     return "".join(
         line[len(indent):] if line.startswith(indent) and number not in inside else line
-        for number, line in enumerate(source.splitlines(True), 1))
+        for number, line in enumerate(_source_lines(source), 1))
 
 # 3.12+ tokenizes f-strings in pieces, and 3.14+ t-strings: their start and end tokens.
 _PIECEWISE_STARTS = {getattr(tokenize, name) for name in ("FSTRING_START", "TSTRING_START") if hasattr(tokenize, name)}
