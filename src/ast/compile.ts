@@ -49,8 +49,9 @@ export interface FrameTarget {
  * function's `def`, parsed from the function's dedented source so that line 1 is the `def` or its
  * first decorator. Decorators are dropped (the code must not depend on them), lines and columns
  * are moved back to where they are in the file, the function is compiled inside a synthetic
- * scope binding exactly the frame's free variables (and inside a class of the same name for a
- * method, so private names are mangled alike), under the `from __future__` imports the frame's
+ * scope binding exactly the frame's free variables (and inside the classes and functions its
+ * qualname names, so a method's private names, or those of a lambda within it, are mangled
+ * alike), under the `from __future__` imports the frame's
  * code was compiled with (`annotations`: annotations stay strings), and `co_qualname` is the frame's.
  *
  * Either way, nodes without a location get their parent's, as {@link fixMissingLocations} does,
