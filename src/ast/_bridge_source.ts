@@ -115,12 +115,33 @@ def _compile_placed(function, original, qualname, filename):
 
 
 def _place(function, filename, first_lineno):
-    ast.increment_lineno(function, first_lineno - 1)
+    _move_lines(function, first_lineno - 1)
     if getattr(function, "decorator_list", None):
         # CPython gives a decorated function the first decorator's line as co_firstlineno.
         function.lineno = function.decorator_list[0].lineno
         function.decorator_list = []
     _shift_columns(function, filename, first_lineno)
+
+
+def _distinct_nodes(tree):
+    """Every node of 'tree' once, as ast.walk gives them but for a node a rewrite put in two places
+    (Python compiles that): moved at each visit, its lines and columns would move twice."""
+    seen, pending = {id(tree)}, [tree]
+    while pending:
+        node = pending.pop()
+        yield node
+        for child in ast.iter_child_nodes(node):
+            if id(child) not in seen:
+                seen.add(id(child))
+                pending.append(child)
+
+
+def _move_lines(tree, by):
+    # ast.increment_lineno, each node once.
+    for node in _distinct_nodes(tree):
+        for name in ("lineno", "end_lineno"):
+            if name in node._attributes and getattr(node, name, None) is not None:
+                setattr(node, name, getattr(node, name) + by)
 
 
 def _column_shift(first_lineno, filename):
@@ -133,7 +154,9 @@ def _column_shift(first_lineno, filename):
 def _kept_lines(function, filename, first_lineno):
     # The lines dedenting left as they were (they start inside a string literal), by their number
     # in the file: positions on them are the file's already.
-    last = max((node.end_lineno for node in ast.walk(function) if getattr(node, "end_lineno", None)), default=first_lineno)
+    last = max((node.end_lineno for node in _distinct_nodes(function) if getattr(node, "end_lineno", None)), default=first_lineno)
+    # A rewrite may give a node any line: read no further than the file goes.
+    last = min(last, len(linecache.getlines(filename)))
     source = "".join(linecache.getline(filename, number) for number in range(first_lineno, last + 1))
     return {first_lineno - 1 + number for number in string_lines(source)}
 
@@ -143,7 +166,7 @@ def _shift_columns(function, filename, first_lineno):
     if not shift:
         return
     kept_lines = _kept_lines(function, filename, first_lineno)
-    for node in ast.walk(function):
+    for node in _distinct_nodes(function):
         for name, line in (("col_offset", "lineno"), ("end_col_offset", "end_lineno")):
             if getattr(node, name, None) is not None and name in node._attributes and getattr(node, line) not in kept_lines:
                 setattr(node, name, getattr(node, name) + shift)
