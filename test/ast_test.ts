@@ -1369,6 +1369,10 @@ class Vault:
         return self.__secret * 2
 
 adder = make_adder(2, 3)
+
+first_lambda, second_lambda = (lambda p: p + 1), (lambda p: p + 2)
+nesting_lambda = lambda: (lambda: len("ab"))
+constant_lambdas = (lambda: 0, lambda: 1)
 `);
 
 interface FrameLike extends ast.FrameTarget {
@@ -1603,12 +1607,80 @@ test("compile(tree, frame): a node given a line far past the end of the file com
   assert.is(callWith(code, frame, vault), 8);
 });
 
+/** The source's tree with each lambda's body replaced by `rewrite(body)`, given no location. */
+function rewriteLambdaBodies(source: string, rewrite: (body: ast.expr) => ast.expr): ast.Module {
+  const tree = ast.parse(source);
+  for (const node of ast.walk(tree)) if (node instanceof ast.Lambda) node.body = rewrite(node.body);
+  return tree;
+}
+
+const timesTen = (body: ast.expr) =>
+  new ast.BinOp({ left: body, op: new ast.Mult(), right: new ast.Constant({ value: 10 }) });
+
+test("compile(tree, frame): of lambdas whose new bodies have no location, the frame's is the one around its code", () => {
+  // A body with no location takes its lambda's, where no body of the original code is: the first
+  // lambda of the line was taken, so the second's frame ran the first's code.
+  for (const [name, expected] of [["first_lambda", 20], ["second_lambda", 30]] as const) {
+    const frame = frameOf(name);
+    using code = ast.compile(rewriteLambdaBodies(frame.source, timesTen), frame);
+    assert.is(callWith(code, frame, 1), expected, name);
+  }
+  // Nested: the inner lambda's frame takes the innermost around its code; the outer's, the outer
+  // one (the inner one's whole span is where the outer code makes it).
+  const inner = frameOf("nesting_lambda()");
+  const scaleCall = (body: ast.expr) => body instanceof ast.Call ? timesTen(body) : body;
+  using innerCode = ast.compile(rewriteLambdaBodies(inner.source, scaleCall), inner);
+  assert.is(callWith(innerCode, inner), 20);
+  const outer = frameOf("nesting_lambda");
+  const maybe = (body: ast.expr) =>
+    body instanceof ast.Lambda
+      ? new ast.IfExp({ test: new ast.Constant({ value: true }), body, orelse: new ast.Constant({ value: null }) })
+      : body;
+  using outerCode = ast.compile(rewriteLambdaBodies(outer.source, maybe), outer);
+  using made = callWith(outerCode, outer) as PyObject;
+  assert.instance(made, PyObject, "the outer lambda's code makes the inner lambda");
+  assert.is(made.call().toJS(), 2);
+});
+
+test("compile(tree, frame): between lambdas nothing tells apart, an error says how to keep them apart", () => {
+  const frame = frameOf("constant_lambdas[1]");
+  const tree = rewriteLambdaBodies(frame.source, timesTen);
+  if (python.eval("__import__('sys').version_info[:2] == (3, 12)")) {
+    // 3.12 gives the code of a lambda returning a constant no columns: its positions say nothing.
+    assert.throws(
+      () => ast.compile(tree, frame),
+      /the tree holds 2 lambdas that could be the frame's <lambda> \(line \d+\), and none is where its body is: .*ast\.copyLocation\(newBody, oldBody\)/,
+    );
+  } else {
+    using code = ast.compile(tree, frame);
+    assert.is(callWith(code, frame), 10);
+  }
+});
+
 test("compile(tree, frame) without a def of the frame's name is a clear error", () => {
   const frame = frameOf("adder");
   const tree = ast.parse(frame.source.replace("def adder", "def renamed"));
   assert.throws(
     () => ast.compile(tree, frame),
-    /expected a def named "adder" in the tree \(the frame's function\), found only "renamed"/,
+    /expected a def named "adder" in the tree \(the frame's function\), found only "renamed"; keep the function's name when rewriting it$/,
+  );
+  // The way a def usually goes missing: a visit method that forgot to return its node.
+  class Forgetful extends ast.NodeTransformer {
+    visitFunctionDef(node: ast.FunctionDef) {
+      node.body.unshift(new ast.Pass());
+    }
+  }
+  assert.throws(
+    () => ast.compile(new Forgetful().visit(ast.parse(frame.source)) as ast.Module, frame),
+    /found no def at all; keep the function's name when rewriting it \(a NodeTransformer visit method that returns nothing removes its node: return it\)/,
+  );
+  const lambdaFrame = frameOf("first_lambda");
+  class ForgetfulLambda extends ast.NodeTransformer {
+    visitLambda() {}
+  }
+  assert.throws(
+    () => ast.compile(new ForgetfulLambda().visit(ast.parse(lambdaFrame.source)) as ast.Module, lambdaFrame),
+    /expected a lambda in the tree \(the frame runs a lambda\), found none; .* returns nothing removes its node: return it\)/,
   );
   assert.throws(() => ast.compile(undefined as never, frame), /expects a tree \(an ast\.Node\), found undefined/);
   assert.throws(

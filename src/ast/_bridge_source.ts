@@ -60,8 +60,9 @@ def compile_function(function, original, qualname, filename, first_lineno):
 def compile_lambda(candidates, original, qualname, filename, first_lineno):
     """Like compile_function for a lambda's frame. A line may hold several lambdas: the one whose
     body sits where the original code's body does; else (3.12 gives a constant-returning lambda no
-    column) the one compiling to the original's bytecode; else the first with the original's
-    argument names; else the first."""
+    column) the one compiling to the original's bytecode, among those with the original's argument
+    names; else (a rewritten body with no location of its own) the innermost whose span holds the
+    original's positions; else the only candidate, or an error saying how to tell them apart."""
     for candidate in candidates:
         _place(candidate, filename, first_lineno)
     positions = set(original.co_positions())
@@ -70,17 +71,44 @@ def compile_lambda(candidates, original, qualname, filename, first_lineno):
         return _compile_placed(placed[0], original, qualname, filename)
     names = original.co_varnames[:argument_count(original)]
     named = [c for c in (placed or candidates) if lambda_argument_names(c) == names] or candidates
-    compiled, errors = [], []
+    compiled, errors = {}, []
     for candidate in named:
         try:
-            compiled.append(_compile_placed(candidate, original, qualname, filename))
+            compiled[candidate] = _compile_placed(candidate, original, qualname, filename)
         except ValueError as error:  # e.g. another lambda of the line has other free variables
             errors.append(error)
     if not compiled:
         raise errors[0]
     wanted = (original.co_code, _constants_key(original.co_consts))
-    same = [code for code in compiled if (code.co_code, _constants_key(code.co_consts)) == wanted]
-    return (same or compiled)[0]
+    same = [code for code in compiled.values() if (code.co_code, _constants_key(code.co_consts)) == wanted]
+    if same:
+        return same[0]
+    around = _lambda_around(list(compiled), positions)
+    if around is not None or len(compiled) == 1:
+        return compiled[around or next(iter(compiled))]
+    raise ValueError(
+        "pyframe: the tree holds %d lambdas that could be the frame's %s (line %d), and none is where its body "
+        "is: keep each rewritten lambda body at the place of the body it replaces (ast.copyLocation(newBody, "
+        "oldBody)), or rewrite only the frame's lambda" % (len(compiled), qualname, original.co_firstlineno))
+
+
+def _lambda_around(candidates, positions):
+    """The innermost candidate whose span holds every position of the original code that has
+    columns, leaving out a lambda whose whole span is such a position (the original code makes
+    it: a lambda within the frame's); None when the positions tell none apart."""
+    located = [p for p in positions if None not in p and p[3] > p[2]]
+    if not located:
+        return None
+    spans = {c: (c.lineno, c.col_offset, c.end_lineno, c.end_col_offset) for c in candidates}
+    made_here = {(p[0], p[2], p[1], p[3]) for p in located}  # as spans are ordered
+    around = [c for c, (line, col, end_line, end_col) in spans.items() if spans[c] not in made_here and all(
+        (line, col) <= (p[0], p[2]) and (p[1], p[3]) <= (end_line, end_col) for p in located)]
+    innermost = [c for c in around if not any(other is not c and _inside(spans[other], spans[c]) for other in around)]
+    return innermost[0] if len(innermost) == 1 else None
+
+
+def _inside(inner, outer):
+    return (outer[0], outer[1]) <= (inner[0], inner[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
 
 
 def _constants_key(value):

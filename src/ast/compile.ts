@@ -206,13 +206,16 @@ function requireFunctionFrame(frame: FrameTarget): void {
   );
 }
 
+// The usual way a rewrite loses the frame's function.
+const REMOVED_BY_VISITOR = " (a NodeTransformer visit method that returns nothing removes its node: return it)";
+
 /** Every lambda in the tree: the bridge picks the one the frame runs (a line may hold several). */
 function findLambdas(tree: Module): Lambda[] {
   const lambdas = [...walk(tree)].filter((node): node is Lambda => node instanceof Lambda);
   if (lambdas.length) return lambdas;
   throw new Error(
     "pyframe: ast.compile expected a lambda in the tree (the frame runs a lambda), found none; " +
-      "parse the frame's source and keep the lambda when rewriting it",
+      "parse the frame's source and keep the lambda when rewriting it" + REMOVED_BY_VISITOR,
   );
 }
 
@@ -227,6 +230,6 @@ function findFunction(tree: Module, name: string): FunctionDef | AsyncFunctionDe
   throw new Error(
     `pyframe: ast.compile expected a def named ${JSON.stringify(name)} in the tree (the frame's function), ` +
       `found ${names.length ? `only ${names.map((n) => JSON.stringify(n)).join(", ")}` : "no def at all"}; ` +
-      `keep the function's name when rewriting it`,
+      `keep the function's name when rewriting it` + (names.length ? "" : REMOVED_BY_VISITOR),
   );
 }
