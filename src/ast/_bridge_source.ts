@@ -84,8 +84,10 @@ def compile_lambda(candidates, original, qualname, filename, first_lineno):
     if same:
         return same[0]
     around = _lambda_around(list(compiled), positions)
-    if around is not None or len(compiled) == 1:
-        return compiled[around or next(iter(compiled))]
+    if around is not None:
+        return compiled[around]
+    if len(compiled) == 1:
+        return next(iter(compiled.values()))
     raise ValueError(
         "pyframe: the tree holds %d lambdas that could be the frame's %s (line %d), and none is where its body "
         "is: keep each rewritten lambda body at the place of the body it replaces (ast.copyLocation(newBody, "
@@ -101,13 +103,14 @@ def _lambda_around(candidates, positions):
         return None
     spans = {c: (c.lineno, c.col_offset, c.end_lineno, c.end_col_offset) for c in candidates}
     made_here = {(p[0], p[2], p[1], p[3]) for p in located}  # as spans are ordered
-    around = [c for c, (line, col, end_line, end_col) in spans.items() if spans[c] not in made_here and all(
-        (line, col) <= (p[0], p[2]) and (p[1], p[3]) <= (end_line, end_col) for p in located)]
+    around = [c for c, span in spans.items()
+              if span not in made_here and all(_inside((p[0], p[2], p[1], p[3]), span) for p in located)]
     innermost = [c for c in around if not any(other is not c and _inside(spans[other], spans[c]) for other in around)]
     return innermost[0] if len(innermost) == 1 else None
 
 
 def _inside(inner, outer):
+    # Spans as (line, column, end line, end column).
     return (outer[0], outer[1]) <= (inner[0], inner[1]) and (inner[2], inner[3]) <= (outer[2], outer[3])
 
 

@@ -499,8 +499,6 @@ class JSToPython {
   }
 }
 
-/** Integral, within ±(2^53 − 1), and not -0 (which only a float keeps). */
-
 /** `map.set(key, value)` for a dict's entry, refusing a key an earlier one already is in JS. */
 function setDistinct(map: Map<JSValue, JSValue>, key: JSValue, value: JSValue): void {
   const size = map.size;
@@ -518,13 +516,13 @@ function addDistinct(set: Set<JSValue>, item: JSValue): void {
 // Keys Python keeps apart that JS cannot: NaN floats (NaN != NaN, one key by SameValueZero), and a
 // str holding a surrogate pair beside one holding the character itself (one JS string).
 function mergedInJS(container: "dict" | "set", key: JSValue): TypeError {
-  const [part, instead] = container === "dict" ? ["key", "list(d.items())"] : ["item", "list(s)"];
+  const [part, jsContainer, instead] = container === "dict"
+    ? ["key", "Map", "list(d.items())"]
+    : ["item", "Set", "list(s)"];
   return new TypeError(
     `pyframe: two ${part}s of a ${container} are one ${part} in JS, ${describeKey(key)}: they are distinct in ` +
-      `Python (NaN floats are unequal; a surrogate pair is two code points) and a ${
-        container === "dict" ? "Map" : "Set"
-      } ` +
-      `would keep one. Convert ${instead} instead to keep both`,
+      `Python (NaN floats are unequal; a surrogate pair is two code points) and a ${jsContainer} would keep ` +
+      `one. Convert ${instead} instead to keep both`,
   );
 }
 
