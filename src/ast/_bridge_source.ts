@@ -98,13 +98,12 @@ def _lambda_around(candidates, positions):
     """The innermost candidate whose span holds every position of the original code that has
     columns, leaving out a lambda whose whole span is such a position (the original code makes
     it: a lambda within the frame's); None when the positions tell none apart."""
-    located = [p for p in positions if None not in p and p[3] > p[2]]
+    # co_positions gives (line, end line, column, end column): reordered as spans are.
+    located = {(p[0], p[2], p[1], p[3]) for p in positions if None not in p and p[3] > p[2]}
     if not located:
         return None
     spans = {c: (c.lineno, c.col_offset, c.end_lineno, c.end_col_offset) for c in candidates}
-    made_here = {(p[0], p[2], p[1], p[3]) for p in located}  # as spans are ordered
-    around = [c for c, span in spans.items()
-              if span not in made_here and all(_inside((p[0], p[2], p[1], p[3]), span) for p in located)]
+    around = [c for c, span in spans.items() if span not in located and all(_inside(p, span) for p in located)]
     innermost = [c for c in around if not any(other is not c and _inside(spans[other], spans[c]) for other in around)]
     return innermost[0] if len(innermost) == 1 else None
 

@@ -422,7 +422,6 @@ class JSToPython {
     const { py } = this.c;
     const dict = this.#remember(value, check(py.PyDict_New()));
     try {
-      let count = 0;
       for (const [key, item] of entries) {
         refuseUnhashable(key, "a Map key", "dict key");
         const k = this.convert(key);
@@ -434,10 +433,9 @@ class JSToPython {
           py.Py_DecRef(k);
           if (v) py.Py_DecRef(v);
         }
-        count++;
       }
       // A plain object's keys are strings, which stay distinct; a Map's may not.
-      if (value instanceof Map && Number(py.PyDict_Size(dict)) !== count) {
+      if (value instanceof Map && Number(py.PyDict_Size(dict)) !== value.size) {
         throw this.#mergedInPython(value.keys(), "Map");
       }
     } catch (error) {
