@@ -16,6 +16,7 @@ const js_calls = @import("native/js_calls.zig");
 const bulk = @import("native/bulk.zig");
 const fork = @import("native/fork.zig");
 const stay_loaded = @import("native/stay_loaded.zig");
+const init_shortcut = @import("native/init_shortcut.zig");
 
 const PyObject = cpython.PyObject;
 const Frame = cpython.Frame;
@@ -67,8 +68,21 @@ export fn pyframe_open(libpython: [*:0]const u8, home: ?[*:0]const u8, executabl
     engine.state = .{ .api = &api, .previous = api._PyEval_EvalFrameDefault };
     fork.watchForks();
     stay_loaded.stayLoaded();
+    if (!isTracing(chosen.?)) init_shortcut.find(&api, chosen.?);
     layout = chosen;
     return 0;
+}
+
+/// Whether a tracer, profiler or sys.monitoring tool is on (pyframe bound to a Python process's
+/// interpreter): Python that pyframe runs for itself as it opens would be reported to it.
+fn isTracing(chosen: *const layouts.Layout) bool {
+    const tstate = api.PyThreadState_Get();
+    const tracer = field(?*anyopaque, tstate, chosen.tstate_c_tracefunc).*;
+    const profiler = field(?*anyopaque, tstate, chosen.tstate_c_profilefunc).*;
+    if (tracer != null or profiler != null) return true;
+    const offset = chosen.interp_monitors orelse return false;
+    const monitors: [*]const u8 = @ptrFromInt(@intFromPtr(api.PyInterpreterState_Get()) + offset);
+    return std.mem.indexOfNone(u8, monitors[0..chosen.interp_global_events], &.{0}) != null;
 }
 
 /// "3.11, 3.12, 3.13, 3.14 and 3.15": the versions `layouts` declares.
@@ -151,6 +165,7 @@ export fn pyframe_hook_install(callback: engine.Callback) i32 {
     }
     s.previous = current;
     api._PyInterpreterState_SetEvalFrameFunc(interpreter, eval_frame);
+    init_shortcut.close();
     return 0;
 }
 
@@ -163,6 +178,7 @@ export fn pyframe_hook_uninstall() i32 {
     const interpreter = api.PyInterpreterState_Get();
     if (api._PyInterpreterState_GetEvalFrameFunc(interpreter) == eval_frame) {
         api._PyInterpreterState_SetEvalFrameFunc(interpreter, s.previous);
+        init_shortcut.reopen();
         return 0;
     }
     s.mode = .passthrough;
@@ -241,7 +257,8 @@ export fn pyframe_frame_slot(frame: *Frame, index: u32) ?*PyObject {
 
 /// Counters for tests and benchmarks: 0 JS calls, 1 frames run with replacement code,
 /// 2 replacement entries alive (decisions without a replacement are immediates, not counted),
-/// 3 frames started too deep in the stack to ask JS (run as they are).
+/// 3 frames started too deep in the stack to ask JS (run as they are), 4 whether 3.13's shortcut
+/// into `__init__` is closed (native/init_shortcut.zig).
 export fn pyframe_stat(which: u32) u64 {
     const s = &engine.state;
     return switch (which) {
@@ -249,6 +266,7 @@ export fn pyframe_stat(which: u32) u64 {
         1 => s.replaced_frames,
         2 => cache.count(),
         3 => s.too_deep_for_js,
+        4 => @intFromBool(init_shortcut.isClosed()),
         else => 0,
     };
 }

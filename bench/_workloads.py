@@ -1,5 +1,7 @@
 """The hook benchmarks' Python workloads, shared by hook_modes.ts (run inside Deno and Bun) and
-native_modes.py (run by CPython alone): recursive fib, and 2,000 distinct small functions."""
+native_modes.py (run by CPython alone): recursive fib, 2,000 distinct small functions, and the
+construction of a plain class (whose `__init__` CPython 3.13 would enter without the eval-frame
+function: native/init_shortcut.zig)."""
 
 
 def fib(n):
@@ -19,6 +21,18 @@ def run_many(rounds):
     return total
 
 
+class Point:
+    def __init__(self, x):
+        self.x = x
+
+
+def construct(count):
+    total = 0
+    for i in range(count):
+        total += Point(i).x
+    return total
+
+
 _compiled_again = {}
 
 
@@ -27,8 +41,12 @@ def compiled_again(function):
     function for the whole run, so its specialisations settle like the original's."""
     if function not in _compiled_again:
         name = function.__name__
-        source = "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n" if function is fib else (
-            "def %s(x):\n    return x + %s\n" % (name, name.split("_")[1]))
+        if function is fib:
+            source = "def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n"
+        elif function is Point.__init__:
+            source = "def __init__(self, x):\n    self.x = x\n"
+        else:
+            source = "def %s(x):\n    return x + %s\n" % (name, name.split("_")[1])
         module = compile(source, function.__code__.co_filename, "exec")
         _compiled_again[function] = next(c for c in module.co_consts if getattr(c, "co_name", None) == name)
     return _compiled_again[function]

@@ -1,7 +1,9 @@
 /**
- * The cost of each hook mode on two workloads, interleaved round by round in one process so the
- * ratios share the machine's noise: recursive fib(27) (635,621 frames of one code object) and
- * 2,000 distinct small functions called in turn (many code objects, many cache entries). Each
+ * The cost of each hook mode on three workloads, interleaved round by round in one process so the
+ * ratios share the machine's noise: recursive fib(27) (635,621 frames of one code object),
+ * 2,000 distinct small functions called in turn (many code objects, many cache entries), and
+ * 200,000 constructions of a plain class (on CPython 3.13, the price of seeing their `__init__`
+ * frames: native/init_shortcut.zig). Each
  * round runs the modes in a new shuffled order, so no mode always follows the same other one.
  *
  *   deno run -A bench/hook_modes.ts      bun run bench/hook_modes.ts
@@ -39,10 +41,18 @@ const workloads: Workload[] = [
     expected: 200 * (2000 + 1999 * 2000 / 2),
     frames: 400001,
   },
+  {
+    name: "Point(i) x 200,000",
+    warm: "construct(10)",
+    run: "construct(200000)",
+    expected: 199999 * 100000,
+    frames: 200001,
+  },
 ];
 
 type Mode = { name: string; enter: () => Disposable | undefined };
-const rewritten = (frame: Frame) => frame.name === "fib" || frame.name.startsWith("small_");
+const rewritten = (frame: Frame) =>
+  frame.name === "fib" || frame.name.startsWith("small_") || frame.qualname === "Point.__init__";
 const replaceAll = () =>
   new Dynamo((frame) => rewritten(frame) ? identityCode.call(frame.function) as PyObject : undefined);
 // patch(): the function's __code__ becomes the replacement, so its later frames need no swap.

@@ -75,6 +75,9 @@ pub const Api = struct {
     PyDict_New: *const fn () callconv(.c) ?*PyObject,
     PyDict_SetItem: *const fn (*PyObject, *PyObject, *PyObject) callconv(.c) c_int,
     PyDict_Update: *const fn (*PyObject, *PyObject) callconv(.c) c_int,
+    PyDict_SetItemString: *const fn (*PyObject, [*:0]const u8, *PyObject) callconv(.c) c_int,
+    /// (method definition, self, module): a builtin function of ours (init_shortcut.zig's probe).
+    PyCFunction_NewEx: *const fn (*anyopaque, ?*PyObject, ?*PyObject) callconv(.c) ?*PyObject,
     PyObject_GetAttrString: *const fn (*PyObject, [*:0]const u8) callconv(.c) ?*PyObject,
     PyObject_SetAttrString: *const fn (*PyObject, [*:0]const u8, ?*PyObject) callconv(.c) c_int,
     PyFunction_NewWithQualName: *const fn (*PyObject, *PyObject, ?*PyObject) callconv(.c) ?*PyObject,

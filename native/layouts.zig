@@ -67,6 +67,10 @@ pub const Layout = struct {
     /// the stack pointer against the thread's limits (3.14+; before, C recursion is counted, or
     /// not at all in 3.11). Where it does, pyframe leaves the guard to it (native/stack.zig).
     c_stack_checked: bool,
+    /// 3.13's specialized call that enters a class's `__init__` without the eval-frame function,
+    /// and what finding the frame it pushes beneath `__init__` takes (native/init_shortcut.zig).
+    /// Null on versions without it.
+    init_shortcut: ?InitShortcut,
 
     // PyConfig
     config_install_signal_handlers: usize,
@@ -74,6 +78,15 @@ pub const Layout = struct {
     config_home: usize,
     config_executable: usize,
     config_size: usize,
+};
+
+pub const InitShortcut = struct {
+    /// PyThreadState's `current_frame`.
+    tstate_current_frame: usize,
+    /// _PyInterpreterFrame's `previous`.
+    frame_previous: usize,
+    /// The first opcode of the shim's code (EXIT_INIT_CHECK), which begins no compiled code.
+    shim_first_opcode: u8,
 };
 
 pub const frame_owned_by_thread: u8 = 0;
@@ -112,6 +125,7 @@ pub const cpython_3_11 = Layout{
     .interp_monitors = null,
     .interp_global_events = 0,
     .c_stack_checked = false,
+    .init_shortcut = null,
     .config_install_signal_handlers = 16,
     .config_program_name = 264,
     .config_home = 280,
@@ -152,6 +166,7 @@ pub const cpython_3_12 = Layout{
     .interp_monitors = 381744,
     .interp_global_events = 15,
     .c_stack_checked = false,
+    .init_shortcut = null,
     .config_install_signal_handlers = 16,
     .config_program_name = 272,
     .config_home = 288,
@@ -192,6 +207,7 @@ pub const cpython_3_13 = Layout{
     .interp_monitors = 193136,
     .interp_global_events = 15,
     .c_stack_checked = false,
+    .init_shortcut = .{ .tstate_current_frame = 72, .frame_previous = 8, .shim_first_opcode = 13 },
     .config_install_signal_handlers = 16,
     .config_program_name = 280,
     .config_home = 296,
@@ -232,6 +248,7 @@ pub const cpython_3_14 = Layout{
     .interp_monitors = 223240,
     .interp_global_events = 16,
     .c_stack_checked = true,
+    .init_shortcut = null,
     .config_install_signal_handlers = 16,
     .config_program_name = 288,
     .config_home = 304,
@@ -272,6 +289,7 @@ pub const cpython_3_15 = Layout{
     .interp_monitors = 223512,
     .interp_global_events = 16,
     .c_stack_checked = true,
+    .init_shortcut = null,
     .config_install_signal_handlers = 16,
     .config_program_name = 288,
     .config_home = 304,

@@ -98,10 +98,7 @@ test("patch(): the replacement runs now and is the function's __code__ until the
   assert.ok(python.eval("bob.__code__ is bob_code"));
 });
 
-test("a class's __init__: swapped, every instance runs the replacement but on 3.13; patched, every one", () => {
-  // CPython 3.13 enters the __init__ of a simple class through a specialized instruction
-  // (CALL_ALLOC_AND_ENTER_INIT) that skips the eval-frame function (README, Known limits).
-  const isPython313 = python.eval("__import__('sys').version_info[:2] == (3, 13)");
+test("a class's __init__: swapped and patched, every instance runs the replacement", () => {
   const asked: string[] = [];
   const scaleInit = (frame: Frame) => {
     asked.push(frame.qualname);
@@ -109,16 +106,13 @@ test("a class's __init__: swapped, every instance runs the replacement but on 3.
   };
   {
     using _ = new Dynamo(scaleInit);
-    const made = python.eval("make_swapped(1000)") as number;
-    if (isPython313) assert.ok(made < 2_000, `swapped on 3.13: ${made}, the first calls only`);
-    else assert.is(made, 10_000, "swapped");
+    assert.is(python.eval("make_swapped(1000)"), 10_000, "swapped");
   }
   {
     using scope = patching("__init__");
     assert.is(python.eval("make_patched(1000)"), 10_000, "patched");
-    // On 3.13 a Dynamo opened once the call is specialized is not asked about those frames at all.
-    assert.is(python.eval("make_swapped(1000)"), isPython313 ? 1000 : 10_000);
-    assert.equal(scope.asked.filter((name) => name === "__init__").length, isPython313 ? 1 : 2);
+    assert.is(python.eval("make_swapped(1000)"), 10_000, "a later Dynamo is asked too");
+    assert.equal(scope.asked.filter((name) => name === "__init__").length, 2);
   }
   assert.equal(asked.filter((name) => name.endsWith("__init__")), ["Swapped.__init__"]);
   assert.is(python.eval("make_swapped(1000) + make_patched(1000)"), 2000, "after the Dynamos");
