@@ -15,6 +15,8 @@
 //! CPython does not export the shim (stripped builds have no symbol for it at all), so it is found
 //! once, as the library opens: a few constructions of a probe class run until the call is
 //! specialized, and its `__init__` calls a C function of ours that reads the frame below its own.
+//! Where the compiler folded the shim's size into the instruction (Debian's 3.13.18 does), changing
+//! it changes nothing; a second probe run tells, and there the shortcut stays (README, Known limits).
 
 const std = @import("std");
 const builtin = @import("builtin");
@@ -35,6 +37,11 @@ var shim_framesize: ?*i32 = null;
 var shim_own_framesize: i32 = 0;
 var closed = false;
 
+/// Set by the probe's C function when it finds the shim beneath `__init__`.
+var shim_seen = false;
+/// The shim was found, and changing its size changed nothing.
+var folded = false;
+
 /// What the probe's C function reads with, set while `find` runs.
 var searching: ?struct { api: *const cpython.Api, layout: *const layouts.Layout, shortcut: layouts.InitShortcut } = null;
 
@@ -48,7 +55,24 @@ pub fn find(api: *const cpython.Api, layout: *const layouts.Layout) void {
     if (shim_framesize != null) return;
     searching = .{ .api = api, .layout = layout, .shortcut = shortcut };
     defer searching = null;
+    if (!probeFindsShim(api)) return;
+    // A build whose compiler folded the shim's size into the instruction (link-time optimization
+    // can: Debian's 3.13 does) ignores the change: the probe, run again on a fresh call site with
+    // the shortcut closed, must no longer find the shim beneath `__init__`.
+    close();
+    const still_found = probeFindsShim(api);
+    reopen();
+    if (still_found) {
+        shim_framesize = null;
+        folded = true;
+    }
+}
+
+/// Whether the shim was found beneath `__init__`'s frame by a run of the probe.
+fn probeFindsShim(api: *const cpython.Api) bool {
+    shim_seen = false;
     runProbe(api) catch api.PyErr_Clear();
+    return shim_seen;
 }
 
 /// Makes the specialized instruction give way, if the shim was found. Idempotent.
@@ -68,6 +92,11 @@ pub fn reopen() void {
 /// Whether `close` holds now (tests and benchmarks report it).
 pub fn isClosed() bool {
     return closed;
+}
+
+/// Whether the shim was found but its size is not read from it (see `find`).
+pub fn isFolded() bool {
+    return folded;
 }
 
 const probe_source =
@@ -114,6 +143,7 @@ fn noteFrameBelow(_: ?*PyObject, _: ?*PyObject) callconv(.c) ?*PyObject {
             // No compiled code starts with the shim's first instruction (3.13's EXIT_INIT_CHECK).
             if (bulk.typeOf(code) == s.api.PyCode_Type and field(u8, code, s.layout.code_adaptive).* == s.shortcut.shim_first_opcode) {
                 shim_framesize = field(i32, code, s.layout.code_framesize.?);
+                shim_seen = true;
             }
         }
     }
