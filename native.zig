@@ -164,8 +164,8 @@ export fn pyframe_hook_install(callback: engine.Callback) i32 {
         return 0;
     }
     s.previous = current;
-    api._PyInterpreterState_SetEvalFrameFunc(interpreter, eval_frame);
     init_shortcut.close();
+    api._PyInterpreterState_SetEvalFrameFunc(interpreter, eval_frame);
     return 0;
 }
 

@@ -118,6 +118,17 @@ const slot_count = 3;
 const Slots = *[slot_count]usize;
 
 const immediate_tag: usize = 1;
+/// Set in a decision word whose frames the hot paths must leave to the general path (the word then
+/// equals no key); `find` reads the kind and layer around it.
+const general_path_bit: usize = 1 << 8;
+
+/// Code whose frames the general path must see every time, whatever is decided for it
+/// (init_shortcut.zig sets it where a 3.13 build keeps its shortcut into `__init__`).
+pub var needsGeneralPath: *const fn (*PyObject) bool = &never;
+
+fn never(_: *PyObject) bool {
+    return false;
+}
 
 inline fn immediate(layer: u32, kind: Kind) usize {
     return (@as(usize, layer) << 32) | (@as(usize, @intFromEnum(kind)) << 1) | immediate_tag;
@@ -266,6 +277,7 @@ fn put(code: *PyObject, values: [slot_count]usize) bool {
     };
     const old_owner = slots[2];
     slots.* = values;
+    if (needsGeneralPath(code)) slots[0] |= general_path_bit;
     // Released last: dropping an old replacement can run arbitrary Python.
     freeOwner(@ptrFromInt(old_owner));
     return true;

@@ -121,6 +121,8 @@ pub const Api = struct {
     PyUnicode_FromStringAndSize: *const fn ([*]const u8, isize) callconv(.c) ?*PyObject,
     Py_CompileStringObject: *const fn ([*:0]const u8, *PyObject, c_int, ?*CompilerFlags, c_int) callconv(.c) ?*PyObject,
     PyCode_Type: *PyObject,
+    /// A code object's bytecode as compiled (specializations undone, cache entries zeroed).
+    PyCode_GetCode: *const fn (*PyObject) callconv(.c) ?*PyObject,
     PyExc_RecursionError: **PyObject,
     PyExc_RuntimeError: **PyObject,
     PyExc_TypeError: **PyObject,

@@ -16,6 +16,7 @@ const cache = @import("cache.zig");
 const refs = @import("refs.zig");
 const hot_path = @import("hot_path.zig");
 const stack = @import("stack.zig");
+const init_shortcut = @import("init_shortcut.zig");
 
 const PyObject = cpython.PyObject;
 const PyThreadState = cpython.PyThreadState;
@@ -201,6 +202,9 @@ pub fn Engine(comptime layout: Layout) type {
         noinline fn evalGeneral(tstate: *PyThreadState, frame: *Frame, throwflag: c_int) ?*PyObject {
             const s = &state;
             const code = frameCode(frame);
+            // 3.13 builds that keep their shortcut into `__init__` (init_shortcut.zig): every
+            // `__init__` frame comes here, whatever was decided, to keep its call site generic.
+            if (layout.init_shortcut != null and init_shortcut.isInitCode(code)) init_shortcut.keepCallerGeneric(tstate);
             if (s.mode == .passthrough or tstate != s.js_tstate or throwflag != 0 or s.quiet.in_callback or
                 s.quiet.skip_depth != 0 or code == s.bypass_code or !isFresh(frame) or isTracing(tstate, code))
             {
@@ -284,6 +288,7 @@ pub fn Engine(comptime layout: Layout) type {
 
         noinline fn decide(tstate: *PyThreadState, frame: *Frame, code: *PyObject) ?*PyObject {
             const s = &state;
+            if (layout.init_shortcut != null) init_shortcut.keepSitesOf(code);
             if (stack.position() < s.js_floor) {
                 // JS cannot be entered this deep (see stack.zig). Not cached: a frame of this code
                 // started higher up asks JS as usual.

@@ -16,7 +16,12 @@
 //! once, as the library opens: a few constructions of a probe class run until the call is
 //! specialized, and its `__init__` calls a C function of ours that reads the frame below its own.
 //! Where the compiler folded the shim's size into the instruction (Debian's 3.13.18 does), changing
-//! it changes nothing; a second probe run tells, and there the shortcut stays (README, Known limits).
+//! it changes nothing; a second probe run tells. There, call sites are kept from specializing one
+//! by one instead: the hot paths leave every frame of an `__init__` to the general path, which
+//! turns the instruction that started it, when it is a CALL (or CALL_ALLOC_AND_ENTER_INIT), back into
+//! a CALL that never specializes; and as a Dynamo first decides for a code object, its sites
+//! specialized already are turned back too, and those about to specialize get one more generic run.
+//! The sites may specialize again once pyframe's function is removed.
 
 const std = @import("std");
 const builtin = @import("builtin");
@@ -24,6 +29,7 @@ const cpython = @import("cpython.zig");
 const layouts = @import("layouts.zig");
 const engine = @import("engine.zig");
 const bulk = @import("bulk.zig");
+const cache = @import("cache.zig");
 const field = engine.field;
 const PyObject = cpython.PyObject;
 const Frame = cpython.Frame;
@@ -39,8 +45,26 @@ var closed = false;
 
 /// Set by the probe's C function when it finds the shim beneath `__init__`.
 var shim_seen = false;
-/// The shim was found, and changing its size changed nothing.
-var folded = false;
+/// `co_name` of the probe's `__init__`: the interned "__init__" every compiled `__init__` shares.
+var init_name: ?*PyObject = null;
+
+/// Set where the shim was found and changing its size changed nothing: what keeping call sites
+/// generic reads with.
+var folded: ?Folded = null;
+
+const Folded = struct {
+    api: *const cpython.Api,
+    layout: *const layouts.Layout,
+    shortcut: layouts.InitShortcut,
+    init_name: *PyObject,
+};
+
+/// Call sites turned back into a CALL that never specializes, to be given their counter back.
+const Site = struct { code: *PyObject, offset: usize };
+var kept_sites: std.ArrayListUnmanaged(Site) = .empty;
+
+/// A counter value CPython never counts down (3.13's UNREACHABLE_BACKOFF).
+const never_specialize: u16 = 0xffff;
 
 /// What the probe's C function reads with, set while `find` runs.
 var searching: ?struct { api: *const cpython.Api, layout: *const layouts.Layout, shortcut: layouts.InitShortcut } = null;
@@ -64,7 +88,8 @@ pub fn find(api: *const cpython.Api, layout: *const layouts.Layout) void {
     reopen();
     if (still_found) {
         shim_framesize = null;
-        folded = true;
+        folded = .{ .api = api, .layout = layout, .shortcut = shortcut, .init_name = init_name.? };
+        cache.needsGeneralPath = &isInitCode;
     }
 }
 
@@ -75,29 +100,132 @@ fn probeFindsShim(api: *const cpython.Api) bool {
     return shim_seen;
 }
 
-/// Makes the specialized instruction give way, if the shim was found. Idempotent.
+/// Makes the specialized instruction give way, if the shim was found; where it was folded, starts
+/// keeping call sites generic (`keepSitesOf`, `keepCallerGeneric`). Idempotent.
 pub fn close() void {
+    if (folded != null and !closed) {
+        closed_by_sites = true;
+        return;
+    }
     const target = shim_framesize orelse return;
     if (closed) return;
     shim_own_framesize = target.*;
     closed = writeInt(target, beyond_any_stack);
 }
 
-/// Gives the shim its own size back. Idempotent.
+/// Gives the shim its own size back, or the kept sites their counters. Idempotent.
 pub fn reopen() void {
+    if (closed_by_sites) {
+        releaseSites();
+        closed_by_sites = false;
+        return;
+    }
     if (!closed) return;
     closed = !writeInt(shim_framesize.?, shim_own_framesize);
 }
 
-/// Whether `close` holds now (tests and benchmarks report it).
+var closed_by_sites = false;
+
+/// Whether `close` holds now, by either means (tests and benchmarks report it).
 pub fn isClosed() bool {
-    return closed;
+    return closed or closed_by_sites;
 }
 
 /// Whether the shim was found but its size is not read from it (see `find`).
 pub fn isFolded() bool {
-    return folded;
+    return folded != null;
 }
+
+/// Whether `code` is a compiled `__init__` (its `co_name` is the interned "__init__"), on a build
+/// that keeps call sites generic. Read on the general path, and as decisions are stored.
+pub fn isInitCode(code: *PyObject) bool {
+    const f = folded orelse return false;
+    return field(?*PyObject, code, f.shortcut.code_name).* == f.init_name;
+}
+
+/// An `__init__` frame is starting through the eval-frame function: the instruction its caller is
+/// running, when it is a CALL (or a specialized construction falling back), becomes a CALL that
+/// never specializes. Called where shortcut is folded, for every frame of `__init__` code.
+pub fn keepCallerGeneric(tstate: *cpython.PyThreadState) void {
+    const f = folded.?;
+    const caller = field(?*Frame, tstate, f.shortcut.tstate_current_frame).* orelse return;
+    const code = field(*PyObject, caller, f.layout.frame_code).*;
+    if (bulk.typeOf(code) != f.api.PyCode_Type) return; // a C entry frame
+    const start = @intFromPtr(code) + f.layout.code_adaptive;
+    // Py_SIZE: the code's length in code units, each two bytes; an instruction and its cache
+    // entries (CALL has three) lie within it.
+    const units: usize = @intCast(field(isize, code, object_size_offset).*);
+    const at = field(usize, caller, f.layout.frame_instr).*;
+    if (at < start or at + 8 > start + 2 * units) return;
+    const opcode: *u8 = @ptrFromInt(at);
+    const counter: *align(1) u16 = @ptrFromInt(at + 2);
+    if (opcode.* != f.shortcut.call_opcode and opcode.* != f.shortcut.init_call_opcode) return;
+    if (opcode.* == f.shortcut.call_opcode and counter.* == never_specialize) return; // kept already
+    keep(f, code, at - start);
+}
+
+/// As a Dynamo first decides for `code`: its sites specialized to construct a class become CALLs
+/// that never specialize, and CALLs about to specialize at their next run (counter at zero) get
+/// one more generic run first, where `keepCallerGeneric` sees any construction. Found through
+/// `co_code`, whose cache entries are zeroed, so every CALL opcode there is an instruction's.
+pub fn keepSitesOf(code: *PyObject) void {
+    const f = folded orelse return;
+    // Instrumented code (sys.monitoring) holds other opcodes; its frames run as they are anyway.
+    if (f.layout.code_monitoring) |offset| if (field(?*anyopaque, code, offset).* != null) return;
+    const plain = f.api.PyCode_GetCode(code) orelse return f.api.PyErr_Clear();
+    defer f.api.Py_DecRef(plain);
+    var bytes: [*]const u8 = undefined;
+    var length: isize = 0;
+    if (f.api.PyBytes_AsStringAndSize(plain, &bytes, &length) != 0) return f.api.PyErr_Clear();
+    const adaptive: [*]u8 = @ptrFromInt(@intFromPtr(code) + f.layout.code_adaptive);
+    var offset: usize = 0;
+    while (offset + 4 <= @as(usize, @intCast(length))) : (offset += 2) {
+        if (bytes[offset] != f.shortcut.call_opcode) continue;
+        const counter: *align(1) u16 = @ptrCast(adaptive + offset + 2);
+        if (adaptive[offset] == f.shortcut.init_call_opcode) {
+            keep(f, code, offset);
+        } else if (adaptive[offset] == f.shortcut.call_opcode and counter.* >> counter_value_shift == 0) {
+            counter.* = warmup_counter;
+        }
+    }
+}
+
+fn keep(f: Folded, code: *PyObject, offset: usize) void {
+    kept_sites.append(std.heap.c_allocator, .{ .code = code, .offset = offset }) catch return;
+    f.api.Py_IncRef(code);
+    const at = @intFromPtr(code) + f.layout.code_adaptive + offset;
+    const opcode: *u8 = @ptrFromInt(at);
+    const counter: *align(1) u16 = @ptrFromInt(at + 2);
+    opcode.* = f.shortcut.call_opcode;
+    counter.* = never_specialize;
+}
+
+/// 3.13's adaptive counters: a 12-bit value above a 4-bit backoff; an instruction specializes as
+/// it runs with the value at zero. A CALL starts at value 1, backoff 1.
+const counter_value_shift = 4;
+const warmup_counter: u16 = (1 << counter_value_shift) | 1;
+
+/// `ob_size` follows the type in a variable-size object's header (3.11-3.15, GIL builds).
+const object_size_offset = 16;
+
+/// Gives every kept site still as it was left a fresh counter, so it specializes again after one
+/// more generic run.
+fn releaseSites() void {
+    const f = folded.?;
+    for (kept_sites.items) |site| {
+        const at = @intFromPtr(site.code) + f.layout.code_adaptive + site.offset;
+        const opcode: *u8 = @ptrFromInt(at);
+        const counter: *align(1) u16 = @ptrFromInt(at + 2);
+        if (opcode.* == f.shortcut.call_opcode and counter.* == never_specialize) counter.* = warmup_counter;
+    }
+    // Released after: dropping a code object can run Python (finalizers of what it held).
+    const sites = kept_sites;
+    kept_sites = .empty;
+    for (sites.items) |site| f.api.Py_DecRef(site.code);
+    var owned = sites;
+    owned.deinit(std.heap.c_allocator);
+}
+
 
 const probe_source =
     \\class InitShortcutProbe:
@@ -138,6 +266,7 @@ fn noteFrameBelow(_: ?*PyObject, _: ?*PyObject) callconv(.c) ?*PyObject {
     const s = searching.?;
     const init_frame = field(?*Frame, s.api.PyThreadState_Get(), s.shortcut.tstate_current_frame).*;
     if (init_frame) |frame| {
+        init_name = field(*PyObject, field(*PyObject, frame, s.layout.frame_code).*, s.shortcut.code_name).*;
         if (field(?*Frame, frame, s.shortcut.frame_previous).*) |below| {
             const code = field(*PyObject, below, s.layout.frame_code).*;
             // No compiled code starts with the shim's first instruction (3.13's EXIT_INIT_CHECK).

@@ -87,6 +87,11 @@ pub const InitShortcut = struct {
     frame_previous: usize,
     /// The first opcode of the shim's code (EXIT_INIT_CHECK), which begins no compiled code.
     shim_first_opcode: u8,
+    /// PyCodeObject's `co_name`.
+    code_name: usize,
+    /// CALL, and the specialized CALL_ALLOC_AND_ENTER_INIT.
+    call_opcode: u8,
+    init_call_opcode: u8,
 };
 
 pub const frame_owned_by_thread: u8 = 0;
@@ -207,7 +212,14 @@ pub const cpython_3_13 = Layout{
     .interp_monitors = 193136,
     .interp_global_events = 15,
     .c_stack_checked = false,
-    .init_shortcut = .{ .tstate_current_frame = 72, .frame_previous = 8, .shim_first_opcode = 13 },
+    .init_shortcut = .{
+        .tstate_current_frame = 72,
+        .frame_previous = 8,
+        .shim_first_opcode = 13,
+        .code_name = 120,
+        .call_opcode = 53,
+        .init_call_opcode = 162,
+    },
     .config_install_signal_handlers = 16,
     .config_program_name = 280,
     .config_home = 296,

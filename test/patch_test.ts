@@ -99,10 +99,6 @@ test("patch(): the replacement runs now and is the function's __code__ until the
 });
 
 test("a class's __init__: swapped and patched, every instance runs the replacement", () => {
-  // A 3.13 build whose compiler folded the shim's frame size into the specialized instruction
-  // (CALL_ALLOC_AND_ENTER_INIT) keeps entering __init__ without the eval-frame function from a
-  // call site's second run (README, Known limits); a patch still runs there, being __code__.
-  const shortcutStays = Number(load().native.pyframe_stat(5)) === 1;
   const asked: string[] = [];
   const scaleInit = (frame: Frame) => {
     asked.push(frame.qualname);
@@ -110,15 +106,13 @@ test("a class's __init__: swapped and patched, every instance runs the replaceme
   };
   {
     using _ = new Dynamo(scaleInit);
-    const made = python.eval("make_swapped(1000)") as number;
-    if (shortcutStays) assert.ok(made < 2_000, `swapped, shortcut kept: ${made}, the first calls only`);
-    else assert.is(made, 10_000, "swapped");
+    assert.is(python.eval("make_swapped(1000)"), 10_000, "swapped");
   }
   {
     using scope = patching("__init__");
     assert.is(python.eval("make_patched(1000)"), 10_000, "patched");
-    assert.is(python.eval("make_swapped(1000)"), shortcutStays ? 1000 : 10_000, "a later Dynamo is asked too");
-    assert.equal(scope.asked.filter((name) => name === "__init__").length, shortcutStays ? 1 : 2);
+    assert.is(python.eval("make_swapped(1000)"), 10_000, "a later Dynamo is asked too");
+    assert.equal(scope.asked.filter((name) => name === "__init__").length, 2);
   }
   assert.equal(asked.filter((name) => name.endsWith("__init__")), ["Swapped.__init__"]);
   assert.is(python.eval("make_swapped(1000) + make_patched(1000)"), 2000, "after the Dynamos");
