@@ -258,7 +258,8 @@ export fn pyframe_frame_slot(frame: *Frame, index: u32) ?*PyObject {
 /// Counters for tests and benchmarks: 0 JS calls, 1 frames run with replacement code,
 /// 2 replacement entries alive (decisions without a replacement are immediates, not counted),
 /// 3 frames started too deep in the stack to ask JS (run as they are), 4 whether 3.13's shortcut
-/// into `__init__` is closed, 5 whether this build cannot close it (native/init_shortcut.zig).
+/// into `__init__` is closed, 5 whether it is closed by keeping call sites generic one by one
+/// (native/init_shortcut.zig).
 export fn pyframe_stat(which: u32) u64 {
     const s = &engine.state;
     return switch (which) {
@@ -267,7 +268,7 @@ export fn pyframe_stat(which: u32) u64 {
         2 => cache.count(),
         3 => s.too_deep_for_js,
         4 => @intFromBool(init_shortcut.isClosed()),
-        5 => @intFromBool(init_shortcut.isFolded()),
+        5 => @intFromBool(init_shortcut.keepsSites()),
         else => 0,
     };
 }

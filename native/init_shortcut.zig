@@ -16,11 +16,12 @@
 //! once, as the library opens: a few constructions of a probe class run until the call is
 //! specialized, and its `__init__` calls a C function of ours that reads the frame below its own.
 //! Where the compiler folded the shim's size into the instruction (Debian's 3.13.18 does), changing
-//! it changes nothing; a second probe run tells. There, call sites are kept from specializing one
-//! by one instead: the hot paths leave every frame of an `__init__` to the general path, which
-//! turns the instruction that started it, when it is a CALL (or CALL_ALLOC_AND_ENTER_INIT), back into
-//! a CALL that never specializes; and as a Dynamo first decides for a code object, its sites
-//! specialized already are turned back too, and those about to specialize get one more generic run.
+//! it changes nothing; a second probe run tells. There, and where the shim cannot be written (off
+//! Linux), call sites are kept from specializing one by one instead: the hot paths leave every
+//! frame of an `__init__` to the general path, which turns the instruction that started it, when it
+//! is a CALL (or CALL_ALLOC_AND_ENTER_INIT), back into a CALL that never specializes; and as a
+//! Dynamo first decides for a code object, its sites specialized already are turned back too, and
+//! those about to specialize get one more generic run.
 //! The sites may specialize again once pyframe's function is removed.
 
 const std = @import("std");
@@ -48,11 +49,11 @@ var shim_seen = false;
 /// `co_name` of the probe's `__init__`: the interned "__init__" every compiled `__init__` shares.
 var init_name: ?*PyObject = null;
 
-/// Set where the shim was found and changing its size changed nothing: what keeping call sites
-/// generic reads with.
-var folded: ?Folded = null;
+/// Set where the shim's size cannot close the shortcut (folded into the instruction, or not
+/// writable here): what keeping call sites generic reads with.
+var site_keeping: ?SiteKeeping = null;
 
-const Folded = struct {
+const SiteKeeping = struct {
     api: *const cpython.Api,
     layout: *const layouts.Layout,
     shortcut: layouts.InitShortcut,
@@ -69,28 +70,28 @@ const never_specialize: u16 = 0xffff;
 /// What the probe's C function reads with, set while `find` runs.
 var searching: ?struct { api: *const cpython.Api, layout: *const layouts.Layout, shortcut: layouts.InitShortcut } = null;
 
-/// Looks for the shim, on versions that have the shortcut. Needs the GIL; run it while nothing
-/// traces, or the probe's frames would be reported to the tracer.
+/// Looks for the shim, on versions that have the shortcut, and picks how to close it. Needs the
+/// GIL; run it while nothing traces, or the probe's frames would be reported to the tracer.
 pub fn find(api: *const cpython.Api, layout: *const layouts.Layout) void {
     const shortcut = layout.init_shortcut orelse return;
-    // Changing the shim's size may mean changing its page's protection, found from the loaded
-    // objects' program headers (dl_iterate_phdr); elsewhere the shortcut stays open.
-    if (builtin.os.tag != .linux) return;
-    if (shim_framesize != null) return;
+    if (shim_framesize != null or site_keeping != null) return;
     searching = .{ .api = api, .layout = layout, .shortcut = shortcut };
     defer searching = null;
     if (!probeFindsShim(api)) return;
-    // A build whose compiler folded the shim's size into the instruction (link-time optimization
-    // can: Debian's 3.13 does) ignores the change: the probe, run again on a fresh call site with
-    // the shortcut closed, must no longer find the shim beneath `__init__`.
-    close();
-    const still_found = probeFindsShim(api);
-    reopen();
-    if (still_found) {
-        shim_framesize = null;
-        folded = .{ .api = api, .layout = layout, .shortcut = shortcut, .init_name = init_name.? };
-        cache.needsGeneralPath = &isInitCode;
+    // Changing the shim's size may mean changing its page's protection, found from the loaded
+    // objects' program headers (dl_iterate_phdr, Linux). A build whose compiler folded the size
+    // into the instruction (link-time optimization can: Debian's 3.13 does) ignores the change:
+    // the probe, run again on a fresh call site with the size changed, must no longer find the
+    // shim beneath `__init__`.
+    if (builtin.os.tag == .linux) {
+        close();
+        const still_found = probeFindsShim(api);
+        reopen();
+        if (!still_found) return;
     }
+    shim_framesize = null;
+    site_keeping = .{ .api = api, .layout = layout, .shortcut = shortcut, .init_name = init_name.? };
+    cache.needsGeneralPath = &isInitCode;
 }
 
 /// Whether the shim was found beneath `__init__`'s frame by a run of the probe.
@@ -100,10 +101,10 @@ fn probeFindsShim(api: *const cpython.Api) bool {
     return shim_seen;
 }
 
-/// Makes the specialized instruction give way, if the shim was found; where it was folded, starts
-/// keeping call sites generic (`keepSitesOf`, `keepCallerGeneric`). Idempotent.
+/// Makes the specialized instruction give way through the shim's size, or starts keeping call
+/// sites generic (`keepSitesOf`, `keepCallerGeneric`). Idempotent.
 pub fn close() void {
-    if (folded != null and !closed) {
+    if (site_keeping != null) {
         closed_by_sites = true;
         return;
     }
@@ -131,23 +132,23 @@ pub fn isClosed() bool {
     return closed or closed_by_sites;
 }
 
-/// Whether the shim was found but its size is not read from it (see `find`).
-pub fn isFolded() bool {
-    return folded != null;
+/// Whether the shortcut is closed by keeping call sites generic (see `find`).
+pub fn keepsSites() bool {
+    return site_keeping != null;
 }
 
 /// Whether `code` is a compiled `__init__` (its `co_name` is the interned "__init__"), on a build
 /// that keeps call sites generic. Read on the general path, and as decisions are stored.
 pub fn isInitCode(code: *PyObject) bool {
-    const f = folded orelse return false;
+    const f = site_keeping orelse return false;
     return field(?*PyObject, code, f.shortcut.code_name).* == f.init_name;
 }
 
 /// An `__init__` frame is starting through the eval-frame function: the instruction its caller is
 /// running, when it is a CALL (or a specialized construction falling back), becomes a CALL that
-/// never specializes. Called where shortcut is folded, for every frame of `__init__` code.
+/// never specializes. Called where sites are kept, for every frame of `__init__` code.
 pub fn keepCallerGeneric(tstate: *cpython.PyThreadState) void {
-    const f = folded.?;
+    const f = site_keeping.?;
     const caller = field(?*Frame, tstate, f.shortcut.tstate_current_frame).* orelse return;
     const code = field(*PyObject, caller, f.layout.frame_code).*;
     if (bulk.typeOf(code) != f.api.PyCode_Type) return; // a C entry frame
@@ -169,7 +170,7 @@ pub fn keepCallerGeneric(tstate: *cpython.PyThreadState) void {
 /// one more generic run first, where `keepCallerGeneric` sees any construction. Found through
 /// `co_code`, whose cache entries are zeroed, so every CALL opcode there is an instruction's.
 pub fn keepSitesOf(code: *PyObject) void {
-    const f = folded orelse return;
+    const f = site_keeping orelse return;
     // Instrumented code (sys.monitoring) holds other opcodes; its frames run as they are anyway.
     if (f.layout.code_monitoring) |offset| if (field(?*anyopaque, code, offset).* != null) return;
     const plain = f.api.PyCode_GetCode(code) orelse return f.api.PyErr_Clear();
@@ -190,7 +191,7 @@ pub fn keepSitesOf(code: *PyObject) void {
     }
 }
 
-fn keep(f: Folded, code: *PyObject, offset: usize) void {
+fn keep(f: SiteKeeping, code: *PyObject, offset: usize) void {
     kept_sites.append(std.heap.c_allocator, .{ .code = code, .offset = offset }) catch return;
     f.api.Py_IncRef(code);
     const at = @intFromPtr(code) + f.layout.code_adaptive + offset;
@@ -211,7 +212,7 @@ const object_size_offset = 16;
 /// Gives every kept site still as it was left a fresh counter, so it specializes again after one
 /// more generic run.
 fn releaseSites() void {
-    const f = folded.?;
+    const f = site_keeping.?;
     for (kept_sites.items) |site| {
         const at = @intFromPtr(site.code) + f.layout.code_adaptive + site.offset;
         const opcode: *u8 = @ptrFromInt(at);
@@ -225,7 +226,6 @@ fn releaseSites() void {
     var owned = sites;
     owned.deinit(std.heap.c_allocator);
 }
-
 
 const probe_source =
     \\class InitShortcutProbe:

@@ -79,6 +79,21 @@ make_once(1)
   assert.is(python.eval("make_once(1000)"), 10_000);
 });
 
+test("a call site specialized before the Dynamo, in code it decided before the site runs again", () => {
+  python.exec(`
+def make_later(n):
+    steps.clear()
+    for _ in range(n):
+        Point(1)
+    return sum(steps)
+make_later(100)
+`);
+  if (isPython313) assert.ok(python.eval("specialized_construction(make_later)"), "3.13 specialized the call");
+  using _ = new Dynamo((frame) => frame.qualname === "Point.__init__" ? scaledCode(frame) : undefined);
+  assert.is(python.eval("make_later(0)"), 0, "the Dynamo decides for make_later; Point is not constructed");
+  assert.is(python.eval("make_later(1000)"), 10_000);
+});
+
 test("a Dynamo asking again is asked about every __init__ frame", () => {
   warmUp();
   let asked = 0;
