@@ -416,6 +416,25 @@ test "the hot path's keys match their own layer's decision of their own kind onl
     }
 }
 
+test "a decision marked for the general path reads the same there, and matches no hot-path key" {
+    var fake = FakeCode.fresh();
+    var replacement = FakeCode{};
+    const keys = Keys.of(5);
+    var block: Block = .{ .extras = .{ 0, @intFromPtr(replacement.code()), ownerWord(7, 12), 0, 0 } };
+    fake.setExtra(&block);
+    for ([_]Kind{ .original, .skip, .skip_tree, .ask_again }) |kind| {
+        block.extras[0] = immediate(5, kind) | general_path_bit;
+        try testing.expectEqual(Lookup{ .decided = kind }, fake.lookup(5));
+        try testing.expect(fake.lookup(6) == .miss);
+    }
+    block.extras[0] = immediate(5, .swap) | general_path_bit;
+    try testing.expectEqual(Lookup{ .swap = .{ .code = replacement.code(), .locals = 12 } }, fake.lookup(5));
+    for ([_]Kind{ .original, .swap, .swap_resized }) |kind| {
+        const word = immediate(5, kind) | general_path_bit;
+        try testing.expect(word != keys.original and word != keys.swap and word != keys.swap_resized);
+    }
+}
+
 test "the decision word keeps layer and kind apart; the owner word, entry and local count" {
     const value = immediate(0xfffffffe, .rebuild);
     try testing.expectEqual(@as(u32, 0xfffffffe), immediateLayer(value));
