@@ -60,7 +60,7 @@ const SiteKeeping = struct {
     init_name: *PyObject,
 };
 
-/// Call sites turned back into a CALL that never specializes, to be given their counter back.
+/// Call sites turned back into a CALL that never specializes, to be given a fresh counter back.
 const Site = struct { code: *PyObject, offset: usize };
 var kept_sites: std.ArrayListUnmanaged(Site) = .empty;
 
@@ -158,11 +158,17 @@ pub fn keepCallerGeneric(tstate: *cpython.PyThreadState) void {
     const units: usize = @intCast(field(isize, code, object_size_offset).*);
     const at = field(usize, caller, f.layout.frame_instr).*;
     if (at < start or at + 8 > start + 2 * units) return;
-    const opcode: *u8 = @ptrFromInt(at);
-    const counter: *align(1) u16 = @ptrFromInt(at + 2);
-    if (opcode.* != f.shortcut.call_opcode and opcode.* != f.shortcut.init_call_opcode) return;
-    if (opcode.* == f.shortcut.call_opcode and counter.* == never_specialize) return; // kept already
+    const site = siteAt(f, code, at - start);
+    if (site.opcode.* != f.shortcut.call_opcode and site.opcode.* != f.shortcut.init_call_opcode) return;
+    if (site.opcode.* == f.shortcut.call_opcode and site.counter.* == never_specialize) return; // kept already
     keep(f, code, at - start);
+}
+
+/// The opcode of the instruction at byte `offset` of `code`'s bytecode, and its counter (the
+/// first cache entry, unaligned as CPython reads it).
+fn siteAt(f: SiteKeeping, code: *PyObject, offset: usize) struct { opcode: *u8, counter: *align(1) u16 } {
+    const at = @intFromPtr(code) + f.layout.code_adaptive + offset;
+    return .{ .opcode = @ptrFromInt(at), .counter = @ptrFromInt(at + 2) };
 }
 
 /// As a Dynamo first decides for `code`: its sites specialized to construct a class become CALLs
@@ -178,15 +184,14 @@ pub fn keepSitesOf(code: *PyObject) void {
     var bytes: [*]const u8 = undefined;
     var length: isize = 0;
     if (f.api.PyBytes_AsStringAndSize(plain, &bytes, &length) != 0) return f.api.PyErr_Clear();
-    const adaptive: [*]u8 = @ptrFromInt(@intFromPtr(code) + f.layout.code_adaptive);
     var offset: usize = 0;
     while (offset + 4 <= @as(usize, @intCast(length))) : (offset += 2) {
         if (bytes[offset] != f.shortcut.call_opcode) continue;
-        const counter: *align(1) u16 = @ptrCast(adaptive + offset + 2);
-        if (adaptive[offset] == f.shortcut.init_call_opcode) {
+        const site = siteAt(f, code, offset);
+        if (site.opcode.* == f.shortcut.init_call_opcode) {
             keep(f, code, offset);
-        } else if (adaptive[offset] == f.shortcut.call_opcode and counter.* >> counter_value_shift == 0) {
-            counter.* = warmup_counter;
+        } else if (site.opcode.* == f.shortcut.call_opcode and site.counter.* >> counter_value_shift == 0) {
+            site.counter.* = warmup_counter;
         }
     }
 }
@@ -194,11 +199,9 @@ pub fn keepSitesOf(code: *PyObject) void {
 fn keep(f: SiteKeeping, code: *PyObject, offset: usize) void {
     kept_sites.append(std.heap.c_allocator, .{ .code = code, .offset = offset }) catch return;
     f.api.Py_IncRef(code);
-    const at = @intFromPtr(code) + f.layout.code_adaptive + offset;
-    const opcode: *u8 = @ptrFromInt(at);
-    const counter: *align(1) u16 = @ptrFromInt(at + 2);
-    opcode.* = f.shortcut.call_opcode;
-    counter.* = never_specialize;
+    const site = siteAt(f, code, offset);
+    site.opcode.* = f.shortcut.call_opcode;
+    site.counter.* = never_specialize;
 }
 
 /// 3.13's adaptive counters: a 12-bit value above a 4-bit backoff; an instruction specializes as
@@ -213,18 +216,15 @@ const object_size_offset = 16;
 /// more generic run.
 fn releaseSites() void {
     const f = site_keeping.?;
-    for (kept_sites.items) |site| {
-        const at = @intFromPtr(site.code) + f.layout.code_adaptive + site.offset;
-        const opcode: *u8 = @ptrFromInt(at);
-        const counter: *align(1) u16 = @ptrFromInt(at + 2);
-        if (opcode.* == f.shortcut.call_opcode and counter.* == never_specialize) counter.* = warmup_counter;
+    var sites = kept_sites;
+    kept_sites = .empty;
+    defer sites.deinit(std.heap.c_allocator);
+    for (sites.items) |kept| {
+        const site = siteAt(f, kept.code, kept.offset);
+        if (site.opcode.* == f.shortcut.call_opcode and site.counter.* == never_specialize) site.counter.* = warmup_counter;
     }
     // Released after: dropping a code object can run Python (finalizers of what it held).
-    const sites = kept_sites;
-    kept_sites = .empty;
-    for (sites.items) |site| f.api.Py_DecRef(site.code);
-    var owned = sites;
-    owned.deinit(std.heap.c_allocator);
+    for (sites.items) |kept| f.api.Py_DecRef(kept.code);
 }
 
 const probe_source =
