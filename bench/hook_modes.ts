@@ -3,7 +3,9 @@
  * ratios share the machine's noise: recursive fib(27) (635,621 frames of one code object),
  * 2,000 distinct small functions called in turn (many code objects, many cache entries), and
  * 200,000 constructions of a plain class (on CPython 3.13, the price of seeing their `__init__`
- * frames: native/init_shortcut.zig). Each
+ * frames: native/init_shortcut.zig; where a 3.13 build keeps call sites generic one by one, only
+ * the Dynamo's general path keeps them, so under native pass-through those constructions skip the
+ * eval-frame function and the cached modes are best read against no hook). Each
  * round runs the modes in a new shuffled order, so no mode always follows the same other one.
  *
  *   deno run -A bench/hook_modes.ts      bun run bench/hook_modes.ts
