@@ -54,6 +54,19 @@ def specialized_construction(function):
 const isPython313 = python.eval("sys.version_info[:2] == (3, 13)") as boolean;
 const shortcutClosed = () => Number(load().native.pyframe_stat(4)) === 1;
 
+/** Defines `name(n)`, which constructs n Points at a call site of its own, and runs it `runs` times. */
+function definePointMaker(name: string, runs: number) {
+  python.exec(`
+def ${name}(n):
+    steps.clear()
+    for _ in range(n):
+        Point(1)
+    return sum(steps)
+for _ in range(${runs}):
+    ${name}(1)
+`);
+}
+
 function warmUp() {
   assert.is(python.eval("make_points(100)"), 100);
   if (isPython313) assert.ok(python.eval("specialized_construction(make_points)"), "3.13 specialized the call");
@@ -67,27 +80,13 @@ test("a swapped __init__ runs in every construction, at a call site specialized 
 });
 
 test("a call site run once before the Dynamo, about to specialize at its next run, is seen too", () => {
-  python.exec(`
-def make_once(n):
-    steps.clear()
-    for _ in range(n):
-        Point(1)
-    return sum(steps)
-make_once(1)
-`);
+  definePointMaker("make_once", 1);
   using _ = new Dynamo((frame) => frame.qualname === "Point.__init__" ? scaledCode(frame) : undefined);
   assert.is(python.eval("make_once(1000)"), 10_000);
 });
 
 test("a call site specialized before the Dynamo, in code it decided before the site runs again", () => {
-  python.exec(`
-def make_later(n):
-    steps.clear()
-    for _ in range(n):
-        Point(1)
-    return sum(steps)
-make_later(100)
-`);
+  definePointMaker("make_later", 100);
   if (isPython313) assert.ok(python.eval("specialized_construction(make_later)"), "3.13 specialized the call");
   using _ = new Dynamo((frame) => frame.qualname === "Point.__init__" ? scaledCode(frame) : undefined);
   assert.is(python.eval("make_later(0)"), 0, "the Dynamo decides for make_later; Point is not constructed");
@@ -132,15 +131,14 @@ def returns_errors():
 
 test("on 3.13 the shortcut is closed while a Dynamo is open, and open again after the last", () => {
   assert.not.ok(shortcutClosed(), "no Dynamo open");
-  const closable = isPython313;
   {
     using _outer = new Dynamo(() => undefined);
-    assert.is(shortcutClosed(), closable);
+    assert.is(shortcutClosed(), isPython313);
     {
       using _inner = new Dynamo(() => undefined);
-      assert.is(shortcutClosed(), closable);
+      assert.is(shortcutClosed(), isPython313);
     }
-    assert.is(shortcutClosed(), closable, "the outer Dynamo is still open");
+    assert.is(shortcutClosed(), isPython313, "the outer Dynamo is still open");
   }
   assert.not.ok(shortcutClosed());
   // CPython specializes and runs the construction again as it does without pyframe.
