@@ -438,6 +438,21 @@ test("values that have no Python equivalent are refused with a message saying wh
   assert.throws(() => python.toPython(new Map([[new Set(), 1]])), /a Map key cannot be a Set: it would become a set/);
   using tuple = python.builtins.get("tuple").call([1, 2]);
   assert.is(python.toPython(new Map([[tuple, "pair"]])).repr(), "{(1, 2): 'pair'}");
+  // A buffer transferred away (postMessage, structuredClone's transfer) holds no bytes any more:
+  // Deno said "Cannot perform Construct on a detached ArrayBuffer", Bun "Buffer is already
+  // detached", and a view on one became b'' as if it had been empty.
+  const transferred = new ArrayBuffer(4);
+  const view = new Uint8Array(transferred, 1, 2);
+  structuredClone(transferred, { transfer: [transferred] });
+  for (const value of [transferred, view, [view]]) {
+    assert.throws(
+      () => python.toPython(value),
+      (e: unknown) =>
+        e instanceof TypeError &&
+        e.message === "pyframe: cannot convert a detached ArrayBuffer (or a view of one) to Python: its bytes " +
+            "went with a transfer (postMessage, structuredClone); convert it before transferring, or a copy of it",
+    );
+  }
 });
 
 test("toJS on a raw pointer converts a borrowed reference", () => {

@@ -351,8 +351,9 @@ class JSToPython {
     const object = value as object;
     const seen = this.#memo?.get(object);
     if (seen !== undefined) return this.#new(seen);
-    if (object instanceof Uint8Array || object instanceof Uint8ClampedArray) return check(bytesToPython(py, object));
-    if (object instanceof ArrayBuffer) return check(bytesToPython(py, new Uint8Array(object)));
+    if (object instanceof Uint8Array || object instanceof Uint8ClampedArray || object instanceof ArrayBuffer) {
+      return check(bytesToPython(py, bytesOf(object)));
+    }
     const container = Array.isArray(object) || object instanceof Map || object instanceof Set || isPlainObject(object);
     if (!container) throw cannotConvert(object);
     // Counted here, not in a wrapper, to keep the JS stack small for deep values.
@@ -550,6 +551,19 @@ function reprOrClass(object: PyObject): string {
   } catch {
     return "…";
   }
+}
+
+/** The bytes a Uint8Array, Uint8ClampedArray or ArrayBuffer holds; refuses a detached buffer,
+ * whose views read as empty. */
+function bytesOf(object: Uint8Array | Uint8ClampedArray | ArrayBuffer): Uint8Array | Uint8ClampedArray {
+  const buffer = object instanceof ArrayBuffer ? object : object.buffer;
+  if ((buffer as ArrayBuffer).detached) {
+    throw new TypeError(
+      "pyframe: cannot convert a detached ArrayBuffer (or a view of one) to Python: its bytes went with a " +
+        "transfer (postMessage, structuredClone); convert it before transferring, or a copy of it",
+    );
+  }
+  return object instanceof ArrayBuffer ? new Uint8Array(object) : object;
 }
 
 function cannotConvert(value: unknown): TypeError {
