@@ -1484,6 +1484,39 @@ def _deep_value(tree):
   assert.is(ast.parse("x = 1 + 1").body.length, 1, "and everything works after");
 });
 
+test("visitors and fixMissingLocations refuse a tree too deep for the JS stack, or holding a cycle, saying so", () => {
+  // They recurse, as Python's do (which raise RecursionError); they threw the engine's bare
+  // "Maximum call stack size exceeded".
+  let deep: ast.expr = new ast.Constant({ value: 1 });
+  for (let i = 0; i < 100000; i++) {
+    deep = new ast.BinOp({ left: deep, op: new ast.Add(), right: new ast.Constant({ value: 1 }) });
+  }
+  const loop = new ast.If({ test: new ast.Constant({ value: true }), body: [], orelse: [] });
+  loop.body.push(loop);
+  class Names extends ast.NodeVisitor {
+    visitName(node: ast.Name) {
+      this.genericVisit(node);
+    }
+  }
+  class Scale extends ast.NodeTransformer {}
+  for (const tree of [new ast.Expression({ body: deep }), new ast.Module({ body: [loop] })]) {
+    const tooDeep = (purpose: string) =>
+      `pyframe: the ast tree nests too deeply ${purpose} (or holds a cycle): the JavaScript stack ran out; ` +
+      "split its deepest expression";
+    throwsExactly(() => new Names().visit(tree), tooDeep("for NodeVisitor.visit"), RangeError);
+    throwsExactly(() => new Names().genericVisit(tree), tooDeep("for NodeVisitor.visit"), RangeError);
+    throwsExactly(() => new Scale().visit(tree), tooDeep("for NodeTransformer.visit"), RangeError);
+    throwsExactly(() => ast.fixMissingLocations(tree), tooDeep("for ast.fixMissingLocations"), RangeError);
+  }
+  // An error of the visitor's own passes through unchanged.
+  class Failing extends ast.NodeVisitor {
+    visitConstant(): void {
+      throw new RangeError("mine");
+    }
+  }
+  throwsExactly(() => new Failing().visit(ast.parse("x = 1")), "mine", RangeError);
+});
+
 /** What `run` throws (it must throw). */
 function captured(run: () => unknown): unknown {
   try {

@@ -43,7 +43,7 @@ export function decodeNative(bytes: Uint8Array, classes: readonly ClassPlan[], s
   // The header counts the snapshot entries the tree makes: one allocation of the right size.
   const entries = reader.header();
   if (session) session.snapshot = new Array(entries);
-  const tree = withinStack("TypeScript", () => reader.value());
+  const tree = withinStack("to send to TypeScript", () => reader.value());
   if (session && session.filled !== entries) {
     throw new Error(`pyframe: internal error: a tree announced ${entries} snapshot entries and made ${session.filled}`);
   }

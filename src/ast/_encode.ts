@@ -48,7 +48,7 @@ export function encodeTree(tree: Node, options: EncodeOptions = {}): Encoded {
   // The public entry points name themselves first; this guards the rest.
   requireNode(tree, "encoding a tree for Python");
   const encoder = new Encoder(pythonMinor(), options.fixLocations ?? false);
-  const data = withinStack("Python", () => encoder.run(tree));
+  const data = withinStack("to send to Python", () => encoder.run(tree));
   encoder.session?.spend();
   return { data, session: encoder.session };
 }

@@ -8,6 +8,7 @@
 import { describe, fieldValue, setFieldValue } from "./_access.ts";
 import { TypeIgnore } from "./_nodes.ts";
 import { type Node, requireNode } from "./node.ts";
+import { withinStack } from "./_stack.ts";
 import { iterChildNodes, walk } from "./walk.ts";
 
 const POSITIONS = ["lineno", "col_offset", "end_lineno", "end_col_offset"] as const;
@@ -50,7 +51,8 @@ export function copyLocation<T extends Node>(newNode: T, oldNode: Node): T {
  */
 export function fixMissingLocations<T extends Node>(node: T): T {
   requireNode(node, "ast.fixMissingLocations(node)");
-  fixNode(node, { lineno: 1, col_offset: 0, end_lineno: 1, end_col_offset: 0 });
+  const start = { lineno: 1, col_offset: 0, end_lineno: 1, end_col_offset: 0 };
+  withinStack("for ast.fixMissingLocations", () => fixNode(node, start));
   return node;
 }
 

@@ -8,6 +8,7 @@
 
 import { describe, fieldValue, setFieldValue } from "./_access.ts";
 import { Node, type NodeClass, requireNode } from "./node.ts";
+import { reportedOverflow } from "./_stack.ts";
 
 type VisitMethod = (this: NodeVisitor, node: Node) => unknown;
 
@@ -97,8 +98,13 @@ export class NodeVisitor {
 
   /** Calls `visit<ClassName>(node)` when defined, else {@link genericVisit}; returns its result. */
   visit(node: Node): unknown {
-    const method = visitMethod(this, node);
-    return method ? method.call(this, node) : this.genericVisit(node);
+    // Caught at every level: the one that overflows has too little stack left to report it.
+    try {
+      const method = visitMethod(this, node);
+      return method ? method.call(this, node) : this.genericVisit(node);
+    } catch (error) {
+      throw reportedOverflow(error, `for ${visitorKind(this)}.visit`);
+    }
   }
 
   /** Visits every child node. */
