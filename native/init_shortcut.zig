@@ -49,16 +49,16 @@ var shim_seen = false;
 /// `co_name` of the probe's `__init__`: the interned "__init__" every compiled `__init__` shares.
 var init_name: ?*PyObject = null;
 
-/// Set where the shim's size cannot close the shortcut (folded into the instruction, or not
-/// writable here): what keeping call sites generic reads with.
-var site_keeping: ?SiteKeeping = null;
-
-const SiteKeeping = struct {
+/// What reading frames and code objects of this version takes.
+const Bound = struct {
     api: *const cpython.Api,
     layout: *const layouts.Layout,
     shortcut: layouts.InitShortcut,
-    init_name: *PyObject,
 };
+
+/// Set where the shim's size cannot close the shortcut (folded into the instruction, or not
+/// writable here): what keeping call sites generic reads with (`init_name` set too).
+var site_keeping: ?Bound = null;
 
 /// Call sites turned back into a CALL that never specializes, to be given a fresh counter back.
 const Site = struct { code: *PyObject, offset: usize };
@@ -68,7 +68,7 @@ var kept_sites: std.ArrayListUnmanaged(Site) = .empty;
 const never_specialize: u16 = 0xffff;
 
 /// What the probe's C function reads with, set while `find` runs.
-var searching: ?struct { api: *const cpython.Api, layout: *const layouts.Layout, shortcut: layouts.InitShortcut } = null;
+var searching: ?Bound = null;
 
 /// Looks for the shim, on versions that have the shortcut, and picks how to close it. Needs the
 /// GIL; run it while nothing traces, or the probe's frames would be reported to the tracer.
@@ -90,7 +90,7 @@ pub fn find(api: *const cpython.Api, layout: *const layouts.Layout) void {
         if (!still_found) return;
     }
     shim_framesize = null;
-    site_keeping = .{ .api = api, .layout = layout, .shortcut = shortcut, .init_name = init_name.? };
+    site_keeping = searching;
     cache.needsGeneralPath = &isInitCode;
 }
 
@@ -141,7 +141,7 @@ pub fn keepsSites() bool {
 /// that keeps call sites generic. Read on the general path, and as decisions are stored.
 pub fn isInitCode(code: *PyObject) bool {
     const f = site_keeping orelse return false;
-    return field(?*PyObject, code, f.shortcut.code_name).* == f.init_name;
+    return field(?*PyObject, code, f.shortcut.code_name).* == init_name;
 }
 
 /// An `__init__` frame is starting through the eval-frame function: the instruction its caller is
@@ -166,7 +166,7 @@ pub fn keepCallerGeneric(tstate: *cpython.PyThreadState) void {
 
 /// The opcode of the instruction at byte `offset` of `code`'s bytecode, and its counter (the
 /// first cache entry, unaligned as CPython reads it).
-fn siteAt(f: SiteKeeping, code: *PyObject, offset: usize) struct { opcode: *u8, counter: *align(1) u16 } {
+fn siteAt(f: Bound, code: *PyObject, offset: usize) struct { opcode: *u8, counter: *align(1) u16 } {
     const at = @intFromPtr(code) + f.layout.code_adaptive + offset;
     return .{ .opcode = @ptrFromInt(at), .counter = @ptrFromInt(at + 2) };
 }
@@ -196,7 +196,7 @@ pub fn keepSitesOf(code: *PyObject) void {
     }
 }
 
-fn keep(f: SiteKeeping, code: *PyObject, offset: usize) void {
+fn keep(f: Bound, code: *PyObject, offset: usize) void {
     kept_sites.append(std.heap.c_allocator, .{ .code = code, .offset = offset }) catch return;
     f.api.Py_IncRef(code);
     const site = siteAt(f, code, offset);
