@@ -163,6 +163,33 @@ test("a comprehension's or generator expression's frame.source is its statement,
   }
 });
 
+test("a module's frame.source is its whole text, from a file imported or from python.exec", () => {
+  // inspect gives a module's code its first block only: the statements up to the first def's
+  // end ("a = 1\nb = a + 1\ndef f():\n    return b * 10\n", without "c = f()").
+  const text = "a = 1\nb = a + 1\ndef f():\n    return b * 10\nc = f()\n\nclass K:\n    pass\nd = [c]\n";
+  const directory = scratchDirectory("module-source");
+  writeFileSync(join(directory, "whole_module_source.py"), text);
+  const sources = new Map<string, string>();
+  {
+    using _ = new Dynamo((frame) => {
+      if (frame.name === "<module>" && /whole_module_source/.test(frame.filename)) {
+        sources.set(frame.filename.endsWith(".py") && frame.filename.includes("/") ? "file" : "exec", frame.source);
+      }
+    });
+    using sys = python.import("sys");
+    sys.get("path").callMethod("insert", 0, directory).dispose();
+    try {
+      python.exec("import whole_module_source");
+    } finally {
+      sys.get("path").callMethod("remove", directory).dispose();
+    }
+    python.exec(text, { filename: "whole_module_source.py" });
+  }
+  assert.equal(python.eval("__import__('whole_module_source').d"), [20]);
+  assert.is(sources.get("file"), text);
+  assert.is(sources.get("exec"), text);
+});
+
 test("frame.source refuses the def at a code's lines when it is another function's", () => {
   // hypothesis's @given wraps a test in two functions built at run time, each given the test's
   // co_filename and co_firstlineno: one taking fewer arguments, one taking the same. inspect read

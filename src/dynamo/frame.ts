@@ -89,10 +89,11 @@ export class Frame {
 
   /**
    * The function's source, dedented so it parses on its own (`inspect.getsource`; lines inside
-   * multi-line strings keep their spaces). A class body's frame gives the class statement, a
-   * lambda's its own text when its lines do not parse alone; code evaluating type parameters or a
-   * type alias's value (3.12+) gives the def, class or `type` statement declaring them, and a
-   * comprehension or generator expression the statement at its first line. Throws
+   * multi-line strings keep their spaces). A module's top-level frame gives the module's whole text,
+   * a class body's the class statement, a lambda's its own text when its lines do not parse alone;
+   * code evaluating type parameters or a type alias's value (3.12+) gives the def, class or `type`
+   * statement declaring them, and a comprehension or generator expression the statement at its
+   * first line. Throws
    * PythonError (OSError) when Python has no source for it, e.g. code built at run time, and when
    * the def at its lines is another function's: other arguments, or for a nested function another
    * qualified name (code claiming another function's lines, as hypothesis's wrappers do, or a

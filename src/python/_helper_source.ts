@@ -272,6 +272,8 @@ def code_source(code, function=None):
     if statement is not None:
         return _dedented(statement)
     try:
+        if _is_module_code(code):  # inspect gives its first block only: up to the first def's end
+            return "".join(inspect.findsource(code)[0])
         source = _dedented(inspect.getsource(code))
     except OSError as error:  # inspect says only "could not get source code"
         raise OSError("pyframe: no source for %s (%s, line %d): %s; a function is rewritten from its source, "
@@ -281,6 +283,10 @@ def code_source(code, function=None):
         return _lambda_source(code) or source
     _check_defines_code(code, source, function)
     return source
+
+def _is_module_code(code):
+    """A module's top-level code (compiled in "exec" mode): named "<module>", no fast locals."""
+    return code.co_name == "<module>" and not code.co_flags & inspect.CO_OPTIMIZED
 
 def _check_defines_code(code, source, function=None):
     """Raises OSError when the function code's source does not define a function taking its
