@@ -112,6 +112,26 @@ test("a JS exception becomes a catchable Python RuntimeError (JSError); uncaught
     }), (e: unknown) => e === "a string");
 });
 
+test("a JS function called with more arguments than the engine's stack holds says so; other overflows pass as they are", () => {
+  // The engines pass arguments on their stack (Deno takes about 130,000, Bun 640,000): Python
+  // got only "RangeError: Maximum call stack size exceeded", from a function that never recursed.
+  python.exec(
+    "def spread_range(f, count):\n    try:\n        return f(*range(count))\n    except RuntimeError as e:\n        return str(e)\n",
+  );
+  const spread = main.get("spread_range");
+  assert.is(spread.call((...values: number[]) => values.length, 5000).toJS(), 5000);
+  assert.is(
+    spread.call((...values: number[]) => values.length, 2_000_000).toJS(),
+    "RangeError: pyframe: a JS function was called from Python with 2000000 arguments, more than the JS " +
+      "engine passes on its stack in one call; pass them in one list instead",
+  );
+  const recurse = (depth: number): number => recurse(depth + 1) + 1;
+  assert.match(
+    String(spread.call((first: number) => recurse(first), 1).toJS()),
+    /^RangeError: Maximum call stack size exceeded/,
+  );
+});
+
 test("a Python exception inside a JS callback is a PythonError there, and keeps its Python type on the way out", () => {
   let inside: unknown;
   const result = main.get("catching_value_error").call(() => {

@@ -7,6 +7,8 @@
  * @module
  */
 
+import { isStackOverflow } from "../python/mod.ts";
+
 /** `run()`, a stack overflow inside it reported as a tree nested too deeply `purpose`. */
 export function withinStack<T>(purpose: string, run: () => T): T {
   try {
@@ -27,9 +29,4 @@ export function reportedOverflow(error: unknown, purpose: string): unknown {
       "split its deepest expression",
     { cause: error },
   );
-}
-
-/** V8 says "Maximum call stack size exceeded", JavaScriptCore the same with a full stop. */
-function isStackOverflow(error: unknown): boolean {
-  return error instanceof RangeError && error.message.startsWith("Maximum call stack size exceeded");
 }

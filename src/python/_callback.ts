@@ -19,6 +19,7 @@ import * as handles from "./_handles.ts";
 import { PyObject } from "./object.ts";
 import { toJSValue, toPythonValue, tupleOf } from "./convert.ts";
 import { dropRefusedPromise } from "./_arguments.ts";
+import { isStackOverflow } from "./_stack.ts";
 
 /** `METH_VARARGS`: the C function gets (self, args tuple). */
 const methVarargs = 1;
@@ -285,10 +286,30 @@ function callJS(c: Core, callable: Callable, args: Ptr, kwargs: Ptr): Ptr {
     const keywords = callable.rawArguments ? rawKeywords(kwargs) : toJSValue(c, kwargs) as Map<string, unknown>;
     jsArgs.push(Object.fromEntries(keywords));
   }
-  // Called as a plain function: `this` is undefined, not pyframe's record of the callable.
-  const result: unknown = Reflect.apply(callable.fn as (...args: unknown[]) => unknown, undefined, jsArgs);
+  const result = applyFromPython(callable.fn as (...args: unknown[]) => unknown, jsArgs);
   dropRefusedPromise(result); // refused just below
   return toPythonValue(c, result);
+}
+
+/** Fewer arguments than this leave the engines' stacks room to spare (an overflow is the callee's). */
+const MANY_ARGUMENTS = 10_000;
+
+/**
+ * `fn(...args)`, called as a plain function: `this` is undefined, not pyframe's record of the
+ * callable. The engines pass arguments on their stack (Deno takes some 130,000, Bun 640,000), so
+ * an overflow with many of them is said to be theirs, not the function's.
+ */
+function applyFromPython(fn: (...args: unknown[]) => unknown, args: unknown[]): unknown {
+  try {
+    return Reflect.apply(fn, undefined, args);
+  } catch (error) {
+    if (args.length < MANY_ARGUMENTS || !isStackOverflow(error)) throw error;
+    throw new RangeError(
+      `pyframe: a JS function was called from Python with ${args.length} arguments, more than the JS engine ` +
+        "passes on its stack in one call; pass them in one list instead",
+      { cause: error },
+    );
+  }
 }
 
 function rawItems(c: Core, tuple: Ptr): PyObject[] {

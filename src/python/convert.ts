@@ -31,6 +31,7 @@ import { PyObject } from "./object.ts";
 import { byteArrayToJS, bytesToJS, bytesToPython, stringToJS, stringToPython } from "./_text.ts";
 import { countOf, fillList, isFillable, refuseChangedLength, scanDict, scanSequence, type Unscanned } from "./_bulk.ts";
 import { functionOf, functionToPython } from "./_callback.ts";
+import { isStackOverflow } from "./_stack.ts";
 import { checkOptions, classNameOf, describeValue, isPlainObject, requirePointer, withArticle } from "./_arguments.ts";
 
 /** What {@link toJS} can return. */
@@ -111,8 +112,7 @@ function withinStack<T>(depth: number, convert: () => T): T {
   try {
     return convert();
   } catch (error) {
-    // V8: "Maximum call stack size exceeded"; JavaScriptCore the same with a period.
-    if (!(error instanceof RangeError) || !/^Maximum call stack size exceeded/.test(error.message)) throw error;
+    if (!isStackOverflow(error)) throw error;
     throw new RangeError(
       `pyframe: the value nests containers deeper than the JS stack can follow (depth ${depth} allowed it); ` +
         "pass a smaller { depth } to have it refused at that level, or convert it in parts",

@@ -20,6 +20,7 @@ export {
   withPython,
 } from "./_core.ts";
 export { handleCount } from "./_handles.ts";
+export { isStackOverflow } from "./_stack.ts";
 export type { Ptr } from "../ffi/mod.ts";
 export { raiseThrown } from "./_callback.ts";
 export {
