@@ -265,9 +265,10 @@ def release_frames(error):
 
 @with_cpython_imports
 def code_source(code, function=None):
-    """The dedented source of a code object's definition. Asking with the code, not the function,
-    keeps inspect from following __wrapped__ to another function's source; the function, when
-    given, only tells whether its module was compiled from the code's file."""
+    """The dedented source of a code object's definition (a module's: its whole text). Asking with
+    the code, not the function, keeps inspect from following __wrapped__ to another function's
+    source; the function, when given, only tells whether its module was compiled from the code's
+    file."""
     statement = _statement_source(code)
     if statement is not None:
         return _dedented(statement)
