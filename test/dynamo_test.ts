@@ -1392,6 +1392,32 @@ def rewritten_without_builtins(x):
   assert.equal(sources.length, 1);
 });
 
+test("compiling a rewrite works while the program replaces builtins the standard library's ast helpers use", () => {
+  // CPython 3.15's test_builtin replaces builtins.list (and all, any, tuple, set) with lambdas:
+  // ast.iter_child_nodes, which pyframe called to place the compiled function, then failed with
+  // "isinstance() arg 2 must be a type" inside the program's function.
+  python.exec(`
+import builtins
+REPLACED = ("all", "any", "tuple", "list", "set")
+def with_builtins_replaced(function, *args):
+    saved = {name: getattr(builtins, name) for name in REPLACED}
+    try:
+        for name in REPLACED:
+            setattr(builtins, name, lambda x, name=name: name)
+        return function(*args)
+    finally:
+        for name, value in saved.items():
+            setattr(builtins, name, value)
+def rewritten_with_builtins_replaced(x):
+    return [x + 1, list("ab")]
+`);
+  const sources: string[] = [];
+  using _ = new Dynamo(addHundredIn("rewritten_with_builtins_replaced", sources));
+  assert.equal(python.eval("with_builtins_replaced(rewritten_with_builtins_replaced, 1)"), [101, "list"]);
+  assert.equal(python.eval("rewritten_with_builtins_replaced(2)"), [102, ["a", "b"]]);
+  assert.equal(sources.length, 1);
+});
+
 test("frame.source failing for want of source leaves the frame's objects to Python's collector", () => {
   // CPython's test_module: a module's dict in a cycle with an object of a class defined by exec
   // (no source) must be collected at gc.collect(), not when JS collects the PythonError.

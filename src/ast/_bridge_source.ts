@@ -160,10 +160,36 @@ def _distinct_nodes(tree):
     while pending:
         node = pending.pop()
         yield node
-        for child in ast.iter_child_nodes(node):
+        for child in _child_nodes(node):
             if id(child) not in seen:
                 seen.add(id(child))
                 pending.append(child)
+
+
+# The compiling path reads no builtins through the standard library's ast helpers, which look
+# them up in the program's builtins: CPython 3.15's test_builtin replaces builtins.list, and
+# ast.iter_child_nodes failed in its isinstance(value, list). This module has pyframe's copy.
+
+def _child_nodes(node):
+    """ast.iter_child_nodes, with this module's builtins."""
+    for name in node._fields:
+        value = getattr(node, name, None)
+        if isinstance(value, _ast.AST):
+            yield value
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, _ast.AST):
+                    yield item
+
+
+def _copy_location(new_node, old_node):
+    """ast.copy_location, with this module's builtins."""
+    for name in ("lineno", "col_offset", "end_lineno", "end_col_offset"):
+        if name in old_node._attributes and name in new_node._attributes:
+            value = getattr(old_node, name, None)
+            if value is not None or (hasattr(old_node, name) and name.startswith("end_")):
+                setattr(new_node, name, value)
+    return new_node
 
 
 def _move_lines(tree, by):
@@ -215,7 +241,7 @@ def _declare_nonlocal(function, names, code):
             "pyframe: the function now assigns %s locally, but the frame has it as a free variable; "
             "rename the local or declare it nonlocal" % ", ".join(assigned))
     statement = ast.Nonlocal(names=list(names))
-    ast.copy_location(statement, function.body[-1])
+    _copy_location(statement, function.body[-1])
     function.body.append(statement)
 
 
@@ -275,15 +301,15 @@ def _enclose(function, freevars, qualname):
         if depth == innermost_def and bound:
             lines.append("    " * (depth + 1) + "%s = None" % " = ".join(bound))
     lines.append("    " * len(scopes) + "pass")
-    module = ast.parse("\n".join(lines) + "\n")
-    for node in ast.walk(module):
+    module = compile("\n".join(lines) + "\n", "<pyframe>", "exec", _ast.PyCF_ONLY_AST, dont_inherit=True)
+    for node in _distinct_nodes(module):
         if "lineno" in node._attributes:
-            ast.copy_location(node, function)
+            _copy_location(node, function)
     holder = module
     while not isinstance(holder.body[-1], ast.Pass):
         holder = holder.body[-1]
     holder.body[-1] = ast.Expr(value=function) if isinstance(function, ast.Lambda) else function
-    ast.copy_location(holder.body[-1], function)
+    _copy_location(holder.body[-1], function)
     prefix = "".join(name + (".<locals>." if kind == "def" else ".") for kind, name in scopes[held_global:])
     return module, prefix + ("<lambda>" if isinstance(function, ast.Lambda) else function.name)
 
