@@ -176,6 +176,9 @@ export fn pyframe_hook_uninstall() i32 {
     const s = &engine.state;
     s.callback = null;
     const interpreter = api.PyInterpreterState_Get();
+    // No Dynamo is left: their decisions go, and with them the co_extra blocks only they used
+    // (after the hook is off: releasing a replacement can run Python).
+    defer cache.releaseBlocks();
     if (api._PyInterpreterState_GetEvalFrameFunc(interpreter) == eval_frame) {
         api._PyInterpreterState_SetEvalFrameFunc(interpreter, s.previous);
         init_shortcut.reopen();
@@ -271,6 +274,14 @@ export fn pyframe_stat(which: u32) u64 {
         5 => @intFromBool(init_shortcut.keepsSites()),
         else => 0,
     };
+}
+
+/// 1 when `code` has a co_extra block (anyone's), for tests: pyframe gives its blocks back when the
+/// last Dynamo ends (cache.releaseBlocks).
+export fn pyframe_code_has_extra(code: *PyObject) i32 {
+    const offset = (layout orelse return -1).code_extra;
+    const block: *const ?*anyopaque = @ptrFromInt(@intFromPtr(code) + offset);
+    return @intFromBool(block.* != null);
 }
 
 /// The JS callback releasing a handle Python dropped (native/js_calls.zig).

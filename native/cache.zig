@@ -7,10 +7,13 @@
 //! So the hot path reads words of one block, and neither dereferences an entry nor touches a cold
 //! line of the replacement. A decision of another layer reads as a miss and is overwritten.
 //!
-//! Entries stay attached to their code object until CPython frees the code (it calls `freeOwner`
-//! on the owner slot), until a later decision for that code overwrites them, or until their layer
-//! is cleared. Once a code object has its co_extra block, slots are written in place, so the value
-//! a slot held is always released by this file and never also by CPython.
+//! Every code object given a decision has an entry, named by its owner word whatever the kind: it
+//! holds the replacement's reference, if any, and lets the entries be walked when the last Dynamo
+//! ends (`releaseBlocks`). An entry stays attached to its code object until CPython frees the code
+//! (it calls `freeOwner` on the owner slot) or until `releaseBlocks`; a later decision for that
+//! code, or its layer's clearing, changes what it holds. Once a code object has its co_extra
+//! block, slots are written in place, so the value a slot held is always released by this file
+//! and never also by CPython.
 
 const std = @import("std");
 const cpython = @import("cpython.zig");
@@ -52,11 +55,13 @@ pub const Replacement = struct {
     locals: usize,
 };
 
-/// The owner of a replacement's strong reference, found from the owner word by index.
+/// A code object's record, found from its owner word by index: the owner of its replacement's
+/// strong reference, if it has one.
 const Entry = struct {
     /// The code object whose slots point here (borrowed); null while the entry is free.
     code: ?*PyObject,
-    replacement: *PyObject,
+    replacement: ?*PyObject,
+    /// The layer of the code's latest decision.
     layer: u32,
     next_free: u32,
 };
@@ -67,7 +72,8 @@ const max_entries: usize = std.math.maxInt(u32) - 1;
 
 var entries: std.ArrayListUnmanaged(Entry) = .empty;
 var free_entries: u32 = no_entry;
-var live_entries: usize = 0;
+/// Entries holding a replacement (tests and benchmarks read it: `count`).
+var held_replacements: usize = 0;
 var api: *const cpython.Api = undefined;
 /// The decision slot's index; the replacement's slots are the next two.
 var decision_index: isize = -1;
@@ -103,8 +109,9 @@ pub fn placement() Placement {
     return if (decision_index == 0) .leading else .after_others;
 }
 
+/// How many replacement code objects the cache holds.
 pub fn count() usize {
-    return live_entries;
+    return held_replacements;
 }
 
 /// CPython's `_PyCodeObjectExtra` (identical in 3.11-3.15).
@@ -218,7 +225,7 @@ pub inline fn find(code: *PyObject, layer: u32, comptime offset: usize) Lookup {
 /// Records a decision that holds no reference. Returns false when CPython refused a co_extra block.
 pub fn storeDecision(code: *PyObject, layer: u32, kind: Kind) bool {
     std.debug.assert(!holdsReplacementKind(kind));
-    return put(code, .{ immediate(layer, kind), 0, 0 });
+    return put(code, layer, immediate(layer, kind), null);
 }
 
 /// Records a replacement (`how` is `.swap`, `.swap_resized` or `.rebuild`), taking ownership of the strong
@@ -226,70 +233,71 @@ pub fn storeDecision(code: *PyObject, layer: u32, kind: Kind) bool {
 /// be stored.
 pub fn storeReplacement(code: *PyObject, layer: u32, replacement: Replacement, how: Kind) bool {
     std.debug.assert(holdsReplacementKind(how));
-    const index = newEntry(code, layer, replacement.code) orelse {
-        api.Py_DecRef(replacement.code);
-        return false;
-    };
-    if (!put(code, .{ immediate(layer, how), @intFromPtr(replacement.code), ownerWord(index, replacement.locals) })) {
-        freeEntry(index);
+    if (!put(code, layer, immediate(layer, how), replacement)) {
         api.Py_DecRef(replacement.code);
         return false;
     }
     return true;
 }
 
-fn newEntry(code: *PyObject, layer: u32, replacement: *PyObject) ?u32 {
-    const entry: Entry = .{ .code = code, .replacement = replacement, .layer = layer, .next_free = no_entry };
-    live_entries += 1;
+fn newEntry(code: *PyObject) ?u32 {
+    const entry: Entry = .{ .code = code, .replacement = null, .layer = 0, .next_free = no_entry };
     if (free_entries != no_entry) {
         const index = free_entries;
         free_entries = entries.items[index].next_free;
         entries.items[index] = entry;
         return index;
     }
-    if (entries.items.len == max_entries) {
-        live_entries -= 1;
-        return null;
-    }
-    entries.append(std.heap.c_allocator, entry) catch {
-        live_entries -= 1;
-        return null;
-    };
+    if (entries.items.len == max_entries) return null;
+    entries.append(std.heap.c_allocator, entry) catch return null;
     return @intCast(entries.items.len - 1);
 }
 
-fn freeEntry(index: u32) void {
+/// Frees the entry; returns the replacement it held, for the caller to release.
+fn freeEntry(index: u32) ?*PyObject {
     const entry = &entries.items[index];
     std.debug.assert(entry.code != null);
+    const replacement = holdReplacement(entry, null);
     entry.code = null;
     entry.next_free = free_entries;
     free_entries = index;
-    live_entries -= 1;
+    return replacement;
 }
 
-/// Writes the slots of `code`, releasing what they held.
-fn put(code: *PyObject, values: [slot_count]usize) bool {
+/// Makes `replacement` the entry's; returns the one it held, for the caller to release.
+fn holdReplacement(entry: *Entry, replacement: ?*PyObject) ?*PyObject {
+    const old = entry.replacement;
+    if (old != null) held_replacements -= 1;
+    if (replacement != null) held_replacements += 1;
+    entry.replacement = replacement;
+    return old;
+}
+
+/// Writes the slots of `code` (the decision word, and the replacement if any), releasing what
+/// they held.
+fn put(code: *PyObject, layer: u32, word: usize, replacement: ?Replacement) bool {
     const slots = slotsOf(code, code_extra_offset, .after_others) orelse blk: {
         // No block yet, or one made before our indices existed: CPython allocates or grows it
         // (writing the last slot makes room for all); the slots are then empty.
         if (api.Code_SetExtra(code, decision_index + slot_count - 1, null) != 0) return false;
         break :blk slotsOf(code, code_extra_offset, .after_others).?;
     };
-    const old_owner = slots[2];
-    slots.* = values;
+    const index = ownerEntry(slots[2]) orelse newEntry(code) orelse return false;
+    const entry = &entries.items[index];
+    entry.layer = layer;
+    const old = holdReplacement(entry, if (replacement) |r| r.code else null);
+    slots.* = .{ word, if (replacement) |r| @intFromPtr(r.code) else 0, ownerWord(index, if (replacement) |r| r.locals else 0) };
     if (needsGeneralPath(code)) slots[0] |= general_path_bit;
     // Released last: dropping an old replacement can run arbitrary Python.
-    freeOwner(@ptrFromInt(old_owner));
+    api.Py_DecRef(old);
     return true;
 }
 
-/// Releases the replacement an owner slot stands for; CPython calls it on every slot of this
-/// index when it frees a code object, empty ones included.
+/// Frees the entry an owner slot names, and its replacement; CPython calls it on every slot of
+/// this index when it frees a code object, empty ones included.
 fn freeOwner(extra: ?*anyopaque) callconv(.c) void {
     const index = ownerEntry(@intFromPtr(extra)) orelse return;
-    const replacement = entries.items[index].replacement;
-    freeEntry(index);
-    api.Py_DecRef(replacement);
+    api.Py_DecRef(freeEntry(index));
 }
 
 /// The decision and replacement slots only describe or borrow; the owner slot releases.
@@ -302,14 +310,44 @@ pub fn clearLayer(layer: u32) void {
     // Collect first: releasing a replacement can free other code objects, which frees entries.
     var released: std.ArrayListUnmanaged(*PyObject) = .empty;
     defer released.deinit(std.heap.c_allocator);
-    for (entries.items, 0..) |entry, index| {
+    for (entries.items, 0..) |*entry, index| {
         const code = entry.code orelse continue;
-        if (entry.layer != layer) continue;
-        released.append(std.heap.c_allocator, entry.replacement) catch break; // Out of memory: keep the rest.
-        slotsOf(code, code_extra_offset, .after_others).?.* = @splat(0);
-        freeEntry(@intCast(index));
+        if (entry.layer != layer or entry.replacement == null) continue;
+        released.ensureUnusedCapacity(std.heap.c_allocator, 1) catch break; // Out of memory: keep the rest.
+        released.appendAssumeCapacity(holdReplacement(entry, null).?);
+        slotsOf(code, code_extra_offset, .after_others).?.* = .{ 0, 0, ownerWord(@intCast(index), 0) };
     }
     for (released.items) |replacement| api.Py_DecRef(replacement);
+}
+
+/// Takes every decision made for a Dynamo off its code object, once the last Dynamo has ended,
+/// and gives the co_extra block back to CPython where nothing else is in it: from 3.14 CPython
+/// will not share a function whose code has a block with another interpreter
+/// (`concurrent.interpreters`). pyframe's own code keeps its every-layer decision.
+pub fn releaseBlocks() void {
+    var released: std.ArrayListUnmanaged(*PyObject) = .empty;
+    defer released.deinit(std.heap.c_allocator);
+    for (entries.items, 0..) |entry, index| {
+        const code = entry.code orelse continue;
+        if (entry.layer == every_layer) continue;
+        released.ensureUnusedCapacity(std.heap.c_allocator, 1) catch break; // Out of memory: keep the rest.
+        if (freeEntry(@intCast(index))) |replacement| released.appendAssumeCapacity(replacement);
+        const block_address: *?*CodeExtra = @ptrFromInt(@intFromPtr(code) + code_extra_offset);
+        const block = block_address.*.?;
+        slotsOf(code, code_extra_offset, .after_others).?.* = @splat(0);
+        if (isEmpty(block)) {
+            block_address.* = null;
+            api.PyMem_Free(block);
+        }
+    }
+    for (released.items) |replacement| api.Py_DecRef(replacement);
+}
+
+/// Whether no index of the block holds anything (another tool's slots included).
+fn isEmpty(block: *const CodeExtra) bool {
+    const extras: [*]const usize = &block.extras;
+    for (extras[0..@intCast(block.size)]) |slot| if (slot != 0) return false;
+    return true;
 }
 
 // Tests of the lookup the hot path makes, on stand-in code objects: plain memory laid out as
@@ -432,6 +470,16 @@ test "a decision marked for the general path reads the same there, and matches n
     for ([_]Kind{ .original, .swap, .swap_resized }) |kind| {
         const word = immediate(5, kind) | general_path_bit;
         try testing.expect(word != keys.original and word != keys.swap and word != keys.swap_resized);
+    }
+}
+
+test "a co_extra block is given back only when no index of it holds anything" {
+    var block: Block = .{ .size = slot_count + 2 };
+    try testing.expect(isEmpty(@ptrCast(&block)));
+    for (0..slot_count + 2) |index| {
+        block.extras[index] = 0x5eed0;
+        try testing.expect(!isEmpty(@ptrCast(&block)));
+        block.extras[index] = 0;
     }
 }
 

@@ -60,6 +60,8 @@ pub const Api = struct {
     RequestCodeExtraIndex: *const fn (FreeFn) callconv(.c) isize,
     Code_GetExtra: *const fn (*PyObject, isize, *?*anyopaque) callconv(.c) c_int,
     Code_SetExtra: *const fn (*PyObject, isize, ?*anyopaque) callconv(.c) c_int,
+    /// Frees what CPython allocated with PyMem (a code object's co_extra block: cache.zig).
+    PyMem_Free: *const fn (?*anyopaque) callconv(.c) void,
     Py_IncRef: *const fn (?*PyObject) callconv(.c) void,
     Py_DecRef: *const fn (?*PyObject) callconv(.c) void,
     PyErr_SetString: *const fn (*PyObject, [*:0]const u8) callconv(.c) void,

@@ -1626,6 +1626,57 @@ assert _set_extra(neighbour.__code__, other_tool_index, 0x5eed0) == 0
   assert.is(python.eval("other_tool_extra(neighbour.__code__)"), 0x5eed0, "and after the Dynamo ended");
 });
 
+test("when the last Dynamo ends, the code objects it decided on lose their co_extra block (3.14+: shareable again)", () => {
+  // From 3.14 CPython refuses to share a function whose code has a block with another interpreter
+  // ("only basic code objects are supported"): a function a Dynamo had seen stayed unshareable.
+  python.exec(`
+import sys
+def kept_as_is():
+    return 1 + 1
+def scaled_for_a_while():
+    return 1 + 1
+def shared_result(function):
+    from concurrent import interpreters
+    interpreter = interpreters.create()
+    try:
+        return interpreter.call(function)
+    except interpreters.NotShareableError as error:
+        return "refused: %s" % error
+    finally:
+        interpreter.close()
+`);
+  const hasBlock = (name: string) => {
+    using code = python.eval(`${name}.__code__`) as PyObject;
+    return load().native.pyframe_code_has_extra(code.pointer) === 1;
+  };
+  const names = ["kept_as_is", "scaled_for_a_while"];
+  assert.equal(names.map(hasBlock), [false, false]);
+  const outer = new Dynamo(scaleFunction("scaled_for_a_while"));
+  assert.equal(python.eval("[kept_as_is(), scaled_for_a_while()]"), [2, 20]);
+  assert.equal(names.map(hasBlock), [true, true]);
+  const interpreters = python.eval("sys.version_info >= (3, 14)") as boolean;
+  if (interpreters) assert.is(python.eval("shared_result(kept_as_is)"), "refused: func not shareable");
+  {
+    using _ = new Dynamo(() => undefined);
+    assert.equal(python.eval("[kept_as_is(), scaled_for_a_while()]"), [2, 2]);
+  }
+  assert.equal(names.map(hasBlock), [true, true], "the outer Dynamo's decisions stay while it is open");
+  assert.equal(python.eval("[kept_as_is(), scaled_for_a_while()]"), [2, 20]);
+  outer.dispose();
+  assert.equal(names.map(hasBlock), [false, false]);
+  assert.equal(python.eval("[kept_as_is(), scaled_for_a_while()]"), [2, 2]);
+  if (interpreters) assert.equal(python.eval("[shared_result(kept_as_is), shared_result(scaled_for_a_while)]"), [2, 2]);
+  // The next Dynamo decides again, and pyframe's own code is still not shown to it.
+  const seen: string[] = [];
+  using _ = new Dynamo((frame) => {
+    seen.push(frame.filename);
+    return frame.name === "scaled_for_a_while" ? scaleFunction("scaled_for_a_while")(frame) : undefined;
+  });
+  assert.equal(python.eval("[kept_as_is(), scaled_for_a_while()]"), [2, 20]);
+  // Compiling the rewrite ran them (python.eval's "run", ast.compile's "compile_function").
+  assert.ok(!seen.some((filename) => ["<pyframe helper>", "<_pyframe_ast>"].includes(filename)), seen.join(", "));
+});
+
 test("after another PEP 523 tool's co_extra index, code objects with blocks too short for pyframe's slots run and swap", () => {
   // Only possible where Python runs before pyframe opens: a CPython process loading the library.
   const { install, nativePath } = load();

@@ -37,6 +37,7 @@ export const nativeSymbols = {
   pyframe_decide_replace: fn(["ptr"], "void"),
   pyframe_code_ignore: fn(["ptr", "u8"], "i32"),
   pyframe_code_run_as_is: fn(["ptr", "u32"], "i32"),
+  pyframe_code_has_extra: fn(["ptr"], "i32"),
   pyframe_frame_code: fn(["ptr"], "ptr"),
   pyframe_frame_function: fn(["ptr"], "ptr"),
   pyframe_frame_slot: fn(["ptr", "u32"], "ptr"),
