@@ -93,11 +93,10 @@ export class Frame {
    * a class body's the class statement, a lambda's its own text when its lines do not parse alone;
    * code evaluating type parameters or a type alias's value (3.12+) gives the def, class or `type`
    * statement declaring them, and a comprehension or generator expression the statement at its
-   * first line. Throws
-   * PythonError (OSError) when Python has no source for it, e.g. code built at run time, and when
-   * the def at its lines is another function's: other arguments, or for a nested function another
-   * qualified name (code claiming another function's lines, as hypothesis's wrappers do, or a
-   * file edited since it was imported).
+   * first line. Throws PythonError (OSError) when Python has no source for it, e.g. code built at
+   * run time, and when the def at its lines is another function's: other arguments, or for a
+   * nested function another qualified name (code claiming another function's lines, as
+   * hypothesis's wrappers do, or a file edited since it was imported).
    */
   get source(): string {
     if (this.#source === undefined) {
