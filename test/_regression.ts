@@ -172,11 +172,13 @@ function definesFrameCode(tree: ast.Module, frame: Frame): boolean {
 // specializations CPython makes only without an eval-frame function (any hook, none rewritten).
 // Swept with scripts/sweep.mjs (3.11, 3.12; README): test_capi (on 3.12, a test compares a frame's
 // code, read through _testinternalcapi, with its function's __code__, as test_sys does). Swept on
-// 3.15 (Deno, 463 modules; README): test_crossinterp and test_interpreters (a function whose code
-// an open Dynamo decided on is not shareable with another interpreter; see README), test_list
-// (3.15's test_list_overwrite_local reads sys.getrefcount of an argument, one higher under any
-// eval-frame function), test_profiling (a deep recursion, past the C stack); test_builtin until
-// compiling stopped using the standard library's ast helpers (see dynamo_test).
+// 3.15 (Deno, every module): test_crossinterp and test_interpreters (a function whose code an open
+// Dynamo decided on is not shareable with another interpreter; see README), test_list (3.15's
+// test_list_overwrite_local reads sys.getrefcount of an argument, one higher under any eval-frame
+// function), test_profiling and test_support (deep recursions, past the C stack), test_tuple
+// (test_track_literals wants a constant tuple untracked by the GC, which a rewrite's fresh
+// constants are only after a collection); test_builtin until compiling stopped using the standard
+// library's ast helpers (see dynamo_test).
 // test_random's fork test failed until forked children stopped calling JS (see dynamo_test);
 // test_scope's testLeaks failed patched until patching stopped keeping the function alive (see
 // patch_test).
