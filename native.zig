@@ -279,9 +279,8 @@ export fn pyframe_stat(which: u32) u64 {
 /// 1 when `code` has a co_extra block (anyone's), for tests: pyframe gives its blocks back when the
 /// last Dynamo ends (cache.releaseBlocks).
 export fn pyframe_code_has_extra(code: *PyObject) i32 {
-    const offset = (layout orelse return -1).code_extra;
-    const block: *const ?*anyopaque = @ptrFromInt(@intFromPtr(code) + offset);
-    return @intFromBool(block.* != null);
+    if (layout == null) return -1;
+    return @intFromBool(cache.hasBlock(code));
 }
 
 /// The JS callback releasing a handle Python dropped (native/js_calls.zig).

@@ -165,12 +165,22 @@ inline fn ownerEntry(word: usize) ?u32 {
     return if (stored == 0) null else stored - 1;
 }
 
+/// Where `code` keeps its co_extra block (at byte `offset`, a per-version constant).
+inline fn blockOf(code: *PyObject, offset: usize) *?*CodeExtra {
+    @setRuntimeSafety(hot_path.safety);
+    return @ptrFromInt(@intFromPtr(code) + offset);
+}
+
+/// Whether `code` has a co_extra block, anyone's (tests read it: pyframe_code_has_extra).
+pub fn hasBlock(code: *PyObject) bool {
+    return blockOf(code, code_extra_offset).* != null;
+}
+
 /// The slots of `code`, or null when the code has no co_extra block (or, after others, one too
 /// short) yet.
 pub inline fn slotsOf(code: *PyObject, offset: usize, comptime where: Placement) ?Slots {
     @setRuntimeSafety(hot_path.safety);
-    const block_address: *const ?*CodeExtra = @ptrFromInt(@intFromPtr(code) + offset);
-    const block = block_address.* orelse return null;
+    const block = blockOf(code, offset).* orelse return null;
     const extras: [*]usize = &block.extras;
     switch (where) {
         .leading => {
@@ -332,12 +342,11 @@ pub fn releaseBlocks() void {
         if (entry.layer == every_layer) continue;
         released.ensureUnusedCapacity(std.heap.c_allocator, 1) catch break; // Out of memory: keep the rest.
         if (freeEntry(@intCast(index))) |replacement| released.appendAssumeCapacity(replacement);
-        const block_address: *?*CodeExtra = @ptrFromInt(@intFromPtr(code) + code_extra_offset);
-        const block = block_address.*.?;
         slotsOf(code, code_extra_offset, .after_others).?.* = @splat(0);
-        if (isEmpty(block)) {
-            block_address.* = null;
-            api.PyMem_Free(block);
+        const block = blockOf(code, code_extra_offset);
+        if (isEmpty(block.*.?)) {
+            api.PyMem_Free(block.*);
+            block.* = null;
         }
     }
     for (released.items) |replacement| api.Py_DecRef(replacement);

@@ -553,8 +553,10 @@ function reprOrClass(object: PyObject): string {
   }
 }
 
-/** The bytes a Uint8Array, Uint8ClampedArray or ArrayBuffer holds; refuses a detached buffer,
- * whose views read as empty. */
+/**
+ * The bytes a Uint8Array, Uint8ClampedArray or ArrayBuffer holds; refuses a detached buffer,
+ * whose views read as empty.
+ */
 function bytesOf(object: Uint8Array | Uint8ClampedArray | ArrayBuffer): Uint8Array | Uint8ClampedArray {
   const buffer = object instanceof ArrayBuffer ? object : object.buffer;
   if ((buffer as ArrayBuffer).detached) {
