@@ -100,7 +100,11 @@ function packedTarball(): string {
   return join(destination, readdirSync(destination).find((name) => name.endsWith(".tgz"))!);
 }
 
-test("the npm tarball, installed into a project of its own, runs the seed's example with its prebuilt library", () => {
+let installedProject: string | undefined;
+
+/** A project of its own with the npm tarball installed, made once per run. */
+function npmProject(): string {
+  if (installedProject) return installedProject;
   const project = join(scratch, "npm-project");
   mkdirSync(project);
   writeFileSync(join(project, "package.json"), JSON.stringify({ name: "consumer", private: true, type: "module" }));
@@ -111,6 +115,11 @@ test("the npm tarball, installed into a project of its own, runs the seed's exam
     timeout: 120_000,
   });
   assert.is(install.status, 0, `npm install failed:\n${install.stdout}\n${install.stderr}`);
+  return installedProject = project;
+}
+
+test("the npm tarball, installed into a project of its own, runs the seed's example with its prebuilt library", () => {
+  const project = npmProject();
   const installed = join(project, "node_modules", "@pyframe", "dynamo");
   // JavaScript and declarations, the library for each packaged target, and nothing of the checkout's.
   assert.ok(existsSync(join(installed, "dist", "mod.js")) && existsSync(join(installed, "dist", "mod.d.ts")));
@@ -136,6 +145,36 @@ test("the npm tarball, installed into a project of its own, runs the seed's exam
     const check = spawnSync(process.execPath, ["check", "main.ts"], { cwd: project, encoding: "utf8" });
     assert.is(check.status, 0, `deno check of the consumer failed:\n${check.stdout}\n${check.stderr}`);
   }
+});
+
+test("compiled into one executable (bun build --compile), the program embeds the library as the error says", () => {
+  if (isDeno) {
+    return console.log("SKIPPED: `deno compile` fetches its runtime (denort) from dl.deno.land, no registry");
+  }
+  const project = npmProject();
+  const source = consumerSource("@pyframe/dynamo");
+  const compile = (name: string, program: string) => {
+    writeFileSync(join(project, `${name}.ts`), program);
+    const build = spawnSync(process.execPath, ["build", "--compile", `${name}.ts`, "--outfile", name], {
+      cwd: project,
+      encoding: "utf8",
+      timeout: 120_000,
+    });
+    assert.is(build.status, 0, `bun build --compile failed:\n${build.stdout}\n${build.stderr}`);
+    // Run from elsewhere, as a shipped executable is: nothing of the project's folder is at hand.
+    return spawnSync(join(project, name), [], { cwd: scratch, encoding: "utf8", env: consumerEnv(project) });
+  };
+
+  const bare = compile("bare", source);
+  assert.is.not(bare.status, 0, "a compiled program found a library it never embedded");
+  assert.match(bare.stderr, "LoadError");
+  assert.match(bare.stderr, "single-file executable (`bun build --compile`)");
+  const [recipe] = bare.stderr.match(/ {2}import library from .*\n {2}process\.env\.PYFRAME_LIB \|\|= library;/) ?? [];
+  assert.ok(recipe, `the error gives no recipe to copy:\n${bare.stderr}`);
+
+  const embedding = compile("embedding", recipe.replace(/^ {2}/gm, "") + "\n" + source);
+  const seen = lastJsonLine(embedding.status, embedding.stdout, embedding.stderr);
+  assert.equal(seen, { seed: [3, 30, 3], callback: ["a", "b", "C"], version: expectedVersion() });
 });
 
 /** Serves what `deno publish` would upload (deno.json's publish.include), as jsr.io serves a

@@ -36,6 +36,18 @@ export const noPrebuiltForThisMachine = `pyframe ships no prebuilt native librar
   "(it ships them for x64 and arm64 Linux with glibc, and macOS): build one with `zig build` in a checkout " +
   "of pyframe and set PYFRAME_LIB to it";
 
+/** Whether this runs in a single-file executable made by `bun build --compile`: its modules live in
+ * Bun's embedded file system, which holds no file the program did not import. */
+export const inBunExecutable = /\$bunfs|~BUN/.test(import.meta.url);
+
+/** How a single-file executable gets the library: the program imports it as a file, which Bun
+ * embeds and, when opened, writes out to a temporary file for `dlopen`. */
+export const embedInBunExecutable = "pyframe runs in a single-file executable (`bun build --compile`), which carries " +
+  "no native library unless the program embeds it: before pyframe's first use, import it as a file and name it " +
+  `in PYFRAME_LIB:\n  import library from "@pyframe/dynamo/${prebuiltPath ?? `prebuilt/<target>/${libraryName}`}" ` +
+  'with { type: "file" };\n  process.env.PYFRAME_LIB ||= library;\n' +
+  "or ship the library beside the executable and set PYFRAME_LIB to its path";
+
 /** A file or folder of the local package, as a path. */
 export function localPackagePath(relative: string): string {
   return fileURLToPath(new URL(relative, packageRoot));

@@ -13,7 +13,9 @@ import { dirname, join } from "node:path";
 import supported from "./supported_pythons.json" with { type: "json" };
 import { runtime } from "./_select.ts";
 import {
+  embedInBunExecutable,
   fetchPrebuilt,
+  inBunExecutable,
   isLocalPackage,
   libraryName,
   localPackagePath,
@@ -66,6 +68,7 @@ export function findNativeLibrary(): NativeLibrary {
     const remedy = "delete it to have it fetched again, or set PYFRAME_LIB to a local libpyframe";
     return { path: fetchedPrebuilt.path, remedy };
   }
+  if (inBunExecutable) throw new LoadError(embedInBunExecutable);
   const built = localPackagePath(`zig-out/lib/${libraryName}`);
   if (existsSync(built)) return { path: built, remedy: "rebuild it with `npm run build`" };
   if (!prebuiltPath) throw new LoadError(noPrebuiltForThisMachine);
