@@ -279,7 +279,30 @@ fn value(known: *const Table, object: *PyObject, depth: u32) Error!void {
     if (kind == known.tuple_type) return sequence(known, .tuple, object, depth);
     if (kind == known.complex_type) return complex(object);
     if (kind == known.frozenset_type) return frozenset(known, object, depth);
-    return node(known, object, try classIndex(kind), depth);
+    const index = try classIndex(kind) orelse return refuse(object);
+    return node(known, object, index, depth);
+}
+
+/// Raises the TypeError for a value no ast field holds, showing it as its repr shows it (as
+/// Python's own compile does: "but got <class 'ast.Add'>"), cut short at a character's start.
+fn refuse(object: *PyObject) Error {
+    const repr = api.PyObject_Repr(object) orelse return error.PythonError;
+    defer api.Py_DecRef(repr);
+    var size: isize = 0;
+    const text = api.PyUnicode_AsUTF8AndSize(repr, &size) orelse return error.PythonError;
+    const limit = 200;
+    var shown: usize = @intCast(size);
+    if (shown > limit) {
+        shown = limit;
+        while (shown > 0 and text[shown] & 0xc0 == 0x80) shown -= 1;
+    }
+    var buffer: [limit + 256]u8 = undefined;
+    const message = std.fmt.bufPrintZ(&buffer, "pyframe.ast cannot send {s}{s} to TypeScript: expected an ast " ++
+        "node, a list, None, bool, int, float, complex, str, bytes, Ellipsis, tuple or frozenset", .{
+        text[0..shown],
+        if (shown < size) "..." else "",
+    }) catch unreachable; // The buffer holds the longest text shown and the words around it.
+    return raise(message);
 }
 
 /// A varint in exactly `slot.len` bytes (continuation bits on all but the last), which any varint
@@ -404,7 +427,8 @@ fn items(known: *const Table, object: *PyObject, is_list: bool, depth: u32) Erro
     }
 }
 
-fn classIndex(kind: *PyObject) Error!u32 {
+/// The node class `kind` travels as, or null when it is no ast node's class.
+fn classIndex(kind: *PyObject) Error!?u32 {
     if (class_indexes.get(@intFromPtr(kind))) |index| return index;
     // A subclass (a user's, or ast.py's deprecated aliases) travels as the first node class of its
     // method resolution order.
@@ -419,8 +443,7 @@ fn classIndex(kind: *PyObject) Error!u32 {
         try class_indexes.put(allocator, @intFromPtr(kind), index);
         return index;
     }
-    return raise("pyframe.ast cannot send this object to TypeScript: expected an ast node, a list, None, bool, " ++
-        "int, float, complex, str, bytes, Ellipsis, tuple or frozenset");
+    return null;
 }
 
 fn node(known: *const Table, object: *PyObject, index: u32, depth: u32) Error!void {

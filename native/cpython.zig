@@ -116,6 +116,7 @@ pub const Api = struct {
     PyLong_AsLongLongAndOverflow: *const fn (*PyObject, *c_int) callconv(.c) i64,
     PyObject_Format: *const fn (*PyObject, *PyObject) callconv(.c) ?*PyObject,
     PyObject_GenericGetDict: *const fn (*PyObject, ?*anyopaque) callconv(.c) ?*PyObject,
+    PyObject_Repr: *const fn (*PyObject) callconv(.c) ?*PyObject,
     PySequence_Tuple: *const fn (*PyObject) callconv(.c) ?*PyObject,
     PyUnicode_AsEncodedString: *const fn (*PyObject, [*:0]const u8, [*:0]const u8) callconv(.c) ?*PyObject,
     PyUnicode_AsUTF8AndSize: *const fn (*PyObject, *isize) callconv(.c) ?[*]const u8,

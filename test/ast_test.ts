@@ -1155,6 +1155,34 @@ test("fromPython takes a PyObject; anything else is a TypeError (Bun crashed rea
   }
 });
 
+test("fromPython of a tree holding what no ast field holds names that value (it said 'this object')", () => {
+  python.exec(`
+import ast
+class _T_Long:
+    def __repr__(self):
+        return "<" + "\u00e9" * 300 + ">"
+_t_unsendable = {
+    "class": ast.BinOp(left=ast.Constant(1), op=ast.Add, right=ast.Constant(2)),
+    "object": ast.Expr(value=ast.Constant(value=_T_Long())),
+    "base": ast.Module(body=[ast.AST()], type_ignores=[]),
+}
+`);
+  const trees = python.import("__main__").get("_t_unsendable");
+  const expected: Record<string, RegExp> = {
+    class: /cannot send <class 'ast\.Add'> to TypeScript: expected an ast node/,
+    // Cut short at a character's start (the repr's UTF-8 is two bytes a character): a cut inside
+    // one would have made the message itself fail to decode.
+    object: /cannot send <(é){99}\.\.\. to TypeScript/,
+    base: /cannot send <ast\.AST object at 0x[0-9a-f]+> to TypeScript/,
+  };
+  for (const [name, pattern] of Object.entries(expected)) {
+    const error = captured(() => ast.fromPython(trees.item(name)));
+    assert.instance(error, PythonError, name);
+    assert.is((error as PythonError).type, "TypeError", name);
+    assert.match((error as PythonError).message, pattern, name);
+  }
+});
+
 test("visit and genericVisit refuse what is not a node, naming the call", () => {
   // Each failed inside with "Cannot read properties of undefined (reading 'length')" or of null.
   class Names extends ast.NodeVisitor {}
