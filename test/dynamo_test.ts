@@ -1446,6 +1446,40 @@ def collected_after_exec():
   assert.equal(errors, ["OSError"]);
 });
 
+test("frame.source failing inside the program's except block leaves the exception it handles as it was", () => {
+  // The OSError saying "no source" is chained to the exception being handled; releasing the
+  // frames of that chain took the program's own traceback too (CPython's test_traceback, every
+  // function rewritten: os.environ.get, frozen, no source, ran in the block printing the error,
+  // which printed its last line only).
+  python.exec(`
+import io, traceback
+def _unsourced_in_except_fails():
+    1 / 0
+_unsourced_in_except_define = {}
+exec("def unsourced_in_except_helper():\\n    return 'helped'\\n", _unsourced_in_except_define)
+def unsourced_in_except():
+    try:
+        _unsourced_in_except_fails()
+    except ZeroDivisionError as error:
+        helped = _unsourced_in_except_define["unsourced_in_except_helper"]()
+        printed = io.StringIO()
+        traceback.print_exception(error, file=printed)
+        return [helped, error.__traceback__ is not None, printed.getvalue().splitlines()[0]]
+`);
+  const errors: string[] = [];
+  using _ = new Dynamo((frame) => {
+    if (frame.name !== "unsourced_in_except_helper") return;
+    try {
+      return void frame.source;
+    } catch (error) {
+      if (!(error instanceof PythonError)) throw error;
+      errors.push(error.type);
+    }
+  });
+  assert.equal(python.eval("unsourced_in_except()"), ["helped", true, "Traceback (most recent call last):"]);
+  assert.equal(errors, ["OSError"]);
+});
+
 test("a callback asked a few levels below the program's recursion limit reads and rewrites the frame", () => {
   // CPython's test.support.infinite_recursion sets the limit a few levels above the current depth;
   // the callback's Python (reading the source, compiling the rewrite) runs on the same stack.

@@ -254,11 +254,15 @@ def release_frames(error):
     """Drops the tracebacks of 'error' and the exceptions chained to it (already formatted into its
     PythonError): they hold pyframe's helper frames, and through them (arguments, the frame they
     were called from) the program's function and globals, which must not stay alive with a
-    PythonError that JS keeps until its garbage collector runs."""
+    PythonError that JS keeps until its garbage collector runs. It stops at the exception the
+    program is handling (called during the callback, that is still the thread's), which Python
+    chained to pyframe's as its context: that one and those chained to it are the program's, which
+    still reads their tracebacks (an except block printing its error would print none)."""
+    program_handles = sys.exception()
     pending, seen = [error], set()
     while pending:
         error = pending.pop()
-        if error is not None and id(error) not in seen:
+        if error is not None and error is not program_handles and id(error) not in seen:
             seen.add(id(error))
             error.__traceback__ = None
             pending += [error.__cause__, error.__context__]
