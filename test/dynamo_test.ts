@@ -1418,6 +1418,20 @@ def rewritten_with_builtins_replaced(x):
   assert.equal(sources.length, 1);
 });
 
+/** A callback reading the source of the frames of functions named `name`, keeping the type of
+ * each error it met in `errors`; it decides nothing. */
+function readingSourceOf(name: string, errors: string[]) {
+  return (frame: Frame) => {
+    if (frame.name !== name) return;
+    try {
+      void frame.source;
+    } catch (error) {
+      if (!(error instanceof PythonError)) throw error;
+      errors.push(error.type);
+    }
+  };
+}
+
 test("frame.source failing for want of source leaves the frame's objects to Python's collector", () => {
   // CPython's test_module: a module's dict in a cycle with an object of a class defined by exec
   // (no source) must be collected at gc.collect(), not when JS collects the PythonError.
@@ -1433,15 +1447,7 @@ def collected_after_exec():
     return destroyed
 `);
   const errors: string[] = [];
-  using _ = new Dynamo((frame) => {
-    if (frame.name !== "__init__") return;
-    try {
-      return void frame.source;
-    } catch (error) {
-      if (!(error instanceof PythonError)) throw error;
-      errors.push(error.type);
-    }
-  });
+  using _ = new Dynamo(readingSourceOf("__init__", errors));
   assert.equal(python.eval("collected_after_exec()"), [1]);
   assert.equal(errors, ["OSError"]);
 });
@@ -1467,15 +1473,7 @@ def unsourced_in_except():
         return [helped, error.__traceback__ is not None, printed.getvalue().splitlines()[0]]
 `);
   const errors: string[] = [];
-  using _ = new Dynamo((frame) => {
-    if (frame.name !== "unsourced_in_except_helper") return;
-    try {
-      return void frame.source;
-    } catch (error) {
-      if (!(error instanceof PythonError)) throw error;
-      errors.push(error.type);
-    }
-  });
+  using _ = new Dynamo(readingSourceOf("unsourced_in_except_helper", errors));
   assert.equal(python.eval("unsourced_in_except()"), ["helped", true, "Traceback (most recent call last):"]);
   assert.equal(errors, ["OSError"]);
 });
