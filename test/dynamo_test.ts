@@ -163,6 +163,44 @@ test("a comprehension's or generator expression's frame.source is its statement,
   }
 });
 
+test("reading sources and compiling rewrites leave the program's linecache as it was", () => {
+  // Each file a rewrite read stayed in linecache.cache (CPython's test_traceback, every function
+  // rewritten, checks it holds nothing once cleared); pyframe keeps its own copy instead.
+  const directory = scratchDirectory("linecache");
+  const file = join(directory, "linecache_untouched.py");
+  writeFileSync(file, "def first():\n    return 1\n\nclass K:\n    def second(self):\n        return 2\n");
+  python.importFile(file).dispose();
+  python.exec(`
+import linecache
+def linecache_holds(filename):
+    return filename in linecache.cache
+`);
+  const holds = () => python.eval(`linecache_holds(${JSON.stringify(file)})`);
+  python.exec(`linecache.cache.pop(${JSON.stringify(file)}, None)`);
+  const kinds: boolean[] = [];
+  {
+    using _ = new Dynamo((frame) => {
+      if (frame.filename !== file) return;
+      kinds.push(frame.isFunction);
+      return ast.compile(new ScaleIntegers().visit(ast.parse(frame.source)), frame);
+    });
+    using module = python.import("linecache_untouched");
+    assert.is(module.get("first").call().toJS(), 10);
+    assert.is(holds(), false);
+    // A second function of the file: its lines come from pyframe's copy, and go back to it.
+    assert.is(python.eval("__import__('linecache_untouched').K().second()"), 20);
+    assert.is(holds(), false);
+  }
+  assert.equal(kinds, [true, true]);
+  // Lines the program's linecache holds are read there, and stay.
+  python.exec(`linecache.getlines(${JSON.stringify(file)})`);
+  {
+    using _ = new Dynamo((frame) => frame.filename === file ? ast.compile(ast.parse(frame.source), frame) : undefined);
+    assert.is(python.eval("__import__('linecache_untouched').first()"), 1);
+  }
+  assert.is(holds(), true);
+});
+
 test("a module's frame.source is its whole text, from a file imported or from python.exec", () => {
   // inspect gives a module's code its first block only: the statements up to the first def's
   // end ("a = 1\nb = a + 1\ndef f():\n    return b * 10\n", without "c = f()").

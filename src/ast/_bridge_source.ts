@@ -12,7 +12,7 @@
 
 export const bridgeSource = String.raw`
 import __future__, _ast, ast, functools, linecache, operator, sys
-from _pyframe import argument_count, lambda_argument_names, node_span, string_lines, with_cpython_imports
+from _pyframe import argument_count, lambda_argument_names, lines_of, node_span, string_lines, with_cpython_imports
 
 _CO_NESTED = 0x10
 _CO_GENERATOR = 0x20
@@ -150,7 +150,8 @@ def _place(function, filename, first_lineno):
         # CPython gives a decorated function the first decorator's line as co_firstlineno.
         function.lineno = function.decorator_list[0].lineno
         function.decorator_list = []
-    _shift_columns(function, filename, first_lineno)
+    with lines_of(filename):
+        _shift_columns(function, filename, first_lineno)
 
 
 def _distinct_nodes(tree):

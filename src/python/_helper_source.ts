@@ -267,12 +267,45 @@ def release_frames(error):
             error.__traceback__ = None
             pending += [error.__cause__, error.__context__]
 
+# Lines of files pyframe read where the program's linecache did not hold them, as linecache keeps
+# them, by filename: read once, and put back for the next read while the file is unchanged.
+_lines_read = {}
+
+class lines_of:
+    """Entered while pyframe reads the lines of 'filename' through linecache (inspect does), it
+    leaves the program's linecache as it found it: the lines pyframe read before are lent to it
+    (unless the file changed since) and taken back, with whatever the reading added. Read for every
+    function a Dynamo rewrote, the files otherwise stayed in a cache the program and its tests see
+    (CPython's test_traceback checks it holds nothing once cleared)."""
+
+    def __init__(self, filename):
+        self.filename = filename
+
+    def __enter__(self):
+        self.lent = self.filename not in linecache.cache
+        kept = _lines_read.get(self.filename) if self.lent else None
+        if kept is not None:
+            linecache.cache[self.filename] = kept
+            linecache.checkcache(self.filename)  # drops them if the file changed
+
+    def __exit__(self, *error):
+        if self.lent:
+            entry = linecache.cache.pop(self.filename, None)
+            if entry is None:
+                _lines_read.pop(self.filename, None)
+            else:
+                _lines_read[self.filename] = entry
+
 @with_cpython_imports
 def code_source(code, function=None):
     """The dedented source of a code object's definition (a module's: its whole text). Asking with
     the code, not the function, keeps inspect from following __wrapped__ to another function's
     source; the function, when given, only tells whether its module was compiled from the code's
     file."""
+    with lines_of(code.co_filename):
+        return _code_source(code, function)
+
+def _code_source(code, function):
     statement = _statement_source(code)
     if statement is not None:
         return _dedented(statement)
@@ -450,6 +483,10 @@ def non_function_code(code):
     a module, a class body, a comprehension (3.11), code CPython makes to set up type parameters or
     evaluate their bounds and defaults or an alias's value (3.12+), or to evaluate annotations
     (3.14+). None for a def's or a lambda's code."""
+    with lines_of(code.co_filename):
+        return _non_function_code(code)
+
+def _non_function_code(code):
     name = code.co_name
     if name == "<lambda>":
         return None
