@@ -201,6 +201,23 @@ def linecache_holds(filename):
   assert.is(holds(), true);
 });
 
+test("source run by python.exec is still read after the program clears linecache", () => {
+  // CPython's test_traceback clears it; functions defined through python.exec then had no source.
+  // Put back afterwards: other tests read sources with the program's inspect (test/_rewrite.ts).
+  python.exec("def defined_before_clearing():\n    return 4\n");
+  python.exec("import linecache\nlinecache_before_clearing = dict(linecache.cache)\nlinecache.clearcache()");
+  try {
+    using _ = new Dynamo((frame) =>
+      frame.name === "defined_before_clearing"
+        ? ast.compile(new ScaleIntegers().visit(ast.parse(frame.source)), frame)
+        : undefined
+    );
+    assert.is(python.eval("defined_before_clearing()"), 40);
+  } finally {
+    python.exec("linecache.cache.update(linecache_before_clearing)");
+  }
+});
+
 test("a module's frame.source is its whole text, from a file imported or from python.exec", () => {
   // inspect gives a module's code its first block only: the statements up to the first def's
   // end ("a = 1\nb = a + 1\ndef f():\n    return b * 10\n", without "c = f()").

@@ -94,6 +94,10 @@ def python_minor():
     return "%d.%d" % sys.version_info[:2]
 
 _counter = 0
+# Lines of files pyframe read where the program's linecache did not hold them, as linecache keeps
+# them, by filename (and of the source it was given): read once, and lent to linecache for the next
+# read while the file is unchanged.
+_lines_read = {}
 
 def _source_lines(source):
     """'source' in lines as the compiler numbers them, ends kept: split at a line feed, a carriage
@@ -103,7 +107,9 @@ def _source_lines(source):
     return io.StringIO(source, newline=None).readlines()
 
 def register_source(source, filename=None):
-    """Keeps source given from TypeScript in linecache so inspect.getsource finds it."""
+    """Keeps source given from TypeScript in linecache so inspect.getsource finds it, and in
+    pyframe's own copy (lines_of, below), so frame.source finds it after the program clears
+    linecache."""
     global _counter
     if filename is None:
         _counter += 1
@@ -111,7 +117,7 @@ def register_source(source, filename=None):
     lines = _source_lines(source)
     if lines and not lines[-1].endswith("\n"):
         lines[-1] += "\n"
-    linecache.cache[filename] = (len(source), None, lines, filename)
+    linecache.cache[filename] = _lines_read[filename] = (len(source), None, lines, filename)
     return filename
 
 def run(source, mode, filename=None):
@@ -266,10 +272,6 @@ def release_frames(error):
             seen.add(id(error))
             error.__traceback__ = None
             pending += [error.__cause__, error.__context__]
-
-# Lines of files pyframe read where the program's linecache did not hold them, as linecache keeps
-# them, by filename: read once, and put back for the next read while the file is unchanged.
-_lines_read = {}
 
 class lines_of:
     """Entered while pyframe reads the lines of 'filename' through linecache (inspect does), it
