@@ -1445,6 +1445,51 @@ function positions(code: PyObject): string {
   return python.import("__main__").get("_t_positions").call(code).toString();
 }
 
+test("parse and compile warn nothing into the program, whatever its warning filters say", () => {
+  // A function's source parsed again warns as Python's compiler did (an invalid escape sequence),
+  // and under the program's "error" filter (python -W error, pytest's filterwarnings) parse and
+  // compile raised SyntaxError for valid code.
+  python.exec(`
+import warnings
+def _t_under_filter(action, job):
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter(action)
+        try:
+            job()
+            outcome = "ok"
+        except SyntaxError as error:
+            outcome = "SyntaxError: %s" % error.msg
+    return [outcome, [str(w.message) for w in seen]]
+
+def _t_warn_once():
+    warnings.warn("shown once here", UserWarning)
+
+def _t_shown_once_around(job):
+    # Shown once per place under "default": changing the filters would have it shown again.
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("default")
+        _t_warn_once()
+        job()
+        _t_warn_once()
+    return [str(w.message) for w in seen]
+`);
+  const main = python.import("__main__");
+  const escapes = 'def f(s):\n    return re.findall("\\d+", s)\n'; // "\d": an invalid escape sequence
+  const jobs: Record<string, () => unknown> = {
+    parse: () => void ast.parse(escapes),
+    "compile(tree)": () => ast.compile(ast.parse("x = 1\nif x is 1:\n    pass\n")).dispose(), // "is" with a literal
+  };
+  for (const [name, job] of Object.entries(jobs)) {
+    for (const action of ["error", "always"]) {
+      assert.equal(main.get("_t_under_filter").call(action, job).toJS(), ["ok", []], `${name} under "${action}"`);
+    }
+    assert.equal(main.get("_t_shown_once_around").call(job).toJS(), ["shown once here"], name);
+  }
+  // Python's own parse, for comparison: the filter at work.
+  const parsePython = () => pyAst.get("parse").call(escapes).dispose();
+  assert.match(String(main.get("_t_under_filter").call("error", parsePython).toJS()), /SyntaxError: invalid escape/);
+});
+
 test("compile(tree, frame): a closure keeps its free variables, qualname, file and lines", () => {
   const frame = frameOf("adder");
   const tree = new ScaleConstants().visit(ast.parse(frame.source));

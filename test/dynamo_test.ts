@@ -218,6 +218,32 @@ test("source run by python.exec is still read after the program clears linecache
   }
 });
 
+test("a function whose source warns when compiled is rewritten under the program's error filter", () => {
+  // Its source read and compiled again warned into the program: under "error" (python -W error,
+  // pytest's filterwarnings) frame.source's checks and the compile raised SyntaxError.
+  python.exec("import re, warnings\nwarnings_before_escapes = warnings.filters[:]\nwarnings.simplefilter('ignore')");
+  try {
+    // "\d": an invalid escape sequence, which Python warns of as it compiles.
+    python.exec(String.raw`def count_digit_runs(s):
+    return len(re.findall("\d+", s)) + 1
+`);
+  } finally {
+    python.exec("warnings.filters[:] = warnings_before_escapes");
+  }
+  python.exec(`
+def digit_runs_under_error_filter(text):
+    with warnings.catch_warnings(record=True) as seen:
+        warnings.simplefilter("error")
+        return [count_digit_runs(text), len(seen)]
+`);
+  using _ = new Dynamo((frame) =>
+    frame.name === "count_digit_runs"
+      ? ast.compile(new ScaleIntegers().visit(ast.parse(frame.source)), frame)
+      : undefined
+  );
+  assert.equal(python.eval("digit_runs_under_error_filter('a1b22c')"), [12, 0]);
+});
+
 test("a module's frame.source is its whole text, from a file imported or from python.exec", () => {
   // inspect gives a module's code its first block only: the statements up to the first def's
   // end ("a = 1\nb = a + 1\ndef f():\n    return b * 10\n", without "c = f()").

@@ -12,7 +12,8 @@
 
 export const bridgeSource = String.raw`
 import __future__, _ast, ast, functools, linecache, operator, sys
-from _pyframe import argument_count, lambda_argument_names, lines_of, node_span, string_lines, with_cpython_imports
+from _pyframe import (argument_count, lambda_argument_names, lines_of, node_span, string_lines, warnings_off,
+                     with_cpython_imports)
 
 _CO_NESTED = 0x10
 _CO_GENERATOR = 0x20
@@ -45,6 +46,13 @@ def parse(source, filename, mode, type_comments, feature_version):
     if isinstance(feature_version, list):
         feature_version = tuple(feature_version)
     return ast.parse(source, filename, mode, type_comments=type_comments, feature_version=feature_version)
+
+
+def compile_tree(tree, filename, mode, optimize):
+    """Python's compile(tree, filename, mode, dont_inherit=True, optimize=optimize), warning nothing
+    into the program (see warnings_off)."""
+    with warnings_off():
+        return compile(tree, filename, mode, 0, True, optimize)
 
 
 @with_cpython_imports
@@ -248,7 +256,9 @@ def _declare_nonlocal(function, names, code):
 
 def _compile_enclosed(function, freevars, qualname, filename, future):
     module, expected_qualname = _enclose(function, freevars, qualname)
-    code = _find_code(compile(module, filename, "exec", future, dont_inherit=True), expected_qualname, function)
+    with warnings_off():
+        compiled = compile(module, filename, "exec", future, dont_inherit=True)
+    code = _find_code(compiled, expected_qualname, function)
     if code is None:
         raise ValueError("pyframe: no code object %r in the compiled module" % expected_qualname)
     return code

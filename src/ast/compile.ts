@@ -140,20 +140,8 @@ function compileModule(tree: Node, options: CompileOptions): PyObject {
   // One GIL scope for both steps: each outermost scope asks Python whether other threads wait.
   return withPython(() => {
     using built = pythonTree(tree, { fixLocations: true });
-    // Python's compile(tree, filename, mode, flags=0, dont_inherit=True, optimize), called directly.
-    return compileBuiltin().call(built, filename, mode, 0, true, optimize);
+    return bridgeFunction("compile_tree").call(built, filename, mode, optimize);
   });
-}
-
-let builtinCompile: PyObject | undefined;
-
-/** Python's builtin `compile` (cached: do not dispose it). */
-function compileBuiltin(): PyObject {
-  if (!builtinCompile) {
-    using builtins = python.builtins;
-    builtinCompile = builtins.get("compile");
-  }
-  return builtinCompile;
 }
 
 function defaultMode(tree: Node): string {

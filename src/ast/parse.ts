@@ -4,7 +4,7 @@
  * @module
  */
 
-import { checkOptions, type PyObject, PythonError, requireOptionalBoolean } from "../python/mod.ts";
+import { checkOptions, helperFunction, type PyObject, PythonError, requireOptionalBoolean } from "../python/mod.ts";
 import { bridgeFunction, callWithTree, parsedTree, typeScriptTree } from "./_bridge.ts";
 import { pythonAtLeast, pythonMinor } from "./_classes.ts";
 import type { Expression, FunctionType, Interactive, Module } from "./_nodes.ts";
@@ -102,9 +102,11 @@ export function parse(source: string, options: ParseOptions = {}): Node {
   requireOptionalBoolean(options.typeComments, "ast.parse's typeComments option");
   const { filename = "<unknown>", mode = "exec", typeComments = false, featureVersion = null } = options;
   try {
-    // An older grammar is asked of Python's ast.parse, which checks the version given.
-    const tree = featureVersion === null ? parsedTree({ source, filename, mode, typeComments }) : undefined;
-    return tree ?? parseInPython(source, filename, mode, typeComments, featureVersion);
+    return withWarningsOff(() => {
+      // An older grammar is asked of Python's ast.parse, which checks the version given.
+      const tree = featureVersion === null ? parsedTree({ source, filename, mode, typeComments }) : undefined;
+      return tree ?? parseInPython(source, filename, mode, typeComments, featureVersion);
+    });
   } catch (error) {
     if (error instanceof PythonError && error.value && SYNTAX_ERRORS.includes(error.type)) {
       throw new ParseError(error as PythonError & { value: PyObject });
@@ -112,6 +114,24 @@ export function parse(source: string, options: ParseOptions = {}): Node {
     throw error;
   }
 }
+
+/**
+ * Runs `parse` with Python's warnings off: parsing warns as Python's compiler does (an invalid
+ * escape sequence), into the program's warnings, whose "error" filter turned it into a SyntaxError
+ * (the helper's `warnings_off` says more).
+ */
+function withWarningsOff<T>(parse: () => T): T {
+  warningSwitches ??= { off: helperFunction("turn_warnings_off"), on: helperFunction("turn_warnings_on") };
+  warningSwitches.off.call().dispose();
+  try {
+    return parse();
+  } finally {
+    warningSwitches.on.call().dispose();
+  }
+}
+
+/** The helper's functions turning warnings off and on again (cached: do not dispose them). */
+let warningSwitches: { off: PyObject; on: PyObject } | undefined;
 
 /** Python's own ast.parse, for what the native parse leaves to it. */
 function parseInPython(

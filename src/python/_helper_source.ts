@@ -7,7 +7,7 @@
  */
 
 export const helperSource = String.raw`
-import ast as _ast, builtins, inspect, io, linecache, re, signal, sys, tokenize, traceback, types, weakref
+import ast as _ast, builtins, inspect, io, linecache, re, signal, sys, tokenize, traceback, types, warnings, weakref
 
 # pyframe's own functions (these, and those of the modules install_module runs) look builtins up in
 # a copy taken now, as a function finds them through its globals' __builtins__: a program may delete
@@ -298,13 +298,54 @@ class lines_of:
             else:
                 _lines_read[self.filename] = entry
 
+_IGNORE_EVERY_WARNING = ("ignore", None, Warning, None, 0)
+
+class warnings_off:
+    """Entered while pyframe parses or compiles source, which warns again as Python did when it
+    first compiled it (an invalid escape sequence: SyntaxWarning; DeprecationWarning on 3.11): the
+    program saw those warnings then (or none, compiled from a cached .pyc), and under its "error"
+    filter (python -W error, pytest's filterwarnings) the parse raised SyntaxError, so a function
+    could not be rewritten. A filter ignoring every warning goes in front of the program's and is
+    taken out after, without telling the warnings module the filters changed, which would have it
+    show again the warnings it shows once per place. Where filters are per context (3.14+,
+    -X context_aware_warnings), a context of its own ignores them."""
+
+    def __enter__(self):
+        if getattr(sys.flags, "context_aware_warnings", False):
+            self.context = warnings.catch_warnings(action="ignore")
+            self.context.__enter__()
+        else:
+            self.context = None
+            warnings.filters.insert(0, _IGNORE_EVERY_WARNING)
+
+    def __exit__(self, *error):
+        if self.context is not None:
+            return self.context.__exit__(*error)
+        filters = warnings.filters
+        for index, rule in enumerate(filters):
+            if rule is _IGNORE_EVERY_WARNING:
+                del filters[index]
+                break
+
+_warnings_turned_off = []
+
+def turn_warnings_off():
+    """warnings_off entered for a caller outside Python (ast.parse in TypeScript), left by
+    turn_warnings_on."""
+    off = warnings_off()
+    off.__enter__()
+    _warnings_turned_off.append(off)
+
+def turn_warnings_on():
+    _warnings_turned_off.pop().__exit__(None, None, None)
+
 @with_cpython_imports
 def code_source(code, function=None):
     """The dedented source of a code object's definition (a module's: its whole text). Asking with
     the code, not the function, keeps inspect from following __wrapped__ to another function's
     source; the function, when given, only tells whether its module was compiled from the code's
     file."""
-    with lines_of(code.co_filename):
+    with lines_of(code.co_filename), warnings_off():
         return _code_source(code, function)
 
 def _code_source(code, function):
@@ -485,7 +526,7 @@ def non_function_code(code):
     a module, a class body, a comprehension (3.11), code CPython makes to set up type parameters or
     evaluate their bounds and defaults or an alias's value (3.12+), or to evaluate annotations
     (3.14+). None for a def's or a lambda's code."""
-    with lines_of(code.co_filename):
+    with lines_of(code.co_filename), warnings_off():
         return _non_function_code(code)
 
 def _non_function_code(code):
