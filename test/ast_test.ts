@@ -1173,7 +1173,7 @@ _t_unsendable = {
     // Cut short at a character's start (the repr's UTF-8 is two bytes a character): a cut inside
     // one would have made the message itself fail to decode.
     object: /cannot send <(é){99}\.\.\. to TypeScript/,
-    base: /cannot send <ast\.AST object at 0x[0-9a-f]+> to TypeScript/,
+    base: /cannot send (<ast\.AST object at 0x[0-9a-f]+>|ast\.AST\(\)) to TypeScript/, // 3.14+: nodes show their fields
   };
   for (const [name, pattern] of Object.entries(expected)) {
     const error = captured(() => ast.fromPython(trees.item(name)));
@@ -1487,7 +1487,10 @@ def _t_shown_once_around(job):
   }
   // Python's own parse, for comparison: the filter at work.
   const parsePython = () => pyAst.get("parse").call(escapes).dispose();
-  assert.match(String(main.get("_t_under_filter").call("error", parsePython).toJS()), /SyntaxError: invalid escape/);
+  assert.match(
+    String(main.get("_t_under_filter").call("error", parsePython).toJS()),
+    /SyntaxError: .*invalid escape sequence/,
+  );
 });
 
 test("compile(tree, frame): a closure keeps its free variables, qualname, file and lines", () => {
