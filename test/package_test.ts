@@ -162,7 +162,12 @@ test("compiled into one executable (bun build --compile), the program embeds the
     });
     assert.is(build.status, 0, `bun build --compile failed:\n${build.stdout}\n${build.stderr}`);
     // Run from elsewhere, as a shipped executable is: nothing of the project's folder is at hand.
-    return spawnSync(join(project, name), [], { cwd: scratch, encoding: "utf8", env: consumerEnv(project) });
+    return spawnSync(join(project, name), [], {
+      cwd: scratch,
+      encoding: "utf8",
+      env: consumerEnv(project),
+      timeout: 120_000,
+    });
   };
 
   const bare = compile("bare", source);
