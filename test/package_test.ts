@@ -162,10 +162,13 @@ test("compiled into one executable (bun build --compile), the program embeds the
     });
     assert.is(build.status, 0, `bun build --compile failed:\n${build.stdout}\n${build.stderr}`);
     // Run from elsewhere, as a shipped executable is: nothing of the project's folder is at hand.
+    // Bun writes the embedded library out into the temporary folder and leaves it there.
+    const temporary = join(scratch, `${name}-tmp`);
+    mkdirSync(temporary, { recursive: true });
     return spawnSync(join(project, name), [], {
       cwd: scratch,
       encoding: "utf8",
-      env: consumerEnv(project),
+      env: { ...consumerEnv(project), TMPDIR: temporary },
       timeout: 120_000,
     });
   };
