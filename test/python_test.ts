@@ -592,6 +592,23 @@ test("an exception whose str() fails has Python's own placeholder as its message
   assert.is(python.eval("1 + 1"), 2, "no error is left pending");
 });
 
+// CPython 3.12 counts C recursion: a RecursionError caught in JS at its limit (JS and Python
+// calling each other, deep_stack_test's child) could not be shown there, str() of it failing in
+// turn, and read "<exception str() failed>". Here str() runs out of stack on purpose.
+test("an exception whose str() runs out of stack has the text it was raised with as its message", () => {
+  python.exec("class TooDeepToShow(Exception):\n    def __str__(self):\n        raise RecursionError('deep')\n");
+  assert.throws(
+    () => python.exec("raise TooDeepToShow('the text')"),
+    (e: unknown) => e instanceof PythonError && e.pythonMessage === "the text",
+  );
+  python.exec("class TooDeepNoText(Exception):\n    def __str__(self):\n        raise RecursionError('deep')\n");
+  assert.throws(
+    () => python.exec("raise TooDeepNoText('a', 'b')"),
+    (e: unknown) => e instanceof PythonError && e.pythonMessage === "<exception str() failed>",
+  );
+  assert.is(python.eval("1 + 1"), 2, "no error is left pending");
+});
+
 test("SystemExit and KeyboardInterrupt surface as themselves, and the process keeps running", () => {
   try {
     python.exec("import sys\nsys.exit(3)\n");

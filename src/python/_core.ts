@@ -59,6 +59,7 @@ export interface Core {
   readonly typeErrorType: Ptr;
   readonly systemExitType: Ptr;
   readonly keyboardInterruptType: Ptr;
+  readonly recursionErrorType: Ptr;
   readonly jsErrorType: Ptr;
 }
 
@@ -132,6 +133,7 @@ function startCore(loaded: Loaded): Core {
     typeErrorType: builtin("TypeError"),
     systemExitType: builtin("SystemExit"),
     keyboardInterruptType: builtin("KeyboardInterrupt"),
+    recursionErrorType: builtin("RecursionError"),
     jsErrorType: helperAttribute("JSError"),
   };
 }
@@ -262,7 +264,7 @@ function fetchError(c: Core): unknown {
     }
     const typeName = attributeString(c, k, "__name__") ?? "Exception";
     // Python's own traceback shows this when str() of the exception raises.
-    const message = v ? stringOf(c, v) ?? "<exception str() failed>" : "";
+    const message = v ? exceptionText(c, v) : "";
     const formatted = callHelperString(c, "format_exception", [k || c.none, v || c.none, t || c.none]) ?? "";
     const value = v ? PyObject.borrowed(v) : undefined;
     if (v && py.PyErr_GivenExceptionMatches(v, c.systemExitType)) {
@@ -392,6 +394,44 @@ function stringOf(c: Core, object: Ptr): string | undefined {
     return result;
   } finally {
     py.Py_DecRef(text);
+  }
+}
+
+/**
+ * str() of an exception, as Python's traceback shows it. At CPython 3.12's C recursion limit str()
+ * itself fails, with a RecursionError: the text the exception was raised with stands in there.
+ */
+function exceptionText(c: Core, exception: Ptr): string {
+  const { py } = c;
+  const text = py.PyObject_Str(exception);
+  if (text) {
+    try {
+      const result = stringToJS(py, text);
+      if (result !== undefined) return result;
+    } finally {
+      py.Py_DecRef(text);
+    }
+  }
+  const outOfStack = py.PyErr_GivenExceptionMatches(py.PyErr_Occurred(), c.recursionErrorType) !== 0;
+  py.PyErr_Clear();
+  return (outOfStack ? soleTextArgument(c, exception) : undefined) ?? "<exception str() failed>";
+}
+
+/**
+ * The text an exception was raised with (`args` of one str). (A class with its own `__str__`,
+ * KeyError's quotes for one, would have shown it otherwise.)
+ */
+function soleTextArgument(c: Core, exception: Ptr): string | undefined {
+  const { py } = c;
+  const args = py.PyObject_GetAttrString(exception, cString("args"));
+  if (!args) return void py.PyErr_Clear();
+  try {
+    if (Number(py.PyTuple_Size(args)) !== 1) return void py.PyErr_Clear();
+    const text = stringToJS(py, py.PyTuple_GetItem(args, 0));
+    if (text === undefined) py.PyErr_Clear();
+    return text;
+  } finally {
+    py.Py_DecRef(args);
   }
 }
 
