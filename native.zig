@@ -334,12 +334,21 @@ export fn pyframe_list_fill(list: *PyObject, kinds: [*]const u8, numbers: [*]con
 
 /// Called by JS from ever deeper recursion until the JS engine refuses to go deeper: the deepest
 /// stack position seen, plus room for a callback's work, becomes the floor below which the hook
-/// no longer calls JS (see native/stack.zig).
-export fn pyframe_js_stack_mark() void {
+/// no longer calls JS (see native/stack.zig). Returns 0 once JS must stop diving itself: an engine
+/// told it may use more stack than its thread has (Deno's `--v8-flags=--stack-size`) would
+/// otherwise run off the thread's end, as no JS program but this dive ever needs to.
+export fn pyframe_js_stack_mark() u8 {
     const s = &engine.state;
-    const floor = stack.position() + stack.js_reserve;
+    const here = stack.position();
+    if (s.js_floor == 0) js_dive_end = stack.floorOfThisThread() + stack.js_reserve;
+    const floor = here + stack.js_reserve;
     if (s.js_floor == 0 or floor < s.js_floor) s.js_floor = floor;
+    return @intFromBool(here > js_dive_end);
 }
+
+/// Where the JS thread's stack leaves only room enough for a callback under the C floor: JS never
+/// dives below it (only that thread dives, once, as the library loads).
+var js_dive_end: usize = 0;
 
 /// Gives the AST codec the constants and node classes its encoding refers to (see
 /// native/ast_codec.zig). Returns 0, or -1 with a Python exception set.

@@ -2,11 +2,13 @@
 // C stack, so the host must be protected twice: from calling JS deeper than its engine allows
 // (V8 aborts the process there, within CPython's default recursion limit) and from running off the
 // thread's stack under a raised recursion limit. Without either guard these tests kill the process.
+import process from "node:process";
 import { test } from "uvu";
 import * as assert from "uvu/assert";
 import { Dynamo, type PyObject, python, PythonError } from "../mod.ts";
 import { load } from "../src/ffi/mod.ts";
 import "./_in_a_thread.ts";
+import { lastJsonLine, runChild } from "./_child.ts";
 
 python.exec(`
 import sys
@@ -100,6 +102,23 @@ test("Python calling a JS function deeper than JS can be entered gets a Recursio
   assert.ok(calls > 0);
   assert.match(refused, /maximum recursion depth exceeded/);
   assert.is(callAtDepth.call(5, fromJs).toJS(), 1, "called from higher up, JS answers again");
+});
+
+// V8 stops JS about 1 MiB down the stack unless given more; given more than the thread has, it
+// would run off the thread's end, and pyframe measuring that limit (JS recursing until refused,
+// as the library loads) did: Deno died at import. Bun's engine is given as much; it keeps to its
+// thread by itself.
+test("a JS engine given more stack than its thread has: pyframe loads, and uses what there is", () => {
+  const moreThanTheThread = 64 * 1024; // KiB: 64 MiB (a main thread usually has 8)
+  const child = runChild("test/_js_stack_child.ts", {
+    denoFlags: [`--v8-flags=--stack-size=${moreThanTheThread}`],
+    env: { ...process.env, BUN_JSC_maxPerThreadStackUsage: String(moreThanTheThread * 1024) },
+  });
+  const { deepest, refusal, after } = lastJsonLine(child);
+  assert.match(refusal, /^RecursionError: maximum recursion depth exceeded/);
+  // Deno's default stack takes ~110 levels of JS and Python calling each other under a Dynamo.
+  assert.ok(deepest >= 250, `only ${deepest} levels deep`);
+  assert.is(after, 2, "Python runs on after the refusal");
 });
 
 /** The RecursionError of a recursion that ran out of C stack: pyframe's up to 3.13 (3.12 counts C

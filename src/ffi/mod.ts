@@ -125,15 +125,15 @@ function finalizeAtExit(native: Native, py: Python): void {
 /**
  * Shows the native side how deep in the stack this JS engine runs: JS recurses, marking its stack
  * position natively each level, until the engine refuses to go deeper (V8 stops about 1 MiB down,
- * JavaScriptCore near the thread's end). Native code then never calls JS from deeper than that
+ * JavaScriptCore near the thread's end) or the mark says the thread's own end is near (V8 given a
+ * `--stack-size` beyond the thread's stack). Native code then never calls JS from deeper than that
  * minus room for the call's own work, as V8 aborts the process when entered below its limit (see
  * native/stack.zig). The mark needs no GIL, and is called unguarded: a guarded call overflowing
  * between taking and giving back the GIL would leave it taken.
  */
 function markJsStackLimit(native: Native): void {
   const dive = (): void => {
-    native.pyframe_js_stack_mark();
-    dive();
+    if (native.pyframe_js_stack_mark() !== 0) dive();
   };
   try {
     dive();

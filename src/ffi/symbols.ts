@@ -42,7 +42,7 @@ export const nativeSymbols = {
   pyframe_frame_function: fn(["ptr"], "ptr"),
   pyframe_frame_slot: fn(["ptr", "u32"], "ptr"),
   pyframe_stat: fn(["u32"], "u64"),
-  pyframe_js_stack_mark: fn([], "void"),
+  pyframe_js_stack_mark: fn([], "u8"),
   pyframe_set_js_release_target: fn(["function"], "void"),
   pyframe_js_release_entry: fn([], "ptr"),
   pyframe_set_js_function_target: fn(["function", "u32", "ptr"], "void"),
