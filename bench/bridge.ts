@@ -1,11 +1,12 @@
 /**
  * The bridge's costs, per runtime, in one process: a no-op JS loop against calling a Python
- * `add(1, 2)` from TypeScript, and converting a 10,000-element list and a nested dict both ways.
+ * `add(1, 2)` from TypeScript, a Python error caught in TypeScript (its traceback read or not),
+ * and converting a 10,000-element list and a nested dict both ways.
  *
  *   deno run -A bench/bridge.ts      bun run bench/bridge.ts
  */
 import { runtime } from "../src/ffi/mod.ts";
-import { python } from "../src/python/mod.ts";
+import { python, PythonError } from "../src/python/mod.ts";
 
 python.exec("def add(a, b):\n    return a + b\n");
 using add = python.import("__main__").get("add");
@@ -46,6 +47,21 @@ rows.push([
     })
   ),
 ]);
+python.exec("def missing(key, depth=0):\n    return {}[key] if depth == 0 else missing(key, depth - 1)\n");
+using missing = python.import("__main__").get("missing");
+/** A KeyError raised `depth` calls down, caught in TypeScript, its traceback read or not. */
+const caught = (depth: number, read: boolean) => () => {
+  try {
+    missing.call("key", depth);
+  } catch (error) {
+    if (!(error instanceof PythonError)) throw error;
+    if (read) sink = error.traceback;
+  }
+};
+rows.push(["KeyError caught, traceback unread", measure(50_000, caught(0, false))]);
+rows.push(["KeyError caught, traceback read", measure(2_000, caught(0, true))]);
+rows.push(["KeyError raised 20 calls down, caught, unread", measure(20_000, caught(20, false))]);
+rows.push(["KeyError raised 20 calls down, caught, traceback read", measure(500, caught(20, true))]);
 using mainModule = python.import("__main__");
 mainModule.set("js_square", (x: number) => x * x);
 rows.push([

@@ -55,7 +55,7 @@ export class ParseError extends PythonError {
 
   /** Wraps the PythonError of a SyntaxError (or subclass) raised by Python's parser. */
   constructor(error: PythonError & { value: PyObject }) {
-    super(error.type, error.pythonMessage, error.traceback, error.value);
+    super(error.type, error.pythonMessage, () => error.traceback, error.value);
     const read = (name: string) => {
       using value = error.value.get(name);
       return value.typeName === "NoneType" ? null : value.toJS();

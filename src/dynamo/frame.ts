@@ -107,7 +107,10 @@ export class Frame {
             using text = codeSource.call(code, fn);
             return text.toString();
           } catch (error) {
-            if (error instanceof PythonError && error.value) releaseFrames(error.value);
+            if (error instanceof PythonError && error.value) {
+              void error.traceback; // formatted while the frames it names are still there
+              releaseFrames(error.value);
+            }
             throw error;
           }
         }));

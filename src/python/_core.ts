@@ -265,7 +265,8 @@ function fetchError(c: Core): unknown {
     const typeName = attributeString(c, k, "__name__") ?? "Exception";
     // Python's own traceback shows this when str() of the exception raises.
     const message = v ? exceptionText(c, v) : "";
-    const formatted = callHelperString(c, "format_exception", [k || c.none, v || c.none, t || c.none]) ?? "";
+    const exception = new PyObject(tupleOfPointers(c, [k || c.none, v || c.none, t || c.none]));
+    const formatted = () => formatException(exception);
     const value = v ? PyObject.borrowed(v) : undefined;
     if (v && py.PyErr_GivenExceptionMatches(v, c.systemExitType)) {
       return new SystemExit(typeName, message, formatted, value, exitCode(c, v));
@@ -435,17 +436,39 @@ function soleTextArgument(c: Core, exception: Ptr): string | undefined {
   }
 }
 
-function callHelperString(c: Core, name: string, args: Ptr[]): string | undefined {
+/**
+ * The traceback of an exception fetched into a PythonError, formatted as Python prints it when the
+ * error's `traceback` is first read, from the type, object and traceback it has held since (let go
+ * of then). Formatting (the traceback module reads each frame's source line, and from 3.11 parses
+ * it for the markers under the failing part) made an error crossing into JS cost about 15 times a
+ * call that returns, more the deeper it was raised (`bench/bridge.ts`), where most are caught and
+ * dropped unread.
+ */
+function formatException(exception: PyObject): string {
+  try {
+    return withPython((c) => callHelperString(c, "format_exception", exception.pointer)) ?? "";
+  } finally {
+    exception.dispose();
+  }
+}
+
+/** A new tuple of the objects at `pointers`, each given a reference of the tuple's. */
+function tupleOfPointers(c: Core, pointers: Ptr[]): Ptr {
+  const { py } = c;
+  const tuple = check(py.PyTuple_New(pointers.length));
+  pointers.forEach((pointer, i) => {
+    py.Py_IncRef(pointer);
+    py.PyTuple_SetItem(tuple, i, pointer);
+  });
+  return tuple;
+}
+
+/** str() of what the helper function `name` returns for the arguments in `tuple`; undefined when it raises. */
+function callHelperString(c: Core, name: string, tuple: Ptr): string | undefined {
   const { py } = c;
   const fn = py.PyObject_GetAttrString(c.helper, cString(name));
   if (!fn) return void py.PyErr_Clear();
-  const tuple = py.PyTuple_New(args.length);
-  args.forEach((arg, i) => {
-    py.Py_IncRef(arg);
-    py.PyTuple_SetItem(tuple, i, arg);
-  });
   const result = py.PyObject_Call(fn, tuple, runtime.NULL);
-  py.Py_DecRef(tuple);
   py.Py_DecRef(fn);
   if (!result) return void py.PyErr_Clear();
   try {

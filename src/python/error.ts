@@ -21,14 +21,30 @@ import type { PyObject } from "./object.ts";
 export class PythonError extends Error {
   /** `"PythonError"`. */
   override name = "PythonError";
-  /** Made by pyframe from a Python exception: its class name, `str()`, formatted traceback and object. */
+  #traceback: string | (() => string);
+
+  /**
+   * Made by pyframe from a Python exception: its class name, `str()`, formatted traceback (or what
+   * formats it when first read) and object.
+   */
   constructor(
     readonly type: string,
     readonly pythonMessage: string,
-    readonly traceback: string,
+    traceback: string | (() => string),
     readonly value?: PyObject,
   ) {
     super(pythonMessage ? `${type}: ${pythonMessage}` : type);
+    this.#traceback = traceback;
+  }
+
+  /**
+   * The traceback as Python prints it, formatted when first read (the exception's chained
+   * exceptions as they are then): formatting reads every frame's source, and most errors caught in
+   * TypeScript are never shown.
+   */
+  get traceback(): string {
+    if (typeof this.#traceback === "function") this.#traceback = this.#traceback();
+    return this.#traceback;
   }
 }
 
@@ -50,7 +66,7 @@ export class SystemExit extends PythonError {
   constructor(
     type: string,
     pythonMessage: string,
-    traceback: string,
+    traceback: string | (() => string),
     value: PyObject | undefined,
     /** The argument of `sys.exit`, converted; `null` when none was given. */
     readonly code: unknown,
