@@ -47,6 +47,14 @@ rows.push([
     })
   ),
 ]);
+rows.push(["attribute get + dispose (add.__name__ read)", measure(300_000, () => add.get("__name__").dispose())]);
+python.exec("def takes(callback):\n    return None\n");
+using takes = python.import("__main__").get("takes");
+const callback = (x: number) => x;
+rows.push([
+  "takes(callback): a JS function passed, made callable each call",
+  measure(100_000, () => takes.call(callback).dispose()),
+]);
 python.exec("def missing(key, depth=0):\n    return {}[key] if depth == 0 else missing(key, depth - 1)\n");
 using missing = python.import("__main__").get("missing");
 /** A KeyError raised `depth` calls down, caught in TypeScript, its traceback read or not. */

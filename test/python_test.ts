@@ -221,6 +221,16 @@ test("PyObject attributes: get, set, has, delete", () => {
   assert.throws(() => ns.delete("answer"), (e: unknown) => e instanceof PythonError && e.type === "AttributeError");
 });
 
+// Names go to C encoded once and kept (src/ffi's cName), up to a bound past which the kept ones are
+// dropped: more names than that, each used again after, still name their own attributes.
+test("many attribute names, each used again after more than pyframe keeps encoded, name their own attributes", () => {
+  using ns = python.import("types").get("SimpleNamespace").call();
+  const names = Array.from({ length: 5_000 }, (_, i) => `name_${i}_é`);
+  names.forEach((name, i) => ns.set(name, i));
+  for (const [i, name] of [...names.entries()].reverse()) assert.is(ns.get(name).toJS(), i, name);
+  assert.is(python.builtins.get("len").call(python.builtins.get("vars").call(ns)).toJS(), names.length);
+});
+
 test("PyObject items: item, setItem, deleteItem, contains, len", () => {
   using dict = python.toPython({ a: 1 });
   dict.setItem("b", [2]);

@@ -56,6 +56,26 @@ export function cString(text: string): Uint8Array {
   return encoder.encode(text + "\0");
 }
 
+/** Names encoded by {@link cName}; emptied when full, as most programs use a few hundred. */
+const namesInC = new Map<string, Uint8Array>();
+const mostNamesInC = 4096;
+
+/**
+ * `cString` of a name a program passes again and again (an attribute, a module, a helper), encoded
+ * once: Deno's TextEncoder is a call into the runtime, which took a fifth of an attribute read
+ * and a quarter of making a JS function callable from Python (`bench/bridge.ts`). Only for
+ * arguments C reads and never writes (a `const char *`): every caller shares the bytes.
+ */
+export function cName(name: string): Uint8Array {
+  let bytes = namesInC.get(name);
+  if (bytes === undefined) {
+    if (namesInC.size >= mostNamesInC) namesInC.clear();
+    bytes = cString(name);
+    namesInC.set(name, bytes);
+  }
+  return bytes;
+}
+
 /** Loads the native library and libpython, starts the interpreter and releases the GIL, once. */
 export function load(): Loaded {
   if (loaded) return loaded;

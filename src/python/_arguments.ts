@@ -5,7 +5,7 @@
  * @module
  */
 
-import { cString } from "../ffi/mod.ts";
+import { cName } from "../ffi/mod.ts";
 
 /**
  * Marks a Promise that pyframe refused and nobody else holds (a callback's answer) as handled: the
@@ -84,7 +84,7 @@ export function nameForC(name: unknown, what: string, expected: string): Uint8Ar
         "pass such a name to Python's getattr, setattr or importlib.import_module as an argument instead",
     );
   }
-  return cString(name);
+  return cName(name);
 }
 
 /** Throws a TypeError naming `what` unless `value` is undefined (the default) or a boolean. */

@@ -12,7 +12,15 @@
  * @module
  */
 
-import { calledFromPython, cString, functionCallbackSpec, type Ptr, releaseCallbackSpec, runtime } from "../ffi/mod.ts";
+import {
+  calledFromPython,
+  cName,
+  cString,
+  functionCallbackSpec,
+  type Ptr,
+  releaseCallbackSpec,
+  runtime,
+} from "../ffi/mod.ts";
 import { check, type Core, open } from "./_core.ts";
 import { PythonError } from "./error.ts";
 import * as handles from "./_handles.ts";
@@ -171,7 +179,7 @@ function setHandle(c: Core, instance: Ptr, handle: number): void {
 
 function setConverted(c: Core, target: Ptr, name: string, value: unknown): void {
   const converted = toPythonValue(c, value);
-  const status = c.py.PyObject_SetAttrString(target, cString(name), converted);
+  const status = c.py.PyObject_SetAttrString(target, cName(name), converted);
   c.py.Py_DecRef(converted);
   if (status !== 0) check(0);
 }

@@ -9,6 +9,7 @@
  */
 
 import {
+  cName,
   cString,
   enterPython,
   inPython,
@@ -170,7 +171,7 @@ function afterStart(c: Core): void {
 /** A function of the `_pyframe` helper module. */
 export function helperFunction(name: string): PyObject {
   const c = open();
-  return inPython(() => new PyObject(check(c.py.PyObject_GetAttrString(c.helper, cString(name)))));
+  return inPython(() => new PyObject(check(c.py.PyObject_GetAttrString(c.helper, cName(name)))));
 }
 
 /** Pyframe's own Python never shows up in a Dynamo callback; `run`, `import_file` and a JS
@@ -285,7 +286,7 @@ function fetchError(c: Core): unknown {
 /** The JS value a JSError carries, when its handle is still held. */
 function originalJSError(c: Core, exception: Ptr): { found: boolean; value?: unknown } {
   const { py } = c;
-  const handle = py.PyObject_GetAttrString(exception, cString("_js_handle"));
+  const handle = py.PyObject_GetAttrString(exception, cName("_js_handle"));
   if (!handle) {
     py.PyErr_Clear();
     return { found: false };
@@ -306,7 +307,7 @@ function originalJSError(c: Core, exception: Ptr): { found: boolean; value?: unk
  */
 function exitCode(c: Core, exception: Ptr): unknown {
   const { py } = c;
-  const code = py.PyObject_GetAttrString(exception, cString("code"));
+  const code = py.PyObject_GetAttrString(exception, cName("code"));
   if (!code) {
     py.PyErr_Clear();
     return null;
@@ -369,7 +370,7 @@ export function raise(message: string, type?: Ptr): void {
 function attributeString(c: Core, object: Ptr, name: string): string | undefined {
   if (!object) return undefined;
   const { py } = c;
-  const value = py.PyObject_GetAttrString(object, cString(name));
+  const value = py.PyObject_GetAttrString(object, cName(name));
   if (!value) {
     py.PyErr_Clear();
     return undefined;
@@ -424,7 +425,7 @@ function exceptionText(c: Core, exception: Ptr): string {
  */
 function soleTextArgument(c: Core, exception: Ptr): string | undefined {
   const { py } = c;
-  const args = py.PyObject_GetAttrString(exception, cString("args"));
+  const args = py.PyObject_GetAttrString(exception, cName("args"));
   if (!args) return void py.PyErr_Clear();
   try {
     if (Number(py.PyTuple_Size(args)) !== 1) return void py.PyErr_Clear();
@@ -466,7 +467,7 @@ function tupleOfPointers(c: Core, pointers: Ptr[]): Ptr {
 /** str() of what the helper function `name` returns for the arguments in `tuple`; undefined when it raises. */
 function callHelperString(c: Core, name: string, tuple: Ptr): string | undefined {
   const { py } = c;
-  const fn = py.PyObject_GetAttrString(c.helper, cString(name));
+  const fn = py.PyObject_GetAttrString(c.helper, cName(name));
   if (!fn) return void py.PyErr_Clear();
   const result = py.PyObject_Call(fn, tuple, runtime.NULL);
   py.Py_DecRef(fn);
