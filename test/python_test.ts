@@ -89,7 +89,7 @@ test("Python errors become PythonError with type, message and traceback", () => 
 });
 
 // Formatting a traceback (the traceback module reads each frame's line, and from 3.11 parses it)
-// made every error caught in TypeScript cost 5-6 times what it does unformatted; it waits for a
+// made every error caught in TypeScript cost 6-20 times what it does unformatted; it waits for a
 // read now, with the traceback the error was fetched with (bench/bridge.ts).
 test("a PythonError's traceback is formatted when first read, as it was when the error was caught", () => {
   python.exec(
