@@ -72,14 +72,16 @@ test("forced garbage collection releases every wrapper once: no leak, no double 
     runChild("test/_gc_child.ts", { denoFlags: ["--v8-flags=--expose-gc"], timeout: 120_000 }),
   );
   assert.ok(counts.heldBeforeCollection > 0, "wrappers hold references until collected");
+  assert.ok(counts.heldByErrors > 0, "caught errors hold their frames until collected");
   assert.equal(
     {
       afterCollected: counts.afterCollected,
       afterMixed: counts.afterMixed,
       afterDisposed: counts.afterDisposed,
+      afterErrors: counts.afterErrors,
       alive: counts.alive,
     },
-    { afterCollected: 0, afterMixed: 0, afterDisposed: 0, alive: "object" },
+    { afterCollected: 0, afterMixed: 0, afterDisposed: 0, afterErrors: 0, alive: "object" },
   );
 });
 
