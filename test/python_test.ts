@@ -77,6 +77,9 @@ test("Python errors become PythonError with type, message and traceback", () => 
     assert.is(e.pythonMessage, "bad value");
     assert.match(e.traceback, /failing\.py", line 2, in fails/);
     assert.match(e.traceback, /ValueError: bad value/);
+    // It starts where the program's code does, not in pyframe's helper that ran it.
+    assert.match(e.traceback, /^Traceback \(most recent call last\):\n {2}File "<pyframe-\d+>", line 1, in <module>\n/);
+    assert.not.match(e.traceback, /pyframe helper/);
   }
   assert.throws(
     () => python.import("no_such_module_here"),
@@ -132,6 +135,26 @@ test("a PythonError's traceback is formatted when first read, as it was when the
   } finally {
     python.exec("traceback.format_exception = _format_exception");
     for (const error of errors) error.value?.dispose();
+  }
+});
+
+// The consoles list an error's fields, and the traceback, formatted when first read, is none.
+test("a PythonError shown by the console or inspect carries its Python traceback", () => {
+  python.exec("def fails_shown():\n    raise ValueError('shown')\n", { filename: "shown.py" });
+  const error = (() => {
+    try {
+      python.eval("fails_shown()");
+    } catch (error) {
+      return error;
+    }
+  })();
+  assert.instance(error, PythonError);
+  const deno = (globalThis as { Deno?: { inspect(value: unknown): string } }).Deno;
+  const shown = [inspect(error), ...deno ? [deno.inspect(error)] : []];
+  for (const text of shown) {
+    assert.match(text, /^PythonError: ValueError: shown\n\s+at /);
+    assert.match(text, /\n\nTraceback \(most recent call last\):\n[^]*File "shown\.py", line 2, in fails_shown\n/);
+    assert.match(text, /\nValueError: shown$/);
   }
 });
 

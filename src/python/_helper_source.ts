@@ -254,6 +254,11 @@ def own_code_objects(target=None):
 
 @with_cpython_imports
 def format_exception(kind, value, tb):
+    """Python's traceback of an error that reached TypeScript, less the frames of pyframe's own
+    entry points it starts with (run, for python.exec and python.eval; import_file): the
+    program's are what it shows, as a script's traceback starts at the script."""
+    while tb is not None and tb.tb_frame.f_code.co_filename == format_exception.__code__.co_filename:
+        tb = tb.tb_next
     return "".join(traceback.format_exception(kind, value, tb))
 
 def release_frames(error):

@@ -46,6 +46,31 @@ export class PythonError extends Error {
     if (typeof this.#traceback === "function") this.#traceback = this.#traceback();
     return this.#traceback;
   }
+
+  /** How Deno's console and `Deno.inspect` show it: {@link shownWithTraceback}. */
+  [Symbol.for("Deno.customInspect")](): string {
+    return shownWithTraceback(this);
+  }
+
+  /** How `node:util`'s `inspect`, and so Bun's and Node's consoles, show it: {@link shownWithTraceback}. */
+  [Symbol.for("nodejs.util.inspect.custom")](): string {
+    return shownWithTraceback(this);
+  }
+}
+
+/**
+ * The error's JS stack, then its Python traceback, formatted now: the traceback is no field the
+ * consoles would list, as it is formatted only when read.
+ */
+function shownWithTraceback(error: PythonError): string {
+  const stack = error.stack ?? `${error.name}: ${error.message}`;
+  let traceback = "";
+  try {
+    traceback = error.traceback.trimEnd();
+  } catch {
+    // Python is gone (the process is exiting): the JS side is all there is to show.
+  }
+  return traceback ? `${stack}\n\n${traceback}` : stack;
 }
 
 /**
