@@ -15,7 +15,7 @@ import {
   toPython,
 } from "../src/python/mod.ts";
 import { scratchDirectory } from "./_scratch.ts";
-import { runChild } from "./_child.ts";
+import { lastJsonLine, runChild } from "./_child.ts";
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -761,6 +761,12 @@ test("a JS function Python still holds when it finalizes is released quietly", (
   const child = runChild("test/_finalize_child.ts");
   assert.is(child.stdout.trim(), "script ended");
   assert.not.match(child.stderr, /Exception ignored/, child.stderr);
+});
+
+// Formatted when first read, a traceback read after the interpreter ended cannot be formatted.
+test("a traceback first read after Python ended (an exit listener) is the error's last line", () => {
+  const child = runChild("test/_error_at_exit_child.ts");
+  assert.equal(lastJsonLine(child), { traceback: "ZeroDivisionError: division by zero\n" });
 });
 
 test("python.builtins is the builtins module", () => {

@@ -41,6 +41,11 @@ export function startReleasing(api: ThreadSwitch, mainInterpreter: Ptr): void {
   detached = api.PyEval_SaveThread();
 }
 
+/** Whether the interpreter was finalized as the process began to exit: Python can no longer be called. */
+export function pythonEnded(): boolean {
+  return finalized;
+}
+
 /** Takes the GIL unless this thread holds it already. Pair every call with {@link leavePython}. */
 export function enterPython(): void {
   if (finalized) {

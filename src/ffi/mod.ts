@@ -30,7 +30,7 @@ import { finalizePython, guarded, startReleasing } from "./gil.ts";
 
 export type { Bound, CallbackFunction, NativeCallback, Ptr, PythonInstall, Runtime };
 export { frameCallbackSpec, functionCallbackSpec, LoadError, releaseCallbackSpec, runtime, SUPPORTED_MINORS };
-export { calledFromPython, enterPython, holdsPython, inPython, leavePython } from "./gil.ts";
+export { calledFromPython, enterPython, holdsPython, inPython, leavePython, pythonEnded } from "./gil.ts";
 
 export type Native = Bound<typeof nativeSymbols>;
 export type Python = Bound<typeof pythonSymbols>;

@@ -19,6 +19,7 @@ import {
   type Native,
   type Ptr,
   type Python,
+  pythonEnded,
   runtime,
 } from "../ffi/mod.ts";
 import { KeyboardInterrupt, PythonError, SystemExit } from "./error.ts";
@@ -267,7 +268,7 @@ function fetchError(c: Core): unknown {
     // Python's own traceback shows this when str() of the exception raises.
     const message = v ? exceptionText(c, v) : "";
     const exception = new PyObject(tupleOfPointers(c, [k || c.none, v || c.none, t || c.none]));
-    const formatted = () => formatException(exception);
+    const formatted = () => formatException(exception, message ? `${typeName}: ${message}` : typeName);
     const value = v ? PyObject.borrowed(v) : undefined;
     if (v && py.PyErr_GivenExceptionMatches(v, c.systemExitType)) {
       return new SystemExit(typeName, message, formatted, value, exitCode(c, v));
@@ -441,11 +442,14 @@ function soleTextArgument(c: Core, exception: Ptr): string | undefined {
  * The traceback of an exception fetched into a PythonError, formatted as Python prints it when the
  * error's `traceback` is first read, from the type, object and traceback it has held since (let go
  * of then). Formatting (the traceback module reads each frame's source line, and from 3.11 parses
- * it for the markers under the failing part) made an error crossing into JS cost about 15 times a
+ * it for the markers under the failing part) made an error crossing into JS cost 6-20 times a
  * call that returns, more the deeper it was raised (`bench/bridge.ts`), where most are caught and
  * dropped unread.
  */
-function formatException(exception: PyObject): string {
+function formatException(exception: PyObject, lastLine: string): string {
+  // Read after the interpreter ended (in an exit listener pyframe's own went before), the error
+  // can tell no more than the line a traceback ends with.
+  if (pythonEnded()) return `${lastLine}\n`;
   try {
     return withPython((c) => callHelperString(c, "format_exception", exception.pointer)) ?? "";
   } finally {
