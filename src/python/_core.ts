@@ -22,7 +22,7 @@ import {
   pythonEnded,
   runtime,
 } from "../ffi/mod.ts";
-import { KeyboardInterrupt, PythonError, SystemExit } from "./error.ts";
+import { KeyboardInterrupt, lastLineOf, PythonError, SystemExit } from "./error.ts";
 import { helperSource } from "./_helper_source.ts";
 import { PyObject } from "./object.ts";
 import { stringToJS } from "./_text.ts";
@@ -268,7 +268,7 @@ function fetchError(c: Core): unknown {
     // Python's own traceback shows this when str() of the exception raises.
     const message = v ? exceptionText(c, v) : "";
     const exception = new PyObject(tupleOfPointers(c, [k || c.none, v || c.none, t || c.none]));
-    const formatted = () => formatException(exception, message ? `${typeName}: ${message}` : typeName);
+    const formatted = () => formatException(exception, lastLineOf(typeName, message));
     const value = v ? PyObject.borrowed(v) : undefined;
     if (v && py.PyErr_GivenExceptionMatches(v, c.systemExitType)) {
       return new SystemExit(typeName, message, formatted, value, exitCode(c, v));

@@ -33,7 +33,7 @@ export class PythonError extends Error {
     traceback: string | (() => string),
     readonly value?: PyObject,
   ) {
-    super(pythonMessage ? `${type}: ${pythonMessage}` : type);
+    super(lastLineOf(type, pythonMessage));
     this.#traceback = traceback;
   }
 
@@ -64,13 +64,13 @@ export class PythonError extends Error {
  */
 function shownWithTraceback(error: PythonError): string {
   const stack = error.stack ?? `${error.name}: ${error.message}`;
-  let traceback = "";
-  try {
-    traceback = error.traceback.trimEnd();
-  } catch {
-    // Python is gone (the process is exiting): the JS side is all there is to show.
-  }
+  const traceback = error.traceback.trimEnd();
   return traceback ? `${stack}\n\n${traceback}` : stack;
+}
+
+/** The line a Python traceback ends with: the exception's class name, and its `str()` if any. */
+export function lastLineOf(type: string, message: string): string {
+  return message ? `${type}: ${message}` : type;
 }
 
 /**
