@@ -385,16 +385,18 @@ function attributeString(c: Core, object: Ptr, name: string): string | undefined
 
 function stringOf(c: Core, object: Ptr): string | undefined {
   if (!object) return undefined;
+  const result = strLeavingError(c, object);
+  if (result === undefined) c.py.PyErr_Clear();
+  return result;
+}
+
+/** str() of `object`, or undefined with the Python error that stopped it still pending. */
+function strLeavingError(c: Core, object: Ptr): string | undefined {
   const { py } = c;
   const text = py.PyObject_Str(object);
-  if (!text) {
-    py.PyErr_Clear();
-    return undefined;
-  }
+  if (!text) return undefined;
   try {
-    const result = stringToJS(py, text);
-    if (result === undefined) py.PyErr_Clear();
-    return result;
+    return stringToJS(py, text);
   } finally {
     py.Py_DecRef(text);
   }
@@ -406,15 +408,8 @@ function stringOf(c: Core, object: Ptr): string | undefined {
  */
 function exceptionText(c: Core, exception: Ptr): string {
   const { py } = c;
-  const text = py.PyObject_Str(exception);
-  if (text) {
-    try {
-      const result = stringToJS(py, text);
-      if (result !== undefined) return result;
-    } finally {
-      py.Py_DecRef(text);
-    }
-  }
+  const text = strLeavingError(c, exception);
+  if (text !== undefined) return text;
   const outOfStack = py.PyErr_GivenExceptionMatches(py.PyErr_Occurred(), c.recursionErrorType) !== 0;
   py.PyErr_Clear();
   return (outOfStack ? soleTextArgument(c, exception) : undefined) ?? "<exception str() failed>";
