@@ -29,7 +29,7 @@ pub fn build(b: *std.Build) void {
     b.installArtifact(library(b, target, optimize));
 
     const test_step = b.step("test", "Run the native unit tests");
-    for ([_][]const u8{ "native/cache.zig", "native/ast_codec.zig" }) |file| {
+    for ([_][]const u8{ "native/cache.zig", "native/ast_codec.zig", "native/stack.zig" }) |file| {
         const unit_tests = b.addTest(.{ .root_module = module(b, file, target, optimize) });
         test_step.dependOn(&b.addRunArtifact(unit_tests).step);
     }

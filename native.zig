@@ -340,15 +340,16 @@ export fn pyframe_list_fill(list: *PyObject, kinds: [*]const u8, numbers: [*]con
 export fn pyframe_js_stack_mark() u8 {
     const s = &engine.state;
     const here = stack.position();
-    if (s.js_floor == 0) js_dive_end = stack.floorOfThisThread() + stack.js_reserve;
-    const floor = here + stack.js_reserve;
-    if (s.js_floor == 0 or floor < s.js_floor) s.js_floor = floor;
-    return @intFromBool(here > js_dive_end);
+    if (js_dive.start == 0) js_dive = .{ .start = here, .deepest = here, .end = stack.floorOfThisThread() + stack.js_reserve };
+    js_dive.deepest = @min(js_dive.deepest, here);
+    s.js_floor = stack.jsFloor(js_dive.start, js_dive.deepest);
+    return @intFromBool(here > js_dive.end);
 }
 
-/// Where the JS thread's stack leaves only room enough for a callback under the C floor: JS never
-/// dives below it (only that thread dives, once, as the library loads).
-var js_dive_end: usize = 0;
+/// The JS thread's one dive, as the library loads: where it started, the deepest it reached, and
+/// where the thread's stack leaves only room enough for a callback under the C floor (JS never
+/// dives below it).
+var js_dive: struct { start: usize = 0, deepest: usize = 0, end: usize = 0 } = .{};
 
 /// Gives the AST codec the constants and node classes its encoding refers to (see
 /// native/ast_codec.zig). Returns 0, or -1 with a Python exception set.

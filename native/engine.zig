@@ -341,7 +341,7 @@ pub fn Engine(comptime layout: Layout) type {
                 .failed => {
                     s.api.Py_DecRef(pending);
                     if (s.api.PyErr_Occurred() == null) {
-                        return fail(tstate, frame, "pyframe: the frame callback failed without setting an exception");
+                        return fail(tstate, frame, stack.js_error_escaped);
                     }
                     return unwind(tstate, frame);
                 },

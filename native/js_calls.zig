@@ -105,7 +105,11 @@ fn callJsFunction(self: ?*PyObject, args: ?*PyObject, kwargs: ?*PyObject) callco
         return null;
     }
     const waiting = api().PyList_Size(f.released.?) > 0;
-    return f.target.?(handle, args, kwargs, @intFromBool(waiting));
+    const result = f.target.?(handle, args, kwargs, @intFromBool(waiting));
+    if (result == null and api().PyErr_Occurred() == null) {
+        api().PyErr_SetString(api().PyExc_RuntimeError.*, stack.js_error_escaped);
+    }
+    return result;
 }
 
 fn refuseOtherThread(self: *PyObject) ?*PyObject {

@@ -26,8 +26,28 @@ const hot_path = @import("hot_path.zig");
 pub const c_reserve: usize = 256 * 1024;
 
 /// Stack kept free for a callback below the point JS was last seen to reach: the callback, the
-/// Python it calls (through the hook again) and the AST work it does run there.
+/// Python it calls (through the hook again) and the AST work it does run there. A JS engine given
+/// less stack than twice this (Deno's `--v8-flags=--stack-size`, Bun's
+/// `BUN_JSC_maxPerThreadStackUsage`) keeps half of what it has instead: with the whole reserve,
+/// the floor lay above where JS starts and no JS was ever called. (A reserve of 32 KiB was too
+/// little for a callback to report a JS stack overflow as a Python error: measured in Deno.)
 pub const js_reserve: usize = 256 * 1024;
+
+/// The error of a JS callback that failed without a Python exception set: a JS exception left it,
+/// which nothing but a JS engine out of stack throws past the callbacks' own catches (the runtime
+/// adapters return `whenThrown` then, src/ffi/symbols.ts).
+pub const js_error_escaped = "pyframe: a JavaScript error escaped pyframe's handling (the JS engine ran out of stack " ++
+    "while reporting an error); call less deeply between Python and JavaScript, or give the engine more stack";
+
+/// The stack position below which native code calls no JS, for a JS engine that ran from `start`
+/// down to `deepest` before refusing to go deeper. Never below `deepest`: V8 aborts the process
+/// when entered below its limit, whereas a callback running out of the room left gets a JS
+/// `RangeError`, reported as a Python error (by the callback, or failing that by its caller:
+/// `js_error_escaped`).
+pub fn jsFloor(start: usize, deepest: usize) usize {
+    std.debug.assert(deepest <= start);
+    return deepest + @min(js_reserve, (start - deepest) / 2);
+}
 
 /// The current stack position (the stack grows down on every supported target).
 pub inline fn position() usize {
@@ -111,3 +131,10 @@ extern "c" fn pthread_attr_getstack(attributes: *const std.c.pthread_attr_t, add
 extern "c" fn pthread_attr_destroy(attributes: *std.c.pthread_attr_t) c_int;
 extern "c" fn pthread_get_stackaddr_np(thread: std.c.pthread_t) ?*anyopaque;
 extern "c" fn pthread_get_stacksize_np(thread: std.c.pthread_t) usize;
+
+test "the JS floor keeps the whole reserve above a deep engine's limit, half the depth above a shallow one's" {
+    const start: usize = 0x7fff_0000_0000;
+    try std.testing.expectEqual(start - 4096 * 1024 + js_reserve, jsFloor(start, start - 4096 * 1024));
+    try std.testing.expectEqual(start - 100 * 1024 + 50 * 1024, jsFloor(start, start - 100 * 1024));
+    try std.testing.expectEqual(start, jsFloor(start, start));
+}

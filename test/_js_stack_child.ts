@@ -1,8 +1,9 @@
 /**
  * Test support, run as its own process by deep_stack_test.ts with the JS engine told it may use
  * more stack than its thread has (Deno: `--v8-flags=--stack-size`; Bun:
- * `BUN_JSC_maxPerThreadStackUsage`): JS and Python call each other ever deeper, under a Dynamo,
- * until refused. Prints one JSON line: how deep they went, what refused them, and whether Python
+ * `BUN_JSC_maxPerThreadStackUsage`), or less than pyframe keeps for a callback: JS and Python call
+ * each other ever deeper, under a Dynamo, until refused. Prints one JSON line: how deep they went,
+ * what refused them, how many times the Dynamo was asked (once per code object), and whether Python
  * still runs after.
  */
 import { Dynamo, type PyObject, python, PythonError } from "../mod.ts";
@@ -29,6 +30,7 @@ const down = (n: number): number => {
   }
 };
 
-using _ = new Dynamo(() => undefined);
+let asked = 0;
+using _ = new Dynamo(() => void asked++);
 const deepest = down(100_000);
-console.log(JSON.stringify({ deepest, refusal, after: python.eval("1 + 1") }));
+console.log(JSON.stringify({ deepest, refusal, asked, after: python.eval("1 + 1") }));

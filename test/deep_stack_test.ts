@@ -121,6 +121,29 @@ test("a JS engine given more stack than its thread has: pyframe loads, and uses 
   assert.is(after, 2, "Python runs on after the refusal");
 });
 
+test("a JS engine given less stack than pyframe kept for a callback: JS is still called, and asked", () => {
+  const little = 200; // KiB
+  const child = runChild("test/_js_stack_child.ts", {
+    denoFlags: [`--v8-flags=--stack-size=${little}`],
+    env: { ...process.env, BUN_JSC_maxPerThreadStackUsage: String(little * 1024) },
+  });
+  const { deepest, refusal, asked, after } = lastJsonLine(child);
+  // Before, the 256 KiB kept lay above where JS starts: every JS call from Python was refused.
+  assert.ok(deepest >= 3, `only ${deepest} levels deep`);
+  assert.ok(asked > 0, "the Dynamo was never asked"); // once per code object: its answer is cached
+  assert.match(refusal, /^RecursionError: maximum recursion depth exceeded/);
+  assert.is(after, 2);
+});
+
+test("a JS error leaving a native callback (a JS engine out of stack) raises in Python, never crashes", () => {
+  const { functionCall, frame, after } = lastJsonLine(runChild("test/_escaped_error_child.ts"));
+  const escaped =
+    /^RuntimeError: pyframe: a JavaScript error escaped pyframe's handling \(the JS engine ran out of stack/;
+  assert.match(functionCall, escaped, "Python calling a JS function");
+  assert.match(frame, escaped, "a frame callback");
+  assert.is(after, "ran", "Python runs on");
+});
+
 /** The RecursionError of a recursion that ran out of C stack: pyframe's up to 3.13 (3.12 counts C
  * recursion itself and stops first), CPython's own from 3.14, which checks the stack itself. */
 function assertStackRanOut(message: string): void {

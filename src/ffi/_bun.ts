@@ -6,8 +6,9 @@
  */
 
 import process from "node:process";
-import type { NativeType, SymbolSpec, SymbolTable } from "./symbols.ts";
+import type { CallbackSpec, NativeType, SymbolSpec, SymbolTable } from "./symbols.ts";
 import type { Bound, CallbackFunction, NativeCallback, Ptr, Runtime } from "./_runtime.ts";
+import { returning } from "./_runtime.ts";
 
 interface BunFfi {
   dlopen(path: string, symbols: Record<string, unknown>): { symbols: Record<string, (...args: unknown[]) => unknown> };
@@ -77,9 +78,9 @@ export const runtime: Runtime = {
     }
     return bound as Bound<T>;
   },
-  callback(spec: SymbolSpec, fn: CallbackFunction): NativeCallback {
+  callback(spec: CallbackSpec, fn: CallbackFunction): NativeCallback {
     const callback = new ffi.JSCallback(
-      (...args: unknown[]) => fn(...args.map((arg) => Number(arg ?? 0))),
+      (...args: unknown[]) => returning(spec, fn, args.map((arg) => Number(arg ?? 0))),
       bunSpec(spec),
     );
     return { handle: callback.ptr, address: callback.ptr, close: () => callback.close() };

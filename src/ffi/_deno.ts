@@ -7,8 +7,9 @@
  * @module
  */
 
-import type { NativeType, SymbolSpec, SymbolTable } from "./symbols.ts";
+import type { CallbackSpec, NativeType, SymbolSpec, SymbolTable } from "./symbols.ts";
 import type { Bound, CallbackFunction, NativeCallback, Ptr, Runtime } from "./_runtime.ts";
+import { returning } from "./_runtime.ts";
 
 // deno-lint-ignore no-explicit-any
 const Deno = (globalThis as any).Deno;
@@ -76,9 +77,9 @@ export const runtime: Runtime = {
     }
     return bound as Bound<T>;
   },
-  callback(spec: SymbolSpec, fn: CallbackFunction): NativeCallback {
+  callback(spec: CallbackSpec, fn: CallbackFunction): NativeCallback {
     const callback = new Deno.UnsafeCallback(denoSpec(spec), (...args: (number | bigint)[]) => {
-      const result = fn(...args);
+      const result = returning(spec, fn, args);
       if (spec.result === "void") return;
       return spec.result === "ptr" ? BigInt(result as Ptr) : Number(result);
     });

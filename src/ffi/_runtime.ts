@@ -5,7 +5,7 @@
  * @module
  */
 
-import type { NativeType, SymbolSpec, SymbolTable } from "./symbols.ts";
+import type { CallbackSpec, NativeType, SymbolTable } from "./symbols.ts";
 
 /**
  * An address, in the representation the running runtime's FFI passes fastest: a bigint in Deno,
@@ -40,13 +40,24 @@ export interface NativeCallback {
  * nothing for a `void` result. */
 export type CallbackFunction = (...args: Ptr[]) => Ptr | void;
 
+/** `fn(...args)`, or `spec.whenThrown` should a JS exception leave it (see {@link CallbackSpec}):
+ * every runtime's callbacks call through here. */
+export function returning(spec: CallbackSpec, fn: CallbackFunction, args: Ptr[]): Ptr | void {
+  try {
+    return fn(...args);
+  } catch {
+    return spec.whenThrown;
+  }
+}
+
 export interface Runtime {
   readonly name: "deno" | "bun";
   /** NULL in this runtime's pointer representation. */
   readonly NULL: Ptr;
   open<T extends SymbolTable>(path: string, symbols: T): Bound<T>;
-  /** `fn` must never throw: a JS exception must not unwind through native frames. */
-  callback(spec: SymbolSpec, fn: CallbackFunction): NativeCallback;
+  /** `fn` must never throw: a JS exception must not unwind through native frames. Should one
+   * leave it anyway (a JS engine out of stack), the callback returns `spec.whenThrown`. */
+  callback(spec: CallbackSpec, fn: CallbackFunction): NativeCallback;
   /** A view of `length` bytes at `address`, valid until that memory changes; writes go to it. */
   view(address: Ptr, length: number): Uint8Array;
   /** The NUL-terminated UTF-8 string at `address`. */

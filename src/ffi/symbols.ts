@@ -17,6 +17,23 @@ export interface SymbolSpec {
 
 export type SymbolTable = Record<string, SymbolSpec>;
 
+/**
+ * A JS function native code calls: its signature, and what it returns should a JS exception leave
+ * it anyway. pyframe's callbacks catch every error, but a JS engine out of stack throws where no
+ * catch of theirs can run (in the catch itself), and an exception leaving a callback panics Deno
+ * and crashes Bun. The native caller takes that result for a failure without a Python exception
+ * set, and sets one.
+ */
+export interface CallbackSpec extends SymbolSpec {
+  readonly whenThrown: number | undefined;
+}
+
+const callback = <P extends readonly NativeType[], R extends NativeType>(
+  parameters: P,
+  result: R,
+  whenThrown: R extends "void" ? undefined : number,
+): CallbackSpec => ({ parameters, result, whenThrown });
+
 const fn = <P extends readonly NativeType[], R extends NativeType>(parameters: P, result: R) => ({
   parameters,
   result,
@@ -66,8 +83,8 @@ export const nativeSymbols = {
 /** The ABI version native.zig must report (its `abi_version`). */
 export const NATIVE_ABI_VERSION = 13;
 
-/** The JS callback the eval-frame function calls: (frame address) → answer. */
-export const frameCallbackSpec = fn(["ptr"], "i32");
+/** The JS callback the eval-frame function calls: (frame address) → answer (-1: failed). */
+export const frameCallbackSpec = callback(["ptr"], "i32", -1);
 
 /** libpython's C API as used by src/python (present in CPython 3.11 to 3.15). */
 export const pythonSymbols = {
@@ -162,8 +179,8 @@ export const pythonSymbols = {
 
 /** The JS callback releasing a handle Python dropped (a JSFunction's or JSError's `__del__`), on the
  * JS thread: (handle). */
-export const releaseCallbackSpec = fn(["f64"], "void");
+export const releaseCallbackSpec = callback(["f64"], "void", undefined);
 
 /** The JS callback a call of a JS function from Python runs: (handle, args tuple, kwargs dict or
  * NULL, 1 when handles dropped on other threads wait) → new reference or NULL with an exception. */
-export const functionCallbackSpec = fn(["f64", "ptr", "ptr", "u8"], "ptr");
+export const functionCallbackSpec = callback(["f64", "ptr", "ptr", "u8"], "ptr", 0);
