@@ -1,10 +1,12 @@
 /**
  * The bridge's costs, per runtime, in one process: a no-op JS loop against calling a Python
  * `add(1, 2)` from TypeScript, a Python error caught in TypeScript (its traceback read or not),
- * and converting a 10,000-element list and a nested dict both ways.
+ * a Dynamo callback asked about every frame (reading the frame's names or not), and converting a
+ * 10,000-element list and a nested dict both ways.
  *
  *   deno run -A bench/bridge.ts      bun run bench/bridge.ts
  */
+import { askAgain, Dynamo, type FrameCallback } from "../src/dynamo/mod.ts";
 import { runtime } from "../src/ffi/mod.ts";
 import { python, PythonError } from "../src/python/mod.ts";
 
@@ -75,6 +77,17 @@ mainModule.set("js_square", (x: number) => x * x);
 rows.push([
   "JS function called from Python (per call)",
   measure(20, () => sink = python.eval("sum(map(js_square, range(10000)))")) / 10_000,
+]);
+python.exec("def fib(n):\n    return n if n < 2 else fib(n - 1) + fib(n - 2)\n");
+/** The time a frame of fib(20) (21,891 frames) takes with `callback` asked about every one. */
+const perFrame = (callback: FrameCallback) => {
+  using _ = new Dynamo(callback);
+  return measure(5, () => python.eval("fib(20)")) / 21_891;
+};
+rows.push(["Dynamo callback asked about every frame (per frame)", perFrame(() => askAgain())]);
+rows.push([
+  "... reading frame.name, .qualname and .filename (per frame)",
+  perFrame((frame) => (sink = [frame.name, frame.qualname, frame.filename], askAgain())),
 ]);
 
 const list = Array.from({ length: 10_000 }, (_, i) => i);

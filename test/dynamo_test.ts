@@ -480,6 +480,20 @@ test("frame fields first read after the callback returned throw a clear error", 
   assert.is(kept!.name, "bob", "fields read during the callback stay readable");
 });
 
+test("a frame whose code the callback took reads its code's fields after the callback too", () => {
+  let kept: Frame | undefined;
+  {
+    using _ = new Dynamo((frame) => {
+      if (frame.name === "bob" && !kept) kept = (frame.code, frame);
+    });
+    python.eval("bob()");
+  }
+  assert.is(kept!.qualname, "bob");
+  assert.match(kept!.filename, /./);
+  assert.type(kept!.firstLineNo, "number");
+  kept!.code.dispose();
+});
+
 test("console.log shows a Frame by qualified name and place, during and after its callback", () => {
   // It showed "Frame {}" in Deno, and the accessors and internal symbols in Bun.
   python.exec("class Greeter:\n    def greet(self):\n        return 'hi'\n", { filename: "greeter.py" });
