@@ -56,7 +56,8 @@ export class Frame {
   #function?: PyObject;
   #locals?: Map<string, JSValue>;
   #source?: string;
-  #attributes = new Map<string | typeof nonFunctionCode, JSValue>();
+  /** The code's fields read so far; made at the first (most callbacks see frames they ignore). */
+  #attributes?: Map<string | typeof nonFunctionCode, JSValue>;
 
   /** @internal Made by the Dynamo trampoline (`frameAt`); `new Frame` throws. */
   constructor(address: Ptr, key?: symbol) {
@@ -189,6 +190,7 @@ export class Frame {
     what: string,
     convert: (value: Ptr) => JSValue = toJS,
   ): JSValue {
+    this.#attributes ??= new Map();
     if (!this.#attributes.has(name)) {
       this.#attributes.set(
         name,
@@ -250,7 +252,7 @@ export class Frame {
   #describe(): string {
     const over = this.#address ? "" : ", after its callback";
     try {
-      if (!this.#address && !this.#attributes.has("co_qualname")) return "Frame(<after its callback>)";
+      if (!this.#address && !this.#attributes?.has("co_qualname")) return "Frame(<after its callback>)";
       return `Frame(${this.qualname} at ${this.#place()}${over})`;
     } catch (error) {
       return `Frame(<unreadable: ${error instanceof Error ? error.message : String(error)}>)`;
@@ -260,8 +262,8 @@ export class Frame {
   /** `file:line`, from what can still be read. */
   #place(): string {
     if (this.#address) return `${this.filename}:${this.firstLineNo}`;
-    const file = this.#attributes.get("co_filename") ?? "?";
-    const line = this.#attributes.get("co_firstlineno") ?? "?";
+    const file = this.#attributes?.get("co_filename") ?? "?";
+    const line = this.#attributes?.get("co_firstlineno") ?? "?";
     return `${file}:${line}`;
   }
 
