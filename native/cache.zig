@@ -287,9 +287,10 @@ fn holdReplacement(entry: *Entry, replacement: ?*PyObject) ?*PyObject {
 /// they held.
 fn put(code: *PyObject, layer: u32, word: usize, replacement: ?Replacement) bool {
     const slots = slotsOf(code, code_extra_offset, .after_others) orelse blk: {
-        // No block yet, or one made before our indices existed: CPython allocates or grows it
-        // (writing the last slot makes room for all); the slots are then empty.
-        if (api.Code_SetExtra(code, decision_index + slot_count - 1, null) != 0) return false;
+        // No block yet: a spare one if there is (empty, and large enough). Else, or for a block made
+        // before our indices existed, CPython allocates or grows it (writing the last slot makes
+        // room for all); the slots are then empty.
+        if (!installSpareBlock(code) and api.Code_SetExtra(code, decision_index + slot_count - 1, null) != 0) return false;
         break :blk slotsOf(code, code_extra_offset, .after_others).?;
     };
     const index = ownerEntry(slots[2]) orelse newEntry(code) orelse return false;
@@ -331,9 +332,10 @@ pub fn clearLayer(layer: u32) void {
 }
 
 /// Takes every decision made for a Dynamo off its code object, once the last Dynamo has ended,
-/// and gives the co_extra block back to CPython where nothing else is in it: from 3.14 CPython
-/// will not share a function whose code has a block with another interpreter
-/// (`concurrent.interpreters`). pyframe's own code keeps its every-layer decision.
+/// and takes the co_extra block off too where nothing else is in it: from 3.14 CPython will not
+/// share a function whose code has a block with another interpreter (`concurrent.interpreters`).
+/// The blocks are kept for the next Dynamo's decisions (`spare_blocks`). pyframe's own code keeps
+/// its every-layer decision.
 pub fn releaseBlocks() void {
     var released: std.ArrayListUnmanaged(*PyObject) = .empty;
     defer released.deinit(std.heap.c_allocator);
@@ -345,11 +347,49 @@ pub fn releaseBlocks() void {
         slotsOf(code, code_extra_offset, .after_others).?.* = @splat(0);
         const block = blockOf(code, code_extra_offset);
         if (isEmpty(block.*.?)) {
-            api.PyMem_Free(block.*);
+            keepSpareBlock(block.*.?);
             block.* = null;
         }
     }
+    sortSpareBlocks();
     for (released.items) |replacement| api.Py_DecRef(replacement);
+}
+
+/// co_extra blocks taken off code objects when the last Dynamo ended, each large enough for the
+/// slots and empty, sorted highest address first: the next Dynamo's decisions take them from the
+/// lowest address up, in the order they are made. Given back to CPython's allocator instead, they
+/// came back last freed first (and among other objects' freed memory), so the blocks of code called
+/// in turn lay in no order, and a swapped frame, whose evaluator waits on the load of its block,
+/// paid for the missed prefetch: `bench/hook_modes.ts` (which opens and ends a Dynamo per mode and
+/// round), 2,000 small functions, 3.11.7-3.13.0 x Deno and Bun, a swapped frame took 11.3-14.8%
+/// over pass-through (median), 5.1-8.2% with the blocks kept; a cached original 3.2-4.9%, then
+/// 0.8-2.2%. CPython frees a block it finds on a code object as its own (`PyMem_Free`): these came
+/// from its allocator.
+var spare_blocks: std.ArrayListUnmanaged(*CodeExtra) = .empty;
+
+/// At most this many blocks are kept (2 MiB of 32-byte blocks); the rest go back to CPython.
+const max_spare_blocks = 1 << 16;
+
+/// Keeps `block` for a later decision, or gives it back to CPython if it cannot be kept.
+fn keepSpareBlock(block: *CodeExtra) void {
+    if (spare_blocks.items.len >= max_spare_blocks) return api.PyMem_Free(block);
+    spare_blocks.append(std.heap.c_allocator, block) catch api.PyMem_Free(block);
+}
+
+fn sortSpareBlocks() void {
+    std.mem.sort(*CodeExtra, spare_blocks.items, {}, higherAddressFirst);
+}
+
+fn higherAddressFirst(_: void, a: *CodeExtra, b: *CodeExtra) bool {
+    return @intFromPtr(a) > @intFromPtr(b);
+}
+
+/// Gives `code`, which has no co_extra block, the spare block with the lowest address, if any.
+fn installSpareBlock(code: *PyObject) bool {
+    const block = blockOf(code, code_extra_offset);
+    if (block.* != null) return false;
+    block.* = spare_blocks.pop() orelse return false;
+    return true;
 }
 
 /// Whether no index of the block holds anything (another tool's slots included).
@@ -490,6 +530,27 @@ test "a co_extra block is given back only when no index of it holds anything" {
         try testing.expect(!isEmpty(@ptrCast(&block)));
         block.extras[index] = 0;
     }
+}
+
+test "blocks kept when the last Dynamo ended go to the next decisions lowest address first" {
+    code_extra_offset = fake_extra_offset;
+    defer spare_blocks.clearAndFree(std.heap.c_allocator);
+    var blocks: [3]Block = .{ .{}, .{}, .{} };
+    for ([_]usize{ 1, 2, 0 }) |index| keepSpareBlock(@ptrCast(&blocks[index]));
+    sortSpareBlocks();
+    var codes: [3]FakeCode = .{ FakeCode.fresh(), FakeCode.fresh(), FakeCode.fresh() };
+    for (&codes, &blocks) |*fake, *block| {
+        try testing.expect(installSpareBlock(fake.code()));
+        try testing.expectEqual(@as(?*anyopaque, block), @as(?*anyopaque, blockOf(fake.code(), fake_extra_offset).*));
+    }
+    var another = FakeCode.fresh();
+    try testing.expect(!installSpareBlock(another.code())); // None left: CPython makes one.
+    keepSpareBlock(@ptrCast(&blocks[0]));
+    var other_tools = FakeCode.fresh();
+    var own: Block = .{};
+    other_tools.setExtra(&own);
+    try testing.expect(!installSpareBlock(other_tools.code())); // It has a block: CPython grows it.
+    try testing.expectEqual(@as(usize, 1), spare_blocks.items.len);
 }
 
 test "the decision word keeps layer and kind apart; the owner word, entry and local count" {
