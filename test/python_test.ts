@@ -91,6 +91,37 @@ test("Python errors become PythonError with type, message and traceback", () => 
   );
 });
 
+test("a traceback through JS called from Python shows every Python frame, chained ones too, and none of pyframe's", () => {
+  // 3.11 lost the frames below the JS call (the exception was raised again without them); 3.12+
+  // showed pyframe's entry frame between the program's ("<pyframe helper>", in run).
+  python.exec(
+    "def calls(f):\n    return f()\n" +
+      "def fails_from():\n    try:\n        1 / 0\n    except ZeroDivisionError as error:\n        raise KeyError('k') from error\n",
+    { filename: "through_js.py" },
+  );
+  const calls = python.eval("calls") as PyObject;
+  const tracebackOf = (body: () => unknown) => {
+    try {
+      calls.call(body);
+    } catch (error) {
+      return (error as PythonError).traceback;
+    }
+    return assert.unreachable("the call should throw") as never;
+  };
+  const direct = tracebackOf(() => python.eval("1 / 0"));
+  assert.match(
+    direct,
+    /through_js\.py", line 2, in calls\n.*\n(.*\^.*\n)? {2}File "<pyframe-\d+>", line 1, in <module>\n {4}1 \/ 0\n/,
+  );
+  assert.not.match(direct, /pyframe helper/);
+  const chained = tracebackOf(() => python.eval("fails_from()"));
+  assert.match(
+    chained,
+    /line 5, in fails_from\n {4}1 \/ 0\n[^]*direct cause[^]*in calls[^]*in <module>[^]*line 7, in fails_from/,
+  );
+  assert.not.match(chained, /pyframe helper/);
+});
+
 // Formatting a traceback (the traceback module reads each frame's line, and from 3.11 parses it)
 // made every error caught in TypeScript cost 6-20 times what it does unformatted; it waits for a
 // read now, with the traceback the error was fetched with (bench/bridge.ts).
@@ -98,11 +129,12 @@ test("a PythonError's traceback is formatted when first read, as it was when the
   python.exec(
     "import sys, traceback\n" +
       "formatted = []\n" +
-      "_format_exception = traceback.format_exception\n" +
-      "def counting(*args, **kwargs):\n" +
-      "    formatted.append(1)\n" +
-      "    return _format_exception(*args, **kwargs)\n" +
-      "traceback.format_exception = counting\n" +
+      "_TracebackException = traceback.TracebackException\n" +
+      "class Counting(_TracebackException):\n" +
+      "    def __init__(self, *args, **kwargs):\n" +
+      "        formatted.append(1)\n" +
+      "        super().__init__(*args, **kwargs)\n" +
+      "traceback.TracebackException = Counting\n" +
       "class Sentinel: pass\n" +
       "sentinel = Sentinel()\n" +
       "def raises_holding(held):\n" +
@@ -126,14 +158,14 @@ test("a PythonError's traceback is formatted when first read, as it was when the
     const [first] = errors;
     // The program drops the exception's traceback: the error still has its own.
     python.builtins.get("setattr").call(first.value!, "__traceback__", null);
-    assert.match(first.traceback, /held\.py", line 11, in raises_holding/);
+    assert.match(first.traceback, /held\.py", line 12, in raises_holding/);
     assert.match(first.traceback, /LookupError: held/);
     assert.is(formatted(), 1);
     assert.is(first.traceback, first.traceback, "formatted once");
     assert.is(formatted(), 1);
     assert.is(sentinelRefs(), refsBefore + 2, "the unread errors' frames hold the argument; the read one's not");
   } finally {
-    python.exec("traceback.format_exception = _format_exception");
+    python.exec("traceback.TracebackException = _TracebackException");
     for (const error of errors) error.value?.dispose();
   }
 });

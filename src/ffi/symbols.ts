@@ -94,6 +94,7 @@ export const pythonSymbols = {
   PyErr_Fetch: fn(["buffer", "buffer", "buffer"], "void"),
   PyErr_NormalizeException: fn(["buffer", "buffer", "buffer"], "void"),
   PyErr_Restore: fn(["ptr", "ptr", "ptr"], "void"),
+  PyException_SetTraceback: fn(["ptr", "ptr"], "i32"),
   PyErr_SetString: fn(["ptr", "buffer"], "void"),
   PyErr_SetObject: fn(["ptr", "ptr"], "void"),
   PyErr_Clear: fn([], "void"),

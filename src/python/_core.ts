@@ -259,6 +259,9 @@ function fetchError(c: Core): unknown {
   py.PyErr_Fetch(kindOut, valueOut, tracebackOut);
   py.PyErr_NormalizeException(kindOut, valueOut, tracebackOut);
   const [k, v, t] = [kindOut[0], valueOut[0], tracebackOut[0]].map(runtime.pointer);
+  // 3.11 leaves the traceback off the exception (3.12 keeps it there): raised again in Python (a
+  // PythonError thrown by a JS function Python called), it lost the frames it came through.
+  if (v && t && py.PyException_SetTraceback(v, t) !== 0) py.PyErr_Clear();
   try {
     if (v && py.PyErr_GivenExceptionMatches(v, c.jsErrorType)) {
       const original = originalJSError(c, v);

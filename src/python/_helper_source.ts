@@ -254,12 +254,23 @@ def own_code_objects(target=None):
 
 @with_cpython_imports
 def format_exception(kind, value, tb):
-    """Python's traceback of an error that reached TypeScript, less the frames of pyframe's own
-    entry points it starts with (run, for python.exec and python.eval; import_file): the
-    program's are what it shows, as a script's traceback starts at the script."""
-    while tb is not None and tb.tb_frame.f_code.co_filename == format_exception.__code__.co_filename:
-        tb = tb.tb_next
-    return "".join(traceback.format_exception(kind, value, tb))
+    """Python's traceback of an error that reached TypeScript (as traceback.format_exception gives
+    it), less the frames of pyframe's own entry points (run, for python.exec and python.eval;
+    import_file): the program's are what it shows, as a script's traceback starts at the script.
+    They go wherever they are, in every exception chained to it too: first, or between the
+    program's own frames where Python called JavaScript that called Python again."""
+    shown = traceback.TracebackException(kind, value, tb, compact=True)
+    pending, seen = [shown], set()
+    while pending:
+        each = pending.pop()
+        if each is None or id(each) in seen:
+            continue
+        seen.add(id(each))
+        each.stack = traceback.StackSummary.from_list([frame for frame in each.stack if frame.filename != _helper_file])
+        pending += [each.__cause__, each.__context__, *(each.exceptions or ())]
+    return "".join(shown.format())
+
+_helper_file = format_exception.__code__.co_filename
 
 def release_frames(error):
     """Drops the tracebacks of 'error' and the exceptions chained to it (already formatted into its
